@@ -1,0 +1,89 @@
+"""boto3 clients for SQS and S3: moto in this process (embedded mode) or any endpoint.
+
+Embedded mode starts moto's in-process mock once per process and keeps it for the life of
+the process, so a sender and a consumer in the same process share one queue.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from settlement.config import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+_EMBEDDED_LOCK = threading.Lock()
+_embedded_mock: Any = None
+
+# Credentials only matter to moto; a real endpoint uses the normal boto3 credential chain.
+_MOTO_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def start_embedded_aws() -> None:
+    """Start moto's in-process AWS once; idempotent and thread-safe."""
+    global _embedded_mock  # noqa: PLW0603 - one mock per process is the point
+    with _EMBEDDED_LOCK:
+        if _embedded_mock is None:
+            from moto import mock_aws  # noqa: PLC0415 - moto is only needed in embedded mode
+
+            _embedded_mock = mock_aws()
+            _embedded_mock.start()
+
+
+def _client_kwargs(settings: Settings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"region_name": settings.aws_region}
+    if settings.embedded_aws:
+        start_embedded_aws()
+        kwargs.update(_MOTO_CREDENTIALS)
+    else:
+        kwargs["endpoint_url"] = settings.aws_endpoint_url
+    return kwargs
+
+
+def sqs_client(settings: Settings) -> SQSClient:
+    return boto3.client("sqs", **_client_kwargs(settings))
+
+
+def s3_client(settings: Settings) -> S3Client:
+    return boto3.client("s3", **_client_kwargs(settings))
+
+
+def queue_url(sqs: SQSClient, name: str) -> str:
+    return sqs.get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def create_queues(sqs: SQSClient, settings: Settings) -> tuple[str, str]:
+    """Create the main queue and its DLQ with a redrive policy; idempotent. Returns both URLs."""
+    dlq_url = sqs.create_queue(QueueName=settings.dlq_name)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(settings.max_receive_count)}
+    main_url = sqs.create_queue(QueueName=settings.queue_name)["QueueUrl"]
+    sqs.set_queue_attributes(
+        QueueUrl=main_url,
+        Attributes={
+            "VisibilityTimeout": str(settings.visibility_timeout_s),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )
+    return main_url, dlq_url
+
+
+def ensure_bucket(s3: S3Client, settings: Settings) -> None:
+    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+    if settings.s3_bucket in existing:
+        return
+    if settings.aws_region == "us-east-1":
+        s3.create_bucket(Bucket=settings.s3_bucket)
+    else:
+        s3.create_bucket(
+            Bucket=settings.s3_bucket,
+            CreateBucketConfiguration={"LocationConstraint": settings.aws_region},  # type: ignore[typeddict-item]
+        )

@@ -1,0 +1,83 @@
+"""Engines and schema migration for the staging database (SQLite or PostgreSQL).
+
+SQLite gets WAL and `synchronous=FULL`: a message is deleted from SQS only after its
+commit, and WAL with NORMAL can lose a committed transaction on power loss.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+
+import settlement
+
+_MIGRATION_DIRS = (
+    Path(settlement.__file__).resolve().parent.parent / "migrations",  # source checkout
+    Path(settlement.__file__).resolve().parent / "_migrations",  # installed wheel
+)
+
+
+def migrations_dir() -> Path:
+    for candidate in _MIGRATION_DIRS:
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("Alembic migrations not found next to the settlement package")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with the pragmas and pool settings cardsettle relies on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate an embedded SQLite database on first use; PostgreSQL must be migrated explicitly.
+
+    Real-mode databases are shared by several processes, so their schema changes only through
+    `settlement db upgrade`; a missing table there is a clear error rather than a surprise DDL.
+    """
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "sqlite":
+        upgrade(url)
+        return
+    if not inspect(engine).has_table("staged_transactions"):
+        raise RuntimeError(
+            "database schema missing: run `settlement db upgrade` against "
+            + engine.url.render_as_string(hide_password=True)
+        )

@@ -1,0 +1,112 @@
+"""The staging schema as SQLAlchemy Core tables; Alembic in `migrations/` evolves it.
+
+Column names use the payments vocabulary. Money columns are integer minor units beside
+their ISO 4217 currency. No column can hold a full PAN: cards are a keyed token, the BIN
+and the last four digits.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+TRANSACTION_TYPES = ("purchase", "refund", "reversal")
+STAGED_STATUSES = ("staged", "settled", "held", "exception")
+
+merchants = Table(
+    "merchants",
+    metadata,
+    Column("merchant_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("mcc", String(4), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("settlement_currency", String(3), nullable=False),
+    Column("mdr_bps", Integer, nullable=False),
+    Column("fee_fixed_minor", BigInteger, nullable=False),
+    CheckConstraint("mdr_bps >= 0 AND mdr_bps <= 10000", name="mdr_bps_range"),
+    CheckConstraint("fee_fixed_minor >= 0", name="fee_fixed_non_negative"),
+)
+
+staged_transactions = Table(
+    "staged_transactions",
+    metadata,
+    Column("transaction_id", String(64), primary_key=True),
+    Column("transaction_type", String(8), nullable=False),
+    Column("original_transaction_id", String(64), nullable=True),
+    Column("merchant_id", String(32), nullable=False),
+    Column("terminal_id", String(32), nullable=False),
+    Column("card_token", String(64), nullable=False),
+    Column("card_bin", String(6), nullable=False),
+    Column("card_last4", String(4), nullable=False),
+    Column("card_brand", String(16), nullable=False),
+    Column("card_country", String(2), nullable=False),
+    Column("merchant_country", String(2), nullable=False),
+    Column("mcc", String(4), nullable=False),
+    Column("entry_mode", String(12), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    # Wall-clock time at the terminal and its UTC offset, so the original is reproducible;
+    # transacted_at is the same instant in UTC, the one all time windows use.
+    Column("local_time", DateTime(timezone=False), nullable=False),
+    Column("utc_offset_min", Integer, nullable=False),
+    Column("transacted_at", DateTime(timezone=False), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("sent_at", DateTime(timezone=False), nullable=False),
+    Column("received_at", DateTime(timezone=False), nullable=False),
+    Column("staged_at", DateTime(timezone=False), nullable=False),
+    Column("message_id", String(128), nullable=True),
+    # SHA-256 of the message's business content: a redelivery with another content is a conflict.
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(12), nullable=False, server_default="staged"),
+    CheckConstraint(
+        "transaction_type IN ('purchase', 'refund', 'reversal')", name="transaction_type"
+    ),
+    CheckConstraint("status IN ('staged', 'settled', 'held', 'exception')", name="status"),
+    CheckConstraint("amount_minor > 0", name="amount_positive"),
+    CheckConstraint(
+        "transaction_type = 'purchase' OR original_transaction_id IS NOT NULL",
+        name="original_required",
+    ),
+    Index(None, "business_date"),
+    Index(None, "merchant_id", "business_date"),
+    Index(None, "card_token", "transacted_at"),
+    Index(None, "original_transaction_id"),
+)
+
+rejected_messages = Table(
+    "rejected_messages",
+    metadata,
+    Column("reject_id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(128), nullable=False),
+    Column("transaction_id", String(64), nullable=True),
+    Column("received_at", DateTime(timezone=False), nullable=False),
+    Column("reason_code", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("body", Text, nullable=False),  # PAN masked before it gets here
+    # A redelivered bad message must not be recorded twice.
+    UniqueConstraint("message_id", "reason_code"),
+    Index(None, "received_at"),
+    Index(None, "reason_code"),
+)

@@ -1,0 +1,9 @@
+"""The `settlement` command: the only place that wires settings, engines and clients together.
+
+Each command group lives in its own module of this package and registers itself on `app`.
+"""
+
+from settlement.cli import db as _db  # noqa: F401  (registers `settlement db ...`)
+from settlement.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,153 @@
+"""All of cardsettle's configuration, in one place.
+
+Every setting comes from the environment (prefix ``CARDSETTLE_``) or an optional ``.env``
+file in the working directory; nothing else reads ``os.environ``. Bad values fail at start
+with a one-line message naming the variable (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "CARDSETTLE_"
+_QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?")
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+class Settings(BaseSettings):
+    """Effective settings; field docs become the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = Field(
+        "sqlite:///./cardsettle.db",
+        description="SQLAlchemy URL of the staging database (SQLite file or PostgreSQL).",
+    )
+    aws_endpoint_url: str | None = Field(
+        None, description="SQS/S3 endpoint; unset = moto in-process (embedded mode)."
+    )
+    aws_region: str = Field("eu-west-1", description="AWS region for SQS and S3.")
+    queue_name: str = Field("cardsettle-transactions", description="Main SQS queue.")
+    dlq_name: str = Field("cardsettle-transactions-dlq", description="Dead-letter queue.")
+    max_receive_count: int = Field(
+        3, ge=1, le=1000, description="Receives before SQS moves a message to the DLQ."
+    )
+    visibility_timeout_s: int = Field(
+        60, ge=0, le=43_200, description="SQS visibility timeout (>= 6x handler time)."
+    )
+    s3_bucket: str = Field("cardsettle-reports", description="S3 bucket for reports.")
+    business_timezone: str = Field(
+        "Europe/Amsterdam", description="IANA timezone of the business day and the cutoff."
+    )
+    cutoff_time: time = Field(
+        time(22, 0), description="Business-day cutoff (local wall clock, HH:MM)."
+    )
+    pan_token_key: SecretStr = Field(
+        SecretStr("cardsettle-dev-token-key-change-me"),
+        description="HMAC key that turns a PAN into a card token. Set your own outside demos.",
+    )
+    reports_dir: Path = Field(Path("reports"), description="Where reports are written.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"malformed database URL {value!r}") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            backend = url.get_backend_name()
+            raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+        return value
+
+    @field_validator("aws_endpoint_url")
+    @classmethod
+    def _valid_endpoint(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"malformed endpoint URL {value!r}: expected http(s)://host[:port]")
+        return value
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}: expected an IANA name") from None
+        return value
+
+    @field_validator("queue_name", "dlq_name")
+    @classmethod
+    def _valid_queue(cls, value: str) -> str:
+        if not _QUEUE_NAME.fullmatch(value):
+            raise ValueError(f"invalid SQS queue name {value!r}")
+        return value
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _valid_bucket(cls, value: str) -> str:
+        if not _BUCKET_NAME.fullmatch(value):
+            raise ValueError(f"invalid S3 bucket name {value!r}")
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.business_timezone)
+
+    @property
+    def embedded_aws(self) -> bool:
+        """True when SQS and S3 are moto in this process."""
+        return self.aws_endpoint_url is None
+
+    def masked(self) -> dict[str, str]:
+        """Effective settings as environment names -> display strings, secrets masked."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value: Any = getattr(self, name)
+            text = "********" if isinstance(value, SecretStr) else _display(value)
+            shown[ENV_PREFIX + name.upper()] = text
+        shown[ENV_PREFIX + "DATABASE_URL"] = make_url(self.database_url).render_as_string(
+            hide_password=True
+        )
+        return shown
+
+
+def _display(value: object) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+class ConfigurationError(Exception):
+    """Settings that cannot be used; the message is one line naming the variable."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning pydantic's multi-line report into one line per problem."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            field = ENV_PREFIX + ".".join(str(part) for part in item["loc"]).upper()
+            message = str(item["msg"]).removeprefix("Value error, ")
+            problems.append(f"{field}: {message}")
+        raise ConfigurationError("configuration error: " + "; ".join(problems)) from None

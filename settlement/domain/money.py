@@ -1,0 +1,125 @@
+"""Money as a value: integer minor units plus an ISO 4217 code. Never a float.
+
+One constructor parses decimal strings (`Money.parse`), one function rounds
+(`round_half_even`), and every conversion and fee goes through that function, so the
+rounding rule of the whole system is decided in exactly one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from settlement.domain.currencies import minor_unit_exponent
+
+_DECIMAL_TEXT = re.compile(r"(?P<sign>-?)(?P<units>\d+)(?:\.(?P<fraction>\d+))?")
+
+
+class AmountFormatError(ValueError):
+    """A decimal amount string that does not fit its currency."""
+
+
+class CurrencyMismatchError(ValueError):
+    """Arithmetic between two different currencies."""
+
+
+def round_half_even(value: Fraction) -> int:
+    """Round an exact rational to the nearest integer, ties to even (banker's rounding).
+
+    The single rounding point of cardsettle: FX conversion, MDR fees and FX markup all
+    reduce to an exact fraction of minor units and end here.
+    """
+    floor = value.numerator // value.denominator
+    remainder = value - floor
+    half = Fraction(1, 2)
+    if remainder > half or (remainder == half and floor % 2 == 1):
+        return floor + 1
+    return floor
+
+
+def _exact(rate: Decimal | Fraction | int) -> Fraction:
+    if isinstance(rate, Decimal) and not rate.is_finite():
+        raise ValueError(f"rate must be finite, got {rate}")
+    return Fraction(rate)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Money:
+    """An amount in the minor unit of `currency` (cents for EUR, yen for JPY, fils for KWD)."""
+
+    amount_minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        minor_unit_exponent(self.currency)  # raises UnknownCurrencyError
+        if not isinstance(self.amount_minor, int) or isinstance(self.amount_minor, bool):
+            raise TypeError(f"amount_minor must be int, got {type(self.amount_minor).__name__}")
+
+    @classmethod
+    def parse(cls, text: str, currency: str) -> Money:
+        """Parse a decimal string in major units ("12.50" EUR -> 1250 minor units).
+
+        Rejects exponents, signs other than a leading minus, and more decimals than the
+        currency has; the message names the amount and the currency.
+        """
+        exponent = minor_unit_exponent(currency)
+        match = _DECIMAL_TEXT.fullmatch(text)
+        if match is None:
+            raise AmountFormatError(f"amount {text!r} is not a plain decimal number")
+        fraction = match["fraction"] or ""
+        if len(fraction) > exponent:
+            raise AmountFormatError(
+                f"amount {text!r} has {len(fraction)} decimals but {currency} allows {exponent}"
+            )
+        minor = int(match["units"]) * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
+        return cls(-minor if match["sign"] else minor, currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @property
+    def exponent(self) -> int:
+        return minor_unit_exponent(self.currency)
+
+    def to_decimal(self) -> Decimal:
+        return Decimal(self.amount_minor).scaleb(-self.exponent)
+
+    def format(self) -> str:
+        """The decimal string in major units with exactly the currency's decimals."""
+        exponent = self.exponent
+        sign = "-" if self.amount_minor < 0 else ""
+        units, fraction = divmod(abs(self.amount_minor), 10**exponent)
+        if exponent == 0:
+            return f"{sign}{units}"
+        return f"{sign}{units}.{fraction:0{exponent}d}"
+
+    def __str__(self) -> str:
+        return f"{self.format()} {self.currency}"
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount_minor + other.amount_minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount_minor - other.amount_minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount_minor, self.currency)
+
+    def convert(self, rate: Decimal | Fraction | int, to_currency: str) -> Money:
+        """Convert at `rate` (units of `to_currency` per unit of this currency), half-even."""
+        scale = Fraction(10) ** (minor_unit_exponent(to_currency) - self.exponent)
+        exact = self.amount_minor * _exact(rate) * scale
+        return Money(round_half_even(exact), to_currency)
+
+    def basis_points(self, bps: int) -> Money:
+        """`bps` basis points of this amount, half-even (an MDR fee, an FX markup)."""
+        return Money(round_half_even(Fraction(self.amount_minor * bps, 10_000)), self.currency)
