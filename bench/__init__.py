@@ -1,1 +1,1 @@
-"""Benchmarks (`make bench`): each prints a ratio against a raw baseline measured in the same run."""
+"""Benchmarks (`make bench`): each prints ratios against a raw baseline from the same run."""
