@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 import settlement
@@ -38,17 +38,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the pragmas and pool settings cardsettle relies on."""
+def _sqlite_manual_transactions(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_db_engine(url: str, *, write_lock_on_begin: bool = False, **kwargs: Any) -> Engine:
+    """An engine with the pragmas and pool settings cardsettle relies on.
+
+    `write_lock_on_begin` makes every SQLite transaction take the write lock at BEGIN
+    (BEGIN IMMEDIATE), so a read-then-write such as "which of these ids exist? insert the
+    rest" cannot race another writer. PostgreSQL guards the same with ON CONFLICT.
+    """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    database = parsed.database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    if write_lock_on_begin:
+        event.listen(engine, "connect", _sqlite_manual_transactions)
+        event.listen(engine, "begin", _begin_immediate)
+    return engine
 
 
 def alembic_config(url: str) -> Config:

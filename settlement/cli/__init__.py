@@ -4,6 +4,7 @@ Each command group lives in its own module of this package and registers itself 
 """
 
 from settlement.cli import db as _db  # noqa: F401  (registers `settlement db ...`)
+from settlement.cli import gateway as _gateway  # noqa: F401  (queues, gateway, dlq, ingest)
 from settlement.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -1,0 +1,98 @@
+"""SQS shapes: turn `receive_message` output into the event Lambda would deliver, and send.
+
+The local poller hands the handler exactly what an SQS event source mapping would, so the
+handler cannot tell the two apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+SEND_BATCH_MAX = 10
+
+
+def queue_arn(region: str, name: str, account: str = "123456789012") -> str:
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def sqs_record(
+    message_id: str,
+    body: str,
+    source_arn: str,
+    region: str,
+    *,
+    receipt_handle: str = "",
+    attributes: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One record of an SQS Lambda event, field for field as AWS delivers it."""
+    now_ms = str(int(time.time() * 1000))
+    defaults = {
+        "ApproximateReceiveCount": "1",
+        "SentTimestamp": now_ms,
+        "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+        "ApproximateFirstReceiveTimestamp": now_ms,
+    }
+    return {
+        "messageId": message_id,
+        "receiptHandle": receipt_handle or message_id,
+        "body": body,
+        "attributes": {**defaults, **(attributes or {})},
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": source_arn,
+        "awsRegion": region,
+    }
+
+
+def event_from_messages(
+    messages: Sequence[MessageTypeDef], source_arn: str, region: str
+) -> dict[str, Any]:
+    records = [
+        sqs_record(
+            message["MessageId"],
+            message["Body"],
+            source_arn,
+            region,
+            receipt_handle=message["ReceiptHandle"],
+            attributes={k: str(v) for k, v in message.get("Attributes", {}).items()},
+        )
+        for message in messages
+    ]
+    return {"Records": records}
+
+
+def send_bodies(
+    sqs: SQSClient, queue_url: str, bodies: Iterable[str], max_attempts: int = 5
+) -> int:
+    """Send bodies 10 per call, retrying the entries SQS reports failed; returns the count."""
+    sent = 0
+    batch: list[str] = []
+    for body in bodies:
+        batch.append(body)
+        if len(batch) == SEND_BATCH_MAX:
+            sent += _send_batch(sqs, queue_url, batch, max_attempts)
+            batch = []
+    if batch:
+        sent += _send_batch(sqs, queue_url, batch, max_attempts)
+    return sent
+
+
+def _send_batch(sqs: SQSClient, queue_url: str, bodies: list[str], max_attempts: int) -> int:
+    pending = {str(index): body for index, body in enumerate(bodies)}
+    for attempt in range(max_attempts):
+        entries = [{"Id": key, "MessageBody": body} for key, body in pending.items()]
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)  # type: ignore[arg-type]
+        failed = {entry["Id"] for entry in response.get("Failed", [])}
+        pending = {key: body for key, body in pending.items() if key in failed}
+        if not pending:
+            return len(bodies)
+        time.sleep(min(0.05 * 2**attempt, 2.0))
+    raise RuntimeError(f"{len(pending)} message(s) still failing after {max_attempts} attempts")

@@ -1,0 +1,175 @@
+"""Writes staged transactions and rejects: idempotent, one transaction per call.
+
+At-least-once delivery makes duplicates normal, so the transaction id is the guard: a row
+that exists with the same content hash is a duplicate (a no-op), with another content a
+conflict (the first version stays, the newcomer goes to `rejected_messages`). Bulk inserts
+use executemany on SQLite (the write lock is taken at BEGIN, so the existence check cannot
+race) and COPY into a temp table + INSERT .. ON CONFLICT DO NOTHING on PostgreSQL, where
+concurrent consumers can race and the RETURNING list says who won.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from settlement.adapters.tables import rejected_messages, staged_transactions
+
+_LOOKUP_CHUNK = 500
+STAGED_COLUMNS = tuple(column.name for column in staged_transactions.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class StagedRow:
+    """One row for `staged_transactions`, and the message it came from (PAN masked)."""
+
+    values: dict[str, Any]
+    masked_body: str = ""
+
+    @property
+    def transaction_id(self) -> str:
+        return str(self.values["transaction_id"])
+
+    @property
+    def content_hash(self) -> str:
+        return str(self.values["content_hash"])
+
+    @property
+    def message_id(self) -> str:
+        return str(self.values["message_id"])
+
+
+@dataclass(frozen=True, slots=True)
+class RejectRow:
+    message_id: str
+    transaction_id: str | None
+    reason_code: str
+    detail: str
+    body: str  # already PAN-masked
+
+
+@dataclass(slots=True)
+class StageOutcome:
+    staged: list[str] = field(default_factory=list)  # message ids
+    duplicates: list[str] = field(default_factory=list)
+    conflicts: list[RejectRow] = field(default_factory=list)
+
+
+class StagingRepository:
+    """All writes of the gateway go through here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def stage(
+        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], received_at: Any
+    ) -> StageOutcome:
+        """Stage `rows` and record `rejects` atomically; returns what happened to each row."""
+        with self.engine.begin() as conn:
+            outcome = _stage_rows(conn, rows)
+            _insert_rejects(conn, [*rejects, *outcome.conflicts], received_at)
+        return outcome
+
+
+def _stage_rows(conn: Connection, rows: Sequence[StagedRow]) -> StageOutcome:
+    outcome = StageOutcome()
+    first_seen: dict[str, StagedRow] = {}
+    for row in rows:
+        earlier = first_seen.get(row.transaction_id)
+        if earlier is None:
+            first_seen[row.transaction_id] = row
+        else:
+            _classify_repeat(outcome, row, earlier.content_hash)
+    existing = _existing_hashes(conn, first_seen)
+    fresh = []
+    for transaction_id, row in first_seen.items():
+        if transaction_id in existing:
+            _classify_repeat(outcome, row, existing[transaction_id])
+        else:
+            fresh.append(row)
+    won = _insert_fresh(conn, fresh)
+    lost = [row for row in fresh if row.transaction_id not in won]
+    raced = _existing_hashes(conn, {row.transaction_id: row for row in lost})
+    for row in fresh:
+        if row.transaction_id in won:
+            outcome.staged.append(row.message_id)
+        else:
+            _classify_repeat(outcome, row, raced[row.transaction_id])
+    return outcome
+
+
+def _classify_repeat(outcome: StageOutcome, row: StagedRow, kept_hash: str) -> None:
+    if row.content_hash == kept_hash:
+        outcome.duplicates.append(row.message_id)
+        return
+    detail = f"transaction {row.transaction_id} already staged with different content"
+    outcome.conflicts.append(
+        RejectRow(row.message_id, row.transaction_id, "conflict", detail, row.masked_body)
+    )
+
+
+def _existing_hashes(conn: Connection, rows: dict[str, StagedRow]) -> dict[str, str]:
+    ids = list(rows)
+    found: dict[str, str] = {}
+    table = staged_transactions
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        query = select(table.c.transaction_id, table.c.content_hash).where(
+            table.c.transaction_id.in_(chunk)
+        )
+        found.update({tid: digest for tid, digest in conn.execute(query)})
+    return found
+
+
+def _insert_fresh(conn: Connection, rows: list[StagedRow]) -> set[str]:
+    """Insert rows not seen before; returns the ids this transaction actually inserted."""
+    if not rows:
+        return set()
+    if conn.dialect.name == "postgresql":
+        return _copy_insert_postgres(conn, rows)
+    conn.execute(insert(staged_transactions), [row.values for row in rows])
+    return {row.transaction_id for row in rows}
+
+
+def _copy_insert_postgres(conn: Connection, rows: list[StagedRow]) -> set[str]:
+    columns = ", ".join(STAGED_COLUMNS)
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS staging_load "
+        "(LIKE staged_transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY staging_load ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row.values[name] for name in STAGED_COLUMNS])
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO staged_transactions ({columns}) SELECT {columns} FROM staging_load "
+        "ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id"
+    )
+    won = {str(tid) for (tid,) in inserted}
+    return won
+
+
+def _insert_rejects(conn: Connection, rejects: Iterable[RejectRow], received_at: Any) -> None:
+    values = [
+        {
+            "message_id": reject.message_id,
+            "transaction_id": reject.transaction_id,
+            "received_at": received_at,
+            "reason_code": reject.reason_code,
+            "detail": reject.detail,
+            "body": reject.body,
+        }
+        for reject in rejects
+    ]
+    if not values:
+        return
+    builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = builder(rejected_messages).on_conflict_do_nothing(
+        index_elements=["message_id", "reason_code"]
+    )
+    conn.execute(statement, values)

@@ -1,0 +1,265 @@
+"""`settlement queues|gateway|dlq|ingest`: the SQS side of the gateway."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from settlement.adapters.aws import create_queues, queue_url, sqs_client
+from settlement.adapters.sqs_events import queue_arn, send_bodies
+from settlement.cli.app import app, console, settings_or_exit
+from settlement.config import Settings
+from settlement.domain.cards import mask_pans
+from settlement.gateway.handler import process_event
+from settlement.gateway.ingest import (
+    IngestSummary,
+    SqsIngestPlan,
+    ingest_direct,
+    ingest_via_sqs,
+    read_bodies,
+)
+from settlement.gateway.poller import EventHandler, Poller, PollerConfig
+from settlement.gateway.service import BatchReport
+from settlement.gateway.wiring import gateway_from_settings
+
+queues_app = typer.Typer(help="SQS queues.", no_args_is_help=True)
+gateway_app = typer.Typer(help="The gateway consumer (local SQS poller).", no_args_is_help=True)
+dlq_app = typer.Typer(help="The dead-letter queue.", no_args_is_help=True)
+app.add_typer(queues_app, name="queues")
+app.add_typer(gateway_app, name="gateway")
+app.add_typer(dlq_app, name="dlq")
+
+
+def _handler(settings: Settings) -> EventHandler:
+    gateway = gateway_from_settings(settings)
+    return lambda event: process_event(event, gateway)
+
+
+def _poller_config(
+    settings: Settings, url: str, batch_size: int, wait_s: int, drain: bool
+) -> PollerConfig:
+    arn = queue_arn(settings.aws_region, settings.queue_name)
+    return PollerConfig(url, arn, settings.aws_region, batch_size, wait_s, drain)
+
+
+@queues_app.command("create")
+def queues_create() -> None:
+    """Create the main queue and its DLQ with the redrive policy (idempotent)."""
+    settings = settings_or_exit()
+    main_url, dlq_url = create_queues(sqs_client(settings), settings)
+    console.print(f"queue {main_url}")
+    console.print(f"dead-letter queue {dlq_url} (after {settings.max_receive_count} receives)")
+
+
+@contextmanager
+def _graceful_stop() -> Iterator[threading.Event]:
+    """SIGINT/SIGTERM set the event: workers finish the batch in hand, delete, and exit."""
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda _signum, _frame: stop.set())
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@gateway_app.command("consume")
+def consume(
+    batch_size: int = typer.Option(
+        10, min=1, max=10, help="Messages per receive: 1 = async, 10 = batch."
+    ),
+    wait_seconds: int = typer.Option(20, min=0, max=20, help="Long-poll wait per receive."),
+    workers: int = typer.Option(1, min=1, max=64, help="Competing consumers on the one queue."),
+    drain: bool = typer.Option(False, help="Exit when the queue is empty instead of waiting."),
+) -> None:
+    """Poll the queue, stage what arrives, delete only what was committed."""
+    settings = settings_or_exit()
+    sqs = sqs_client(settings)
+    url = (
+        create_queues(sqs, settings)[0]
+        if settings.embedded_aws
+        else queue_url(sqs, settings.queue_name)
+    )
+    handler, total, lock = _handler(settings), BatchReport(), threading.Lock()
+
+    def on_batch(report: BatchReport) -> None:
+        with lock:
+            total.merge(report)
+
+    config = _poller_config(settings, url, batch_size, wait_seconds, drain)
+    with _graceful_stop() as stop:
+        pollers = [Poller(sqs, handler, config, stop, on_batch) for _ in range(workers)]
+        threads = [
+            threading.Thread(target=p.run, name=f"consumer-{i}") for i, p in enumerate(pollers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    _print_report(total)
+
+
+@dlq_app.command("inspect")
+def dlq_inspect(limit: int = typer.Option(50, min=1, help="Most messages to show.")) -> None:
+    """List dead-lettered messages (PAN masked) without consuming them."""
+    settings = settings_or_exit()
+    sqs = sqs_client(settings)
+    url = queue_url(sqs, settings.dlq_name)
+    table = Table("message id", "receives", "body (PAN masked)", title=settings.dlq_name)
+    shown = 0
+    while shown < limit:
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=min(10, limit - shown), WaitTimeSeconds=0,
+            VisibilityTimeout=30, MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        ).get("Messages", [])  # fmt: skip
+        if not messages:
+            break
+        for message in messages:
+            receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+            table.add_row(message["MessageId"], str(receives), mask_pans(message["Body"])[:200])
+        shown += len(messages)
+    console.print(table)
+    console.print(f"{shown} message(s) shown; they become visible again in 30 s")
+
+
+@dlq_app.command("redrive")
+def dlq_redrive() -> None:
+    """Move every dead-lettered message back to the main queue."""
+    settings = settings_or_exit()
+    sqs = sqs_client(settings)
+    dlq, main = queue_url(sqs, settings.dlq_name), queue_url(sqs, settings.queue_name)
+    moved = 0
+    while messages := sqs.receive_message(
+        QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=0
+    ).get("Messages", []):
+        send_bodies(sqs, main, [message["Body"] for message in messages])
+        entries: list[Any] = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+        ]
+        sqs.delete_message_batch(QueueUrl=dlq, Entries=entries)
+        moved += len(messages)
+    console.print(f"redrove {moved} message(s) to {settings.queue_name}")
+
+
+@app.command("ingest")
+def ingest(
+    capture: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="messages.jsonl to replay."
+    ),
+    transport: str = typer.Option(
+        "sqs", help="sqs (through the queue) or direct (bulk, no queue)."
+    ),
+    batch_size: int = typer.Option(
+        0, min=0, max=10_000, help="Records per handler call (default 10 sqs, 10000 direct)."
+    ),
+    workers: int = typer.Option(2, min=1, max=64, help="Consumers (sqs transport)."),
+    wait_seconds: int = typer.Option(
+        0, min=0, max=20, help="Long-poll wait (sqs transport); 0 = short polls."
+    ),
+) -> None:
+    """Replay a capture file through the queue and the gateway, then print a summary."""
+    settings = settings_or_exit()
+    if transport not in {"sqs", "direct"}:
+        raise typer.BadParameter("transport must be sqs or direct")
+    total = sum(1 for _ in read_bodies(capture))
+    handler = _handler(settings)
+    with _progress() as progress:
+        task = progress.add_task("staging", total=total)
+
+        def advance(count: int) -> None:
+            progress.advance(task, count)
+
+        if transport == "direct":
+            summary = ingest_direct(capture, handler, batch_size or 10_000, advance)
+        else:
+            summary = _ingest_sqs(
+                settings=settings, capture=capture, handler=handler, batch_size=batch_size or 10,
+                workers=workers, wait_s=wait_seconds, advance=advance,
+            )  # fmt: skip
+    _print_summary(summary, transport)
+
+
+def _ingest_sqs(
+    *,
+    settings: Settings,
+    capture: Path,
+    handler: EventHandler,
+    batch_size: int,
+    workers: int,
+    wait_s: int,
+    advance: Any,
+) -> IngestSummary:
+    if batch_size > 10:
+        raise typer.BadParameter("the sqs transport receives at most 10 messages per call")
+    sqs = sqs_client(settings)
+    main_url, dlq_url = create_queues(sqs, settings)
+    plan = SqsIngestPlan(
+        sqs,
+        main_url,
+        dlq_url,
+        _poller_config(settings, main_url, batch_size, wait_s, False),
+        workers,
+    )
+    return ingest_via_sqs(capture, handler, plan, advance)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        yield progress
+
+
+def _print_report(report: BatchReport) -> None:
+    console.print(
+        f"received {report.received}, staged {report.staged}, duplicates {report.duplicates}, "
+        f"rejected {sum(report.rejected.values())} {dict(sorted(report.rejected.items()))}"
+    )
+
+
+def _print_summary(summary: IngestSummary, transport: str) -> None:
+    report = summary.report
+    table = Table("", "count", title=f"ingest ({transport})")
+    for label, value in (
+        ("sent", summary.sent),
+        ("received", report.received),
+        ("staged", report.staged),
+        ("duplicates", report.duplicates),
+        ("rejected", sum(report.rejected.values())),
+    ):
+        table.add_row(label, str(value))
+    for reason, count in sorted(report.rejected.items()):
+        table.add_row(f"  rejected: {reason}", str(count))
+    table.add_row("dead-lettered", str(summary.dead_lettered))
+    console.print(table)
+    rate = report.received / summary.seconds if summary.seconds else 0.0
+    console.print(
+        f"{summary.seconds:.1f} s, {rate:,.0f} msg/s"
+        + (f", {summary.sqs_requests} SQS requests" if summary.sqs_requests else "")
+    )
+    console.print_json(
+        json.dumps(
+            {
+                "staged": report.staged,
+                "duplicates": report.duplicates,
+                "rejected": dict(report.rejected),
+                "dead_lettered": summary.dead_lettered,
+            }
+        )
+    )

@@ -1,0 +1,52 @@
+"""Business dates: which settlement day a transaction belongs to, and when that day closes.
+
+A business day ends at the cutoff (local wall clock in the business timezone), not at
+midnight: a payment at or after the cutoff belongs to the next day's batch. The gateway
+stamps staged rows with `business_date_of`, and reconciliation stamps journal rows with the
+same function, so both sides agree on the date by construction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def business_date_of(local_time: datetime, zone: ZoneInfo, cutoff: time) -> date:
+    """The business date of an instant: its date in `zone`, plus one day at/after `cutoff`."""
+    if local_time.tzinfo is None or local_time.utcoffset() is None:
+        raise ValueError(f"local_time must be timezone-aware, got {local_time.isoformat()}")
+    in_zone = local_time.astimezone(zone)
+    if in_zone.time().replace(tzinfo=None) >= cutoff.replace(tzinfo=None):
+        return in_zone.date() + timedelta(days=1)
+    return in_zone.date()
+
+
+def cutoff_instant(business_date: date, zone: ZoneInfo, cutoff: time) -> datetime:
+    """The instant business date D closes, as naive UTC (the convention of staged rows).
+
+    D's window is [cutoff on D-1, cutoff on D) in `zone`; wall-clock times that a DST jump
+    skips resolve with fold=0, as zoneinfo does.
+    """
+    local = datetime.combine(business_date, cutoff.replace(tzinfo=None), tzinfo=zone)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def opening_instant(business_date: date, zone: ZoneInfo, cutoff: time) -> datetime:
+    """The instant business date D opens (the previous day's cutoff), as naive UTC."""
+    return cutoff_instant(business_date - timedelta(days=1), zone, cutoff)
+
+
+def business_days_between(start: date, end: date) -> int:
+    """Weekdays (Mon-Fri) after `start` up to and including `end`; 0 when end <= start.
+
+    The age of an open reconciliation item; holidays are not modelled, weekends are.
+    """
+    if end <= start:
+        return 0
+    full_weeks, extra = divmod((end - start).days, 7)
+    count = full_weeks * 5
+    for offset in range(1, extra + 1):
+        if (start + timedelta(days=offset)).weekday() < 5:
+            count += 1
+    return count

@@ -1,0 +1,66 @@
+"""Card numbers: Luhn check, brand by prefix, keyed token, and masking.
+
+A PAN never leaves this module whole: the gateway keeps an HMAC-SHA256 token of the full
+PAN (keyed, so BIN + last four cannot be brute-forced back to it), the BIN (first six) and
+the last four, as PCI DSS allows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+PAN_LENGTHS = range(13, 20)
+_DIGIT_RUN = re.compile(r"\d{12,19}")
+
+
+@dataclass(frozen=True, slots=True)
+class CardReference:
+    token: str
+    bin: str
+    last4: str
+    brand: str
+
+
+def luhn_valid(pan: str) -> bool:
+    if not pan.isdigit() or not pan.isascii():
+        return False
+    total = 0
+    for index, char in enumerate(reversed(pan)):
+        digit = ord(char) - 48
+        if index % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def card_brand(pan: str) -> str:
+    """The scheme by IIN prefix and length; "unknown" when none matches."""
+    length = len(pan)
+    two, four = int(pan[:2]), int(pan[:4])
+    if pan[0] == "4" and length in (13, 16, 19):
+        return "visa"
+    if (51 <= two <= 55 or 2221 <= four <= 2720) and length == 16:
+        return "mastercard"
+    if two in (34, 37) and length == 15:
+        return "amex"
+    if (pan.startswith(("6011", "65")) or 644 <= int(pan[:3]) <= 649) and length in (16, 19):
+        return "discover"
+    return "unknown"
+
+
+def tokenize(pan: str, key: bytes) -> CardReference:
+    token = hmac.new(key, pan.encode("ascii"), hashlib.sha256).hexdigest()
+    return CardReference(token=token, bin=pan[:6], last4=pan[-4:], brand=card_brand(pan))
+
+
+def mask_pans(text: str) -> str:
+    """Replace every run of 12-19 digits with its first six, asterisks and last four."""
+    return _DIGIT_RUN.sub(lambda match: _mask(match.group()), text)
+
+
+def _mask(digits: str) -> str:
+    keep_head = 6 if len(digits) >= 16 else 0  # short runs keep fewer digits in the clear
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]

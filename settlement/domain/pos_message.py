@@ -1,0 +1,198 @@
+"""The `cardsettle.pos.v1` terminal message: parse and validate, with a specific reason.
+
+Validation is hand-written rather than generic because every rejection needs a precise,
+stable reason code (the rejects table and the reports group by it) and because it runs once
+per message on the hot path. The JSON Schema shipped with the simulator documents the same
+contract; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from settlement.domain.cards import PAN_LENGTHS, luhn_valid
+from settlement.domain.currencies import is_known_currency
+from settlement.domain.money import AmountFormatError, Money
+from settlement.domain.transactions import EntryMode, TransactionType
+
+SCHEMA_ID = "cardsettle.pos.v1"
+_E = TypeVar("_E", bound=StrEnum)
+REQUIRED_FIELDS = (
+    "schema", "transaction_id", "type", "merchant_id", "terminal_id", "pan", "expiry",
+    "amount", "currency", "card_country", "merchant_country", "mcc", "entry_mode",
+    "local_time", "sent_at",
+)  # fmt: skip
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_SHORT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,31}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_MCC = re.compile(r"\d{4}")
+_EXPIRY = re.compile(r"(0[1-9]|1[0-2])/\d{2}")
+_AMOUNT = re.compile(r"\d+(\.\d+)?")
+_DIGIT_RUN = re.compile(r"\d{13,19}")
+
+
+class RejectReason(StrEnum):
+    MALFORMED_JSON = "malformed_json"
+    MISSING_FIELD = "missing_field"
+    UNSUPPORTED_SCHEMA = "unsupported_schema"
+    INVALID_FIELD = "invalid_field"
+    UNKNOWN_CURRENCY = "unknown_currency"
+    TOO_MANY_DECIMALS = "too_many_decimals"
+    INVALID_AMOUNT = "invalid_amount"
+    FAILED_LUHN = "failed_luhn"
+    MISSING_ORIGINAL = "missing_original"
+    PAN_IN_WRONG_FIELD = "pan_in_wrong_field"
+    CONFLICT = "conflict"
+    STORAGE_REJECTED = "storage_rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: RejectReason
+    detail: str
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PosMessage:
+    transaction_id: str
+    transaction_type: TransactionType
+    original_transaction_id: str | None
+    merchant_id: str
+    terminal_id: str
+    pan: str
+    amount: Money
+    card_country: str
+    merchant_country: str
+    mcc: str
+    entry_mode: EntryMode
+    local_time: datetime  # aware, the terminal's offset
+    sent_at: datetime  # aware UTC
+
+
+class _Invalid(Exception):
+    def __init__(self, reason: RejectReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def parse_pos_message(body: str) -> PosMessage | Rejection:
+    """Parse one message body; never raises for bad input, returns a `Rejection` instead."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        return Rejection(RejectReason.MALFORMED_JSON, f"body is not valid JSON: {error}")
+    if not isinstance(document, dict):
+        return Rejection(RejectReason.MALFORMED_JSON, "body is JSON but not an object")
+    transaction_id = document.get("transaction_id")
+    known_id = transaction_id if isinstance(transaction_id, str) else None
+    try:
+        return _validated(document)
+    except _Invalid as invalid:
+        return Rejection(invalid.reason, invalid.detail, known_id)
+
+
+def _validated(doc: dict[str, Any]) -> PosMessage:
+    missing = [name for name in REQUIRED_FIELDS if doc.get(name) is None]
+    if missing:
+        raise _Invalid(RejectReason.MISSING_FIELD, "missing field(s): " + ", ".join(missing))
+    if doc["schema"] != SCHEMA_ID:
+        raise _Invalid(
+            RejectReason.UNSUPPORTED_SCHEMA, f"schema {doc['schema']!r} is not {SCHEMA_ID}"
+        )
+    kind = _enum(doc, "type", TransactionType)
+    original = doc.get("original_transaction_id")
+    if kind is not TransactionType.PURCHASE and original is None:
+        raise _Invalid(RejectReason.MISSING_ORIGINAL, f"a {kind} needs original_transaction_id")
+    return PosMessage(
+        transaction_id=_text(doc, "transaction_id", _IDENTIFIER),
+        transaction_type=kind,
+        original_transaction_id=_optional_id(doc, "original_transaction_id"),
+        merchant_id=_text(doc, "merchant_id", _SHORT_ID),
+        terminal_id=_text(doc, "terminal_id", _SHORT_ID),
+        pan=_pan(doc),
+        amount=_amount(doc),
+        card_country=_text(doc, "card_country", _COUNTRY),
+        merchant_country=_text(doc, "merchant_country", _COUNTRY),
+        mcc=_text(doc, "mcc", _MCC),
+        entry_mode=_enum(doc, "entry_mode", EntryMode),
+        local_time=_timestamp(doc, "local_time"),
+        sent_at=_timestamp(doc, "sent_at").astimezone(UTC),
+    )  # fmt: skip
+
+
+def _text(doc: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str:
+    value = doc[name]
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise _Invalid(RejectReason.INVALID_FIELD, f"{name} {_preview(value)} is malformed")
+    if any(luhn_valid(run) for run in _DIGIT_RUN.findall(value)):
+        # A card number keyed into the wrong field must not be staged anywhere (PCI DSS).
+        raise _Invalid(RejectReason.PAN_IN_WRONG_FIELD, f"{name} holds what looks like a PAN")
+    return value
+
+
+def _optional_id(doc: dict[str, Any], name: str) -> str | None:
+    return None if doc.get(name) is None else _text(doc, name, _IDENTIFIER)
+
+
+def _enum(doc: dict[str, Any], name: str, kind: type[_E]) -> _E:
+    value = doc[name]
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = " | ".join(member.value for member in kind)
+        raise _Invalid(
+            RejectReason.INVALID_FIELD, f"{name} {_preview(value)} is not one of {allowed}"
+        ) from None
+
+
+def _pan(doc: dict[str, Any]) -> str:
+    pan, expiry = doc["pan"], doc["expiry"]
+    if not isinstance(expiry, str) or not _EXPIRY.fullmatch(expiry):
+        raise _Invalid(RejectReason.INVALID_FIELD, "expiry is not MM/YY")
+    if not isinstance(pan, str) or not pan.isdigit() or len(pan) not in PAN_LENGTHS:
+        raise _Invalid(RejectReason.INVALID_FIELD, "pan is not 13-19 digits")
+    if not luhn_valid(pan):
+        raise _Invalid(RejectReason.FAILED_LUHN, f"pan ending {pan[-4:]} fails the Luhn check")
+    return pan
+
+
+def _amount(doc: dict[str, Any]) -> Money:
+    text, currency = doc["amount"], doc["currency"]
+    if not isinstance(currency, str) or not is_known_currency(currency):
+        raise _Invalid(RejectReason.UNKNOWN_CURRENCY, f"unknown currency {_preview(currency)}")
+    if not isinstance(text, str) or not _AMOUNT.fullmatch(text):
+        raise _Invalid(
+            RejectReason.INVALID_AMOUNT, f"amount {_preview(text)} is not a decimal string"
+        )
+    try:
+        money = Money.parse(text, currency)
+    except AmountFormatError as error:
+        raise _Invalid(RejectReason.TOO_MANY_DECIMALS, str(error)) from None
+    if money.amount_minor <= 0:
+        raise _Invalid(RejectReason.INVALID_AMOUNT, f"amount {text} {currency} is not positive")
+    return money
+
+
+def _timestamp(doc: dict[str, Any], name: str) -> datetime:
+    value = doc[name]
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.utcoffset() is None:
+        raise _Invalid(
+            RejectReason.INVALID_FIELD, f"{name} {_preview(value)} is not ISO 8601 with offset"
+        )
+    return parsed
+
+
+def _preview(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

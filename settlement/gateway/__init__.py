@@ -1,0 +1,1 @@
+"""The gateway: SQS records in, staged transactions (or specific rejects) out."""

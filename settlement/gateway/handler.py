@@ -1,0 +1,88 @@
+"""The AWS Lambda entry point: an SQS event in, a partial batch response out.
+
+It runs unchanged on Lambda behind an SQS event source mapping with
+ReportBatchItemFailures. Powertools' BatchProcessor builds the `batchItemFailures`
+response and its parser validates each record's envelope; the whole batch is staged in
+one database transaction when the processor opens (`_prepare`), and the per-record handler
+then only reports the messages that must come back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import ValidationError
+
+from settlement.gateway.service import BatchReport, Gateway, InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+class RedeliveryRequested(Exception):
+    """Raised for a record whose staging hit a transient error: SQS will deliver it again."""
+
+
+class StagingBatchProcessor(BatchProcessor):
+    """A BatchProcessor that stages the whole batch at once instead of record by record."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        super().__init__(EventType.SQS, raise_on_entire_batch_failure=False)
+        self.gateway = gateway
+        self.report = BatchReport()
+
+    def _prepare(self) -> None:
+        super()._prepare()  # type: ignore[no-untyped-call]
+        inbound: list[InboundMessage] = []
+        bad_envelopes: set[str] = set()
+        for record in self.records:
+            try:
+                envelope = SqsRecordModel.model_validate(record)
+            except ValidationError as error:
+                log.error("malformed SQS record envelope: %s", error.errors()[0]["msg"])
+                bad_envelopes.add(str(record.get("messageId", "")))
+                continue
+            inbound.append(InboundMessage(envelope.messageId, str(envelope.body)))
+        self.report = self.gateway.process(inbound)
+        self.report.failed_message_ids |= bad_envelopes
+
+    def record_handler(self, record: SQSRecord) -> None:
+        if record.message_id in self.report.failed_message_ids:
+            raise RedeliveryRequested(record.message_id)
+
+
+def process_event(
+    event: dict[str, Any], gateway: Gateway
+) -> tuple[PartialItemFailureResponse, BatchReport]:
+    """Stage an SQS event's records; returns the Lambda response and the counts."""
+    processor = StagingBatchProcessor(gateway)
+    with processor(records=event.get("Records", []), handler=processor.record_handler):
+        processor.process()
+    return processor.response(), processor.report
+
+
+_GATEWAY: Gateway | None = None
+
+
+def _cold_start_gateway() -> Gateway:
+    global _GATEWAY  # noqa: PLW0603 - Lambda reuses the process: build once per container
+    if _GATEWAY is None:
+        from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
+
+        _GATEWAY = gateway_from_settings()
+    return _GATEWAY
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    """AWS Lambda handler for the SQS event source mapping (ReportBatchItemFailures on)."""
+    response, report = process_event(event, _cold_start_gateway())
+    log.info(
+        "batch: received=%d staged=%d duplicates=%d rejected=%s redeliver=%d",
+        report.received, report.staged, report.duplicates, dict(report.rejected),
+        len(report.failed_message_ids),
+    )  # fmt: skip
+    return response

@@ -1,0 +1,187 @@
+"""Replay a capture file (`messages.jsonl`) through the gateway, by SQS or directly.
+
+SQS transport: a sender and K consumers run at once and the sender keeps the queue
+shallow, because moto's SQS scans the whole queue on every call (FIELD_NOTES: 10,000
+messages loaded up front never drained). Direct transport hands the same Lambda-shaped
+batches (up to 10,000 records, as an event source mapping with a batching window allows)
+straight to the same handler: everything but the queue is identical.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from settlement.adapters.sqs_events import SEND_BATCH_MAX, send_bodies, sqs_record
+from settlement.gateway.poller import EventHandler, Poller, PollerConfig
+from settlement.gateway.service import BatchReport
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+Progress = Callable[[int], None]  # called with the number of messages just handled
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    report: BatchReport = field(default_factory=BatchReport)
+    sent: int = 0
+    dead_lettered: int = 0
+    sqs_requests: int = 0
+    seconds: float = 0.0
+
+
+def read_bodies(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, body) for every non-empty line, exactly as the terminal sent it."""
+    with path.open(encoding="utf-8", errors="surrogateescape") as lines:
+        for number, line in enumerate(lines, start=1):
+            body = line.rstrip("\n")
+            if body:
+                yield number, body
+
+
+def ingest_direct(
+    path: Path,
+    handler: EventHandler,
+    batch_size: int,
+    progress: Progress,
+    max_attempts: int = 3,
+) -> IngestSummary:
+    """Feed Lambda-shaped batches straight to the handler; retry reported records."""
+    summary = IngestSummary()
+    started = time.perf_counter()
+    source_arn = f"arn:aws:sqs:local:000000000000:{path.name}"
+    batch: list[dict[str, Any]] = []
+    for number, body in read_bodies(path):
+        batch.append(sqs_record(f"{path.name}:{number}", body, source_arn, "local"))
+        if len(batch) == batch_size:
+            _direct_batch(handler, batch, summary, max_attempts, progress)
+            batch = []
+    if batch:
+        _direct_batch(handler, batch, summary, max_attempts, progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _direct_batch(
+    handler: EventHandler,
+    records: list[dict[str, Any]],
+    summary: IngestSummary,
+    max_attempts: int,
+    progress: Progress,
+) -> None:
+    summary.sent += len(records)
+    pending = records
+    for attempt in range(max_attempts):
+        response, report = handler({"Records": pending})
+        retry = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+        report.received -= len(retry)  # counted again on the retry
+        report.failed_message_ids.clear()
+        summary.report.merge(report)
+        pending = [record for record in pending if record["messageId"] in retry]
+        if not pending:
+            break
+        time.sleep(min(0.5 * 2**attempt, 5.0))
+    summary.dead_lettered += len(pending)  # no queue here: reported, never dropped silently
+    summary.report.received += len(pending)
+    progress(len(records))
+
+
+@dataclass(frozen=True, slots=True)
+class SqsIngestPlan:
+    sqs: SQSClient
+    queue_url: str
+    dlq_url: str
+    poller: PollerConfig
+    workers: int
+    max_in_flight: int = 50
+
+
+def ingest_via_sqs(
+    path: Path, handler: EventHandler, plan: SqsIngestPlan, progress: Progress
+) -> IngestSummary:
+    """Send and consume at once; returns when every sent message is handled or dead-lettered."""
+    summary = IngestSummary()
+    started = time.perf_counter()
+    lock, handled = threading.Condition(), [0]
+
+    def on_batch(report: BatchReport) -> None:
+        with lock:
+            summary.report.merge(report)
+            done = report.received - len(report.failed_message_ids)
+            handled[0] += done
+            lock.notify_all()
+        progress(done)
+
+    stop = threading.Event()
+    pollers = [Poller(plan.sqs, handler, plan.poller, stop, on_batch) for _ in range(plan.workers)]
+    threads = [threading.Thread(target=p.run, name=f"consumer-{i}") for i, p in enumerate(pollers)]
+    for thread in threads:
+        thread.start()
+    try:
+        summary.sent = _send_throttled(path, plan, lock, handled)
+        _wait_until_drained(plan, summary, lock, handled)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    summary.report.failed_message_ids.clear()
+    summary.sqs_requests = _requests(pollers) + -(-summary.sent // SEND_BATCH_MAX)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _send_throttled(
+    path: Path, plan: SqsIngestPlan, lock: threading.Condition, handled: list[int]
+) -> int:
+    sent = 0
+    chunk: list[str] = []
+    for _number, body in read_bodies(path):
+        chunk.append(body)
+        if len(chunk) == SEND_BATCH_MAX:
+            _wait_for_room(lock, handled, sent, plan.max_in_flight)
+            sent += send_bodies(plan.sqs, plan.queue_url, chunk)
+            chunk = []
+    if chunk:
+        sent += send_bodies(plan.sqs, plan.queue_url, chunk)
+    return sent
+
+
+def _wait_for_room(lock: threading.Condition, handled: list[int], sent: int, limit: int) -> None:
+    """Keep the queue shallow; give up waiting after 30 s so a stuck consumer shows as DLQ."""
+    with lock:
+        lock.wait_for(lambda: sent - handled[0] < limit, timeout=30)
+
+
+def _wait_until_drained(
+    plan: SqsIngestPlan, summary: IngestSummary, lock: threading.Condition, handled: list[int]
+) -> None:
+    """Done when all sent messages are handled, or the rest sit in the DLQ."""
+    while True:
+        with lock:
+            if lock.wait_for(lambda: handled[0] >= summary.sent, timeout=1.0):
+                return
+        summary.dead_lettered = _approximate_depth(plan.sqs, plan.dlq_url)
+        if (
+            handled[0] + summary.dead_lettered >= summary.sent
+            and _approximate_depth(plan.sqs, plan.queue_url) == 0
+        ):
+            return
+
+
+def _approximate_depth(sqs: SQSClient, queue_url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def _requests(pollers: list[Poller]) -> int:
+    return sum(p.receive_calls + p.delete_calls for p in pollers)

@@ -1,0 +1,131 @@
+"""The gateway's core loop body: validate a batch of messages and stage it.
+
+Fast path: one database transaction for the whole batch. If that fails, fall back to one
+transaction per message so one bad record never fails its neighbours: a transient error
+(database down, lock timeout) marks just that message for redelivery, a permanent one
+(the database refuses the row) rejects it with `storage_rejected`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from settlement.adapters.clock import Clock
+from settlement.adapters.staging import RejectRow, StagedRow, StageOutcome, StagingRepository
+from settlement.domain.cards import mask_pans
+from settlement.domain.pos_message import Rejection, RejectReason, parse_pos_message
+from settlement.gateway.records import StagingPolicy, staged_row
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    message_id: str
+    body: str
+
+
+@dataclass(slots=True)
+class BatchReport:
+    received: int = 0
+    staged: int = 0
+    duplicates: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    failed_message_ids: set[str] = field(default_factory=set)  # transient: redeliver
+
+    def merge(self, other: BatchReport) -> None:
+        self.received += other.received
+        self.staged += other.staged
+        self.duplicates += other.duplicates
+        self.rejected.update(other.rejected)
+        self.failed_message_ids |= other.failed_message_ids
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors worth a redelivery: the database is away or busy, not the row is wrong."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class Gateway:
+    def __init__(self, repository: StagingRepository, policy: StagingPolicy, clock: Clock) -> None:
+        self.repository = repository
+        self.policy = policy
+        self.clock = clock
+
+    def process(self, messages: Sequence[InboundMessage]) -> BatchReport:
+        received_at = self.clock()
+        rows: list[StagedRow] = []
+        rejects: list[RejectRow] = []
+        for message in messages:
+            parsed = parse_pos_message(message.body)
+            if isinstance(parsed, Rejection):
+                rejects.append(_reject(message, parsed))
+            else:
+                masked = mask_pans(message.body)
+                rows.append(
+                    staged_row(parsed, self.policy, message.message_id, received_at, masked)
+                )
+        report = BatchReport(received=len(messages))
+        try:
+            outcome = self._stage(rows, rejects)
+        except Exception as error:  # noqa: BLE001 - any batch failure falls back per record
+            log.warning("batch of %d failed (%s); retrying one by one", len(messages), error)
+            return self._one_by_one(rows, rejects, report)
+        _count(report, outcome, rejects)
+        return report
+
+    def _stage(self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow]) -> StageOutcome:
+        staged_at = self.clock()
+        stamped = [replace(row, values={**row.values, "staged_at": staged_at}) for row in rows]
+        received_at = rows[0].values["received_at"] if rows else staged_at
+        return self.repository.stage(stamped, rejects, received_at)
+
+    def _one_by_one(
+        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], report: BatchReport
+    ) -> BatchReport:
+        for reject in rejects:
+            self._attempt(report, [], [reject], reject.message_id)
+        for row in rows:
+            self._attempt(report, [row], [], row.message_id)
+        return report
+
+    def _attempt(
+        self, report: BatchReport, rows: list[StagedRow], rejects: list[RejectRow], message_id: str
+    ) -> None:
+        try:
+            _count(report, self._stage(rows, rejects), rejects)
+        except Exception as error:  # noqa: BLE001 - classified below, never swallowed silently
+            if is_transient(error) or not rows:
+                log.warning("message %s left for redelivery: %s", message_id, error)
+                report.failed_message_ids.add(message_id)
+                return
+            detail = f"database refused the row: {type(error).__name__}"
+            row = rows[0]
+            refusal = RejectRow(
+                message_id, row.transaction_id, "storage_rejected", detail, row.masked_body
+            )
+            self._attempt(report, [], [refusal], message_id)
+
+
+def _reject(message: InboundMessage, rejection: Rejection) -> RejectRow:
+    return RejectRow(
+        message_id=message.message_id,
+        transaction_id=rejection.transaction_id,
+        reason_code=rejection.reason.value,
+        detail=mask_pans(rejection.detail),
+        body=mask_pans(message.body),
+    )
+
+
+def _count(report: BatchReport, outcome: StageOutcome, rejects: Sequence[RejectRow]) -> None:
+    report.staged += len(outcome.staged)
+    report.duplicates += len(outcome.duplicates)
+    report.rejected.update(reject.reason_code for reject in rejects)
+    report.rejected.update(RejectReason.CONFLICT.value for _ in outcome.conflicts)

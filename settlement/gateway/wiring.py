@@ -1,0 +1,31 @@
+"""Builds a Gateway from settings: the database engine, the staging policy and the clock."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from settlement.adapters.clock import utc_now
+from settlement.adapters.database import create_db_engine, ensure_schema
+from settlement.adapters.staging import StagingRepository
+from settlement.config import Settings, load_settings
+from settlement.gateway.records import StagingPolicy
+from settlement.gateway.service import Gateway
+
+
+def staging_engine(settings: Settings) -> Engine:
+    engine = create_db_engine(settings.database_url, write_lock_on_begin=True)
+    ensure_schema(engine)
+    return engine
+
+
+def gateway_from_settings(
+    settings: Settings | None = None, engine: Engine | None = None
+) -> Gateway:
+    settings = settings or load_settings()
+    policy = StagingPolicy(
+        token_key=settings.pan_token_key.get_secret_value().encode(),
+        zone=settings.zone,
+        cutoff=settings.cutoff_time,
+    )
+    repository = StagingRepository(engine or staging_engine(settings))
+    return Gateway(repository, policy, utc_now)

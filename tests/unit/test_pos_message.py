@@ -1,0 +1,77 @@
+"""Message validation: each kind of bad input gets its own reason code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from settlement.domain.cards import card_brand, luhn_valid, mask_pans, tokenize
+from settlement.domain.money import Money
+from settlement.domain.pos_message import PosMessage, Rejection, RejectReason, parse_pos_message
+from tests.support.messages import body, message
+
+
+def test_valid_message_parses() -> None:
+    parsed = parse_pos_message(body(1))
+    assert isinstance(parsed, PosMessage)
+    assert parsed.amount == Money(201, "EUR")
+    assert parsed.local_time.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{not json", RejectReason.MALFORMED_JSON),
+        ("[1, 2]", RejectReason.MALFORMED_JSON),
+        (
+            json.dumps({k: v for k, v in message(1).items() if k != "mcc"}),
+            RejectReason.MISSING_FIELD,
+        ),
+        (body(1, schema="cardsettle.pos.v0"), RejectReason.UNSUPPORTED_SCHEMA),
+        (body(1, currency="XXX"), RejectReason.UNKNOWN_CURRENCY),
+        (body(1, amount="1.234"), RejectReason.TOO_MANY_DECIMALS),
+        (body(1, currency="JPY", amount="100.5"), RejectReason.TOO_MANY_DECIMALS),
+        (body(1, amount="0.00"), RejectReason.INVALID_AMOUNT),
+        (body(1, amount="-5.00"), RejectReason.INVALID_AMOUNT),
+        (body(1, amount=12.5), RejectReason.INVALID_AMOUNT),
+        (body(1, pan="4111111111111112"), RejectReason.FAILED_LUHN),
+        (body(1, pan="41111"), RejectReason.INVALID_FIELD),
+        (body(1, type="chargeback"), RejectReason.INVALID_FIELD),
+        (body(1, type="refund"), RejectReason.MISSING_ORIGINAL),
+        (body(1, local_time="2026-11-27T10:00:00"), RejectReason.INVALID_FIELD),
+        (body(1, mcc="54111"), RejectReason.INVALID_FIELD),
+        (body(1, expiry="13/29"), RejectReason.INVALID_FIELD),
+        (body(1, entry_mode="telepathy"), RejectReason.INVALID_FIELD),
+        (body(1, terminal_id="4111111111111111"), RejectReason.PAN_IN_WRONG_FIELD),
+    ],
+)
+def test_rejections_are_specific(text: str, reason: RejectReason) -> None:
+    parsed = parse_pos_message(text)
+    assert isinstance(parsed, Rejection), parsed
+    assert parsed.reason is reason, parsed.detail
+
+
+def test_rejection_detail_never_contains_the_pan() -> None:
+    parsed = parse_pos_message(body(1, pan="4111111111111112"))
+    assert isinstance(parsed, Rejection)
+    assert "4111111111111112" not in parsed.detail
+    assert parsed.transaction_id == "tx-00000001"
+
+
+def test_card_helpers() -> None:
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert card_brand("4111111111111111") == "visa"
+    assert card_brand("5555555555554444") == "mastercard"
+    assert card_brand("2221000000000009") == "mastercard"
+    assert card_brand("378282246310005") == "amex"
+    assert card_brand("6011111111111117") == "discover"
+    card = tokenize("4111111111111111", b"key")
+    assert (card.bin, card.last4, len(card.token)) == ("411111", "1111", 64)
+    assert tokenize("4111111111111111", b"other").token != card.token
+
+
+def test_mask_pans() -> None:
+    assert mask_pans('{"pan": "4111111111111111"}') == '{"pan": "411111******1111"}'
+    assert mask_pans("card 378282246310005 x") == "card ***********0005 x"
+    assert mask_pans("order 12345") == "order 12345"
