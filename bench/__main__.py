@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS: dict[str, str] = {}
+BENCHMARKS: dict[str, str] = {
+    "gateway": "bench.bench_gateway",
+}
 
 
 def main(argv: list[str]) -> int:

@@ -14,22 +14,37 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Date, DateTime, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from settlement.adapters.tables import rejected_messages, staged_transactions
+from settlement.domain.cards import mask_pans
 
 _LOOKUP_CHUNK = 500
 STAGED_COLUMNS = tuple(column.name for column in staged_transactions.columns)
+_DATETIME_INDEXES = tuple(
+    index
+    for index, column in enumerate(staged_transactions.columns)
+    if isinstance(column.type, DateTime)
+)
+_DATE_INDEXES = tuple(
+    index
+    for index, column in enumerate(staged_transactions.columns)
+    if isinstance(column.type, Date)
+)
 
 
 @dataclass(frozen=True, slots=True)
 class StagedRow:
-    """One row for `staged_transactions`, and the message it came from (PAN masked)."""
+    """One row for `staged_transactions`, and the message it came from.
+
+    `body` is the raw message, PAN included: it lives only in memory and is masked before
+    it is written anywhere (a conflict's reject row).
+    """
 
     values: dict[str, Any]
-    masked_body: str = ""
+    body: str = field(default="", repr=False)
 
     @property
     def transaction_id(self) -> str:
@@ -109,7 +124,7 @@ def _classify_repeat(outcome: StageOutcome, row: StagedRow, kept_hash: str) -> N
         return
     detail = f"transaction {row.transaction_id} already staged with different content"
     outcome.conflicts.append(
-        RejectRow(row.message_id, row.transaction_id, "conflict", detail, row.masked_body)
+        RejectRow(row.message_id, row.transaction_id, "conflict", detail, mask_pans(row.body))
     )
 
 
@@ -132,8 +147,22 @@ def _insert_fresh(conn: Connection, rows: list[StagedRow]) -> set[str]:
         return set()
     if conn.dialect.name == "postgresql":
         return _copy_insert_postgres(conn, rows)
-    conn.execute(insert(staged_transactions), [row.values for row in rows])
+    # The DBAPI directly: SQLAlchemy's per-row parameter processing costs more than the insert.
+    marks = ", ".join("?" for _ in STAGED_COLUMNS)
+    sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(sql, [_sqlite_values(row.values) for row in rows])
     return {row.transaction_id for row in rows}
+
+
+def _sqlite_values(values: dict[str, Any]) -> list[Any]:
+    """Column values in SQLAlchemy's SQLite storage format (ISO text, microseconds always)."""
+    row = [values[name] for name in STAGED_COLUMNS]
+    for index in _DATETIME_INDEXES:
+        row[index] = row[index].isoformat(sep=" ", timespec="microseconds")
+    for index in _DATE_INDEXES:
+        row[index] = row[index].isoformat()
+    return row
 
 
 def _copy_insert_postgres(conn: Connection, rows: list[StagedRow]) -> set[str]:

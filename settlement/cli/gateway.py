@@ -19,14 +19,9 @@ from settlement.adapters.sqs_events import queue_arn, send_bodies
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.config import Settings
 from settlement.domain.cards import mask_pans
+from settlement.gateway.direct import DirectPlan, ingest_direct, ingest_direct_parallel
 from settlement.gateway.handler import process_event
-from settlement.gateway.ingest import (
-    IngestSummary,
-    SqsIngestPlan,
-    ingest_direct,
-    ingest_via_sqs,
-    read_bodies,
-)
+from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs, read_bodies
 from settlement.gateway.poller import EventHandler, Poller, PollerConfig
 from settlement.gateway.service import BatchReport
 from settlement.gateway.wiring import gateway_from_settings
@@ -163,7 +158,9 @@ def ingest(
     batch_size: int = typer.Option(
         0, min=0, max=10_000, help="Records per handler call (default 10 sqs, 10000 direct)."
     ),
-    workers: int = typer.Option(2, min=1, max=64, help="Consumers (sqs transport)."),
+    workers: int = typer.Option(
+        2, min=1, max=64, help="Consumers (sqs) or handler processes (direct)."
+    ),
     wait_seconds: int = typer.Option(
         0, min=0, max=20, help="Long-poll wait (sqs transport); 0 = short polls."
     ),
@@ -181,7 +178,12 @@ def ingest(
             progress.advance(task, count)
 
         if transport == "direct":
-            summary = ingest_direct(capture, handler, batch_size or 10_000, advance)
+            plan = DirectPlan(batch_size=batch_size or 10_000, workers=workers)
+            summary = (
+                ingest_direct(capture, handler, plan, advance)
+                if workers == 1
+                else ingest_direct_parallel(capture, settings, plan, advance)
+            )
         else:
             summary = _ingest_sqs(
                 settings=settings, capture=capture, handler=handler, batch_size=batch_size or 10,

@@ -24,16 +24,16 @@ class CardReference:
     brand: str
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit * 2, digits summed
+
+
 def luhn_valid(pan: str) -> bool:
     if not pan.isdigit() or not pan.isascii():
         return False
-    total = 0
-    for index, char in enumerate(reversed(pan)):
-        digit = ord(char) - 48
-        if index % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
+    digits = pan.encode("ascii")  # bytes: digit value = byte - 48
+    kept = sum(digits[-1::-2]) - 48 * len(digits[-1::-2])
+    doubled = sum(_DOUBLED[byte - 48] for byte in digits[-2::-2])
+    return (kept + doubled) % 10 == 0
 
 
 def card_brand(pan: str) -> str:

@@ -131,7 +131,7 @@ def _text(doc: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str:
     value = doc[name]
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise _Invalid(RejectReason.INVALID_FIELD, f"{name} {_preview(value)} is malformed")
-    if any(luhn_valid(run) for run in _DIGIT_RUN.findall(value)):
+    if len(value) >= 13 and any(luhn_valid(run) for run in _DIGIT_RUN.findall(value)):
         # A card number keyed into the wrong field must not be staged anywhere (PCI DSS).
         raise _Invalid(RejectReason.PAN_IN_WRONG_FIELD, f"{name} holds what looks like a PAN")
     return value

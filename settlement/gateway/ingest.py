@@ -1,10 +1,8 @@
-"""Replay a capture file (`messages.jsonl`) through the gateway, by SQS or directly.
+"""Replay a capture file (`messages.jsonl`) through SQS and the gateway.
 
-SQS transport: a sender and K consumers run at once and the sender keeps the queue
-shallow, because moto's SQS scans the whole queue on every call (FIELD_NOTES: 10,000
-messages loaded up front never drained). Direct transport hands the same Lambda-shaped
-batches (up to 10,000 records, as an event source mapping with a batching window allows)
-straight to the same handler: everything but the queue is identical.
+A sender and K consumers run at once and the sender keeps the queue shallow, because
+moto's SQS scans the whole queue on every call (FIELD_NOTES: 10,000 messages loaded up
+front never drained). The queue-less bulk path is in `direct.py`.
 """
 
 from __future__ import annotations
@@ -14,9 +12,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from settlement.adapters.sqs_events import SEND_BATCH_MAX, send_bodies, sqs_record
+from settlement.adapters.sqs_events import SEND_BATCH_MAX, send_bodies
 from settlement.gateway.poller import EventHandler, Poller, PollerConfig
 from settlement.gateway.service import BatchReport
 
@@ -42,53 +40,6 @@ def read_bodies(path: Path) -> Iterator[tuple[int, str]]:
             body = line.rstrip("\n")
             if body:
                 yield number, body
-
-
-def ingest_direct(
-    path: Path,
-    handler: EventHandler,
-    batch_size: int,
-    progress: Progress,
-    max_attempts: int = 3,
-) -> IngestSummary:
-    """Feed Lambda-shaped batches straight to the handler; retry reported records."""
-    summary = IngestSummary()
-    started = time.perf_counter()
-    source_arn = f"arn:aws:sqs:local:000000000000:{path.name}"
-    batch: list[dict[str, Any]] = []
-    for number, body in read_bodies(path):
-        batch.append(sqs_record(f"{path.name}:{number}", body, source_arn, "local"))
-        if len(batch) == batch_size:
-            _direct_batch(handler, batch, summary, max_attempts, progress)
-            batch = []
-    if batch:
-        _direct_batch(handler, batch, summary, max_attempts, progress)
-    summary.seconds = time.perf_counter() - started
-    return summary
-
-
-def _direct_batch(
-    handler: EventHandler,
-    records: list[dict[str, Any]],
-    summary: IngestSummary,
-    max_attempts: int,
-    progress: Progress,
-) -> None:
-    summary.sent += len(records)
-    pending = records
-    for attempt in range(max_attempts):
-        response, report = handler({"Records": pending})
-        retry = {item["itemIdentifier"] for item in response["batchItemFailures"]}
-        report.received -= len(retry)  # counted again on the retry
-        report.failed_message_ids.clear()
-        summary.report.merge(report)
-        pending = [record for record in pending if record["messageId"] in retry]
-        if not pending:
-            break
-        time.sleep(min(0.5 * 2**attempt, 5.0))
-    summary.dead_lettered += len(pending)  # no queue here: reported, never dropped silently
-    summary.report.received += len(pending)
-    progress(len(records))
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ def staged_row(
     policy: StagingPolicy,
     message_id: str,
     received_at: datetime,
-    masked_body: str,
+    body: str,
 ) -> StagedRow:
     card = tokenize(message.pan, policy.token_key)
     offset = message.local_time.utcoffset()
@@ -73,7 +73,7 @@ def staged_row(
         "status": "staged",
     }
     values["content_hash"] = content_hash(values)
-    return StagedRow(values, masked_body)
+    return StagedRow(values, body)
 
 
 def content_hash(values: dict[str, Any]) -> str:

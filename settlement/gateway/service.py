@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -68,9 +68,8 @@ class Gateway:
             if isinstance(parsed, Rejection):
                 rejects.append(_reject(message, parsed))
             else:
-                masked = mask_pans(message.body)
                 rows.append(
-                    staged_row(parsed, self.policy, message.message_id, received_at, masked)
+                    staged_row(parsed, self.policy, message.message_id, received_at, message.body)
                 )
         report = BatchReport(received=len(messages))
         try:
@@ -83,9 +82,10 @@ class Gateway:
 
     def _stage(self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow]) -> StageOutcome:
         staged_at = self.clock()
-        stamped = [replace(row, values={**row.values, "staged_at": staged_at}) for row in rows]
+        for row in rows:
+            row.values["staged_at"] = staged_at
         received_at = rows[0].values["received_at"] if rows else staged_at
-        return self.repository.stage(stamped, rejects, received_at)
+        return self.repository.stage(rows, rejects, received_at)
 
     def _one_by_one(
         self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], report: BatchReport
@@ -109,7 +109,7 @@ class Gateway:
             detail = f"database refused the row: {type(error).__name__}"
             row = rows[0]
             refusal = RejectRow(
-                message_id, row.transaction_id, "storage_rejected", detail, row.masked_body
+                message_id, row.transaction_id, "storage_rejected", detail, mask_pans(row.body)
             )
             self._attempt(report, [], [refusal], message_id)
 

@@ -233,7 +233,9 @@ def test_competing_workers_stage_every_message_exactly_once(
             QueueUrl=main_url, AttributeNames=["ApproximateNumberOfMessages"]
         )
     assert count(engine, staged_transactions) == 120
-    assert (totals.staged, totals.duplicates) == (120, 30)
+    assert totals.staged == 120
+    # at-least-once: SQS may hand a message to two workers; that shows up as a duplicate
+    assert totals.duplicates >= 30 and totals.received == totals.staged + totals.duplicates
     assert left["Attributes"]["ApproximateNumberOfMessages"] == "0"
     assert all(p.receive_calls > 0 for p in pollers)
 
@@ -304,3 +306,19 @@ def test_malformed_envelope_is_reported_not_staged(gateway: Gateway) -> None:
     response, report = process_event(broken, gateway)
     assert response == {"batchItemFailures": [{"itemIdentifier": "x1"}]}
     assert report.staged == 0
+
+
+def test_staged_row_round_trips_through_the_schema(engine: Engine, gateway: Gateway) -> None:
+    from datetime import date, datetime
+
+    process_event(event([body(61)]), gateway)
+    with engine.connect() as conn:
+        row = conn.execute(select(staged_transactions)).mappings().one()
+    assert row["local_time"] == datetime(2026, 11, 27, 9, 1)
+    assert row["utc_offset_min"] == 60
+    assert row["transacted_at"] == datetime(2026, 11, 27, 8, 1)
+    assert row["sent_at"] == datetime(2026, 11, 27, 8, 1, 2)
+    assert row["business_date"] == date(2026, 11, 27)
+    assert (row["card_bin"], row["card_last4"], row["card_brand"]) == ("555555", "4444", "mastercard")
+    assert row["amount_minor"] == 6261 and row["currency"] == "EUR"
+    assert row["staged_at"] >= row["received_at"]

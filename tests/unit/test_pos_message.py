@@ -75,3 +75,21 @@ def test_mask_pans() -> None:
     assert mask_pans('{"pan": "4111111111111111"}') == '{"pan": "411111******1111"}'
     assert mask_pans("card 378282246310005 x") == "card ***********0005 x"
     assert mask_pans("order 12345") == "order 12345"
+
+
+def _luhn_reference(pan: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(pan)):
+        digit = int(char) * (2 if index % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+def test_luhn_matches_the_textbook_algorithm() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        pan = "".join(str(rng.randrange(10)) for _ in range(rng.randrange(12, 20)))
+        assert luhn_valid(pan) == _luhn_reference(pan), pan
+    assert not luhn_valid("4111 1111 1111 1111") and not luhn_valid("")

@@ -1,0 +1,201 @@
+"""Gateway throughput against raw baselines measured in the same run.
+
+- direct transport into SQLite vs stdlib sqlite3 executemany of the same, pre-validated
+  rows (same schema and indexes, same pragmas, one transaction per 10,000 rows);
+- the same into PostgreSQL vs a raw psycopg COPY of the same rows;
+- the SQS path on in-process moto vs a bare send/receive/delete loop on the same moto.
+
+Sizes: BENCH_GATEWAY_N (default 1,000,000) and BENCH_GATEWAY_SQS_N (default 10,000).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import psycopg
+from moto import mock_aws
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from settlement.adapters.aws import create_queues
+from settlement.adapters.database import upgrade
+from settlement.adapters.staging import STAGED_COLUMNS
+from settlement.config import load_settings
+from settlement.domain.pos_message import PosMessage, parse_pos_message
+from settlement.gateway.direct import DirectPlan, ingest_direct, ingest_direct_parallel
+from settlement.gateway.handler import process_event
+from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs, read_bodies
+from settlement.gateway.poller import PollerConfig
+from settlement.gateway.records import StagingPolicy, staged_row
+from settlement.gateway.wiring import gateway_from_settings, staging_engine
+from tests.support.messages import body
+from tests.support.pgcluster import scratch_database, throwaway_cluster
+
+CHUNK = 10_000
+RawLoader = Callable[[str, Path], float]
+
+
+def write_capture(path: Path, count: int) -> None:
+    with path.open("w") as out:
+        for index in range(count):
+            out.write(body(index, transaction_id=f"tx-{index:010d}") + "\n")
+
+
+def prevalidated_chunks(path: Path) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows the gateway would write, built outside any timed section."""
+    settings = load_settings()
+    policy = StagingPolicy(b"bench", settings.zone, settings.cutoff_time)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    chunk: list[tuple[Any, ...]] = []
+    for number, line in read_bodies(path):
+        message = parse_pos_message(line)
+        assert isinstance(message, PosMessage)
+        values = staged_row(message, policy, f"m{number}", now, "").values
+        chunk.append(tuple(_plain(values[name]) for name in STAGED_COLUMNS))
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+
+def raw_sqlite(url: str, path: Path) -> float:
+    connection = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    marks = ", ".join("?" for _ in STAGED_COLUMNS)
+    sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
+    elapsed = 0.0
+    for chunk in prevalidated_chunks(path):
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(sql, chunk)
+        connection.execute("COMMIT")
+        elapsed += time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def raw_copy(url: str, path: Path) -> float:
+    parsed = make_url(url)
+    query = parsed.query
+    conninfo = (
+        f"dbname={parsed.database} user={parsed.username} host={query['host']} port={query['port']}"
+    )
+    copy_sql = f"COPY staged_transactions ({', '.join(STAGED_COLUMNS)}) FROM STDIN"
+    elapsed = 0.0
+    with psycopg.connect(conninfo) as connection:
+        for chunk in prevalidated_chunks(path):
+            started = time.perf_counter()
+            with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for row in chunk:
+                    copy.write_row(row)
+            connection.commit()
+            elapsed += time.perf_counter() - started
+    return elapsed
+
+
+def ours_direct(url: str, path: Path, workers: int) -> float:
+    settings = load_settings(database_url=url)
+    plan = DirectPlan(batch_size=CHUNK, workers=workers)
+    summary: IngestSummary
+    if workers > 1:
+        summary = ingest_direct_parallel(path, settings, plan, lambda _n: None)
+    else:
+        gateway = gateway_from_settings(settings, staging_engine(settings))
+        handler = lambda event: process_event(event, gateway)  # noqa: E731
+        summary = ingest_direct(path, handler, plan, lambda _n: None)
+        gateway.repository.engine.dispose()
+    assert summary.report.staged == summary.sent, summary
+    return summary.seconds
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM staged_transactions"))
+    engine.dispose()
+
+
+def compare_direct(label: str, url: str, path: Path, count: int, raw: RawLoader) -> None:
+    upgrade(url)
+    base = raw(url, path)
+    for workers in (1, 2):
+        _truncate(url)
+        ours = ours_direct(url, path, workers)
+        print(
+            f"gateway direct {label} {count:,} workers={workers}: {count / ours:,.0f} rows/s;"
+            f" raw baseline {count / base:,.0f} rows/s; ratio {base / ours:.2f} (target >= 0.50)"
+        )
+
+
+def _drain(sqs: Any, url: str, messages: list[Any]) -> None:
+    entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+    sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+
+
+def bare_sqs_loop(sqs: Any, url: str, bodies: list[str]) -> float:
+    started = time.perf_counter()
+    for start in range(0, len(bodies), 10):
+        entries = [
+            {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])
+        ]
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        if received.get("Messages"):
+            _drain(sqs, url, received["Messages"])
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        _drain(sqs, url, messages)
+    return time.perf_counter() - started
+
+
+def compare_sqs(workdir: Path, count: int) -> None:
+    path = workdir / "sqs.jsonl"
+    write_capture(path, count)
+    settings = load_settings(database_url=f"sqlite:///{workdir / 'sqs.db'}")
+    gateway = gateway_from_settings(settings, staging_engine(settings))
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=settings.aws_region)
+        main_url, dlq_url = create_queues(sqs, settings)
+        arn = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
+        config = PollerConfig(main_url, arn, settings.aws_region, batch_size=10, wait_s=0)
+        plan = SqsIngestPlan(sqs, main_url, dlq_url, config, workers=1, max_in_flight=20)
+        handler = lambda event: process_event(event, gateway)  # noqa: E731
+        summary = ingest_via_sqs(path, handler, plan, lambda _n: None)
+        assert summary.report.staged == count
+        bare_url = sqs.create_queue(QueueName="bare")["QueueUrl"]
+        base = bare_sqs_loop(sqs, bare_url, [line for _n, line in read_bodies(path)])
+    ours = summary.seconds
+    print(
+        f"gateway sqs moto {count:,}: {count / ours:,.0f} msg/s; bare loop {count / base:,.0f}"
+        f" msg/s; ratio {base / ours:.2f} (target >= 0.80)"
+    )
+
+
+def main() -> None:
+    count = int(os.environ.get("BENCH_GATEWAY_N", "1000000"))
+    sqs_count = int(os.environ.get("BENCH_GATEWAY_SQS_N", "10000"))
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
+        workdir = Path(tmp)
+        capture = workdir / "messages.jsonl"
+        write_capture(capture, count)
+        compare_direct("sqlite", f"sqlite:///{workdir / 'staging.db'}", capture, count, raw_sqlite)
+        with throwaway_cluster() as server, scratch_database(server) as url:
+            compare_direct("postgresql", url, capture, count, raw_copy)
+        compare_sqs(workdir, sqs_count)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Direct transport: Lambda-shaped batches handed straight to the handler, no queue.
+
+What an SQS event source mapping with a batching window does (up to 10,000 records per
+invocation), minus the queue, for bulk loads that moto's SQS cannot carry. With K workers,
+K processes each run the handler on their own batches, as K concurrent Lambda invocations
+would; on SQLite their commits serialise on the write lock, the parsing does not.
+Records the handler reports back are retried with backoff; any still failing after
+`max_attempts` are counted as dead-lettered, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from settlement.adapters.sqs_events import sqs_record
+from settlement.config import Settings
+from settlement.gateway.handler import process_event
+from settlement.gateway.ingest import IngestSummary, Progress, read_bodies
+from settlement.gateway.poller import EventHandler
+from settlement.gateway.service import BatchReport, Gateway
+
+Chunk = list[tuple[int, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectPlan:
+    batch_size: int = 10_000
+    workers: int = 1
+    max_attempts: int = 3
+
+
+def ingest_direct(
+    path: Path, handler: EventHandler, plan: DirectPlan, progress: Progress
+) -> IngestSummary:
+    """Stage a capture in this process through `handler`."""
+    summary = IngestSummary()
+    started = time.perf_counter()
+    for chunk in _chunks(path, plan.batch_size):
+        report, dead = handle_chunk(handler, path.name, chunk, plan.max_attempts)
+        _add(summary, report, dead, len(chunk), progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def ingest_direct_parallel(
+    path: Path, settings: Settings, plan: DirectPlan, progress: Progress
+) -> IngestSummary:
+    """Stage a capture with `plan.workers` processes, each with its own gateway."""
+    summary = IngestSummary()
+    started = time.perf_counter()
+    in_flight: deque[tuple[int, Future[tuple[BatchReport, int]]]] = deque()
+    with ProcessPoolExecutor(plan.workers, initializer=_init_worker, initargs=(settings,)) as pool:
+        for chunk in _chunks(path, plan.batch_size):
+            if len(in_flight) >= 2 * plan.workers:
+                _collect(summary, in_flight.popleft(), progress)
+            future = pool.submit(_worker_chunk, path.name, chunk, plan.max_attempts)
+            in_flight.append((len(chunk), future))
+        while in_flight:
+            _collect(summary, in_flight.popleft(), progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def handle_chunk(
+    handler: EventHandler, source: str, chunk: Chunk, max_attempts: int
+) -> tuple[BatchReport, int]:
+    """One Lambda-shaped batch, retried for the records the handler reports back."""
+    arn = f"arn:aws:sqs:local:000000000000:{source}"
+    pending = [sqs_record(f"{source}:{number}", body, arn, "local") for number, body in chunk]
+    total = BatchReport()
+    for attempt in range(max_attempts):
+        response, report = handler({"Records": pending})
+        retry = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+        report.received -= len(retry)  # counted again when retried
+        report.failed_message_ids.clear()
+        total.merge(report)
+        pending = [record for record in pending if record["messageId"] in retry]
+        if not pending:
+            break
+        time.sleep(min(0.5 * 2**attempt, 5.0))
+    total.received += len(pending)
+    return total, len(pending)
+
+
+def _chunks(path: Path, size: int) -> Iterator[Chunk]:
+    chunk: Chunk = []
+    for line in read_bodies(path):
+        chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _add(
+    summary: IngestSummary, report: BatchReport, dead: int, sent: int, progress: Progress
+) -> None:
+    summary.sent += sent
+    summary.report.merge(report)
+    summary.dead_lettered += dead
+    progress(sent)
+
+
+def _collect(
+    summary: IngestSummary, item: tuple[int, Future[tuple[BatchReport, int]]], progress: Progress
+) -> None:
+    sent, future = item
+    report, dead = future.result()
+    _add(summary, report, dead, sent, progress)
+
+
+_WORKER_HANDLER: Callable[[dict[str, Any]], Any] | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _WORKER_HANDLER  # noqa: PLW0603 - one gateway per worker process
+    from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
+
+    gateway: Gateway = gateway_from_settings(settings)
+    _WORKER_HANDLER = lambda event: process_event(event, gateway)  # noqa: E731
+
+
+def _worker_chunk(source: str, chunk: Chunk, max_attempts: int) -> tuple[BatchReport, int]:
+    assert _WORKER_HANDLER is not None, "worker not initialised"
+    return handle_chunk(_WORKER_HANDLER, source, chunk, max_attempts)
