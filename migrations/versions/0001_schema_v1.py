@@ -45,9 +45,10 @@ def upgrade() -> None:
         sa.Column("reason_code", sa.String(length=32), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("body_sha256", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("reject_id", name=op.f("pk_rejected_messages")),
         sa.UniqueConstraint(
-            "message_id", "reason_code", name=op.f("uq_rejected_messages_message_id_reason_code")
+            "body_sha256", "reason_code", name=op.f("uq_rejected_messages_body_sha256_reason_code")
         ),
     )
     with op.batch_alter_table("rejected_messages", schema=None) as batch_op:

@@ -10,6 +10,7 @@ concurrent consumers can race and the RETURNING list says who won.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ class RejectRow:
     reason_code: str
     detail: str
     body: str  # already PAN-masked
+    body_sha256: str  # of the body as received, the idempotency key of a reject
 
 
 @dataclass(slots=True)
@@ -89,6 +91,10 @@ class StagingRepository:
             outcome = _stage_rows(conn, rows)
             _insert_rejects(conn, [*rejects, *outcome.conflicts], received_at)
         return outcome
+
+
+def body_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _stage_rows(conn: Connection, rows: Sequence[StagedRow]) -> StageOutcome:
@@ -124,7 +130,14 @@ def _classify_repeat(outcome: StageOutcome, row: StagedRow, kept_hash: str) -> N
         return
     detail = f"transaction {row.transaction_id} already staged with different content"
     outcome.conflicts.append(
-        RejectRow(row.message_id, row.transaction_id, "conflict", detail, mask_pans(row.body))
+        RejectRow(
+            row.message_id,
+            row.transaction_id,
+            "conflict",
+            detail,
+            mask_pans(row.body),
+            body_digest(row.body),
+        )  # fmt: skip
     )
 
 
@@ -192,6 +205,7 @@ def _insert_rejects(conn: Connection, rejects: Iterable[RejectRow], received_at:
             "reason_code": reject.reason_code,
             "detail": reject.detail,
             "body": reject.body,
+            "body_sha256": reject.body_sha256,
         }
         for reject in rejects
     ]
@@ -199,6 +213,6 @@ def _insert_rejects(conn: Connection, rejects: Iterable[RejectRow], received_at:
         return
     builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = builder(rejected_messages).on_conflict_do_nothing(
-        index_elements=["message_id", "reason_code"]
+        index_elements=["body_sha256", "reason_code"]
     )
     conn.execute(statement, values)

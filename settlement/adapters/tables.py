@@ -105,8 +105,9 @@ rejected_messages = Table(
     Column("reason_code", String(32), nullable=False),
     Column("detail", Text, nullable=False),
     Column("body", Text, nullable=False),  # PAN masked before it gets here
-    # A redelivered bad message must not be recorded twice.
-    UniqueConstraint("message_id", "reason_code"),
+    # SHA-256 of the body as received: a redelivered or replayed bad message is recorded once.
+    Column("body_sha256", String(64), nullable=False),
+    UniqueConstraint("body_sha256", "reason_code"),
     Index(None, "received_at"),
     Index(None, "reason_code"),
 )

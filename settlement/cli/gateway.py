@@ -34,9 +34,14 @@ app.add_typer(gateway_app, name="gateway")
 app.add_typer(dlq_app, name="dlq")
 
 
-def _handler(settings: Settings) -> EventHandler:
+@contextmanager
+def _handler(settings: Settings) -> Iterator[EventHandler]:
+    """The Lambda handler around a gateway built from settings; closes its engine after."""
     gateway = gateway_from_settings(settings)
-    return lambda event: process_event(event, gateway)
+    try:
+        yield lambda event: process_event(event, gateway)
+    finally:
+        gateway.repository.engine.dispose()
 
 
 def _poller_config(
@@ -86,14 +91,14 @@ def consume(
         if settings.embedded_aws
         else queue_url(sqs, settings.queue_name)
     )
-    handler, total, lock = _handler(settings), BatchReport(), threading.Lock()
+    total, lock = BatchReport(), threading.Lock()
 
     def on_batch(report: BatchReport) -> None:
         with lock:
             total.merge(report)
 
     config = _poller_config(settings, url, batch_size, wait_seconds, drain)
-    with _graceful_stop() as stop:
+    with _handler(settings) as handler, _graceful_stop() as stop:
         pollers = [Poller(sqs, handler, config, stop, on_batch) for _ in range(workers)]
         threads = [
             threading.Thread(target=p.run, name=f"consumer-{i}") for i, p in enumerate(pollers)
@@ -112,7 +117,7 @@ def dlq_inspect(limit: int = typer.Option(50, min=1, help="Most messages to show
     sqs = sqs_client(settings)
     url = queue_url(sqs, settings.dlq_name)
     table = Table("message id", "receives", "body (PAN masked)", title=settings.dlq_name)
-    shown = 0
+    shown, handles = 0, []
     while shown < limit:
         messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=min(10, limit - shown), WaitTimeSeconds=0,
@@ -123,9 +128,16 @@ def dlq_inspect(limit: int = typer.Option(50, min=1, help="Most messages to show
         for message in messages:
             receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
             table.add_row(message["MessageId"], str(receives), mask_pans(message["Body"])[:200])
+            handles.append(message["ReceiptHandle"])
         shown += len(messages)
+    for start in range(0, len(handles), 10):  # looking must not hide them from a redrive
+        entries: list[Any] = [
+            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+            for i, handle in enumerate(handles[start : start + 10])
+        ]
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
     console.print(table)
-    console.print(f"{shown} message(s) shown; they become visible again in 30 s")
+    console.print(f"{shown} message(s) shown; they stay in the dead-letter queue")
 
 
 @dlq_app.command("redrive")
@@ -170,8 +182,7 @@ def ingest(
     if transport not in {"sqs", "direct"}:
         raise typer.BadParameter("transport must be sqs or direct")
     total = sum(1 for _ in read_bodies(capture))
-    handler = _handler(settings)
-    with _progress() as progress:
+    with _handler(settings) as handler, _progress() as progress:
         task = progress.add_task("staging", total=total)
 
         def advance(count: int) -> None:

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from settlement.adapters.clock import Clock
-from settlement.adapters.staging import RejectRow, StagedRow, StageOutcome, StagingRepository
+from settlement.adapters.staging import (
+    RejectRow,
+    StagedRow,
+    StageOutcome,
+    StagingRepository,
+    body_digest,
+)
 from settlement.domain.cards import mask_pans
 from settlement.domain.pos_message import Rejection, RejectReason, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
@@ -109,8 +115,9 @@ class Gateway:
             detail = f"database refused the row: {type(error).__name__}"
             row = rows[0]
             refusal = RejectRow(
-                message_id, row.transaction_id, "storage_rejected", detail, mask_pans(row.body)
-            )
+                message_id, row.transaction_id, "storage_rejected", detail, mask_pans(row.body),
+                body_digest(row.body),
+            )  # fmt: skip
             self._attempt(report, [], [refusal], message_id)
 
 
@@ -121,6 +128,7 @@ def _reject(message: InboundMessage, rejection: Rejection) -> RejectRow:
         reason_code=rejection.reason.value,
         detail=mask_pans(rejection.detail),
         body=mask_pans(message.body),
+        body_sha256=body_digest(message.body),
     )
 
 
