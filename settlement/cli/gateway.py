@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,9 @@ def consume(
     wait_seconds: int = typer.Option(20, min=0, max=20, help="Long-poll wait per receive."),
     workers: int = typer.Option(1, min=1, max=64, help="Competing consumers on the one queue."),
     drain: bool = typer.Option(False, help="Exit when the queue is empty instead of waiting."),
+    batch_window: float = typer.Option(
+        0.0, min=0.0, max=300.0, help="Seconds a part-full batch waits for more messages."
+    ),
 ) -> None:
     """Poll the queue, stage what arrives, delete only what was committed."""
     settings = settings_or_exit()
@@ -97,7 +101,10 @@ def consume(
         with lock:
             total.merge(report)
 
-    config = _poller_config(settings, url, batch_size, wait_seconds, drain)
+    config = replace(
+        _poller_config(settings, url, batch_size, wait_seconds, drain),
+        batch_window_s=batch_window,
+    )
     with _handler(settings) as handler, _graceful_stop() as stop:
         pollers = [Poller(sqs, handler, config, stop, on_batch) for _ in range(workers)]
         threads = [

@@ -38,6 +38,9 @@ class PollerConfig:
     drain: bool = False  # stop when a receive comes back empty
     retry_backoff_s: int = 1  # visibility before a reported message is retried
     idle_sleep_s: float = 0.05  # short polling (wait_s=0): pause before polling an empty queue
+    # Like Lambda's MaximumBatchingWindowInSeconds: a part-full batch waits this long for
+    # more messages (one more receive), trading latency for fewer requests per message.
+    batch_window_s: float = 0.0
 
 
 class Poller:
@@ -70,11 +73,19 @@ class Poller:
             self._handle(messages)
 
     def _receive(self) -> list[MessageTypeDef]:
+        messages = self._receive_up_to(self.config.batch_size, self.config.wait_s)
+        missing = self.config.batch_size - len(messages)
+        if messages and missing and self.config.batch_window_s > 0:
+            self.stop.wait(self.config.batch_window_s)
+            messages += self._receive_up_to(missing, 0)
+        return messages
+
+    def _receive_up_to(self, count: int, wait_s: int) -> list[MessageTypeDef]:
         self.receive_calls += 1
         response = self.sqs.receive_message(
             QueueUrl=self.config.queue_url,
-            MaxNumberOfMessages=self.config.batch_size,
-            WaitTimeSeconds=self.config.wait_s,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=wait_s,
             MessageSystemAttributeNames=["All"],
         )
         return list(response.get("Messages", []))

@@ -1,0 +1,98 @@
+"""`settlement compare-modes`: the same traffic through asynchronous and batch consumption."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from pos_simulator.config import DayConfig
+from pos_simulator.generate import generate_day
+from settlement.adapters.aws import sqs_client
+from settlement.adapters.database import create_db_engine, ensure_schema
+from settlement.adapters.sqs_events import queue_arn
+from settlement.cli.app import app, console, settings_or_exit
+from settlement.config import Settings
+from settlement.gateway.compare import (
+    ASYNC,
+    BATCH,
+    Mode,
+    ModeResult,
+    ModeRig,
+    RequestCounter,
+    run_mode,
+    write_comparison,
+)
+from settlement.gateway.ingest import read_bodies
+from settlement.gateway.wiring import gateway_from_settings
+
+
+@app.command("compare-modes")
+def compare_modes(
+    messages: int = typer.Option(300, min=10, max=100_000, help="Transactions to generate."),
+    tps: float = typer.Option(20.0, min=1.0, help="Send rate, messages per second."),
+    seed: int = typer.Option(7, help="Simulator seed for the traffic."),
+    out: Path | None = typer.Option(None, help="compare.json path (default REPORTS_DIR)."),
+) -> None:
+    """Run the same traffic through async (batch size 1) and batch (10, long poll) consumers."""
+    settings = settings_or_exit()
+    with tempfile.TemporaryDirectory(prefix="cardsettle-compare-") as tmp:
+        workdir = Path(tmp)
+        config = DayConfig(seed=seed, business_date=date(2026, 11, 27), transactions=messages,
+                           merchants=50, cards=2_000)  # fmt: skip
+        generate_day(config, workdir / "day")
+        bodies = [body for _n, body in read_bodies(workdir / "day" / "messages.jsonl")]
+        results = [_measure(settings, mode, bodies, tps, workdir) for mode in (ASYNC, BATCH)]
+    target = out or settings.reports_dir / "compare.json"
+    write_comparison(results, target, {"messages": len(bodies), "tps": tps, "seed": seed})
+    console.print(_table(results))
+    console.print(f"wrote {target}")
+
+
+def _measure(
+    settings: Settings, mode: Mode, bodies: list[str], tps: float, workdir: Path
+) -> ModeResult:
+    queue = f"{settings.queue_name}-compare-{mode.name}"
+    consumer, sender = sqs_client(settings), sqs_client(settings)
+    url = consumer.create_queue(QueueName=queue)["QueueUrl"]
+    consumer.purge_queue(QueueUrl=url)
+    engine = create_db_engine(
+        f"sqlite:///{workdir / (mode.name + '.db')}", write_lock_on_begin=True
+    )
+    ensure_schema(engine)
+    rig = ModeRig(
+        sqs=consumer, sender=sender, queue_url=url,
+        source_arn=queue_arn(settings.aws_region, queue), region=settings.aws_region,
+        gateway=gateway_from_settings(settings, engine),
+        counter=RequestCounter(consumer), sender_counter=RequestCounter(sender),
+    )  # fmt: skip
+    console.print(f"{mode.name}: {len(bodies)} messages at {tps:g}/s ...")
+    try:
+        return run_mode(mode, bodies, rig, tps, settings.sqs_price_per_million_usd)
+    finally:
+        engine.dispose()
+
+
+def _table(results: list[ModeResult]) -> Table:
+    table = Table("", *(result.mode for result in results), title="batch vs asynchronous")
+    rows: tuple[tuple[str, Callable[[ModeResult], str]], ...] = (
+        ("batch size / window", lambda r: f"{r.batch_size} / {r.batch_window_s:g} s"),
+        ("messages staged", lambda r: f"{r.staged} of {r.messages}"),
+        ("throughput", lambda r: f"{r.throughput_msg_s:,.0f} msg/s"),
+        ("latency p50", lambda r: f"{r.latency_ms_p50:,.1f} ms"),
+        ("latency p95", lambda r: f"{r.latency_ms_p95:,.1f} ms"),
+        ("latency p99", lambda r: f"{r.latency_ms_p99:,.1f} ms"),
+        ("SQS requests", lambda r: f"{r.sqs_requests_total:,}"),
+        ("  of which receive", lambda r: f"{r.sqs_requests.get('ReceiveMessage', 0):,}"),
+        ("  of which delete", lambda r: f"{r.sqs_requests.get('DeleteMessageBatch', 0):,}"),
+        ("SQS cost", lambda r: f"${r.sqs_cost_usd}"),
+        ("SQS cost per 1M messages", lambda r: f"${r.sqs_cost_usd_per_million_messages}"),
+        ("staleness at end of day", lambda r: f"{r.staleness_s:.3f} s"),
+    )
+    for label, cell in rows:
+        table.add_row(label, *(cell(result) for result in results))
+    return table

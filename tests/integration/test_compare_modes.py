@@ -1,0 +1,50 @@
+"""compare-modes: batch consumption makes fewer SQS requests than async for the same traffic."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from settlement.cli import app
+from settlement.gateway.compare import percentile, stamp_sent_at
+
+
+def test_percentile_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.50) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile(values, 1.0) == 100.0
+    assert percentile([], 0.5) == 0.0
+
+
+def test_stamp_sent_at_rewrites_valid_messages_only() -> None:
+    now = datetime(2026, 11, 27, 12, 0, 0, 5, tzinfo=UTC)
+    stamped = json.loads(stamp_sent_at('{"sent_at": "x", "a": 1}', now))
+    assert stamped == {"sent_at": "2026-11-27T12:00:00.000005Z", "a": 1}
+    assert stamp_sent_at("{broken", now) == "{broken"
+
+
+def test_compare_modes_small(tmp_path: Path) -> None:
+    out = tmp_path / "compare.json"
+    with mock_aws():
+        result = CliRunner().invoke(
+            app, ["compare-modes", "--messages", "40", "--tps", "40", "--out", str(out)]
+        )
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    modes = {mode["mode"]: mode for mode in document["modes"]}
+    assert set(modes) == {"async", "batch"}
+    for mode in modes.values():
+        assert mode["staged"] >= document["messages"] - 2  # a malformed line may be rejected
+        assert mode["latency_ms_p50"] <= mode["latency_ms_p99"] <= mode["latency_ms_max"]
+        assert mode["sqs_requests"]["SendMessage"] == document["messages"]
+    assert modes["batch"]["sqs_requests_total"] < modes["async"]["sqs_requests_total"]
+    assert (
+        modes["batch"]["sqs_requests"]["ReceiveMessage"]
+        < modes["async"]["sqs_requests"]["ReceiveMessage"]
+    )
+    assert "batch vs asynchronous" in result.output
