@@ -8,6 +8,13 @@ from settlement.adapters.tables import metadata
 
 config = context.config
 
+# APScheduler's SQLAlchemyJobStore creates and owns this table; it is not part of our schema.
+_FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    return not (type_ == "table" and name in _FOREIGN_TABLES)
+
 
 def run_migrations_offline() -> None:
     context.configure(
@@ -15,6 +22,7 @@ def run_migrations_offline() -> None:
         target_metadata=metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -30,6 +38,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

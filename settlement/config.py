@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,31 @@ class Settings(BaseSettings):
         description="HMAC key that turns a PAN into a card token. Set your own outside demos.",
     )
     reports_dir: Path = Field(Path("reports"), description="Where reports are written.")
+    sqs_price_per_million_usd: Decimal = Field(
+        Decimal("0.40"), ge=0, description="SQS price per million requests (compare-modes)."
+    )
+    # End of day (issue 5).
+    recon_amount_tolerance_minor: int = Field(
+        0, ge=0, description="Tolerant matching: max amount difference, in minor units."
+    )
+    recon_time_window_s: int = Field(
+        300, ge=0, description="Tolerant matching: max seconds between staged and journal times."
+    )
+    fx_markup_bps: int = Field(
+        0, ge=0, le=1000, description="FX markup on cross-currency purchases, basis points."
+    )
+    fraud_rules_file: Path | None = Field(
+        None, description="TOML fraud rulebook; unset = the shipped default rules."
+    )
+    eod_late_lookback_days: int = Field(
+        3, ge=0, le=60, description="Earlier business dates searched for late arrivals."
+    )
+    eod_stale_run_s: int = Field(
+        3600, ge=1, description="A run 'running' longer than this is taken as crashed."
+    )
+    scheduler_misfire_grace_s: int = Field(
+        3600, ge=1, description="How late the scheduler may still fire a missed cutoff run."
+    )
 
     @field_validator("database_url")
     @classmethod

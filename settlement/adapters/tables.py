@@ -111,3 +111,5 @@ rejected_messages = Table(
     Index(None, "received_at"),
     Index(None, "reason_code"),
 )
+
+from settlement.adapters import eod_tables as _eod_tables  # noqa: E402, F401  (end-of-day tables)

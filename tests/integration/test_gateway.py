@@ -319,6 +319,10 @@ def test_staged_row_round_trips_through_the_schema(engine: Engine, gateway: Gate
     assert row["transacted_at"] == datetime(2026, 11, 27, 8, 1)
     assert row["sent_at"] == datetime(2026, 11, 27, 8, 1, 2)
     assert row["business_date"] == date(2026, 11, 27)
-    assert (row["card_bin"], row["card_last4"], row["card_brand"]) == ("555555", "4444", "mastercard")
+    assert (row["card_bin"], row["card_last4"], row["card_brand"]) == (
+        "555555",
+        "4444",
+        "mastercard",
+    )
     assert row["amount_minor"] == 6261 and row["currency"] == "EUR"
     assert row["staged_at"] >= row["received_at"]

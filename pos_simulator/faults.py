@@ -1,0 +1,87 @@
+"""Delivery faults and malformed messages: what goes wrong between terminal and queue.
+
+Each transaction draws one uniform number; the kinds own disjoint slices of [0, 1) sized by
+their rates, so a transaction has at most one fault and each kind's count is binomial with
+exactly its requested rate. `orphan_refund` is not drawn here: it replaces a purchase with a
+refund of an unknown original, and `day.py` decides it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from bisect import bisect_right
+from typing import Final
+
+from pos_simulator.allocation import cumulative
+from pos_simulator.cards import corrupt_check_digit
+from pos_simulator.vocabulary import FAULT_KINDS
+from settlement.domain.currencies import is_known_currency
+
+# Look-alikes a misconfigured terminal might send: country codes and typos, none ISO 4217.
+BAD_CURRENCIES: Final = tuple(
+    code for code in ("EUE", "USS", "GBR", "JPN", "SWE", "KWT") if not is_known_currency(code)
+)
+# Fields whose absence the gateway must catch; every message carries all of them.
+DROPPABLE_FIELDS: Final = (
+    "transaction_id",
+    "type",
+    "merchant_id",
+    "terminal_id",
+    "pan",
+    "expiry",
+    "amount",
+    "currency",
+    "card_country",
+    "merchant_country",
+    "mcc",
+    "entry_mode",
+    "local_time",
+    "sent_at",
+)
+
+
+class FaultDraw:
+    """Maps one uniform draw to a fault kind (or None) by the configured rates."""
+
+    def __init__(self, rates: dict[str, float]) -> None:
+        self.kinds = [k for k in FAULT_KINDS if k != "orphan_refund" and rates.get(k, 0.0) > 0]
+        self._bounds = cumulative([rates[kind] for kind in self.kinds])
+        self.total = self._bounds[-1] if self.kinds else 0.0
+
+    def pick(self, u: float) -> str | None:
+        if u >= self.total:
+            return None
+        return self.kinds[min(bisect_right(self._bounds, u), len(self.kinds) - 1)]
+
+
+def altered_amount(rng: random.Random, amount_minor: int) -> int:
+    """A different positive amount: a slip of 1-30%, at least one minor unit either way."""
+    delta = max(1, int(amount_minor * (0.01 + 0.29 * rng.random())))
+    if rng.random() < 0.5 and amount_minor - delta >= 1:
+        return amount_minor - delta
+    return amount_minor + delta
+
+
+def garble(rng: random.Random, kind: str, fields: dict[str, str | None]) -> str:
+    """The message line for a malformed `kind`; valid JSON except for malformed_json."""
+    if kind == "malformed_json":
+        text = _dumps(fields)
+        return text[: rng.randint(len(text) // 3, len(text) - 2)] + "\n"
+    garbled = dict(fields)
+    if kind == "missing_field":
+        del garbled[DROPPABLE_FIELDS[int(rng.random() * len(DROPPABLE_FIELDS))]]
+    elif kind == "unknown_currency":
+        garbled["currency"] = BAD_CURRENCIES[int(rng.random() * len(BAD_CURRENCIES))]
+    elif kind == "too_many_decimals":
+        amount = str(garbled["amount"])
+        garbled["amount"] = amount + ("5" if "." in amount else ".5")
+    elif kind == "failed_luhn":
+        garbled["pan"] = corrupt_check_digit(str(garbled["pan"]))
+    else:
+        raise ValueError(f"not a malformed kind: {kind}")
+    return _dumps(garbled) + "\n"
+
+
+def _dumps(fields: dict[str, str | None]) -> str:
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,173 @@
+"""Merchants and cards, built once per run: Faker for names, a seeded RNG for everything else.
+
+Faker costs ~0.1 ms a name, so it only fills the merchant pool; the transaction loop never
+calls it. Each locale's Faker is seeded from the run's seed, so pools are reproducible for
+the pinned Faker version.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from faker import Faker
+
+from pos_simulator import amounts, cards
+from pos_simulator.allocation import largest_remainder, with_minimum_one
+from pos_simulator.cards import Card
+from pos_simulator.countries import COUNTRIES, Country
+from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
+from pos_simulator.shapes import SHAPES
+from settlement.domain.currencies import minor_unit_exponent
+
+# Seeded first so every day has merchants that the fraud scenarios need.
+REQUIRED_MCCS: tuple[tuple[str, bool], ...] = (
+    ("5944", False),
+    ("5732", False),
+    ("5818", True),
+    ("7995", True),
+    ("5933", False),
+)
+MIN_MERCHANTS = len(REQUIRED_MCCS) + 5
+CONTACTLESS_LIMIT_EUR = 50.0
+FEE_FIXED_EUR = {False: 0.10, True: 0.25}  # card-present, online
+FEE_STEP_MINOR = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Merchant:
+    index: int
+    merchant_id: str
+    name: str
+    mcc: Mcc
+    country: Country
+    city: str
+    timezone: str
+    currency: str
+    exponent: int
+    mdr_bps: int
+    fee_fixed_minor: int
+    terminals: tuple[str, ...]
+    online: bool
+    hour_weights: tuple[float, ...]  # 24 local hours: shape x this merchant's size
+    log_mu_minor: float  # lognormal location of amounts, in this currency's minor units
+    sigma: float  # lognormal scale of amounts (the category's)
+    contactless_limit_minor: int
+    country_code: str  # copies of country.code and mcc.code: read once per message
+    mcc_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pools:
+    merchants: tuple[Merchant, ...]
+    cards: tuple[Card, ...]
+    cards_by_country: dict[str, tuple[Card, ...]]
+
+
+def build_pools(
+    seed: int, merchant_count: int, card_count: int, countries: tuple[Country, ...], year: int
+) -> Pools:
+    if merchant_count < MIN_MERCHANTS or card_count < 10:
+        raise ValueError(f"need at least {MIN_MERCHANTS} merchants and 10 cards")
+    rng = random.Random(f"pools:{seed}")
+    merchants = _merchants(rng, seed, merchant_count, countries)
+    merchant_countries = {merchant.country.code for merchant in merchants}
+    pool = _cards(rng, card_count, merchant_countries, year)
+    by_country: dict[str, list[Card]] = {}
+    for card in pool:
+        by_country.setdefault(card.country, []).append(card)
+    frozen = {code: tuple(found) for code, found in by_country.items()}
+    return Pools(merchants, pool, frozen)
+
+
+def _country_plan(count: int, countries: tuple[Country, ...]) -> list[Country]:
+    """Countries for `count` merchants by weight; 3-decimal currencies get a token one."""
+    shares = largest_remainder(count, [country.merchant_weight for country in countries])
+    three_decimal = [
+        i for i, country in enumerate(countries) if minor_unit_exponent(country.currency) == 3
+    ]
+    shares = with_minimum_one(shares, three_decimal)
+    return [country for country, share in zip(countries, shares, strict=True) for _ in range(share)]
+
+
+def _merchants(
+    rng: random.Random, seed: int, count: int, countries: tuple[Country, ...]
+) -> tuple[Merchant, ...]:
+    plan = _country_plan(count, countries)
+    rng.shuffle(plan)
+    fakers: dict[str, Faker] = {}
+    weights = [mcc.merchant_weight for mcc in MCC_TABLE]
+    merchants = []
+    for index, country in enumerate(plan):
+        if index < len(REQUIRED_MCCS):
+            code, online = REQUIRED_MCCS[index]
+            mcc = BY_CODE[code]
+        else:
+            mcc = rng.choices(MCC_TABLE, weights=weights)[0]
+            online = rng.random() < mcc.online_share
+        faker = fakers.get(country.faker_locale)
+        if faker is None:
+            faker = fakers[country.faker_locale] = Faker(country.faker_locale)
+            faker.seed_instance(f"{seed}:{country.faker_locale}")
+        merchants.append(
+            _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)
+        )
+    return tuple(merchants)
+
+
+def _merchant(
+    rng: random.Random, index: int, name: str, *, mcc: Mcc, online: bool, country: Country
+) -> Merchant:
+    city = country.cities[int(rng.random() * len(country.cities))]
+    merchant_id = f"M{index + 1:07d}"
+    terminal_count = 1 if online else rng.randint(1, mcc.terminals)
+    prefix = "W" if online else "T"
+    size = rng.lognormvariate(0.0, 0.6) * mcc.traffic
+    shape = SHAPES["online" if online else mcc.shape]
+    fee = amounts.minor_from_eur(FEE_FIXED_EUR[online], country.currency, country.eur_rate)
+    return Merchant(
+        index=index,
+        merchant_id=merchant_id,
+        name=name,
+        mcc=mcc,
+        country=country,
+        city=city.name,
+        timezone=city.timezone,
+        currency=country.currency,
+        exponent=minor_unit_exponent(country.currency),
+        mdr_bps=mcc.mdr_bps + rng.randint(-20, 30) + (30 if online else 0),
+        fee_fixed_minor=amounts.round_to_step(fee, FEE_STEP_MINOR),
+        terminals=tuple(f"{merchant_id}-{prefix}{k:02d}" for k in range(1, terminal_count + 1)),
+        online=online,
+        hour_weights=tuple(weight * size for weight in shape),
+        log_mu_minor=mcc.log_median_eur
+        + amounts.log_minor_per_eur(country.currency, country.eur_rate),
+        sigma=mcc.sigma,
+        contactless_limit_minor=amounts.minor_from_eur(
+            CONTACTLESS_LIMIT_EUR, country.currency, country.eur_rate
+        ),
+        country_code=country.code,
+        mcc_code=mcc.code,
+    )
+
+
+def _cards(
+    rng: random.Random, count: int, merchant_countries: set[str], year: int
+) -> tuple[Card, ...]:
+    """Cards by home country: weighted like merchants, at least one per merchant country."""
+    shares = largest_remainder(count, [math.sqrt(c.merchant_weight) for c in COUNTRIES])
+    needed = [i for i, c in enumerate(COUNTRIES) if c.code in merchant_countries]
+    shares = with_minimum_one(shares, needed)
+    issued: list[Card] = []
+    seen: set[str] = set()
+    for country, share in zip(COUNTRIES, shares, strict=True):
+        for _ in range(share):
+            brand = cards.pick_brand(rng, country.code)
+            pan = cards.make_pan(rng, brand)
+            while pan in seen:
+                pan = cards.make_pan(rng, brand)
+            seen.add(pan)
+            expiry = cards.expiry(rng, year)
+            issued.append(Card(len(issued), pan, expiry, brand.name, country.code))
+    return tuple(issued)

@@ -1,0 +1,73 @@
+"""Wiring for `pos-sim send` / `run`: the configured queue, a progress bar, optional pacing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from pos_simulator.transmit import MAX_BATCH, TransmitReport, paced, read_bodies, transmit
+from settlement.adapters.aws import create_queues, sqs_client
+from settlement.config import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+EMBEDDED_WARNING = (
+    "[yellow]warning:[/] CARDSETTLE_AWS_ENDPOINT_URL is unset, so the queue is moto inside "
+    "this process: the messages vanish when pos-sim exits (that mode is for tests). Set the "
+    "endpoint (a moto server, or AWS) to keep them."
+)
+
+
+def open_queue(
+    settings: Settings, queue_url: str | None, console: Console
+) -> tuple[SQSClient, str]:
+    """The SQS client and the main queue's URL (created with its DLQ when not given)."""
+    if settings.embedded_aws:
+        console.print(EMBEDDED_WARNING)
+    sqs = sqs_client(settings)
+    if queue_url is None:
+        queue_url, _dlq_url = create_queues(sqs, settings)
+    return sqs, queue_url
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def send_file(
+    sqs: SQSClient,
+    queue_url: str,
+    path: Path,
+    console: Console,
+    *,
+    max_attempts: int = 5,
+    per_second: float | None = None,
+) -> TransmitReport:
+    """Transmit every line of `path` as one message body, showing progress."""
+    total = count_lines(path)
+    # Paced demos send small batches so messages leave at the requested rate, not in tens.
+    batch_size = MAX_BATCH if per_second is None else max(1, min(MAX_BATCH, int(per_second)))
+    columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with path.open(encoding="utf-8") as handle, Progress(*columns, console=console) as progress:
+        task = progress.add_task("send", total=total)
+        bodies = read_bodies(handle)
+        if per_second is not None:
+            bodies = paced(bodies, per_second)
+        report = transmit(
+            sqs,
+            queue_url,
+            bodies,
+            batch_size=batch_size,
+            max_attempts=max_attempts,
+            on_batch=lambda sent: progress.advance(task, sent),
+        )
+    console.print(
+        f"sent {report.sent:,} of {total:,} messages to {queue_url}"
+        f" ({report.retries:,} retried, {report.failed:,} failed)"
+    )
+    return report

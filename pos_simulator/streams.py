@@ -1,0 +1,112 @@
+"""Time-ordered streams of (instant, merchant): where and when the day's events happen.
+
+The day is cut into 15-minute slots. A stream's events are shared out among slots exactly
+(largest remainder) in proportion to the slot's weight: the sum over eligible merchants of
+their weight at the local hour each is in during that slot. Within a slot, events get
+uniform instants and a merchant drawn by weight. Slots are produced one chunk at a time, so
+memory stays flat however many events the day has.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from zoneinfo import ZoneInfo
+
+from pos_simulator.allocation import cumulative, largest_remainder
+from pos_simulator.pools import Merchant
+from pos_simulator.timeline import MS_PER_HOUR, MS_PER_MIN, BusinessDay, offset_minutes
+
+SLOT_MS = 15 * MS_PER_MIN
+CHUNK_EVENTS = 2048  # upper bound on events held at once per stream
+
+HourWeight = Callable[[Merchant, int], float]
+
+
+class SlotClock:
+    """Each timezone's local hour and UTC offset in each slot of the business day."""
+
+    def __init__(self, day: BusinessDay, timezones: Iterable[str]) -> None:
+        self.start_ms, self.end_ms = day.start_ms, day.end_ms
+        self.slot_count = math.ceil((self.end_ms - self.start_ms) / SLOT_MS)
+        self._zones = {name: ZoneInfo(name) for name in sorted(set(timezones))}
+        self.offsets: list[dict[str, int | None]] = []  # per slot; None: DST change inside
+        self._hours: list[dict[str, int]] = []
+        for slot in range(self.slot_count):
+            first, last = self.bounds(slot)
+            offsets: dict[str, int | None] = {}
+            hours: dict[str, int] = {}
+            for name, zone in self._zones.items():
+                at_start, at_end = offset_minutes(zone, first), offset_minutes(zone, last - 1)
+                offsets[name] = at_start if at_start == at_end else None  # a DST change inside
+                middle = (first + last) // 2 + at_start * MS_PER_MIN
+                hours[name] = middle // MS_PER_HOUR % 24
+            self.offsets.append(offsets)
+            self._hours.append(hours)
+
+    def bounds(self, slot: int) -> tuple[int, int]:
+        first = self.start_ms + slot * SLOT_MS
+        return first, min(first + SLOT_MS, self.end_ms)
+
+    def hour(self, slot: int, timezone: str) -> int:
+        return self._hours[slot][timezone]
+
+    def offset(self, timezone: str, ms: int) -> int:
+        """UTC offset in minutes of `timezone` at `ms` (an instant inside the day)."""
+        slot = min(max((ms - self.start_ms) // SLOT_MS, 0), self.slot_count - 1)
+        known = self.offsets[slot][timezone]
+        return known if known is not None else offset_minutes(self._zones[timezone], ms)
+
+
+class InstantStream:
+    """`count` events over the day, ordered by instant, each with the merchant it happens at."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        count: int,
+        merchants: Sequence[Merchant],
+        weigh: HourWeight,
+        clock: SlotClock,
+    ) -> None:
+        self._rng, self._clock = rng, clock
+        self._table = [(m, tuple(weigh(m, hour) for hour in range(24))) for m in merchants]
+        self._merchants = [merchant for merchant, _ in self._table]
+        totals = self._slot_totals()
+        if count and not any(totals):
+            raise ValueError("no eligible merchant can take these events at any hour")
+        self._counts = largest_remainder(count, totals) if count else [0] * len(totals)
+
+    def _slot_totals(self) -> list[float]:
+        by_zone: dict[str, list[float]] = {}
+        for merchant, weights in self._table:
+            sums = by_zone.setdefault(merchant.timezone, [0.0] * 24)
+            for hour in range(24):
+                sums[hour] += weights[hour]
+        clock = self._clock
+        return [
+            sum(sums[clock.hour(slot, zone)] for zone, sums in by_zone.items())
+            for slot in range(clock.slot_count)
+        ]
+
+    def __iter__(self) -> Iterator[tuple[int, Merchant]]:
+        for _, instants, merchants in self.chunks():
+            yield from zip(instants, merchants, strict=True)
+
+    def chunks(self) -> Iterator[tuple[int, list[int], list[Merchant]]]:
+        """(slot, sorted instants, merchants) in time order, at most CHUNK_EVENTS at a time."""
+        clock, rng = self._clock, self._rng
+        for slot, count in enumerate(self._counts):
+            if not count:
+                continue
+            cum = cumulative([weights[clock.hour(slot, m.timezone)] for m, weights in self._table])
+            first, last = clock.bounds(slot)
+            pieces = math.ceil(count / CHUNK_EVENTS)
+            for j in range(pieces):
+                n = count * (j + 1) // pieces - count * j // pieces
+                low = first + (last - first) * j // pieces
+                span = first + (last - first) * (j + 1) // pieces - low
+                draw = rng.random
+                instants = sorted([low + int(draw() * span) for _ in range(n)])
+                yield slot, instants, rng.choices(self._merchants, cum_weights=cum, k=n)

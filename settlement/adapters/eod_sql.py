@@ -1,0 +1,353 @@
+"""The set-based half of the end-of-day run: reconciliation, settlement and netting in SQL.
+
+Every statement works over a whole business date inside the run's transaction, so a day of a
+million rows never passes through Python lists. The arithmetic mirrors the pure domain
+exactly (integer half-even rounding, see `_half_even`); property tests hold SQL and domain
+equal. Statements are plain SQL that SQLite and PostgreSQL both accept; the one dialect
+difference (seconds between two timestamps) is `_seconds_apart`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, Connection, Date, DateTime, TextClause, bindparam, text
+
+SETTLES = "settled"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one run covers: the date's staged rows plus late arrivals of recent dates."""
+
+    run_date: date
+    cutoff_utc: datetime
+    lookback_start: date
+    later_runs_exist: bool
+
+
+def _sql(conn: Connection, statement: str, **params: Any) -> TextClause:
+    clause = text(statement)
+    typed: list[BindParameter[Any]] = []
+    for name, value in params.items():
+        if isinstance(value, datetime):
+            typed.append(bindparam(name, value, type_=DateTime()))
+        elif isinstance(value, date):
+            typed.append(bindparam(name, value, type_=Date()))
+        else:
+            typed.append(bindparam(name, value))
+    return clause.bindparams(*typed)
+
+
+def run(conn: Connection, statement: str, **params: Any) -> int:
+    result = conn.execute(_sql(conn, statement, **params))
+    return int(result.rowcount or 0)
+
+
+def rows(conn: Connection, statement: str, **params: Any) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.execute(_sql(conn, statement, **params))]
+
+
+def _seconds_apart(conn: Connection, a: str, b: str) -> str:
+    if conn.dialect.name == "postgresql":
+        return f"ABS(EXTRACT(EPOCH FROM ({a} - {b})))"
+    return f"ABS(julianday({a}) - julianday({b})) * 86400.0"
+
+
+def _half_even(numerator: str, denominator: str) -> str:
+    """round_half_even(n / d) for n >= 0, d > 0 in integer SQL (no floats, no NUMERIC)."""
+    q = f"(({numerator}) / ({denominator}))"
+    twice_r = f"(2 * (({numerator}) - {q} * ({denominator})))"
+    odd = f"({q} - 2 * ({q} / 2) = 1)"
+    return (
+        f"({q} + CASE WHEN {twice_r} > ({denominator}) "
+        f"OR ({twice_r} = ({denominator}) AND {odd}) THEN 1 ELSE 0 END)"
+    )
+
+
+_NOT_TAKEN = (
+    "NOT EXISTS (SELECT 1 FROM reconciliation_items o WHERE o.transaction_id = s.transaction_id"
+    " AND o.staged_amount_minor IS NOT NULL AND o.run_date <> :d)"
+)
+
+
+def scope_cte(scope: Scope) -> str:
+    """`scope`: staged rows of the run date not reported by another run, plus rows of recent
+    dates that already have a completed run and that no run reported (late arrivals)."""
+    own = "s.business_date = :d" + (f" AND {_NOT_TAKEN}" if scope.later_runs_exist else "")
+    late = (
+        "s.business_date >= :lookback AND s.business_date < :d AND s.business_date IN"
+        " (SELECT business_date FROM eod_runs WHERE status = 'completed') AND " + _NOT_TAKEN
+    )
+    return (
+        f"scope AS (SELECT s.* FROM staged_transactions s WHERE {own}"
+        f" UNION ALL SELECT s.* FROM staged_transactions s WHERE {late})"
+    )
+
+
+def scope_params(scope: Scope) -> dict[str, Any]:
+    return {"d": scope.run_date, "lookback": scope.lookback_start}
+
+
+def delete_results(conn: Connection, run_date: date, tables: list[str]) -> None:
+    for table in tables:
+        run(conn, f"DELETE FROM {table} WHERE run_date = :d", d=run_date)
+
+
+def classify_staged(conn: Connection, scope: Scope) -> int:
+    """One item per staged row in scope: late, orphan_refund, matched, amount_mismatch or
+    unexpected_in_staging (tolerant matching and reversal pairing refine it afterwards)."""
+    statement = f"""
+    WITH {scope_cte(scope)},
+    classified AS (
+      SELECT s.transaction_id, s.business_date, s.merchant_id, s.terminal_id,
+             s.transaction_type, s.original_transaction_id, s.currency, s.amount_minor,
+             j.transaction_id AS jid, j.amount_minor AS jamount,
+             CASE
+               WHEN s.business_date < :d OR s.sent_at >= :cutoff THEN 'late'
+               WHEN s.transaction_type <> 'purchase' AND o.transaction_id IS NULL
+                    AND oj.transaction_id IS NULL THEN 'orphan_refund'
+               WHEN j.transaction_id IS NULL THEN 'unexpected_in_staging'
+               WHEN j.amount_minor <> s.amount_minor OR j.currency <> s.currency
+                    THEN 'amount_mismatch'
+               ELSE 'matched'
+             END AS cls
+      FROM scope s
+      LEFT JOIN journal_entries j ON j.transaction_id = s.transaction_id
+      LEFT JOIN staged_transactions o ON o.transaction_id = s.original_transaction_id
+      LEFT JOIN journal_entries oj ON oj.transaction_id = s.original_transaction_id
+    )
+    INSERT INTO reconciliation_items (
+      run_date, transaction_id, journal_transaction_id, business_date, merchant_id,
+      terminal_id, transaction_type, original_transaction_id, currency, staged_amount_minor,
+      journal_amount_minor, recon_class, match_method, outcome, reason, age_business_days)
+    SELECT :d, transaction_id, jid, business_date, merchant_id, terminal_id, transaction_type,
+           original_transaction_id, currency, amount_minor, jamount, cls,
+           CASE WHEN jid IS NULL THEN NULL ELSE 'id' END,
+           CASE cls WHEN 'matched' THEN 'settled' ELSE 'exception' END,
+           CASE cls WHEN 'matched' THEN NULL ELSE cls END, 0
+    FROM classified
+    """
+    return run(conn, statement, cutoff=scope.cutoff_utc, **scope_params(scope))
+
+
+def classify_journal_only(conn: Connection, run_date: date) -> int:
+    """Journal rows of the date never staged: missing_in_staging, or orphan_refund when the
+    original is nowhere. No money reached us, so the outcome is not_staged."""
+    statement = """
+    INSERT INTO reconciliation_items (
+      run_date, transaction_id, journal_transaction_id, business_date, merchant_id,
+      terminal_id, transaction_type, original_transaction_id, currency, staged_amount_minor,
+      journal_amount_minor, recon_class, match_method, outcome, reason, age_business_days)
+    SELECT :d, j.transaction_id, j.transaction_id, j.business_date, j.merchant_id,
+           j.terminal_id, j.transaction_type, j.original_transaction_id, j.currency, NULL,
+           j.amount_minor, c.cls, NULL, 'not_staged', c.cls, 0
+    FROM journal_entries j
+    JOIN (
+      SELECT j2.transaction_id,
+             CASE WHEN j2.transaction_type <> 'purchase'
+                   AND NOT EXISTS (SELECT 1 FROM staged_transactions o
+                                   WHERE o.transaction_id = j2.original_transaction_id)
+                   AND NOT EXISTS (SELECT 1 FROM journal_entries oj
+                                   WHERE oj.transaction_id = j2.original_transaction_id)
+                  THEN 'orphan_refund' ELSE 'missing_in_staging' END AS cls
+      FROM journal_entries j2
+      WHERE j2.business_date = :d
+        AND NOT EXISTS (SELECT 1 FROM staged_transactions s
+                        WHERE s.transaction_id = j2.transaction_id)
+    ) c ON c.transaction_id = j.transaction_id
+    """
+    return run(conn, statement, d=run_date)
+
+
+def tolerant_pairs(
+    conn: Connection, run_date: date, tolerance_minor: int, window_s: int
+) -> list[tuple[str, str, int]]:
+    """(staged id, journal id, journal amount) pairs that are each other's closest candidate
+    among the date's unexpected staged rows and never-staged journal rows."""
+    seconds = _seconds_apart(conn, "s.transacted_at", "j.transacted_at")
+    statement = f"""
+    WITH ls AS (
+      SELECT i.transaction_id FROM reconciliation_items i
+      WHERE i.run_date = :d AND i.recon_class = 'unexpected_in_staging'),
+    lj AS (
+      SELECT i.transaction_id FROM reconciliation_items i
+      WHERE i.run_date = :d AND i.recon_class = 'missing_in_staging'),
+    cand AS (
+      SELECT s.transaction_id AS sid, j.transaction_id AS jid, j.amount_minor AS jamount,
+             ABS(s.amount_minor - j.amount_minor) AS gap, {seconds} AS apart
+      FROM ls JOIN staged_transactions s ON s.transaction_id = ls.transaction_id
+      JOIN journal_entries j ON j.merchant_id = s.merchant_id
+        AND j.card_last4 = s.card_last4 AND j.currency = s.currency
+      JOIN lj ON lj.transaction_id = j.transaction_id),
+    ranked AS (
+      SELECT sid, jid, jamount,
+             ROW_NUMBER() OVER (PARTITION BY sid ORDER BY gap, apart, jid) AS rs,
+             ROW_NUMBER() OVER (PARTITION BY jid ORDER BY gap, apart, sid) AS rj
+      FROM cand WHERE gap <= :tolerance AND apart <= :window)
+    SELECT sid, jid, jamount FROM ranked WHERE rs = 1 AND rj = 1 ORDER BY sid
+    """
+    found = rows(conn, statement, d=run_date, tolerance=tolerance_minor, window=window_s)
+    return [(str(sid), str(jid), int(amount)) for sid, jid, amount in found]
+
+
+def apply_tolerant_pairs(
+    conn: Connection, run_date: date, pairs: list[tuple[str, str, int]]
+) -> None:
+    for sid, jid, amount in pairs:
+        run(
+            conn,
+            "UPDATE reconciliation_items SET recon_class = 'matched', match_method = 'tolerant',"
+            " journal_transaction_id = :jid, journal_amount_minor = :amount,"
+            " outcome = 'settled', reason = NULL WHERE run_date = :d AND transaction_id = :sid",
+            d=run_date,
+            sid=sid,
+            jid=jid,
+            amount=amount,
+        )
+        run(
+            conn,
+            "DELETE FROM reconciliation_items WHERE run_date = :d AND transaction_id = :jid"
+            " AND staged_amount_minor IS NULL",
+            d=run_date,
+            jid=jid,
+        )
+
+
+def pair_reversals(conn: Connection, run_date: date) -> None:
+    """A matched reversal and the matched purchase it reverses (same amount) settle nothing;
+    a matched reversal left without its purchase is an exception."""
+    reversed_purchases = """
+      SELECT r.original_transaction_id FROM reconciliation_items r
+      JOIN reconciliation_items p ON p.run_date = r.run_date
+       AND p.transaction_id = r.original_transaction_id
+      WHERE r.run_date = :d AND r.recon_class = 'matched' AND r.transaction_type = 'reversal'
+        AND p.recon_class = 'matched' AND p.transaction_type = 'purchase'
+        AND p.staged_amount_minor = r.staged_amount_minor"""
+    run(
+        conn,
+        "UPDATE reconciliation_items SET recon_class = 'reversed', outcome = 'reversed'"
+        f" WHERE run_date = :d AND transaction_id IN ({reversed_purchases})",
+        d=run_date,
+    )
+    run(
+        conn,
+        "UPDATE reconciliation_items SET recon_class = 'reversed', outcome = 'reversed'"
+        " WHERE run_date = :d AND recon_class = 'matched' AND transaction_type = 'reversal'"
+        " AND original_transaction_id IN (SELECT transaction_id FROM reconciliation_items"
+        " WHERE run_date = :d AND recon_class = 'reversed' AND transaction_type = 'purchase')",
+        d=run_date,
+    )
+    run(
+        conn,
+        "UPDATE reconciliation_items SET recon_class = 'unpaired_reversal',"
+        " outcome = 'exception', reason = 'unpaired_reversal'"
+        " WHERE run_date = :d AND recon_class = 'matched' AND transaction_type = 'reversal'",
+        d=run_date,
+    )
+
+
+def hold(conn: Connection, run_date: date, where: str, reason: str, **params: Any) -> int:
+    """Move settling items matching `where` to held with `reason`."""
+    return run(
+        conn,
+        "UPDATE reconciliation_items SET outcome = 'held', reason = :reason"
+        f" WHERE run_date = :d AND outcome = '{SETTLES}' AND ({where})",
+        d=run_date,
+        reason=reason,
+        **params,
+    )
+
+
+def currency_pairs(conn: Connection, run_date: date) -> list[tuple[str, str | None, int]]:
+    """(transaction currency, settlement currency or None, max amount) over settling items."""
+    found = rows(
+        conn,
+        "SELECT i.currency, m.settlement_currency, MAX(i.staged_amount_minor)"
+        " FROM reconciliation_items i LEFT JOIN merchants m ON m.merchant_id = i.merchant_id"
+        f" WHERE i.run_date = :d AND i.outcome = '{SETTLES}'"
+        " GROUP BY i.currency, m.settlement_currency",
+        d=run_date,
+    )
+    return [(str(a), None if b is None else str(b), int(c)) for a, b, c in found]
+
+
+def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int) -> int:
+    """One line per settling item under the contract of `settlement.domain.netting`."""
+    converted = _half_even("i.staged_amount_minor * f.minor_numerator", "f.minor_denominator")
+    fee = _half_even("x.converted * x.mdr_bps", "10000")
+    markup = _half_even(f"x.converted * {int(fx_markup_bps)}", "10000")
+    statement = f"""
+    INSERT INTO settlement_lines (
+      run_date, transaction_id, merchant_id, transaction_type, original_amount_minor,
+      original_currency, settlement_currency, converted_amount_minor, fee_minor,
+      fx_markup_minor, rate, rate_date, rate_source)
+    SELECT x.run_date, x.transaction_id, x.merchant_id, x.transaction_type, x.amount,
+           x.currency, x.settlement_currency, x.converted,
+           CASE WHEN x.transaction_type = 'purchase' THEN {fee} + x.fee_fixed_minor ELSE 0 END,
+           CASE WHEN x.transaction_type = 'purchase' AND x.currency <> x.settlement_currency
+                THEN {markup} ELSE 0 END,
+           x.rate, x.rate_date, x.source
+    FROM (
+      SELECT i.run_date, i.transaction_id, i.merchant_id, i.transaction_type,
+             i.staged_amount_minor AS amount, i.currency, m.settlement_currency, m.mdr_bps,
+             m.fee_fixed_minor, f.rate, f.rate_date, f.source, {converted} AS converted
+      FROM reconciliation_items i
+      JOIN merchants m ON m.merchant_id = i.merchant_id
+      JOIN fx_conversions f ON f.run_date = i.run_date AND f.from_currency = i.currency
+       AND f.to_currency = m.settlement_currency
+      WHERE i.run_date = :d AND i.outcome = '{SETTLES}'
+    ) x
+    """
+    return run(conn, statement, d=run_date)
+
+
+def insert_payouts(conn: Connection, run_date: date) -> int:
+    purchases = (
+        "SUM(CASE WHEN transaction_type = 'purchase' THEN converted_amount_minor ELSE 0 END)"
+    )
+    refunds = "SUM(CASE WHEN transaction_type = 'refund' THEN converted_amount_minor ELSE 0 END)"
+    net = f"({purchases} - {refunds} - SUM(fee_minor) - SUM(fx_markup_minor))"
+    statement = f"""
+    INSERT INTO payouts (run_date, merchant_id, currency, purchases_minor, refunds_minor,
+                         fees_minor, fx_markup_minor, payout_minor, direction, line_count)
+    SELECT :d, merchant_id, settlement_currency, {purchases}, {refunds}, SUM(fee_minor),
+           SUM(fx_markup_minor), {net}, CASE WHEN {net} < 0 THEN 'debit' ELSE 'credit' END,
+           COUNT(*)
+    FROM settlement_lines WHERE run_date = :d
+    GROUP BY merchant_id, settlement_currency
+    """
+    return run(conn, statement, d=run_date)
+
+
+def insert_totals(conn: Connection, run_date: date) -> None:
+    """Journal vs staged per terminal and per merchant, with the difference."""
+    for level, column in (("terminal", "terminal_id"), ("merchant", "merchant_id")):
+        statement = f"""
+        INSERT INTO reconciliation_totals (run_date, level, key, currency, journal_minor,
+                                           staged_minor, difference_minor)
+        SELECT :d, '{level}', k, currency, SUM(jm), SUM(sm), SUM(jm) - SUM(sm) FROM (
+          SELECT {column} AS k, currency, 0 AS jm, staged_amount_minor AS sm
+          FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL
+          UNION ALL
+          SELECT {column} AS k, currency, amount_minor AS jm, 0 AS sm
+          FROM journal_entries WHERE business_date = :d
+        ) t GROUP BY k, currency
+        """
+        run(conn, statement, d=run_date)
+
+
+def int_map(found: list[tuple[Any, ...]]) -> dict[tuple[str, ...], list[int]]:
+    """Rows of (keys..., sums...) with `len(keys)` inferred from string columns."""
+    result: dict[tuple[str, ...], list[int]] = {}
+    for row in found:
+        keys = tuple(str(v) for v in row if isinstance(v, str))
+        result[keys] = [int(v or 0) for v in row if not isinstance(v, str)]
+    return result
+
+
+def mapping(found: list[tuple[Any, ...]]) -> Mapping[str, int]:
+    return {str(key): int(value or 0) for key, value in found}

@@ -1,0 +1,201 @@
+"""End-of-day tables: the journal, imported rates, runs and every result a run writes.
+
+Results are keyed by `run_date` (the business date of the run that produced them), so a
+re-run replaces one date's rows in one transaction and a date can never hold two payouts.
+Staged rows stay immutable: what happened to a transaction is its reconciliation item.
+They share `metadata` with the staging tables, so Alembic sees one schema.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from settlement.adapters.tables import metadata
+
+RUN_STATUSES = ("running", "completed", "failed")
+
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("transaction_id", String(64), primary_key=True),
+    Column("terminal_id", String(32), nullable=False),
+    Column("merchant_id", String(32), nullable=False),
+    Column("transaction_type", String(8), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("local_time", DateTime(timezone=False), nullable=False),
+    Column("utc_offset_min", Integer, nullable=False),
+    Column("transacted_at", DateTime(timezone=False), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("card_last4", String(4), nullable=False),
+    Column("original_transaction_id", String(64), nullable=True),
+    Column("imported_at", DateTime(timezone=False), nullable=False),
+    Index(None, "business_date"),
+    Index(None, "merchant_id", "card_last4"),
+)
+
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("rate_date", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    # Decimal text, exact on every backend ("units per EUR").
+    Column("units_per_eur", String(40), nullable=False),
+    Column("imported_at", DateTime(timezone=False), nullable=False),
+)
+
+eod_runs = Table(
+    "eod_runs",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("run_id", String(36), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("owner", String(128), nullable=False),
+    Column("started_at", DateTime(timezone=False), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=False), nullable=False),
+    Column("finished_at", DateTime(timezone=False), nullable=True),
+    Column("counts_json", Text, nullable=True),
+    Column("totals_json", Text, nullable=True),
+    Column("timings_json", Text, nullable=True),
+    Column("scorecard_json", Text, nullable=True),
+    Column("message", Text, nullable=True),
+    CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),
+)
+
+reconciliation_items = Table(
+    "reconciliation_items",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("transaction_id", String(64), primary_key=True),
+    Column("journal_transaction_id", String(64), nullable=True),
+    Column("business_date", Date, nullable=False),
+    Column("merchant_id", String(32), nullable=False),
+    Column("terminal_id", String(32), nullable=False),
+    Column("transaction_type", String(8), nullable=False),
+    Column("original_transaction_id", String(64), nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("staged_amount_minor", BigInteger, nullable=True),  # NULL: journal only
+    Column("journal_amount_minor", BigInteger, nullable=True),  # NULL: not in the journal
+    Column("recon_class", String(24), nullable=False),
+    Column("match_method", String(8), nullable=True),
+    Column("outcome", String(12), nullable=False),
+    Column("reason", String(40), nullable=True),
+    Column("age_business_days", Integer, nullable=False, server_default="0"),
+    Column("resolved_on", Date, nullable=True),
+    Index(None, "transaction_id"),
+    Index(None, "journal_transaction_id"),
+    Index(None, "run_date", "outcome"),
+)
+
+reconciliation_totals = Table(
+    "reconciliation_totals",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("level", String(8), primary_key=True),  # terminal | merchant
+    Column("key", String(32), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("journal_minor", BigInteger, nullable=False),
+    Column("staged_minor", BigInteger, nullable=False),
+    Column("difference_minor", BigInteger, nullable=False),
+)
+
+fraud_flags = Table(
+    "fraud_flags",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("transaction_id", String(64), primary_key=True),
+    Column("rule", String(40), primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+fraud_decisions = Table(
+    "fraud_decisions",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("transaction_id", String(64), primary_key=True),
+    Column("action", String(8), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("reasons", Text, nullable=False),
+)
+
+fx_conversions = Table(
+    "fx_conversions",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("from_currency", String(3), primary_key=True),
+    Column("to_currency", String(3), primary_key=True),
+    Column("rate", String(40), nullable=False),
+    # converted_minor = round_half_even(amount_minor * numerator / denominator), exactly.
+    Column("minor_numerator", BigInteger, nullable=False),
+    Column("minor_denominator", BigInteger, nullable=False),
+    Column("rate_date", Date, nullable=False),
+    Column("source", String(10), nullable=False),
+)
+
+settlement_lines = Table(
+    "settlement_lines",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("transaction_id", String(64), primary_key=True),
+    Column("merchant_id", String(32), nullable=False),
+    Column("transaction_type", String(8), nullable=False),
+    Column("original_amount_minor", BigInteger, nullable=False),
+    Column("original_currency", String(3), nullable=False),
+    Column("settlement_currency", String(3), nullable=False),
+    Column("converted_amount_minor", BigInteger, nullable=False),
+    Column("fee_minor", BigInteger, nullable=False),
+    Column("fx_markup_minor", BigInteger, nullable=False),
+    Column("rate", String(40), nullable=False),
+    Column("rate_date", Date, nullable=False),
+    Column("rate_source", String(10), nullable=False),
+    Index(None, "run_date", "merchant_id"),
+)
+
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("merchant_id", String(32), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("purchases_minor", BigInteger, nullable=False),
+    Column("refunds_minor", BigInteger, nullable=False),
+    Column("fees_minor", BigInteger, nullable=False),
+    Column("fx_markup_minor", BigInteger, nullable=False),
+    Column("payout_minor", BigInteger, nullable=False),
+    Column("direction", String(6), nullable=False),  # credit: we pay; debit: merchant owes
+    Column("line_count", Integer, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("entry_no", Integer, primary_key=True),
+    Column("account", String(24), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("debit_minor", BigInteger, nullable=False),
+    Column("credit_minor", BigInteger, nullable=False),
+    Column("memo", String(80), nullable=False),
+)
+
+RESULT_TABLES = (
+    reconciliation_items,
+    reconciliation_totals,
+    fraud_flags,
+    fraud_decisions,
+    fx_conversions,
+    settlement_lines,
+    payouts,
+    ledger_entries,
+)

@@ -1,0 +1,138 @@
+"""The `eod_runs` guard: one run per business date, claimed in its own committed transaction.
+
+A claim is an insert-if-absent (or a conditional update of a failed, stale or - with
+`rerun` - completed row), so two processes racing for a date cannot both win. The guard row
+is read first without writing: on SQLite a running run holds the write lock, and a second
+run must be refused at once rather than wait on that lock.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from settlement.adapters.eod_tables import eod_runs
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    run_id: str
+    attempt: int
+    previous_status: str | None  # "completed" when this is a --rerun
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    status: str  # "running" | "completed"
+    message: str
+
+
+def _row(engine: Engine, business_date: date) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(eod_runs).where(eod_runs.c.business_date == business_date)
+        ).first()
+
+
+def claim(
+    engine: Engine,
+    business_date: date,
+    now: datetime,
+    *,
+    rerun: bool,
+    owner: str,
+    stale_after: timedelta,
+) -> Claim | Refusal:
+    current = _row(engine, business_date)
+    run_id = str(uuid.uuid4())
+    if current is None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    insert(eod_runs).values(
+                        business_date=business_date, run_id=run_id, status="running", attempt=1,
+                        owner=owner, started_at=now, heartbeat_at=now,
+                    )
+                )  # fmt: skip
+            return Claim(run_id, 1, None)
+        except IntegrityError:
+            current = _row(engine, business_date)
+    return _take_over(
+        engine, current, now, run_id, rerun=rerun, owner=owner, stale_after=stale_after
+    )
+
+
+def _take_over(
+    engine: Engine, current: Any, now: datetime, run_id: str, *, rerun: bool, owner: str,
+    stale_after: timedelta,
+) -> Claim | Refusal:  # fmt: skip
+    day = current.business_date
+    if current.status == "running" and now - current.heartbeat_at < stale_after:
+        return Refusal(
+            "running",
+            f"end of day {day} is already running (run {current.run_id}, {current.owner},"
+            f" since {current.started_at:%Y-%m-%d %H:%M:%S} UTC); refusing a second run",
+        )
+    if current.status == "completed" and not rerun:
+        return Refusal("completed", f"end of day {day} already completed; use --rerun")
+    with engine.begin() as conn:
+        taken = conn.execute(
+            update(eod_runs)
+            .where(
+                eod_runs.c.business_date == day,
+                eod_runs.c.run_id == current.run_id,
+                eod_runs.c.status == current.status,
+            )
+            .values(
+                run_id=run_id, status="running", attempt=current.attempt + 1, owner=owner,
+                started_at=now, heartbeat_at=now, message=None,
+            )
+        ).rowcount  # fmt: skip
+    if taken != 1:
+        return Refusal("running", f"end of day {day} was claimed by another run just now")
+    previous = "completed" if current.status == "completed" else None
+    return Claim(run_id, current.attempt + 1, previous)
+
+
+def completion(
+    business_date: date, run_id: str, finished_at: datetime, summary: dict[str, Any]
+) -> Any:
+    return (
+        update(eod_runs)
+        .where(eod_runs.c.business_date == business_date, eod_runs.c.run_id == run_id)
+        .values(
+            status="completed",
+            finished_at=finished_at,
+            heartbeat_at=finished_at,
+            counts_json=json.dumps(summary.get("counts", {}), sort_keys=True),
+            totals_json=json.dumps(summary.get("totals", {}), sort_keys=True),
+            timings_json=json.dumps(summary.get("timings", {}), sort_keys=True),
+            scorecard_json=json.dumps(summary["scorecard"]) if summary.get("scorecard") else None,
+        )
+    )
+
+
+def release_after_failure(
+    engine: Engine, business_date: date, claim_: Claim, message: str, now: datetime
+) -> None:
+    """A failed run leaves nothing half-written: the date is failed (re-runnable), or, for a
+    failed --rerun, completed again with the previous results untouched."""
+    status = "completed" if claim_.previous_status == "completed" else "failed"
+    with engine.begin() as conn:
+        conn.execute(
+            update(eod_runs)
+            .where(eod_runs.c.business_date == business_date, eod_runs.c.run_id == claim_.run_id)
+            .values(status=status, message=message[:2000], heartbeat_at=now)
+        )
+
+
+def completed_dates(engine: Engine) -> set[date]:
+    with engine.connect() as conn:
+        query = select(eod_runs.c.business_date).where(eod_runs.c.status == "completed")
+        return {row[0] for row in conn.execute(query)}

@@ -1,0 +1,155 @@
+"""`settlement eod`, `settlement scheduler` and the end-of-day inputs (`merchants import`,
+`journal import`, `rates import`). The wall clock is read here and nowhere below."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine
+
+from settlement.adapters import aws, database
+from settlement.adapters.imports import ImportReport, import_journal, import_merchants, import_rates
+from settlement.cli.app import app, console, settings_or_exit
+from settlement.config import Settings
+from settlement.domain.money import Money
+from settlement.eod.run import RunReport, RunRequest, run_end_of_day
+
+merchants_app = typer.Typer(help="Merchant master data.", no_args_is_help=True)
+journal_app = typer.Typer(help="The terminals' own journal.", no_args_is_help=True)
+rates_app = typer.Typer(help="Operator FX rates (override the shipped ECB rates).")
+app.add_typer(merchants_app, name="merchants")
+app.add_typer(journal_app, name="journal")
+app.add_typer(rates_app, name="rates")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def _engine(settings: Settings) -> Iterator[Engine]:
+    engine = database.create_db_engine(settings.database_url)
+    try:
+        database.ensure_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _lines(source: str, settings: Settings) -> Iterator[str]:
+    """Lines of a local file or an s3://bucket/key object, streamed."""
+    if source.startswith("s3://"):
+        parts = urlsplit(source)
+        body = aws.s3_client(settings).get_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))
+        yield from io.TextIOWrapper(body["Body"], encoding="utf-8", newline="")  # type: ignore[type-var]
+        return
+    path = Path(source)
+    if not path.is_file():
+        raise typer.BadParameter(f"no such file: {source}")
+    with path.open(newline="", encoding="utf-8") as handle:
+        yield from handle
+
+
+def _print_import(what: str, report: ImportReport) -> None:
+    console.print(
+        f"{what}: read {report.read}, written {report.written}, rejected {report.rejected}"
+    )
+    for error in report.errors:
+        console.print(f"  [yellow]{error}[/yellow]")
+
+
+@merchants_app.command("import")
+def merchants_import(file: Path = typer.Argument(..., help="merchants.csv")) -> None:
+    """Import (or update) merchants: id, name, MCC, country, settlement currency, MDR, fee."""
+    settings = settings_or_exit()
+    with _engine(settings) as engine:
+        _print_import("merchants", import_merchants(engine, _lines(str(file), settings)))
+
+
+@journal_app.command("import")
+def journal_import(
+    source: str = typer.Argument(..., help="journal.csv or s3://bucket/key"),
+) -> None:
+    """Import the terminals' journal; rows already imported are kept as they are."""
+    settings = settings_or_exit()
+    with _engine(settings) as engine:
+        report = import_journal(engine, _lines(source, settings), settings, utc_now())
+    _print_import("journal", report)
+
+
+@rates_app.command("import")
+def rates_import(file: Path = typer.Argument(..., help="CSV: date,currency,units_per_eur")) -> None:
+    """Import FX rates (units per EUR); they win over the shipped ECB rates of the same date."""
+    settings = settings_or_exit()
+    with _engine(settings) as engine:
+        _print_import("rates", import_rates(engine, _lines(str(file), settings), utc_now()))
+
+
+def read_labels(path: Path) -> dict[str, str]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["transaction_id"]: row["label"] for row in csv.DictReader(handle)}
+
+
+@app.command("eod")
+def eod(
+    business_date: str = typer.Option(..., "--date", help="Business date, YYYY-MM-DD."),
+    labels: Path | None = typer.Option(None, "--labels", help="labels.csv: score the rules."),
+    rerun: bool = typer.Option(False, "--rerun", help="Replace a completed date's results."),
+) -> None:
+    """Run the end of day for one business date by hand."""
+    settings = settings_or_exit()
+    try:
+        day = date.fromisoformat(business_date)
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {business_date!r}") from None
+    request = RunRequest(day, utc_now(), rerun, read_labels(labels) if labels else None)
+    with _engine(settings) as engine:
+        report = run_end_of_day(engine, settings, request)
+    print_report(report)
+    if report.status == "refused":
+        raise typer.Exit(1)
+
+
+def print_report(report: RunReport) -> None:
+    colour = {"completed": "green", "already_completed": "yellow"}.get(report.status, "red")
+    console.print(f"[{colour}]{report.message}[/{colour}]")
+    if report.status != "completed":
+        return
+    classes = Table("reconciliation class", "items", title=f"end of day {report.business_date}")
+    for name, count in report.counts.get("classes", {}).items():
+        classes.add_row(name, str(count))
+    console.print(classes)
+    outcomes = ", ".join(f"{k} {v}" for k, v in report.counts.get("outcomes", {}).items())
+    console.print(f"outcomes: {outcomes}")
+    money = Table("currency", "payouts", "fees", "fx markup", "merchant debits")
+    for currency, t in report.totals.get("payouts", {}).items():
+        cells = [
+            Money(t[k], currency).format()
+            for k in ("payout_minor", "fees_minor", "fx_markup_minor")
+        ]
+        money.add_row(currency, *cells, str(t["merchant_debits"]))
+    console.print(money)
+    console.print(f"timings (s): {json.dumps(report.timings)}")
+    if report.scorecard is not None:
+        overall = report.scorecard.get("overall", {})
+        console.print(f"fraud scorecard (overall): {json.dumps(overall)}")
+    console.print(f"payout file: {report.payout_file}")
+
+
+@app.command("scheduler")
+def scheduler() -> None:
+    """Run end of day at every cutoff (APScheduler); first catch up missed business dates."""
+    from settlement.eod.scheduler import run_scheduler  # noqa: PLC0415  (APScheduler only here)
+
+    settings = settings_or_exit()
+    with _engine(settings) as engine:
+        run_scheduler(settings, engine, utc_now, console.print)

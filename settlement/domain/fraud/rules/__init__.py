@@ -1,0 +1,1 @@
+"""One module per fraud rule; each exposes `Params`, a pure `check` and `RULE`."""

@@ -1,0 +1,56 @@
+"""High-risk MCC at night: gambling, pawn, quasi-cash, telemarketing or money transfer at night.
+
+"Night" is the terminal's wall clock (`local_time`), since 03:00 UTC is evening in New York.
+The window may wrap midnight (night_start 23:00, night_end 05:00); the end is exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from settlement.domain.fraud.activity import CardActivity
+from settlement.domain.fraud.model import Hit
+from settlement.domain.fraud.spec import CardRule
+from settlement.domain.transactions import StagedTransaction
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    mccs: tuple[str, ...]
+    night_start: time
+    night_end: time
+
+    def __post_init__(self) -> None:
+        bad = [mcc for mcc in self.mccs if not (len(mcc) == 4 and mcc.isdigit())]
+        if bad:
+            raise ValueError(f"mccs: {bad[0]!r} is not a four-digit MCC")
+        if self.night_start == self.night_end:
+            raise ValueError("night_start and night_end: must differ")
+
+
+def at_night(clock: time, start: time, end: time) -> bool:
+    if start < end:
+        return start <= clock < end
+    return clock >= start or clock < end
+
+
+def check(card: CardActivity, params: Params) -> list[Hit]:
+    mccs = params.mccs
+    return [
+        Hit(tx, _reason(tx, params))
+        for tx, today in zip(card.purchases, card.today, strict=True)
+        if today
+        and tx.mcc in mccs
+        and at_night(tx.local_time.time(), params.night_start, params.night_end)
+    ]
+
+
+def _reason(tx: StagedTransaction, params: Params) -> str:
+    return (
+        f"MCC {tx.mcc} at {tx.local_time:%H:%M} local time "
+        f"(night {params.night_start:%H:%M}-{params.night_end:%H:%M})"
+    )
+
+
+RULE = CardRule(Params, check, scenarios=("high_risk_mcc_night",))

@@ -1,0 +1,88 @@
+"""Impossible travel: one card present in two countries faster than an airliner could fly.
+
+Distance is centroid to centroid (see `geo`); a pair is flagged when it is at least
+`min_distance_km` apart and covering it in the time between the two purchases needs more
+than `max_speed_kmh`. A holiday flight is slow enough to pass; a skimmed clone used abroad an
+hour after the cardholder bought lunch at home is not. Card-not-present purchases
+(e-commerce, keyed mail/telephone orders) say where the merchant is, not the card, so they
+are ignored. Countries missing from the centroid table fall back to "different countries
+within `unknown_country_window_min`". Of a pair, the purchase outside the card's issuing
+country is flagged (the cardholder is presumed at home); both, if neither is at home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from settlement.domain.fraud.activity import CardActivity
+from settlement.domain.fraud.geo import distance_km
+from settlement.domain.fraud.model import Hit
+from settlement.domain.fraud.spec import CardRule, require_positive
+from settlement.domain.transactions import EntryMode, StagedTransaction
+
+_LONGEST_TRIP = timedelta(days=1)  # half the Earth at any sane max_speed_kmh takes < 24 h
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    max_speed_kmh: int
+    min_distance_km: int
+    unknown_country_window_min: int
+    card_not_present_modes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        require_positive(max_speed_kmh=self.max_speed_kmh, min_distance_km=self.min_distance_km)
+        modes = {mode.value for mode in EntryMode}
+        bad = [mode for mode in self.card_not_present_modes if mode not in modes]
+        if bad:
+            raise ValueError(f"card_not_present_modes: {bad[0]!r} is not one of {sorted(modes)}")
+
+
+def too_fast(earlier: StagedTransaction, later: StagedTransaction, params: Params) -> str | None:
+    """Why the pair is impossible, or None; the two are in different countries."""
+    there, here = earlier.merchant_country, later.merchant_country
+    gap_s = (later.transacted_at - earlier.transacted_at).total_seconds()
+    minutes = round(gap_s / 60)
+    distance = distance_km(there, here)
+    if distance is None:
+        if gap_s <= params.unknown_country_window_min * 60:
+            return f"{there} -> {here} within {minutes} min (no distance known)"
+        return None
+    if distance < params.min_distance_km or distance * 3600 <= params.max_speed_kmh * gap_s:
+        return None
+    speed = "instantly" if gap_s == 0 else f"at {round(distance * 3600 / gap_s)} km/h"
+    return (
+        f"{there} -> {here}: {round(distance)} km in {minutes} min, {speed} "
+        f"(max {params.max_speed_kmh} km/h)"
+    )
+
+
+def _suspects(earlier: int, later: int, card: CardActivity) -> tuple[int, ...]:
+    home = card.purchases[later].card_country
+    abroad = tuple(i for i in (earlier, later) if card.purchases[i].merchant_country != home)
+    return abroad or (earlier, later)
+
+
+def check(card: CardActivity, params: Params) -> list[Hit]:
+    if len({tx.merchant_country for tx in card.purchases}) < 2:
+        return []  # one country: nothing to travel between (the common case)
+    skip = frozenset(params.card_not_present_modes)
+    last_seen: dict[str, tuple[datetime, int]] = {}
+    reasons: dict[int, str] = {}
+    for index, tx in enumerate(card.purchases):
+        if tx.entry_mode in skip:
+            continue
+        now = card.times[index]
+        for country, (at, earlier) in last_seen.items():
+            if country == tx.merchant_country or now - at > _LONGEST_TRIP:
+                continue
+            reason = too_fast(card.purchases[earlier], tx, params)
+            if reason is not None:
+                for suspect in _suspects(earlier, index, card):
+                    reasons.setdefault(suspect, reason)
+        last_seen[tx.merchant_country] = (now, index)
+    return [Hit(card.purchases[i], reasons[i]) for i in sorted(reasons) if card.today[i]]
+
+
+RULE = CardRule(Params, check, scenarios=("impossible_travel",), horizon=lambda p: _LONGEST_TRIP)

@@ -1,0 +1,42 @@
+"""Over limit: a single purchase above `limit_eur`, compared in EUR so one limit fits all.
+
+When no EUR rate exists for the currency, the purchase is compared with its own entry in
+`fallback_limits` (amounts in that currency); a currency with neither is not checked, which
+the reconciliation of FX gaps reports elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from settlement.domain.fraud.activity import CardActivity, eur_text
+from settlement.domain.fraud.model import Hit
+from settlement.domain.fraud.spec import CardRule
+from settlement.domain.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    limit_eur: Money
+    fallback_limits: dict[str, Money]
+
+
+def check(card: CardActivity, params: Params) -> list[Hit]:
+    limit = params.limit_eur.amount_minor
+    if max(filter(None, card.eur_minor), default=0) <= limit and None not in card.eur_minor:
+        return []  # every purchase converted and under the limit: the usual card
+    hits: list[Hit] = []
+    for tx, today, eur in zip(card.purchases, card.today, card.eur_minor, strict=True):
+        if not today:
+            continue
+        if eur is None:
+            fallback = params.fallback_limits.get(tx.currency)
+            if fallback is not None and tx.amount_minor > fallback.amount_minor:
+                hits.append(Hit(tx, f"{tx.amount} over the {tx.currency} limit of {fallback}"))
+        elif eur > limit:
+            reason = f"{tx.amount} = {eur_text(eur)} EUR over the limit of {eur_text(limit)} EUR"
+            hits.append(Hit(tx, reason))
+    return hits
+
+
+RULE = CardRule(Params, check, scenarios=("stolen_card_spree",))

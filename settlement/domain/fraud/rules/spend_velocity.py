@@ -1,0 +1,56 @@
+"""Spend velocity: at least `min_count` purchases totalling over `limit_eur` within a window.
+
+Targets stolen-card sprees: a few high-value purchases in quick succession, each of which
+may stay under the single-purchase limit. Purchases with no EUR rate are not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from settlement.domain.fraud.activity import CardActivity, eur_text
+from settlement.domain.fraud.model import Hit
+from settlement.domain.fraud.spec import CardRule, require_positive
+from settlement.domain.fraud.window import sum_bursts
+from settlement.domain.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    limit_eur: Money
+    min_count: int
+    window_min: int
+
+    def __post_init__(self) -> None:
+        require_positive(min_count=self.min_count, window_min=self.window_min)
+
+
+def check(card: CardActivity, params: Params) -> list[Hit]:
+    limit = params.limit_eur.amount_minor
+    if sum(filter(None, card.eur_minor)) <= limit:
+        return []  # the card's whole history is under the limit: no window can exceed it
+    known = [i for i, eur in enumerate(card.eur_minor) if eur is not None]
+    amounts = [card.eur_minor[i] or 0 for i in known]
+    times = [card.times[i] for i in known]
+    window = timedelta(minutes=params.window_min)
+    bursts = sum_bursts(times, amounts, window, params.min_count, limit)
+    return [
+        Hit(card.purchases[known[position]], _reason(peak, limit, params))
+        for position, peak in bursts.marked()
+        if card.today[known[position]]
+    ]
+
+
+def _reason(peak: int, limit: int, params: Params) -> str:
+    return (
+        f"{eur_text(peak)} EUR spent within {params.window_min} min (limit {eur_text(limit)} EUR)"
+    )
+
+
+RULE = CardRule(
+    Params,
+    check,
+    scenarios=("stolen_card_spree",),
+    horizon=lambda p: timedelta(minutes=p.window_min),
+)

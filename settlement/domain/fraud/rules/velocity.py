@@ -1,0 +1,48 @@
+"""Velocity: more than `max_count` purchases on one card within any `window_min` minutes.
+
+Targets stolen-card sprees (and catches card-testing bursts too): a cardholder makes a few
+purchases a day, a thief empties the card before it is blocked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from settlement.domain.fraud.activity import CardActivity
+from settlement.domain.fraud.model import Hit
+from settlement.domain.fraud.spec import CardRule, require_positive
+from settlement.domain.fraud.window import count_bursts, may_exceed
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    max_count: int
+    window_min: int
+
+    def __post_init__(self) -> None:
+        require_positive(max_count=self.max_count, window_min=self.window_min)
+
+
+def check(card: CardActivity, params: Params) -> list[Hit]:
+    window = timedelta(minutes=params.window_min)
+    if not may_exceed(card.times, window, params.max_count):
+        return []  # most cards: too few purchases, too far apart
+    bursts = count_bursts(card.times, window, params.max_count)
+    return [
+        Hit(card.purchases[index], _reason(peak, params))
+        for index, peak in bursts.marked()
+        if card.today[index]
+    ]
+
+
+def _reason(peak: int, params: Params) -> str:
+    return f"{peak} purchases within {params.window_min} min (limit {params.max_count})"
+
+
+RULE = CardRule(
+    Params,
+    check,
+    scenarios=("stolen_card_spree", "card_testing"),
+    horizon=lambda p: timedelta(minutes=p.window_min),
+)

@@ -1,0 +1,45 @@
+"""The shape of a rule: a params dataclass, a pure check, and the fraud scenarios it targets.
+
+A card rule sees one card's purchases, a terminal rule one terminal's; both return `Hit`s.
+`scenarios` ties a rule to ground-truth labels so the scorecard can report its recall;
+`horizon` says how much history before a purchase the check needs (the EOD look-back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Generic, TypeVar
+
+from settlement.domain.fraud.activity import CardActivity, TerminalActivity
+from settlement.domain.fraud.model import Hit
+
+P = TypeVar("P")
+
+
+def no_history(_params: object) -> timedelta:
+    return timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class CardRule(Generic[P]):
+    params_type: type[P]
+    check: Callable[[CardActivity, P], Sequence[Hit]]
+    scenarios: tuple[str, ...]
+    horizon: Callable[[P], timedelta] = no_history  # how far back the check looks
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalRule(Generic[P]):
+    params_type: type[P]
+    check: Callable[[TerminalActivity, P], Sequence[Hit]]
+    scenarios: tuple[str, ...]
+    horizon: Callable[[P], timedelta] = no_history  # how far back the check looks
+
+
+def require_positive(**values: int) -> None:
+    """Raise ValueError naming the first parameter that is not >= 1."""
+    for name, value in values.items():
+        if value < 1:
+            raise ValueError(f"{name}: must be at least 1, got {value}")

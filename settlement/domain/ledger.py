@@ -1,0 +1,176 @@
+"""Double-entry postings of an end-of-day run, and the invariants checked before it commits.
+
+Accounts, per currency:
+- scheme_receivable: what the card schemes owe us for the day's staged transactions;
+- fx_clearing: the bridge between a transaction currency and a settlement currency
+  (every settled line passes through it, so it nets to zero per conversion);
+- merchant_payable: what we owe merchants (a debit balance is a merchant debit);
+- fee_income / fx_income: MDR + fixed fees, FX markup;
+- held_suspense: settled-to-be but held (fraud review/decline, no_rate, unknown merchant);
+- exceptions_suspense: reconciliation exceptions (late, mismatch, unexpected, orphan...).
+
+Checks return `Finding`s as data; the run aborts when there is any.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from settlement.domain.transactions import TransactionType
+
+
+class Account(StrEnum):
+    SCHEME_RECEIVABLE = "scheme_receivable"
+    FX_CLEARING = "fx_clearing"
+    MERCHANT_PAYABLE = "merchant_payable"
+    FEE_INCOME = "fee_income"
+    FX_INCOME = "fx_income"
+    HELD_SUSPENSE = "held_suspense"
+    EXCEPTIONS_SUSPENSE = "exceptions_suspense"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: Account
+    currency: str
+    debit_minor: int
+    credit_minor: int
+    memo: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettledFlow:
+    """Sums over settlement lines sharing a type and a currency pair."""
+
+    transaction_type: TransactionType
+    original_currency: str
+    settlement_currency: str
+    original_minor: int
+    converted_minor: int
+    fee_minor: int
+    fx_markup_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class SuspenseFlow:
+    """Sums of staged amounts parked in suspense: `held` or `exception`."""
+
+    outcome: str
+    transaction_type: TransactionType
+    currency: str
+    amount_minor: int
+
+
+class Finding(NamedTuple):
+    check: str
+    currency: str
+    detail: str
+
+
+def _pair(debit: Account, credit: Account, currency: str, amount: int, memo: str) -> list[Posting]:
+    return [Posting(debit, currency, amount, 0, memo), Posting(credit, currency, 0, amount, memo)]
+
+
+def _settled_postings(flow: SettledFlow) -> list[Posting]:
+    src, dst = flow.original_currency, flow.settlement_currency
+    memo = f"{flow.transaction_type} {src}->{dst}"
+    if flow.transaction_type is TransactionType.REFUND:
+        return [
+            *_pair(Account.MERCHANT_PAYABLE, Account.FX_CLEARING, dst, flow.converted_minor, memo),
+            *_pair(Account.FX_CLEARING, Account.SCHEME_RECEIVABLE, src, flow.original_minor, memo),
+        ]
+    to_merchant = flow.converted_minor - flow.fee_minor - flow.fx_markup_minor
+    return [
+        *_pair(Account.SCHEME_RECEIVABLE, Account.FX_CLEARING, src, flow.original_minor, memo),
+        Posting(Account.FX_CLEARING, dst, flow.converted_minor, 0, memo),
+        Posting(Account.MERCHANT_PAYABLE, dst, 0, to_merchant, memo),
+        Posting(Account.FEE_INCOME, dst, 0, flow.fee_minor, memo),
+        Posting(Account.FX_INCOME, dst, 0, flow.fx_markup_minor, memo),
+    ]
+
+
+def _suspense_postings(flow: SuspenseFlow) -> list[Posting]:
+    suspense = Account.HELD_SUSPENSE if flow.outcome == "held" else Account.EXCEPTIONS_SUSPENSE
+    memo = f"{flow.outcome} {flow.transaction_type}"
+    if flow.transaction_type is TransactionType.PURCHASE:
+        return _pair(Account.SCHEME_RECEIVABLE, suspense, flow.currency, flow.amount_minor, memo)
+    return _pair(suspense, Account.SCHEME_RECEIVABLE, flow.currency, flow.amount_minor, memo)
+
+
+def post(settled: Iterable[SettledFlow], suspense: Iterable[SuspenseFlow]) -> list[Posting]:
+    """The run's postings; zero-amount legs are dropped."""
+    postings = [p for flow in settled for p in _settled_postings(flow)]
+    postings += [p for flow in suspense for p in _suspense_postings(flow)]
+    return [p for p in postings if p.debit_minor or p.credit_minor]
+
+
+def check_balanced(postings: Iterable[Posting]) -> list[Finding]:
+    """Debits equal credits in every currency."""
+    debits: dict[str, int] = defaultdict(int)
+    credits: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        debits[posting.currency] += posting.debit_minor
+        credits[posting.currency] += posting.credit_minor
+    return [
+        Finding("balance", currency, f"debits {debits[currency]} != credits {credits[currency]}")
+        for currency in sorted(set(debits) | set(credits))
+        if debits[currency] != credits[currency]
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Conservation:
+    """Gross minor units of one transaction currency, split by where they went."""
+
+    staged_minor: int = 0
+    settled_minor: int = 0
+    held_minor: int = 0
+    exceptions_minor: int = 0
+    reversed_minor: int = 0
+
+    @property
+    def accounted_minor(self) -> int:
+        return self.settled_minor + self.held_minor + self.exceptions_minor + self.reversed_minor
+
+
+def check_conservation(totals: Mapping[str, Conservation]) -> list[Finding]:
+    """staged = settled + held + exceptions + reversed, per transaction currency (gross)."""
+    return [
+        Finding(
+            "conservation",
+            currency,
+            f"staged {t.staged_minor} != settled {t.settled_minor} + held {t.held_minor}"
+            f" + exceptions {t.exceptions_minor} + reversed {t.reversed_minor}"
+            f" = {t.accounted_minor}",
+        )
+        for currency, t in sorted(totals.items())
+        if t.staged_minor != t.accounted_minor
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutIdentity:
+    """Per settlement currency: settled lines (purchases - refunds) vs the payout file."""
+
+    lines_net_minor: int
+    payouts_minor: int
+    fees_minor: int
+    fx_markup_minor: int
+
+
+def check_payout_identity(totals: Mapping[str, PayoutIdentity]) -> list[Finding]:
+    """purchases - refunds (over lines) = payouts + fees + fx markup (over payouts)."""
+    found = []
+    for currency, t in sorted(totals.items()):
+        accounted = t.payouts_minor + t.fees_minor + t.fx_markup_minor
+        if t.lines_net_minor != accounted:
+            detail = (
+                f"settled {t.lines_net_minor} != payouts {t.payouts_minor} + fees {t.fees_minor}"
+                f" + fx markup {t.fx_markup_minor} = {accounted}"
+            )
+            found.append(Finding("payout_identity", currency, detail))
+    return found

@@ -1,0 +1,1 @@
+"""The end-of-day run: load a business date, call the pure core, persist, report."""

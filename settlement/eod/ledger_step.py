@@ -1,0 +1,149 @@
+"""Ledger postings and the invariants a run must satisfy before it commits.
+
+Conservation, per transaction currency, gross minor units:
+    staged (every row in the run's scope) = settled + held + exceptions + reversed
+where `settled` is summed over settlement_lines (not over items), so a dropped line shows.
+Payout identity, per settlement currency:
+    purchases - refunds (over lines) = payouts + fees + fx markup (over the payout rows).
+The ledger balances per currency. Any finding aborts the run with the numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import Connection
+
+from settlement.adapters import eod_sql
+from settlement.adapters.bulk import bulk_insert
+from settlement.adapters.eod_tables import ledger_entries
+from settlement.domain.ledger import (
+    Conservation,
+    Finding,
+    PayoutIdentity,
+    Posting,
+    SettledFlow,
+    SuspenseFlow,
+    check_balanced,
+    check_conservation,
+    check_payout_identity,
+    post,
+)
+from settlement.domain.transactions import TransactionType
+
+
+class InvariantBroken(RuntimeError):
+    """A run whose numbers disagree; nothing of it is committed."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        lines = [f"{f.check} [{f.currency}]: {f.detail}" for f in findings]
+        super().__init__("end of day aborted, invariant broken: " + "; ".join(lines))
+        self.findings = findings
+
+
+def _postings(conn: Connection, run_date: date) -> list[Posting]:
+    settled = [
+        SettledFlow(TransactionType(kind), src, dst, int(a), int(b), int(c), int(d))
+        for kind, src, dst, a, b, c, d in eod_sql.rows(
+            conn,
+            "SELECT transaction_type, original_currency, settlement_currency,"
+            " SUM(original_amount_minor), SUM(converted_amount_minor), SUM(fee_minor),"
+            " SUM(fx_markup_minor) FROM settlement_lines WHERE run_date = :d"
+            " GROUP BY transaction_type, original_currency, settlement_currency",
+            d=run_date,
+        )
+    ]
+    parked = [
+        SuspenseFlow(outcome, TransactionType(kind), currency, int(total))
+        for outcome, kind, currency, total in eod_sql.rows(
+            conn,
+            "SELECT outcome, transaction_type, currency, SUM(staged_amount_minor)"
+            " FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL"
+            " AND outcome IN ('held', 'exception') GROUP BY outcome, transaction_type, currency",
+            d=run_date,
+        )
+    ]
+    return post(settled, parked)
+
+
+def _conservation(conn: Connection, scope: eod_sql.Scope) -> dict[str, Conservation]:
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    staged = eod_sql.rows(
+        conn,
+        f"WITH {eod_sql.scope_cte(scope)} SELECT currency, SUM(amount_minor) FROM scope"
+        " GROUP BY currency",
+        **eod_sql.scope_params(scope),
+    )
+    for currency, total in staged:
+        totals[currency]["staged_minor"] += int(total)
+    for currency, total in eod_sql.rows(
+        conn,
+        "SELECT original_currency, SUM(original_amount_minor) FROM settlement_lines"
+        " WHERE run_date = :d GROUP BY original_currency",
+        d=scope.run_date,
+    ):
+        totals[currency]["settled_minor"] += int(total)
+    names = {"held": "held_minor", "exception": "exceptions_minor", "reversed": "reversed_minor"}
+    for currency, outcome, total in eod_sql.rows(
+        conn,
+        "SELECT currency, outcome, SUM(staged_amount_minor) FROM reconciliation_items"
+        " WHERE run_date = :d AND staged_amount_minor IS NOT NULL AND outcome <> 'settled'"
+        " GROUP BY currency, outcome",
+        d=scope.run_date,
+    ):
+        totals[currency][names.get(outcome, "unknown_" + outcome)] += int(total)
+    return {currency: Conservation(**values) for currency, values in totals.items()}
+
+
+def _payout_identity(conn: Connection, run_date: date) -> dict[str, PayoutIdentity]:
+    lines = eod_sql.rows(
+        conn,
+        "SELECT settlement_currency, SUM(CASE WHEN transaction_type = 'refund'"
+        " THEN -converted_amount_minor ELSE converted_amount_minor END)"
+        " FROM settlement_lines WHERE run_date = :d GROUP BY settlement_currency",
+        d=run_date,
+    )
+    paid = {
+        currency: (int(a), int(b), int(c))
+        for currency, a, b, c in eod_sql.rows(
+            conn,
+            "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor)"
+            " FROM payouts WHERE run_date = :d GROUP BY currency",
+            d=run_date,
+        )
+    }
+    currencies = {currency for currency, _ in lines} | set(paid)
+    net = {currency: int(total) for currency, total in lines}
+    return {c: PayoutIdentity(net.get(c, 0), *paid.get(c, (0, 0, 0))) for c in sorted(currencies)}
+
+
+def post_and_check(conn: Connection, scope: eod_sql.Scope) -> dict[str, dict[str, int]]:
+    """Write the ledger, then check every invariant; raises InvariantBroken on any finding."""
+    postings = _postings(conn, scope.run_date)
+    conservation = _conservation(conn, scope)
+    findings = check_balanced(postings)
+    findings += check_conservation(conservation)
+    findings += check_payout_identity(_payout_identity(conn, scope.run_date))
+    if findings:
+        raise InvariantBroken(findings)
+    bulk_insert(
+        conn,
+        ledger_entries,
+        ["run_date", "entry_no", "account", "currency", "debit_minor", "credit_minor", "memo"],
+        (
+            (scope.run_date, number, str(p.account), p.currency, p.debit_minor, p.credit_minor,
+             p.memo[:80])
+            for number, p in enumerate(postings, start=1)
+        ),
+    )  # fmt: skip
+    return {
+        currency: {
+            "staged_minor": c.staged_minor,
+            "settled_minor": c.settled_minor,
+            "held_minor": c.held_minor,
+            "exceptions_minor": c.exceptions_minor,
+            "reversed_minor": c.reversed_minor,
+        }
+        for currency, c in sorted(conservation.items())
+    }

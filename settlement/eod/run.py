@@ -1,0 +1,248 @@
+"""One end-of-day run for one business date.
+
+1. Claim the date in `eod_runs` (own committed transaction): a concurrent run is refused, a
+   completed date is left alone unless `rerun`.
+2. Everything else happens in ONE database transaction: delete the date's previous results,
+   reconcile, screen for fraud, convert, settle, net, post the ledger, check the invariants,
+   mark the run completed. A crash or a broken invariant rolls all of it back, so the date is
+   either untouched (re-runnable, with identical results) or completely replaced.
+3. After the commit, write the payout file (rewritten whole, so it is idempotent too).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time as stopwatch
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from settlement.adapters import eod_sql, run_guard
+from settlement.adapters.eod_tables import RESULT_TABLES
+from settlement.config import Settings
+from settlement.domain.calendar import business_days_between, cutoff_instant
+from settlement.domain.fraud import load_rulebook
+from settlement.eod import fraud_step, fx_step, ledger_step
+from settlement.eod.payout_file import write_payout_file
+
+StepHook = Callable[[str, Connection], None]  # (step just done, the run's connection)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    business_date: date
+    now: datetime  # naive UTC, from the entry point's clock
+    rerun: bool = False
+    labels: Mapping[str, str] | None = None
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    after_step: StepHook | None = None  # tests inject crashes here
+
+
+@dataclass
+class RunReport:
+    business_date: date
+    status: str  # completed | already_completed | refused
+    message: str
+    run_id: str | None = None
+    counts: dict[str, Any] = field(default_factory=dict)
+    totals: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    scorecard: dict[str, Any] | None = None
+    payout_file: Path | None = None
+
+
+def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> RunReport:
+    day = request.business_date
+    claim = run_guard.claim(
+        engine, day, request.now, rerun=request.rerun, owner=request.owner[:128],
+        stale_after=timedelta(seconds=settings.eod_stale_run_s),
+    )  # fmt: skip
+    if isinstance(claim, run_guard.Refusal):
+        status = "already_completed" if claim.status == "completed" else "refused"
+        return RunReport(day, status, claim.message)
+    try:
+        report = _execute(engine, settings, request, claim)
+    except BaseException as error:
+        run_guard.release_after_failure(
+            engine, day, claim, f"{type(error).__name__}: {error}", request.now
+        )
+        raise
+    report.payout_file = write_payout_file(engine, day, settings.reports_dir)
+    return report
+
+
+def _transaction(engine: Engine) -> Any:
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        # One snapshot for every statement, so conservation compares like with like.
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
+class _Steps:
+    def __init__(self, hook: StepHook | None, conn: Connection) -> None:
+        self.hook = hook
+        self.conn = conn
+        self.timings: dict[str, float] = {}
+        self._mark = stopwatch.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = stopwatch.perf_counter()
+        self.timings[name] = round(now - self._mark, 3)
+        self._mark = now
+        if self.hook is not None:
+            self.hook(name, self.conn)
+
+
+def _scope(conn: Connection, settings: Settings, day: date) -> eod_sql.Scope:
+    later = eod_sql.rows(conn, "SELECT COUNT(*) FROM eod_runs WHERE business_date > :d", d=day)
+    return eod_sql.Scope(
+        run_date=day,
+        cutoff_utc=cutoff_instant(day, settings.zone, settings.cutoff_time),
+        lookback_start=day - timedelta(days=settings.eod_late_lookback_days),
+        later_runs_exist=int(later[0][0]) > 0,
+    )
+
+
+def _execute(
+    engine: Engine, settings: Settings, request: RunRequest, claim: run_guard.Claim
+) -> RunReport:
+    day = request.business_date
+    rulebook_text = settings.fraud_rules_file.read_text() if settings.fraud_rules_file else None
+    rulebook = load_rulebook(rulebook_text)
+    with _transaction(engine) as conn, conn.begin():
+        steps = _Steps(request.after_step, conn)
+        _reset(conn, day)
+        scope = _scope(conn, settings, day)
+        steps.done("reset")
+        _reconcile(conn, settings, scope)
+        steps.done("reconcile")
+        quote = fx_step.quote_source(conn, _currencies(conn, day), day)
+        fraud = fraud_step.run_fraud(
+            conn, day, rulebook, fx_step.to_eur_converter(quote), request.labels
+        )
+        steps.done("fraud")
+        fx_held = fx_step.convert_day(conn, day, quote)
+        steps.done("fx")
+        eod_sql.insert_settlement_lines(conn, day, settings.fx_markup_bps)
+        eod_sql.insert_payouts(conn, day)
+        eod_sql.insert_totals(conn, day)
+        steps.done("settle")
+        conservation = ledger_step.post_and_check(conn, scope)
+        steps.done("ledger")
+        _age_open_items(conn, day)
+        counts = _counts(conn, day)
+        counts.update(fraud_flags=fraud.flags, fraud_decisions=fraud.decisions, fx_held=fx_held)
+        totals = {"conservation": conservation, "payouts": _payout_totals(conn, day)}
+        summary = {"counts": counts, "totals": totals, "timings": steps.timings}
+        if fraud.scorecard is not None:
+            summary["scorecard"] = fraud.scorecard
+        conn.execute(run_guard.completion(day, claim.run_id, request.now, summary))
+        steps.done("complete")
+    message = f"end of day {day} completed (run {claim.run_id}, attempt {claim.attempt})"
+    return RunReport(
+        day, "completed", message, claim.run_id, counts, totals, steps.timings, fraud.scorecard
+    )
+
+
+def _reset(conn: Connection, day: date) -> None:
+    eod_sql.delete_results(conn, day, [table.name for table in RESULT_TABLES])
+    eod_sql.run(
+        conn, "UPDATE reconciliation_items SET resolved_on = NULL WHERE resolved_on = :d", d=day
+    )
+
+
+def _reconcile(conn: Connection, settings: Settings, scope: eod_sql.Scope) -> None:
+    day = scope.run_date
+    eod_sql.classify_staged(conn, scope)
+    eod_sql.classify_journal_only(conn, day)
+    pairs = eod_sql.tolerant_pairs(
+        conn, day, settings.recon_amount_tolerance_minor, settings.recon_time_window_s
+    )
+    eod_sql.apply_tolerant_pairs(conn, day, pairs)
+    eod_sql.pair_reversals(conn, day)
+
+
+def _currencies(conn: Connection, day: date) -> set[str]:
+    found = eod_sql.rows(
+        conn,
+        "SELECT DISTINCT currency FROM reconciliation_items WHERE run_date = :d"
+        " UNION SELECT DISTINCT settlement_currency FROM merchants",
+        d=day,
+    )
+    return {str(row[0]) for row in found}
+
+
+_OPEN = "outcome IN ('exception', 'held', 'not_staged') AND resolved_on IS NULL"
+
+
+def _age_open_items(conn: Connection, day: date) -> None:
+    """Open items (this run's and earlier runs') carry their age in business days; a
+    journal-only item whose transaction has now arrived (late) is resolved."""
+    eod_sql.run(
+        conn,
+        f"UPDATE reconciliation_items SET resolved_on = :d WHERE run_date < :d AND {_OPEN}"
+        " AND outcome = 'not_staged' AND transaction_id IN (SELECT transaction_id FROM"
+        " reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL)",
+        d=day,
+    )
+    dates = eod_sql.rows(
+        conn,
+        f"SELECT DISTINCT business_date FROM reconciliation_items WHERE run_date <= :d AND {_OPEN}",
+        d=day,
+    )
+    for (business_date,) in dates:
+        opened = (
+            business_date if isinstance(business_date, date) else date.fromisoformat(business_date)
+        )
+        eod_sql.run(
+            conn,
+            "UPDATE reconciliation_items SET age_business_days = :age"
+            f" WHERE run_date <= :d AND business_date = :bd AND {_OPEN}",
+            d=day,
+            bd=opened,
+            age=business_days_between(opened, day),
+        )
+
+
+def _counts(conn: Connection, day: date) -> dict[str, Any]:
+    classes = eod_sql.rows(
+        conn,
+        "SELECT recon_class, COUNT(*) FROM reconciliation_items WHERE run_date = :d"
+        " GROUP BY recon_class",
+        d=day,
+    )
+    outcomes = eod_sql.rows(
+        conn,
+        "SELECT COALESCE(reason, outcome), COUNT(*) FROM reconciliation_items WHERE run_date = :d"
+        " AND outcome IN ('held', 'settled', 'reversed') GROUP BY COALESCE(reason, outcome)",
+        d=day,
+    )
+    lines = eod_sql.rows(conn, "SELECT COUNT(*) FROM settlement_lines WHERE run_date = :d", d=day)
+    payouts = eod_sql.rows(conn, "SELECT COUNT(*) FROM payouts WHERE run_date = :d", d=day)
+    return {
+        "classes": {str(k): int(v) for k, v in sorted(classes)},
+        "outcomes": {str(k): int(v) for k, v in sorted(outcomes)},
+        "settlement_lines": int(lines[0][0]),
+        "payouts": int(payouts[0][0]),
+    }
+
+
+def _payout_totals(conn: Connection, day: date) -> dict[str, dict[str, int]]:
+    found = eod_sql.rows(
+        conn,
+        "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor),"
+        " SUM(CASE WHEN payout_minor < 0 THEN 1 ELSE 0 END)"
+        " FROM payouts WHERE run_date = :d GROUP BY currency ORDER BY currency",
+        d=day,
+    )
+    return {
+        str(c): {"payout_minor": int(p), "fees_minor": int(f), "fx_markup_minor": int(m),
+                 "merchant_debits": int(n)}
+        for c, p, f, m, n in found
+    }  # fmt: skip

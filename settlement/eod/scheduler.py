@@ -1,0 +1,98 @@
+"""The end-of-day scheduler: APScheduler 3 fires at the cutoff in the business timezone.
+
+At start, and at every firing, it catches up: every past business date (its cutoff has
+passed) that has staged transactions and no completed run is run, oldest first. So a missed
+firing (process down over a cutoff) costs nothing but a later run, and `coalesce` plus
+`misfire_grace_time` stop a backlog of identical firings. The job store is the database
+itself (table `apscheduler_jobs`, owned by APScheduler, ignored by `alembic check`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine, select
+
+from settlement.adapters import database, run_guard
+from settlement.adapters.tables import staged_transactions
+from settlement.config import Settings, load_settings
+from settlement.domain.calendar import cutoff_instant
+from settlement.eod.run import RunReport, RunRequest, run_end_of_day
+
+JOB_ID = "end-of-day"
+Clock = Callable[[], datetime]  # naive UTC
+Say = Callable[[str], object]
+
+
+def cutoff_trigger(settings: Settings) -> CronTrigger:
+    cutoff = settings.cutoff_time
+    return CronTrigger(hour=cutoff.hour, minute=cutoff.minute, timezone=settings.zone)
+
+
+def due_dates(engine: Engine, settings: Settings, now: datetime) -> list[date]:
+    """Past business dates with staged transactions and no completed run, oldest first."""
+    done = run_guard.completed_dates(engine)
+    with engine.connect() as conn:
+        query = (
+            select(staged_transactions.c.business_date)
+            .distinct()
+            .order_by(staged_transactions.c.business_date)
+        )
+        dates = [row[0] for row in conn.execute(query)]
+    zone, cutoff = settings.zone, settings.cutoff_time
+    return [d for d in dates if d not in done and cutoff_instant(d, zone, cutoff) <= now]
+
+
+def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport]:
+    """Run every due date, oldest first; a refused date (running elsewhere) is skipped."""
+    reports = []
+    for day in due_dates(engine, settings, clock()):
+        reports.append(
+            run_end_of_day(engine, settings, RunRequest(day, clock(), owner="scheduler"))
+        )
+    return reports
+
+
+def scheduled_end_of_day() -> None:
+    """The persisted job (must be importable by reference): catch up to the cutoff just passed."""
+    settings = load_settings()
+    engine = database.create_db_engine(settings.database_url)
+    try:
+        for report in catch_up(engine, settings, _utc_now):
+            print(report.message, flush=True)
+    finally:
+        engine.dispose()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def build_scheduler(settings: Settings) -> BlockingScheduler:
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.scheduler_misfire_grace_s,
+        },
+        timezone=settings.zone,
+    )
+    scheduler.add_job(
+        scheduled_end_of_day, cutoff_trigger(settings), id=JOB_ID, replace_existing=True
+    )
+    return scheduler
+
+
+def run_scheduler(settings: Settings, engine: Engine, clock: Clock, say: Say) -> None:
+    """Catch up, then block, firing at every cutoff."""
+    for report in catch_up(engine, settings, clock):
+        say(report.message)
+    scheduler = build_scheduler(settings)
+    next_fire = cutoff_trigger(settings).get_next_fire_time(None, clock().replace(tzinfo=UTC))
+    say(f"scheduler started; next end of day at {next_fire}")
+    scheduler.start()
