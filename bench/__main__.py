@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 BENCHMARKS: dict[str, str] = {
+    "eod": "bench.bench_eod",
     "gateway": "bench.bench_gateway",
+    "generate": "bench.bench_generate",
 }
 
 

@@ -51,14 +51,14 @@ class Card:
         return self.pan[-4:]
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a doubled digit with its two digits summed
+
+
 def luhn_check_digit(payload: str) -> str:
     """The digit that makes `payload + digit` pass the Luhn (mod 10) check."""
-    total = 0
-    for position, char in enumerate(reversed(payload)):
-        digit = int(char)
-        if position % 2 == 0:  # doubled: these sit at odd positions once the check digit follows
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
+    digits = [ord(char) - 48 for char in payload]
+    # Once the check digit is appended, the payload's last digit sits in a doubled place.
+    total = sum(_DOUBLED[d] for d in digits[-1::-2]) + sum(digits[-2::-2])
     return str((10 - total % 10) % 10)
 
 

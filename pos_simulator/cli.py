@@ -27,6 +27,7 @@ from pos_simulator.generate import generate_day
 from pos_simulator.options import RateOptions, build_config, parse_cutoff
 from pos_simulator.profiles import PROFILE_HELP
 from pos_simulator.sending import open_queue, send_file
+from pos_simulator.timeline import from_ms
 from pos_simulator.transmit import TransmitReport
 from pos_simulator.writer import MESSAGES
 from settlement.config import ConfigurationError, Settings, load_settings
@@ -38,7 +39,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-PROFILES_TEXT = "; ".join(f"{name}: {text}" for name, text in PROFILE_HELP.items())
+PROFILES_TEXT = ", ".join(PROFILE_HELP)
 
 BusinessDate = Annotated[
     datetime,
@@ -50,7 +51,7 @@ Transactions = Annotated[
 ]
 Merchants = Annotated[int, typer.Option(min=10, help="Merchants in the pool.")]
 Cards = Annotated[int, typer.Option(min=10, help="Cards in the pool.")]
-Profile = Annotated[str, typer.Option(help=f"Preset mix. {PROFILES_TEXT}.")]
+Profile = Annotated[str, typer.Option(help=f"Preset mix: {PROFILES_TEXT} (see README).")]
 Rate = float | None
 FraudRate = Annotated[Rate, typer.Option(help="Total fraud share, split like the profile.")]
 Scenario = Annotated[
@@ -176,8 +177,10 @@ def _generate(config: DayConfig, out: Path) -> DaySummary:
 
 
 def _summary_table(config: DayConfig, summary: DaySummary) -> Table:
-    day = config.day
-    title = f"business date {config.business_date} (cutoff {config.cutoff:%H:%M} {config.timezone})"
+    zone = ZoneInfo(config.timezone)
+    start, end = (from_ms(ms).astimezone(zone) for ms in (config.day.start_ms, config.day.end_ms))
+    window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone}"
+    title = f"business date {config.business_date}: {window}"
     table = Table("", "count", title=title)
     table.add_row("transactions (journal.csv)", f"{summary.transactions:,}")
     table.add_row("messages (messages.jsonl)", f"{summary.messages:,}")
@@ -187,7 +190,6 @@ def _summary_table(config: DayConfig, summary: DaySummary) -> Table:
         table.add_row(f"label {label}", f"{count:,}")
     for kind, count in summary.faults.items():
         table.add_row(f"fault {kind}", f"{count:,}")
-    table.caption = f"window {day.start_ms} .. {day.end_ms} ms UTC"
     return table
 
 

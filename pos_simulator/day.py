@@ -16,31 +16,27 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from heapq import heappop, heappush
-from math import exp
 from typing import Any
 
-from pos_simulator.amounts import amount_text
-from pos_simulator.cards import Card
 from pos_simulator.config import DayConfig
+from pos_simulator.everyday import Everyday
 from pos_simulator.faults import FaultDraw
 from pos_simulator.fraud import SCENARIOS, Scenario, story_lengths
 from pos_simulator.history import Reservoir
-from pos_simulator.kit import CONTACTLESS_SHARE, MAGSTRIPE_SHARE, MANUAL_SHARE, Kit
+from pos_simulator.kit import Kit
 from pos_simulator.plan import plan_day
 from pos_simulator.pools import Merchant, Pools
 from pos_simulator.records import Txn
 from pos_simulator.streams import InstantStream, SlotClock
-from pos_simulator.timeline import MS_PER_DAY, MS_PER_S, local_time_text, utc_text, uuid7_text
-from pos_simulator.transmission import LATENCY_MS, Transmitter
-from pos_simulator.vocabulary import LEGIT, SCHEMA_ID
+from pos_simulator.timeline import MS_PER_S
+from pos_simulator.transmission import Transmitter
+from pos_simulator.vocabulary import LEGIT
 from pos_simulator.writer import FLUSH_ROWS, DayWriter
 
 STREAM, EMIT, RETRANSMIT = 0, 1, 2  # heap actions
 VOID_AFTER_MS = (5 * MS_PER_S, 180 * MS_PER_S)
 REFUND_MIN_AGE_MS = 10 * 60 * MS_PER_S
 PARTIAL_REFUND_SHARE = 0.3
-ORPHAN_AGE_DAYS = (1, 60)
-FOREIGN_CARD_TRIES = 8
 Handler = Callable[[int, Merchant], None]
 
 
@@ -74,13 +70,14 @@ class DaySimulator:
             self._rng, self._clock, writer, FaultDraw(config.mix.faults), self._retransmit
         )
         self._plan = plan_day(config)
-        self._orphan = self._plan.orphan_share
-        # Below this draw an everyday purchase is unusual: an orphan refund or faulted.
-        self._unusual = self._orphan + (1.0 - self._orphan) * self._out.draw.total
-        self._domestic = [
-            pools.cards_by_country.get(m.country_code, pools.cards) for m in pools.merchants
-        ]
-        self._foreign = (config.mix.abroad_share, config.mix.online_foreign_share)
+        self._everyday = Everyday(
+            self._kit,
+            self._clock,
+            self._out,
+            foreign_shares=(config.mix.abroad_share, config.mix.online_foreign_share),
+            orphan_share=self._plan.orphan_share,
+            pending=(self._heap, self._release),
+        )
         self._counts: Counter[str] = Counter()
 
     def run(self) -> DaySummary:
@@ -94,8 +91,8 @@ class DaySimulator:
             lengths = story_lengths(rng, count, scenario)
             stream = self._stream(name, len(lengths), scenario.eligible, scenario.weigh)
             self._follow(iter(stream), partial(self._story, scenario, iter(lengths)))
-        for slot, instants, merchants in everyday.chunks():
-            self._purchases(slot, instants, merchants)
+        for chunk in everyday.chunks():
+            self._everyday.chunk(chunk)
             if len(self._writer.journal_buffer) >= FLUSH_ROWS:
                 self._writer.flush()
         self._release(self._end)
@@ -141,141 +138,12 @@ class DaySimulator:
                 handler(ms, merchant)
                 self._follow(events, handler)
 
-    # --- everyday purchases: the hot path ---------------------------------------------
-
-    def _purchases(  # noqa: PLR0912, PLR0915 - the hot path is flat on purpose
-        self, slot: int, instants: list[int], merchants: list[Merchant]
-    ) -> None:
-        """One chunk of everyday purchases.
-
-        Written flat, with every lookup hoisted into a local and the two lines spelled out,
-        because calls and attribute lookups are most of the per-row cost (bench/
-        bench_generate.py holds the whole day to 1.5x a bare loop; tests check these lines
-        equal `encode_message` / `encode_journal`). Unusual rows (orphan refunds, faults) go
-        through `_unusual_purchase`; a `Txn` is built only for purchases the reservoir keeps.
-        """
-        rng, heap, writer, reservoir = self._rng, self._heap, self._writer, self._kit.reservoir
-        draw, gauss, bits = rng.random, rng.gauss, rng.getrandbits
-        offsets, clock, unusual = self._clock.offsets[slot], self._clock, self._unusual
-        journal, labels = writer.journal_buffer.append, writer.labels_buffer.append
-        messages, domestic = writer.messages_buffer.append, self._domestic
-        abroad, online_foreign = self._foreign
-        last_ms, inf = self._end - 1, float("inf")
-        low_ms, span_ms = LATENCY_MS[0], LATENCY_MS[1] - LATENCY_MS[0]
-        due = heap[0][0] if heap else inf
-        lines, candidate, keep_at = writer.lines, reservoir.candidates, reservoir.next_index
-        for ms, merchant in zip(instants, merchants, strict=True):
-            u = draw()
-            if ms >= due or u < unusual:
-                writer.lines, reservoir.candidates = lines, candidate
-                if ms >= due:
-                    self._release(ms)
-                if u < unusual:
-                    self._unusual_purchase(ms, merchant, u)
-                lines, candidate, keep_at = writer.lines, reservoir.candidates, reservoir.next_index
-                due = heap[0][0] if heap else inf
-                if u < unusual:
-                    continue
-            if draw() < (online_foreign if merchant.online else abroad):
-                card = self._foreign_card(merchant)
-            else:
-                cards = domestic[merchant.index]
-                card = cards[int(draw() * len(cards))]
-            amount_minor = int(exp(merchant.log_mu_minor + merchant.sigma * gauss())) or 1
-            terminal = merchant.terminals[int(draw() * len(merchant.terminals))]
-            if merchant.online:
-                mode = "ecommerce"
-            else:
-                x = draw()
-                if x < MAGSTRIPE_SHARE:
-                    mode = "magstripe"
-                elif x < MAGSTRIPE_SHARE + MANUAL_SHARE:
-                    mode = "manual"
-                elif x < CONTACTLESS_SHARE and amount_minor <= merchant.contactless_limit_minor:
-                    mode = "contactless"
-                else:
-                    mode = "chip"
-            transaction_id = uuid7_text(ms, bits(74))
-            offset = offsets[merchant.timezone]
-            if offset is None:
-                offset = clock.offset(merchant.timezone, ms)
-            local = local_time_text(ms, offset)
-            amount = amount_text(amount_minor, merchant.exponent)
-            merchant_id, currency, pan = merchant.merchant_id, merchant.currency, card.pan
-            journal(
-                f"{transaction_id},{terminal},{merchant_id},purchase,{amount},{currency},"
-                f"{local},{pan[-4:]},\n"
-            )
-            labels(f"{transaction_id},legit\n")
-            sent = ms + low_ms + int(draw() * span_ms)
-            messages(
-                f'{{"schema":"{SCHEMA_ID}","transaction_id":"{transaction_id}","type":"purchase",'
-                f'"original_transaction_id":null,"merchant_id":"{merchant_id}",'
-                f'"terminal_id":"{terminal}","pan":"{pan}","expiry":"{card.expiry}",'
-                f'"amount":"{amount}","currency":"{currency}","card_country":"{card.country}",'
-                f'"merchant_country":"{merchant.country_code}","mcc":"{merchant.mcc_code}",'
-                f'"entry_mode":"{mode}","local_time":"{local}",'
-                f'"sent_at":"{utc_text(sent if sent < last_ms else last_ms)}"}}\n'
-            )
-            lines += 1
-            if candidate == keep_at:
-                txn = Txn(
-                    ms,
-                    transaction_id,
-                    "purchase",
-                    None,
-                    merchant,
-                    terminal,
-                    card,
-                    amount_minor,
-                    mode,
-                    LEGIT,
-                )
-                reservoir.keep(txn, candidate)
-                keep_at = reservoir.next_index
-            candidate += 1
-        writer.lines, reservoir.candidates = lines, candidate
-
-    def _unusual_purchase(self, ms: int, merchant: Merchant, u: float) -> None:
-        txn = self._everyday(ms, merchant)
-        if u < self._orphan:
-            days_ago = self._rng.randint(*ORPHAN_AGE_DAYS)
-            txn.type = "refund"
-            txn.original_id = self._kit.new_id(self._start - days_ago * MS_PER_DAY)
-            self._counts["refund"] += 1
-            self._out.orphan_refund(txn)
-            return
-        # Rescale to [0, draw.total): the fault slices sit at the bottom of [0, 1).
-        self._out.emit(txn, (u - self._orphan) / (1.0 - self._orphan))
-
-    def _everyday(self, ms: int, merchant: Merchant) -> Txn:
-        kit = self._kit
-        abroad, online_foreign = self._foreign
-        if self._rng.random() < (online_foreign if merchant.online else abroad):
-            card = self._foreign_card(merchant)
-        else:
-            card = kit.pick(self._domestic[merchant.index])
-        amount = kit.amount(merchant)
-        return kit.txn(
-            ms, merchant, card, amount, label=LEGIT, mode=kit.present_mode(merchant, amount)
-        )
-
-    def _foreign_card(self, merchant: Merchant) -> Card:
-        """A card from another country: a tourist at a terminal, a foreign online shopper."""
-        cards, home = self._pools.cards, merchant.country_code
-        card = self._kit.pick(cards)
-        for _ in range(FOREIGN_CARD_TRIES):
-            if card.country != home:
-                break
-            card = self._kit.pick(cards)
-        return card
-
     # --- refunds, voids and fraud stories ----------------------------------------------
 
     def _refund(self, ms: int, merchant: Merchant) -> None:
         original = self._kit.reservoir.take(ms - REFUND_MIN_AGE_MS)
         if original is None:  # nothing old enough to refund yet: an ordinary sale instead
-            txn = self._everyday(ms, merchant)
+            txn = self._everyday.purchase(ms, merchant)
             if self._out.emit(txn, self._rng.random()) is None:
                 self._kit.reservoir.offer(txn)
             return
@@ -299,7 +167,7 @@ class DaySimulator:
 
     def _void(self, ms: int, merchant: Merchant) -> None:
         """A purchase voided at the terminal shortly after (wrong amount, customer changed mind)."""
-        txn = self._everyday(ms, merchant)
+        txn = self._everyday.purchase(ms, merchant)
         self._out.emit(txn, self._rng.random())
         at = min(ms + self._kit.uniform_ms(*VOID_AFTER_MS), self._end - 1)
         self._schedule(
@@ -330,6 +198,6 @@ class DaySimulator:
         labels = {name: counts[name] for name in SCENARIOS}
         labels[LEGIT] = n - sum(labels.values())
         faults = dict(sorted(self._out.faults.items()))
-        refunds, reversals = counts["refund"], counts["reversal"]
+        refunds, reversals = counts["refund"] + self._everyday.orphans, counts["reversal"]
         types = {"purchase": n - refunds - reversals, "refund": refunds, "reversal": reversals}
         return DaySummary(n, self._writer.lines, labels, faults, types)

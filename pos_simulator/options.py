@@ -31,6 +31,10 @@ def build_mix(options: RateOptions) -> Mix:
     if options.profile not in PROFILES:
         raise ValueError(f"unknown profile {options.profile!r}; one of {', '.join(PROFILES)}")
     mix = PROFILES[options.profile]
+    for name in ("fraud_rate", "fault_rate", "malformed_rate"):
+        total = getattr(options, name)
+        if total is not None and not 0.0 <= total <= 1.0:
+            raise ValueError(f"--{name.replace('_', '-')} must be between 0 and 1, got {total}")
     if options.fraud_rate is not None:
         mix = mix.with_fraud_total(options.fraud_rate)
     if options.fault_rate is not None:

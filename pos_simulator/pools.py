@@ -33,6 +33,8 @@ MIN_MERCHANTS = len(REQUIRED_MCCS) + 5
 CONTACTLESS_LIMIT_EUR = 50.0
 FEE_FIXED_EUR = {False: 0.10, True: 0.25}  # card-present, online
 FEE_STEP_MINOR = 5
+# Only what company names need: loading every provider for 25 locales costs a second.
+FAKER_PROVIDERS = ["faker.providers.person", "faker.providers.company"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,8 @@ def _merchants(
             online = rng.random() < mcc.online_share
         faker = fakers.get(country.faker_locale)
         if faker is None:
-            faker = fakers[country.faker_locale] = Faker(country.faker_locale)
+            faker = Faker(country.faker_locale, providers=FAKER_PROVIDERS)
+            fakers[country.faker_locale] = faker
             faker.seed_instance(f"{seed}:{country.faker_locale}")
         merchants.append(
             _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from pos_simulator.allocation import cumulative, largest_remainder
@@ -22,6 +24,14 @@ SLOT_MS = 15 * MS_PER_MIN
 CHUNK_EVENTS = 2048  # upper bound on events held at once per stream
 
 HourWeight = Callable[[Merchant, int], float]
+
+
+class Chunk(NamedTuple):
+    slot: int
+    instants: list[int]  # sorted
+    merchants: list[Merchant]  # the stream's eligible merchants
+    cum: list[float]  # their cumulative weights in this slot
+    draw: Callable[[], float]  # the stream's own uniform draws
 
 
 class SlotClock:
@@ -91,11 +101,18 @@ class InstantStream:
         ]
 
     def __iter__(self) -> Iterator[tuple[int, Merchant]]:
-        for _, instants, merchants in self.chunks():
-            yield from zip(instants, merchants, strict=True)
+        for chunk in self.chunks():
+            pick, merchants, cum, total = chunk.draw, chunk.merchants, chunk.cum, chunk.cum[-1]
+            for ms in chunk.instants:
+                yield ms, merchants[bisect_right(cum, pick() * total)]
 
-    def chunks(self) -> Iterator[tuple[int, list[int], list[Merchant]]]:
-        """(slot, sorted instants, merchants) in time order, at most CHUNK_EVENTS at a time."""
+    def chunks(self) -> Iterator[Chunk]:
+        """The events in time order, at most CHUNK_EVENTS at a time.
+
+        Each chunk carries sorted instants and what picking their merchants takes: the
+        consumer draws `merchants[bisect_right(cum, draw() * cum[-1])]` per event (what
+        `random.choices` does, minus building a list: this is the simulator's hot path).
+        """
         clock, rng = self._clock, self._rng
         for slot, count in enumerate(self._counts):
             if not count:
@@ -109,4 +126,4 @@ class InstantStream:
                 span = first + (last - first) * (j + 1) // pieces - low
                 draw = rng.random
                 instants = sorted([low + int(draw() * span) for _ in range(n)])
-                yield slot, instants, rng.choices(self._merchants, cum_weights=cum, k=n)
+                yield Chunk(slot, instants, self._merchants, cum, draw)

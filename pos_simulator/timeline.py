@@ -70,9 +70,15 @@ _local_minutes: dict[int, str] = {}
 _OFFSET_KEY = 1 << 11  # offsets are within -14:00..+14:00 = +-840 min
 
 
+@lru_cache(maxsize=64)
+def _date_text(day_number: int) -> str:
+    return (date(1970, 1, 1) + timedelta(days=day_number)).isoformat()
+
+
 def _minute_text(minute: int) -> str:
-    moment = _EPOCH + timedelta(minutes=minute)
-    return moment.strftime("%Y-%m-%dT%H:%M:")
+    day_number, minute_of_day = divmod(minute, 1440)
+    hours, minutes = divmod(minute_of_day, 60)
+    return f"{_date_text(day_number)}T{TWO_DIGITS[hours]}:{TWO_DIGITS[minutes]}:"
 
 
 # Zero-padded numbers by table: a format spec like `:02d` costs more than the rest together.

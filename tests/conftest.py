@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from settlement.adapters.aws import stop_embedded_aws
 from tests.support.pgcluster import PostgresUnavailable, scratch_database, throwaway_cluster
 
 
@@ -47,9 +48,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's environment or .env: each runs in its own directory."""
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test reads the developer's environment or .env: each runs in its own directory,
+    and no test sees the queues or buckets an earlier test left in the embedded AWS."""
     for name in list(os.environ):
         if name.startswith("CARDSETTLE_") and name != "CARDSETTLE_TEST_PG_URL":
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    yield
+    stop_embedded_aws()

@@ -36,6 +36,16 @@ def start_embedded_aws() -> None:
             _embedded_mock.start()
 
 
+def stop_embedded_aws() -> None:
+    """Stop the in-process AWS if it runs, dropping its queues and buckets (tests use this
+    to keep one test's messages out of the next)."""
+    global _embedded_mock  # noqa: PLW0603
+    with _EMBEDDED_LOCK:
+        if _embedded_mock is not None:
+            _embedded_mock.stop()
+            _embedded_mock = None
+
+
 def _client_kwargs(settings: Settings) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"region_name": settings.aws_region}
     if settings.embedded_aws:

@@ -23,7 +23,7 @@ def _chunks(rows: Iterable[Sequence[Any]], size: int) -> Iterable[list[Sequence[
         yield chunk
 
 
-def _sqlite_value(value: Any) -> Any:
+def sqlite_value(value: Any) -> Any:
     """SQLAlchemy's own SQLite text for datetimes, so string comparisons in SQL agree."""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -50,7 +50,7 @@ def bulk_insert(
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     total = 0
     for chunk in _chunks(rows, CHUNK_ROWS):
-        cursor.executemany(sql, [tuple(map(_sqlite_value, row)) for row in chunk])
+        cursor.executemany(sql, [tuple(map(sqlite_value, row)) for row in chunk])
         total += len(chunk)
     return total
 

@@ -9,12 +9,16 @@ difference (seconds between two timestamps) is `_seconds_apart`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Date, DateTime, TextClause, bindparam, text
+
+from settlement.adapters.bulk import sqlite_value
 
 SETTLES = "settled"
 
@@ -49,6 +53,39 @@ def run(conn: Connection, statement: str, **params: Any) -> int:
 
 def rows(conn: Connection, statement: str, **params: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in conn.execute(_sql(conn, statement, **params))]
+
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+_cursor_numbers = itertools.count(1)
+
+
+def stream(
+    conn: Connection, statement: str, params: Mapping[str, Any], batch_rows: int = 5000
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of a large read straight from the driver, inside the run's transaction.
+
+    Why not `conn.execute`: SQLAlchemy's per-row result processing cost several times the read
+    itself over a million rows. PostgreSQL reads through a server-side cursor `batch_rows` at
+    a time and SQLite's cursor is lazy, so memory stays one batch either way. Values are the
+    driver's own: PostgreSQL returns dates and datetimes, SQLite the ISO text SQLAlchemy
+    stored (see `bulk.sqlite_value`). `statement` uses `:name` parameters.
+    """
+    driver: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        name = f"eod_stream_{next(_cursor_numbers)}"
+        with driver.cursor(name=name) as cursor:
+            cursor.itersize = batch_rows
+            cursor.execute(_NAMED.sub(r"%(\1)s", statement), params)
+            yield from cursor
+        return
+    cursor = driver.cursor()
+    try:
+        cursor.arraysize = batch_rows
+        cursor.execute(statement, {key: sqlite_value(value) for key, value in params.items()})
+        while batch := cursor.fetchmany():
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def _seconds_apart(conn: Connection, a: str, b: str) -> str:
@@ -90,6 +127,19 @@ def scope_cte(scope: Scope) -> str:
 
 def scope_params(scope: Scope) -> dict[str, Any]:
     return {"d": scope.run_date, "lookback": scope.lookback_start}
+
+
+def refresh_statistics(conn: Connection, *tables: str) -> None:
+    """Let PostgreSQL plan the next statements with what this transaction just wrote.
+
+    Why: its statistics still describe the tables before the run, so a join against a
+    freshly filled table of a million rows was planned as if it were empty (a hold of the
+    fraud decisions took 27 s at 100k rows). ANALYZE inside the transaction samples its
+    own rows. SQLite's planner leans on indexes, not row counts, and needs no refresh.
+    """
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 def delete_results(conn: Connection, run_date: date, tables: list[str]) -> None:
@@ -219,7 +269,14 @@ def apply_tolerant_pairs(
 
 def pair_reversals(conn: Connection, run_date: date) -> None:
     """A matched reversal and the matched purchase it reverses (same amount) settle nothing;
-    a matched reversal left without its purchase is an exception."""
+    nor does any other matched reversal of that purchase; a matched reversal left without
+    its purchase is an exception.
+
+    Purchases and their reversals are marked in one statement, so both sides are chosen on
+    the statistics of the freshly classified items: marking the reversals in a second pass
+    made PostgreSQL take the just-marked purchases for none and scan the table once per
+    reversal (25 s at 100k rows).
+    """
     reversed_purchases = """
       SELECT r.original_transaction_id FROM reconciliation_items r
       JOIN reconciliation_items p ON p.run_date = r.run_date
@@ -230,15 +287,9 @@ def pair_reversals(conn: Connection, run_date: date) -> None:
     run(
         conn,
         "UPDATE reconciliation_items SET recon_class = 'reversed', outcome = 'reversed'"
-        f" WHERE run_date = :d AND transaction_id IN ({reversed_purchases})",
-        d=run_date,
-    )
-    run(
-        conn,
-        "UPDATE reconciliation_items SET recon_class = 'reversed', outcome = 'reversed'"
-        " WHERE run_date = :d AND recon_class = 'matched' AND transaction_type = 'reversal'"
-        " AND original_transaction_id IN (SELECT transaction_id FROM reconciliation_items"
-        " WHERE run_date = :d AND recon_class = 'reversed' AND transaction_type = 'purchase')",
+        f" WHERE run_date = :d AND (transaction_id IN ({reversed_purchases})"
+        " OR (recon_class = 'matched' AND transaction_type = 'reversal'"
+        f" AND original_transaction_id IN ({reversed_purchases})))",
         d=run_date,
     )
     run(

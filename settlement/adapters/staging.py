@@ -98,29 +98,34 @@ def body_digest(body: str) -> str:
 
 
 def _stage_rows(conn: Connection, rows: Sequence[StagedRow]) -> StageOutcome:
+    """Stage each transaction once. A repeat (in the table already, raced in by another
+    consumer, or a batch-mate) is a duplicate when its content equals the version kept, and a
+    conflict otherwise: always compared with what is kept, never with what was merely seen."""
     outcome = StageOutcome()
     first_seen: dict[str, StagedRow] = {}
+    repeats: list[StagedRow] = []
     for row in rows:
-        earlier = first_seen.get(row.transaction_id)
-        if earlier is None:
+        if row.transaction_id in first_seen:
+            repeats.append(row)
+        else:
             first_seen[row.transaction_id] = row
-        else:
-            _classify_repeat(outcome, row, earlier.content_hash)
-    existing = _existing_hashes(conn, first_seen)
-    fresh = []
-    for transaction_id, row in first_seen.items():
-        if transaction_id in existing:
-            _classify_repeat(outcome, row, existing[transaction_id])
-        else:
-            fresh.append(row)
+    kept = _existing_hashes(conn, first_seen)
+    fresh = [row for transaction_id, row in first_seen.items() if transaction_id not in kept]
+    for transaction_id, digest in kept.items():
+        _classify_repeat(outcome, first_seen[transaction_id], digest)
     won = _insert_fresh(conn, fresh)
-    lost = [row for row in fresh if row.transaction_id not in won]
-    raced = _existing_hashes(conn, {row.transaction_id: row for row in lost})
+    raced = _existing_hashes(
+        conn, {r.transaction_id: r for r in fresh if r.transaction_id not in won}
+    )
     for row in fresh:
         if row.transaction_id in won:
             outcome.staged.append(row.message_id)
+            kept[row.transaction_id] = row.content_hash
         else:
             _classify_repeat(outcome, row, raced[row.transaction_id])
+            kept[row.transaction_id] = raced[row.transaction_id]
+    for row in repeats:
+        _classify_repeat(outcome, row, kept[row.transaction_id])
     return outcome
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,7 +45,7 @@ def _engine(settings: Settings) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _lines(source: str, settings: Settings) -> Iterator[str]:
+def _lines(source: str, settings: Settings) -> Generator[str]:
     """Lines of a local file or an s3://bucket/key object, streamed."""
     if source.startswith("s3://"):
         parts = urlsplit(source)
@@ -72,7 +72,8 @@ def merchants_import(file: Path = typer.Argument(..., help="merchants.csv")) -> 
     """Import (or update) merchants: id, name, MCC, country, settlement currency, MDR, fee."""
     settings = settings_or_exit()
     with _engine(settings) as engine:
-        _print_import("merchants", import_merchants(engine, _lines(str(file), settings)))
+        with closing(_lines(str(file), settings)) as lines:
+            _print_import("merchants", import_merchants(engine, lines))
 
 
 @journal_app.command("import")
@@ -82,7 +83,8 @@ def journal_import(
     """Import the terminals' journal; rows already imported are kept as they are."""
     settings = settings_or_exit()
     with _engine(settings) as engine:
-        report = import_journal(engine, _lines(source, settings), settings, utc_now())
+        with closing(_lines(source, settings)) as lines:
+            report = import_journal(engine, lines, settings, utc_now())
     _print_import("journal", report)
 
 
@@ -91,7 +93,8 @@ def rates_import(file: Path = typer.Argument(..., help="CSV: date,currency,units
     """Import FX rates (units per EUR); they win over the shipped ECB rates of the same date."""
     settings = settings_or_exit()
     with _engine(settings) as engine:
-        _print_import("rates", import_rates(engine, _lines(str(file), settings), utc_now()))
+        with closing(_lines(str(file), settings)) as lines:
+            _print_import("rates", import_rates(engine, lines, utc_now()))
 
 
 def read_labels(path: Path) -> dict[str, str]:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 PAN_LENGTHS = range(13, 20)
-_DIGIT_RUN = re.compile(r"\d{12,19}")
+_DIGIT_RUN = re.compile(r"\d{12,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,10 @@ def tokenize(pan: str, key: bytes) -> CardReference:
 
 
 def mask_pans(text: str) -> str:
-    """Replace every run of 12-19 digits with its first six, asterisks and last four."""
+    """Replace every run of 12 or more digits with its first six, asterisks and last four.
+
+    Runs longer than a PAN are masked whole: masking only their first 19 digits would leave
+    a tail that can itself be a card number."""
     return _DIGIT_RUN.sub(lambda match: _mask(match.group()), text)
 
 

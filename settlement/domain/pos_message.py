@@ -90,12 +90,10 @@ def parse_pos_message(body: str) -> PosMessage | Rejection:
         return Rejection(RejectReason.MALFORMED_JSON, f"body is not valid JSON: {error}")
     if not isinstance(document, dict):
         return Rejection(RejectReason.MALFORMED_JSON, "body is JSON but not an object")
-    transaction_id = document.get("transaction_id")
-    known_id = transaction_id if isinstance(transaction_id, str) else None
     try:
         return _validated(document)
     except _Invalid as invalid:
-        return Rejection(invalid.reason, invalid.detail, known_id)
+        return Rejection(invalid.reason, invalid.detail, _reference(document))
 
 
 def _validated(doc: dict[str, Any]) -> PosMessage:
@@ -127,11 +125,24 @@ def _validated(doc: dict[str, Any]) -> PosMessage:
     )  # fmt: skip
 
 
+def _reference(doc: dict[str, Any]) -> str | None:
+    """The transaction id a reject may be filed under: only a well-formed one that holds no
+    card number, so a reject row can always be stored and never keeps a PAN."""
+    value = doc.get("transaction_id")
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+        return None
+    return None if _holds_pan(value) else value
+
+
+def _holds_pan(value: str) -> bool:
+    return len(value) >= 13 and any(luhn_valid(run) for run in _DIGIT_RUN.findall(value))
+
+
 def _text(doc: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str:
     value = doc[name]
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise _Invalid(RejectReason.INVALID_FIELD, f"{name} {_preview(value)} is malformed")
-    if len(value) >= 13 and any(luhn_valid(run) for run in _DIGIT_RUN.findall(value)):
+    if _holds_pan(value):
         # A card number keyed into the wrong field must not be staged anywhere (PCI DSS).
         raise _Invalid(RejectReason.PAN_IN_WRONG_FIELD, f"{name} holds what looks like a PAN")
     return value

@@ -5,55 +5,66 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import cache
 
 from sqlalchemy import Connection, insert
 
 from settlement.adapters import eod_sql
 from settlement.adapters.eod_tables import fx_conversions
-from settlement.adapters.rates import ecb_histories, imported_histories
+from settlement.adapters.rates import ecb_currencies, ecb_history, imported_histories
 from settlement.domain.currencies import is_known_currency, minor_unit_exponent
+from settlement.domain.fraud import RateTableToEur, rate_table_to_eur
 from settlement.domain.fx import (
     EUR,
     CrossRate,
     RateQuote,
-    convert,
     cross_rate,
     identity_rate,
     minor_unit_fraction,
     pick_quote,
 )
-from settlement.domain.money import Money
 
 _INT64 = 2**63 - 1
 QuoteOf = Callable[[str], RateQuote | None]
 
 
-def quote_source(conn: Connection, currencies: set[str], day: date) -> QuoteOf:
-    """Quotes of `day` for any of `currencies` (imported rates win a tie with the ECB)."""
-    imported = imported_histories(conn, currencies | {EUR}, day)
-    published = ecb_histories()
+class DayQuotes:
+    """The quote of one business date for any currency (imported rates win a tie with the
+    ECB); a `QuoteOf`. Each currency's history is read once, on first use."""
 
-    @cache
-    def quote(currency: str) -> RateQuote | None:
-        return pick_quote(currency, day, imported.get(currency, []), published.get(currency, []))
+    def __init__(self, conn: Connection, day: date) -> None:
+        self.day = day
+        self._imported = imported_histories(conn, None, day)  # a few rows a currency a day
+        self._quotes: dict[str, RateQuote | None] = {}
 
-    return quote
+    def __call__(self, currency: str) -> RateQuote | None:
+        if currency not in self._quotes:
+            imported = self._imported.get(currency, [])
+            published = ecb_history(currency) if currency != EUR else []
+            self._quotes[currency] = pick_quote(currency, self.day, imported, published)
+        return self._quotes[currency]
+
+    def currencies(self) -> set[str]:
+        """Every currency that may have a quote: the ECB's and the imported ones."""
+        return set(ecb_currencies()) | set(self._imported)
 
 
-def to_eur_converter(quote: QuoteOf) -> Callable[[Money], Money | None]:
-    """What the fraud rules need: an amount in EUR, or None when the currency has no rate."""
+def quote_source(conn: Connection, day: date) -> DayQuotes:
+    return DayQuotes(conn, day)
 
-    @cache
-    def rate_to_eur(currency: str) -> CrossRate | None:
-        source, target = quote(currency), quote(EUR)
-        return None if source is None or target is None else cross_rate(source, target)
 
-    def to_eur(amount: Money) -> Money | None:
-        rate = rate_to_eur(amount.currency)
-        return None if rate is None else convert(amount, rate).converted
+def to_eur_converter(quotes: DayQuotes) -> RateTableToEur:
+    """What the fraud rules need: an amount in EUR, or None when the currency has no rate.
 
-    return to_eur
+    A rate table of every currency with a quote, so the screen converts with integer
+    arithmetic; it gives exactly `convert(amount, cross_rate(quote(c), quote(EUR)))`
+    (a test holds the two equal), and None for a currency without a quote, as that does.
+    """
+    units_per_eur = {}
+    for currency in sorted(quotes.currencies()):
+        quote = quotes(currency) if is_known_currency(currency) else None
+        if quote is not None and currency != EUR:
+            units_per_eur[currency] = quote.units_per_eur
+    return rate_table_to_eur(units_per_eur)
 
 
 def _rate_for(quote: QuoteOf, source: str, target: str, day: date) -> CrossRate | None:

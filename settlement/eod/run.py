@@ -122,7 +122,7 @@ def _execute(
         steps.done("reset")
         _reconcile(conn, settings, scope)
         steps.done("reconcile")
-        quote = fx_step.quote_source(conn, _currencies(conn, day), day)
+        quote = fx_step.quote_source(conn, day)
         fraud = fraud_step.run_fraud(
             conn, day, rulebook, fx_step.to_eur_converter(quote), request.labels
         )
@@ -130,6 +130,7 @@ def _execute(
         fx_held = fx_step.convert_day(conn, day, quote)
         steps.done("fx")
         eod_sql.insert_settlement_lines(conn, day, settings.fx_markup_bps)
+        eod_sql.refresh_statistics(conn, "settlement_lines")
         eod_sql.insert_payouts(conn, day)
         eod_sql.insert_totals(conn, day)
         steps.done("settle")
@@ -161,21 +162,12 @@ def _reconcile(conn: Connection, settings: Settings, scope: eod_sql.Scope) -> No
     day = scope.run_date
     eod_sql.classify_staged(conn, scope)
     eod_sql.classify_journal_only(conn, day)
+    eod_sql.refresh_statistics(conn, "reconciliation_items")
     pairs = eod_sql.tolerant_pairs(
         conn, day, settings.recon_amount_tolerance_minor, settings.recon_time_window_s
     )
     eod_sql.apply_tolerant_pairs(conn, day, pairs)
     eod_sql.pair_reversals(conn, day)
-
-
-def _currencies(conn: Connection, day: date) -> set[str]:
-    found = eod_sql.rows(
-        conn,
-        "SELECT DISTINCT currency FROM reconciliation_items WHERE run_date = :d"
-        " UNION SELECT DISTINCT settlement_currency FROM merchants",
-        d=day,
-    )
-    return {str(row[0]) for row in found}
 
 
 _OPEN = "outcome IN ('exception', 'held', 'not_staged') AND resolved_on IS NULL"

@@ -48,6 +48,8 @@ def may_exceed(times: Sequence[datetime], window: timedelta, max_count: int) -> 
 
     Event i and event i + max_count lie within one window exactly when such a window exists.
     """
+    if len(times) <= max_count:
+        return False
     later = times[max_count:]
     return any(last - first <= window for first, last in zip(times, later, strict=False))
 

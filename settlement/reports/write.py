@@ -1,0 +1,63 @@
+"""Write one business date's reports into `<dir>/<date>/`: report.html, the CSV files and
+summary.json, plus compare.json when a batch-vs-async comparison is there to show.
+
+Everything is read from the database (and compare.json, if present), so the same database
+gives byte-identical files: nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from settlement.config import Settings
+from settlement.reports.comparison import load_comparison
+from settlement.reports.csv_files import write_csv_files
+from settlement.reports.gather import gather_day
+from settlement.reports.html import render_html
+from settlement.reports.model import DayReport
+from settlement.reports.summary import build_summary, summary_text
+
+COMPARE_FILE = "compare.json"
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenReports:
+    directory: Path
+    files: tuple[Path, ...]
+    report: DayReport
+
+    @property
+    def html(self) -> Path:
+        return self.directory / "report.html"
+
+
+def write_reports(
+    engine: Engine, settings: Settings, day: date, out_dir: Path | None = None
+) -> WrittenReports:
+    """Gather the date from the database and write its files (replacing earlier ones).
+
+    `compare.json` is taken from `<reports_dir>/compare.json` (where compare-modes writes
+    it) and copied beside the report, so the directory stands on its own."""
+    directory = (out_dir or settings.reports_dir) / day.isoformat()
+    directory.mkdir(parents=True, exist_ok=True)
+    comparison_source = settings.reports_dir / COMPARE_FILE
+    report = replace(
+        gather_day(engine, settings, day), comparison=load_comparison(comparison_source)
+    )
+    files = write_csv_files(engine, day, directory)
+    summary = directory / "summary.json"
+    summary.write_text(summary_text(report), encoding="utf-8")
+    html = directory / "report.html"
+    html.write_text(render_html(report, build_summary(report)), encoding="utf-8")
+    files += [summary, html]
+    if report.comparison is not None:
+        copy = directory / COMPARE_FILE
+        if comparison_source.resolve() != copy.resolve():
+            shutil.copyfile(comparison_source, copy)
+        files.append(copy)
+    return WrittenReports(directory, tuple(files), report)

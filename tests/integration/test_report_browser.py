@@ -1,0 +1,97 @@
+"""report.html in a real browser: headless Chromium (Debian `chromium` + `chromium-driver`,
+driven by Selenium) loads the file with no console errors, every number tagged with
+`data-summary-key` reads the same as summary.json, and a screenshot is saved.
+
+Locally the test skips when Chromium is missing; under CI=true it fails (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from settlement.cli import app
+from settlement.domain.money import Money
+from tests.integration.test_reports import summary_value, write_sample_comparison
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1600")  # fmt: skip
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        message = f"headless Chromium needed: missing {', '.join(missing)}"
+        if _in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shown(text: str, currency: str | None) -> int:
+    plain = text.replace(",", "").strip()
+    return Money.parse(plain, currency).amount_minor if currency else int(plain)
+
+
+def test_report_renders_in_chromium(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    write_sample_comparison(Path("reports/compare.json"))
+    with mock_aws():
+        result = CliRunner().invoke(
+            app, ["demo", "-n", "300", "--no-compare", "--transport", "direct"]
+        )
+    assert result.exit_code == 0, result.output
+    report = Path("reports/2026-10-14/report.html").resolve()
+    summary = json.loads((report.parent / "summary.json").read_text())
+
+    browser.get(report.as_uri())
+    severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == []
+    assert browser.title == "Settlement report 2026-10-14"
+    headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
+    assert headings[0] == "1. The day at a glance"
+    assert "7. Batch vs asynchronous consumption" in headings
+    tagged = browser.find_elements(By.CSS_SELECTOR, "[data-summary-key]")
+    assert len(tagged) > 20
+    for element in tagged:
+        key = element.get_attribute("data-summary-key")
+        text = element.get_attribute("textContent")
+        value = shown(text, element.get_attribute("data-currency"))
+        assert value == summary_value(summary, key), key
+    kpi = browser.find_element(By.CSS_SELECTOR, '[data-summary-key="counts.staged"]')
+    assert kpi.is_displayed() and shown(kpi.text, None) == summary["counts"]["staged"]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 5
+
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, min(int(height), 16_000))
+    screenshot = tmp_path / "report.png"
+    assert browser.save_screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 50_000

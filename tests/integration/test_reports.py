@@ -1,0 +1,243 @@
+"""Reports of a generated day, on SQLite and PostgreSQL: they regenerate byte for byte from the
+database, every CSV parses and its totals equal summary.json, the numbers the HTML shows are
+summary.json's, and `settlement report` uploads the files under reports/<date>/ in S3."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from pos_simulator.config import DayConfig
+from pos_simulator.generate import generate_day
+from pos_simulator.profiles import PROFILES
+from settlement.adapters import database
+from settlement.cli import app
+from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest
+from settlement.config import Settings, load_settings
+from settlement.domain.money import Money
+from settlement.gateway.compare import ModeResult, write_comparison
+from settlement.reports import write_reports
+from settlement.reports.html import group_digits
+from settlement.reports.summary import decimal_text
+
+DAY = date(2026, 10, 14)
+
+
+def write_sample_comparison(path: Path) -> None:
+    """A compare.json as `settlement compare-modes` writes it."""
+    common = {"messages": 120, "staged": 120, "seconds": 3.1}
+    modes = [
+        ModeResult(
+            mode="async", batch_size=1, batch_window_s=0.0, throughput_msg_s=38.7,
+            latency_ms_p50=30.5, latency_ms_p95=80.2, latency_ms_p99=95.0, latency_ms_max=99.9,
+            sqs_requests={"DeleteMessageBatch": 120, "ReceiveMessage": 121, "SendMessage": 120},
+            sqs_requests_total=361, sqs_cost_usd="0.00014440",
+            sqs_cost_usd_per_million_messages="1.20", staleness_s=0.101, **common,
+        ),
+        ModeResult(
+            mode="batch", batch_size=10, batch_window_s=0.5, throughput_msg_s=38.2,
+            latency_ms_p50=420.0, latency_ms_p95=610.4, latency_ms_p99=700.1, latency_ms_max=702.0,
+            sqs_requests={"DeleteMessageBatch": 14, "ReceiveMessage": 27, "SendMessage": 120},
+            sqs_requests_total=161, sqs_cost_usd="0.00006440",
+            sqs_cost_usd_per_million_messages="0.54", staleness_s=0.702, **common,
+        ),
+    ]  # fmt: skip
+    write_comparison(modes, path, {"messages": 120, "tps": 40.0, "seed": 7})
+
+
+@pytest.fixture(scope="module")
+def generated_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small faulty day (exceptions of every kind) with some fraud."""
+    workdir = tmp_path_factory.mktemp("demo")
+    config = DayConfig(seed=5, business_date=DAY, transactions=400, merchants=25, cards=500,
+                       mix=PROFILES["faulty"])  # fmt: skip
+    generate_day(config, workdir / "day")
+    return workdir
+
+
+@pytest.fixture
+def settled_day(
+    db_url: str, generated_day: Path, tmp_path: Path
+) -> Iterator[tuple[Engine, Settings]]:
+    """The generated day staged (direct transport), imported and through end of day."""
+    settings = load_settings(database_url=db_url, reports_dir=tmp_path / "reports")
+    database.upgrade(db_url)
+    plan = DemoPlan(DAY, 400, 5, "direct", False, generated_day)
+    engine = database.create_db_engine(db_url)
+    try:
+        import_inputs(engine, settings, plan)
+        ingest(settings, plan, lambda _n: None)
+        assert end_of_day(engine, settings, plan).status == "completed"
+        yield engine, settings
+    finally:
+        engine.dispose()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def minor(text: str, currency: str) -> int:
+    return Money.parse(text, currency).amount_minor
+
+
+def test_reports_regenerate_identically_and_agree_with_summary(
+    settled_day: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    engine, settings = settled_day
+    write_sample_comparison(settings.reports_dir / "compare.json")
+    first = write_reports(engine, settings, DAY, tmp_path / "a")
+    second = write_reports(engine, settings, DAY, tmp_path / "b")
+    names = sorted(path.name for path in first.files)
+    assert names == sorted(path.name for path in second.files)
+    assert names == sorted(
+        ["compare.json", "exceptions.csv", "fraud.csv", "ledger.csv", "payouts.csv",
+         "reconciliation.csv", "report.html", "settlement.csv", "summary.json"]
+    )  # fmt: skip
+    for name in names:
+        assert (first.directory / name).read_bytes() == (second.directory / name).read_bytes()
+    summary = json.loads((first.directory / "summary.json").read_text())
+    assert all(summary["checks"].values())
+    assert summary["fraud_scorecard"] is not None
+    assert summary["counts"]["exceptions"] > 0 and summary["counts"]["fraud_flags"] > 0
+    check_csv_totals(first.directory, summary)
+    check_html_numbers((first.directory / "report.html").read_text(), summary)
+    assert "Batch vs asynchronous consumption" in (first.directory / "report.html").read_text()
+
+
+def check_csv_totals(directory: Path, summary: dict[str, Any]) -> None:
+    counts, currencies = summary["counts"], summary["currencies"]
+    recon = read_csv(directory / "reconciliation.csv")
+    assert Counter(row["recon_class"] for row in recon) == counts["recon_classes"]
+    assert Counter(row["outcome"] for row in recon) == counts["outcomes"]
+    staged: dict[str, list[int]] = defaultdict(list)
+    for row in recon:
+        if row["staged_amount"]:
+            staged[row["currency"]].append(minor(row["staged_amount"], row["currency"]))
+    assert {c: sum(v) for c, v in staged.items()} == {
+        c: t["staged_minor"] for c, t in currencies.items()
+    }
+    assert sum(len(v) for v in staged.values()) == counts["staged"]
+
+    exceptions = read_csv(directory / "exceptions.csv")
+    assert len(exceptions) == counts["exceptions"]
+    assert {row["outcome"] for row in exceptions} <= {"exception", "not_staged"}
+
+    fraud = read_csv(directory / "fraud.csv")
+    assert Counter(row["rule"] for row in fraud) == counts["fraud_flags_by_rule"]
+    assert len({row["transaction_id"] for row in fraud}) == counts["fraud_flagged_transactions"]
+
+    lines = read_csv(directory / "settlement.csv")
+    assert len(lines) == counts["settlement_lines"]
+    settled: Counter[str] = Counter()
+    for row in lines:
+        settled[row["original_currency"]] += minor(row["original_amount"], row["original_currency"])
+    assert {c: n for c, n in settled.items()} == {
+        c: t["settled_minor"] for c, t in currencies.items() if t["settled_minor"]
+    }
+    check_payouts_and_ledger(directory, summary, lines)
+
+
+def check_payouts_and_ledger(
+    directory: Path, summary: dict[str, Any], lines: list[dict[str, str]]
+) -> None:
+    payouts = read_csv(directory / "payouts.csv")
+    assert len(payouts) == summary["counts"]["payouts"]
+    for field in ("purchases", "refunds", "fees", "fx_markup", "payout"):
+        totals: Counter[str] = Counter()
+        for row in payouts:
+            totals[row["currency"]] += minor(row[field], row["currency"])
+        expected = {c: t[f"{field}_minor"] for c, t in summary["payouts"].items()}
+        assert dict(totals) == expected, field
+    fees: Counter[str] = Counter()
+    for row in lines:
+        fees[row["settlement_currency"]] += minor(row["fee"], row["settlement_currency"])
+    assert dict(fees) == {c: t["fees_minor"] for c, t in summary["payouts"].items()}
+
+    ledger: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in read_csv(directory / "ledger.csv"):
+        ledger[row["currency"]]["debit_minor"] += minor(row["debit"], row["currency"])
+        ledger[row["currency"]]["credit_minor"] += minor(row["credit"], row["currency"])
+    assert {c: dict(v) for c, v in ledger.items()} == summary["ledger"]
+    for sums in summary["ledger"].values():
+        assert sums["debit_minor"] == sums["credit_minor"]
+
+
+def summary_value(summary: dict[str, Any], key: str) -> Any:
+    value: Any = summary
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
+KEYED = re.compile(
+    r'data-summary-key="(?P<key>[^"]+)"(?: data-currency="(?P<currency>[A-Z]{3})")?>'
+    r"(?P<text>[^<]*)<"
+)
+
+
+def shown_value(text: str, currency: str | None) -> int:
+    plain = text.replace(",", "").strip()
+    return minor(plain, currency) if currency else int(plain)
+
+
+def check_html_numbers(html: str, summary: dict[str, Any]) -> None:
+    found = list(KEYED.finditer(html))
+    assert len(found) > 20
+    keys = {match["key"] for match in found}
+    assert {"counts.staged", "counts.exceptions", "counts.payouts"} <= keys
+    for match in found:
+        expected = summary_value(summary, match["key"])
+        assert shown_value(match["text"], match["currency"]) == expected, match["key"]
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "<script" not in html and "https://" not in html
+
+
+def test_report_command_uploads_under_the_date(
+    settled_day: tuple[Engine, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _engine, settings = settled_day
+    monkeypatch.setenv("CARDSETTLE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CARDSETTLE_REPORTS_DIR", str(settings.reports_dir))
+    # moto's state outlives a `mock_aws` block while the embedded mock runs: a bucket of our own
+    bucket = f"cardsettle-test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("CARDSETTLE_S3_BUCKET", bucket)
+    runner = CliRunner()
+    with mock_aws():
+        result = runner.invoke(app, ["report", "--date", DAY.isoformat()])
+        assert result.exit_code == 0, result.output
+        s3 = boto3.client("s3", region_name=settings.aws_region)
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix="reports/2026-10-14/")
+        keys = {item["Key"] for item in listed.get("Contents", [])}
+        html = s3.get_object(Bucket=bucket, Key="reports/2026-10-14/report.html")
+        body = html["Body"].read()
+    directory = settings.reports_dir / DAY.isoformat()
+    assert keys == {f"reports/2026-10-14/{path.name}" for path in directory.iterdir()}
+    assert len(keys) == 8  # no compare.json this time
+    assert body == (directory / "report.html").read_bytes()
+    assert html["ContentType"].startswith("text/html")
+    missing = runner.invoke(app, ["report", "--date", "2026-10-15", "--no-upload"])
+    assert missing.exit_code == 1
+    assert "no end-of-day run" in missing.output
+
+
+def test_amount_text_helpers() -> None:
+    assert group_digits("-1234567.891") == "-1,234,567.891"
+    assert group_digits("999") == "999"
+    assert decimal_text(Fraction(-1, 3)) == "-0.333333"
+    assert decimal_text(Fraction(0)) == "0.000000"
