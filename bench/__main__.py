@@ -11,13 +11,20 @@ BENCHMARKS: dict[str, str] = {
 }
 
 
+USAGE = f"usage: python -m bench [{' | '.join(sorted(BENCHMARKS))} ...]  (none = all)"
+
+
 def main(argv: list[str]) -> int:
-    chosen = argv or sorted(BENCHMARKS)
-    for name in chosen:
+    if {"-h", "--help"} & set(argv):
+        print(USAGE)
+        return 0
+    unknown = [name for name in argv if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}\n{USAGE}", file=sys.stderr)
+        return 2
+    for name in argv or sorted(BENCHMARKS):
         module = __import__(BENCHMARKS[name], fromlist=["main"])
         module.main()
-    if not chosen:
-        print("no benchmarks registered yet")
     return 0
 
 

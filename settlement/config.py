@@ -12,11 +12,11 @@ from datetime import time
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -24,6 +24,9 @@ from sqlalchemy.exc import ArgumentError
 ENV_PREFIX = "CARDSETTLE_"
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# embedded: moto inside this process; endpoint: any SQS/S3 endpoint (moto server,
+# LocalStack); aws: AWS itself, found the way every AWS tool finds it (no endpoint override).
+AwsMode = Literal["embedded", "endpoint", "aws"]
 
 
 class Settings(BaseSettings):
@@ -38,7 +41,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the staging database (SQLite file or PostgreSQL).",
     )
     aws_endpoint_url: str | None = Field(
-        None, description="SQS/S3 endpoint; unset = moto in-process (embedded mode)."
+        None,
+        description="SQS/S3 endpoint (endpoint mode: moto server, LocalStack); unset = "
+        "embedded mode, or AWS itself with CARDSETTLE_AWS_MODE=aws.",
     )
     aws_region: str = Field("eu-west-1", description="AWS region for SQS and S3.")
     queue_name: str = Field("cardsettle-transactions", description="Main SQS queue.")
@@ -86,6 +91,30 @@ class Settings(BaseSettings):
     scheduler_misfire_grace_s: int = Field(
         3600, ge=1, description="How late the scheduler may still fire a missed cutoff run."
     )
+    # Gateway robustness.
+    retry_backoff_base_s: int = Field(
+        1, ge=0, le=43_200,
+        description="Poller backoff: a failed message stays hidden base * 2^(receives-1) s; "
+        "a consumer whose whole batch failed pauses on the same scale (jittered).",
+    )  # fmt: skip
+    retry_backoff_max_s: int = Field(
+        60, ge=0, le=43_200, description="Poller backoff cap, seconds (SQS allows 12 h)."
+    )
+    gateway_lock_timeout_ms: int = Field(
+        5000, ge=0,
+        description="PostgreSQL lock_timeout of gateway connections: a held lock fails the "
+        "batch for redelivery instead of hanging (0 = wait forever).",
+    )  # fmt: skip
+    gateway_statement_timeout_ms: int = Field(
+        30_000, ge=0,
+        description="PostgreSQL statement_timeout of gateway connections (0 = none).",
+    )  # fmt: skip
+    aws_mode: AwsMode | None = Field(
+        None, validate_default=True,
+        description="Where SQS and S3 are: embedded (moto in this process), endpoint "
+        "(CARDSETTLE_AWS_ENDPOINT_URL), aws (real AWS: no endpoint, boto3's credential "
+        "chain); unset = endpoint if CARDSETTLE_AWS_ENDPOINT_URL is set, else embedded.",
+    )  # fmt: skip
 
     @field_validator("database_url")
     @classmethod
@@ -107,6 +136,32 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError(f"malformed endpoint URL {value!r}: expected http(s)://host[:port]")
+        return value
+
+    @field_validator("retry_backoff_max_s")
+    @classmethod
+    def _cap_not_below_base(cls, value: int, info: ValidationInfo) -> int:
+        base = info.data.get("retry_backoff_base_s")
+        if base is not None and value < base:
+            raise ValueError(f"{value} is below CARDSETTLE_RETRY_BACKOFF_BASE_S ({base})")
+        return value
+
+    @field_validator("aws_mode", mode="before")
+    @classmethod
+    def _default_aws_mode(cls, value: object, info: ValidationInfo) -> object:
+        if value in (None, ""):
+            return "endpoint" if info.data.get("aws_endpoint_url") else "embedded"
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("aws_mode")
+    @classmethod
+    def _mode_matches_endpoint(cls, value: AwsMode, info: ValidationInfo) -> AwsMode:
+        endpoint = info.data.get("aws_endpoint_url")
+        if value == "endpoint" and not endpoint and "aws_endpoint_url" in info.data:
+            raise ValueError("endpoint mode needs CARDSETTLE_AWS_ENDPOINT_URL")
+        if value != "endpoint" and endpoint:
+            raise ValueError(f"{value} mode takes no endpoint, but CARDSETTLE_AWS_ENDPOINT_URL "
+                             f"is {endpoint!r}: unset it or use endpoint mode")  # fmt: skip
         return value
 
     @field_validator("business_timezone")
@@ -139,7 +194,7 @@ class Settings(BaseSettings):
     @property
     def embedded_aws(self) -> bool:
         """True when SQS and S3 are moto in this process."""
-        return self.aws_endpoint_url is None
+        return self.aws_mode == "embedded"
 
     def masked(self) -> dict[str, str]:
         """Effective settings as environment names -> display strings, secrets masked."""

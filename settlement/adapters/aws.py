@@ -1,4 +1,5 @@
-"""boto3 clients for SQS and S3: moto in this process (embedded mode) or any endpoint.
+"""boto3 clients for SQS and S3: moto in this process (embedded mode), any endpoint
+(endpoint mode: a moto server, LocalStack) or AWS itself (aws mode).
 
 Embedded mode starts moto's in-process mock once per process and keeps it for the life of
 the process, so a sender and a consumer in the same process share one queue.
@@ -10,8 +11,6 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
 from settlement.config import Settings
 
 if TYPE_CHECKING:
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 _EMBEDDED_LOCK = threading.Lock()
 _embedded_mock: Any = None
 
-# Credentials only matter to moto; a real endpoint uses the normal boto3 credential chain.
+# Credentials only matter to moto; endpoint and aws mode use the normal boto3 credential chain.
 _MOTO_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -46,22 +45,41 @@ def stop_embedded_aws() -> None:
             _embedded_mock = None
 
 
-def _client_kwargs(settings: Settings) -> dict[str, Any]:
+def client_kwargs(settings: Settings) -> dict[str, Any]:
+    """boto3 client arguments for the configured `aws_mode`.
+
+    Only embedded mode passes credentials (moto's dummies); endpoint and aws mode leave them
+    to boto3's credential chain (environment, profile, SSO, instance or Lambda role), and only
+    endpoint mode overrides where requests go.
+    """
     kwargs: dict[str, Any] = {"region_name": settings.aws_region}
-    if settings.embedded_aws:
+    if settings.aws_mode == "embedded":
         start_embedded_aws()
         kwargs.update(_MOTO_CREDENTIALS)
-    else:
+    elif settings.aws_mode == "endpoint":
         kwargs["endpoint_url"] = settings.aws_endpoint_url
     return kwargs
 
 
+def describe_target(settings: Settings) -> str:
+    """Where SQS and S3 requests go, in words for the user."""
+    if settings.aws_mode == "embedded":
+        return "moto (in-process)"
+    if settings.aws_mode == "endpoint":
+        return str(settings.aws_endpoint_url)
+    return f"AWS ({settings.aws_region})"
+
+
 def sqs_client(settings: Settings) -> SQSClient:
-    return boto3.client("sqs", **_client_kwargs(settings))
+    import boto3  # noqa: PLC0415 - boto3 costs ~0.2 s to import; commands without AWS skip it
+
+    return boto3.client("sqs", **client_kwargs(settings))
 
 
 def s3_client(settings: Settings) -> S3Client:
-    return boto3.client("s3", **_client_kwargs(settings))
+    import boto3  # noqa: PLC0415 - see sqs_client
+
+    return boto3.client("s3", **client_kwargs(settings))
 
 
 def queue_url(sqs: SQSClient, name: str) -> str:

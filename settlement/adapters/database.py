@@ -6,6 +6,7 @@ commit, and WAL with NORMAL can lose a committed transaction on power loss.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +47,51 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str, *, write_lock_on_begin: bool = False, **kwargs: Any) -> Engine:
+def postgres_timeouts(
+    url: str, lock_timeout_ms: int | None, statement_timeout_ms: int | None
+) -> dict[str, str]:
+    """`connect_args` that set lock_timeout / statement_timeout on every new connection.
+
+    Sent as libpq startup options, so they hold from the first statement of every pooled
+    connection without an extra round trip. Options already in the URL are kept, and a
+    timeout the URL sets itself wins over the setting: it is the more specific of the two.
+    """
+    given = make_url(url).query.get("options") or ""
+    given_text = " ".join(given) if isinstance(given, tuple) else given
+    settings = {"lock_timeout": lock_timeout_ms, "statement_timeout": statement_timeout_ms}
+    flags = [
+        f"-c {name}={value}"
+        for name, value in settings.items()
+        if value is not None and not re.search(rf"(-c\s*|--){name}=", given_text)
+    ]
+    if not flags:
+        return {}
+    return {"options": " ".join([*([given_text] if given_text else []), *flags])}
+
+
+def create_db_engine(
+    url: str,
+    *,
+    write_lock_on_begin: bool = False,
+    lock_timeout_ms: int | None = None,
+    statement_timeout_ms: int | None = None,
+    **kwargs: Any,
+) -> Engine:
     """An engine with the pragmas and pool settings cardsettle relies on.
 
     `write_lock_on_begin` makes every SQLite transaction take the write lock at BEGIN
     (BEGIN IMMEDIATE), so a read-then-write such as "which of these ids exist? insert the
     rest" cannot race another writer. PostgreSQL guards the same with ON CONFLICT.
+    `lock_timeout_ms` / `statement_timeout_ms` (PostgreSQL; None = server default, 0 = no
+    limit) make a stuck lock or query fail fast with an error the gateway treats as transient,
+    so its batch goes back to the queue instead of hanging a consumer. SQLite's equivalent is
+    its busy_timeout.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        timeouts = postgres_timeouts(url, lock_timeout_ms, statement_timeout_ms)
+        if timeouts:
+            kwargs["connect_args"] = {**kwargs.get("connect_args", {}), **timeouts}
         return create_engine(url, pool_pre_ping=True, **kwargs)
     database = parsed.database
     if database and database != ":memory:":

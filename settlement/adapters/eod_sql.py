@@ -94,6 +94,38 @@ def _seconds_apart(conn: Connection, a: str, b: str) -> str:
     return f"ABS(julianday({a}) - julianday({b})) * 86400.0"
 
 
+def _epoch_seconds(conn: Connection, column: str) -> str:
+    """Whole seconds since 1970 (rounded down) of a naive-UTC timestamp column."""
+    if conn.dialect.name == "postgresql":
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def burst_terminals(
+    conn: Connection, span: tuple[date, date], window_s: int, max_count: int
+) -> list[str]:
+    """Terminals whose purchases in `span` may put more than `max_count` in one window of
+    `window_s`: a sound superset, computed without streaming the span out of the database.
+
+    Why it is sound: purchases within `window_s` of each other are at most `window_s` whole
+    seconds apart, so they fall in two consecutive fixed buckets of `window_s`; a terminal
+    whose every pair of consecutive buckets holds at most `max_count` purchases has no such
+    window. Fixed buckets alone would miss a burst across a bucket edge (FIELD_NOTES).
+    """
+    bucket = f"{_epoch_seconds(conn, 'transacted_at')} / {int(window_s)}"
+    statement = f"""
+    WITH b AS (
+      SELECT terminal_id, {bucket} AS k, COUNT(*) AS n FROM staged_transactions
+      WHERE business_date BETWEEN :start AND :end AND transaction_type = 'purchase'
+      GROUP BY terminal_id, {bucket})
+    SELECT DISTINCT b1.terminal_id FROM b b1
+    LEFT JOIN b b2 ON b2.terminal_id = b1.terminal_id AND b2.k = b1.k + 1
+    WHERE b1.n + COALESCE(b2.n, 0) > {int(max_count)}
+    ORDER BY b1.terminal_id
+    """
+    return [str(row[0]) for row in rows(conn, statement, start=span[0], end=span[1])]
+
+
 def _half_even(numerator: str, denominator: str) -> str:
     """round_half_even(n / d) for n >= 0, d > 0 in integer SQL (no floats, no NUMERIC)."""
     q = f"(({numerator}) / ({denominator}))"

@@ -4,20 +4,63 @@ A claim is an insert-if-absent (or a conditional update of a failed, stale or - 
 `rerun` - completed row), so two processes racing for a date cannot both win. The guard row
 is read first without writing: on SQLite a running run holds the write lock, and a second
 run must be refused at once rather than wait on that lock.
+
+A "running" row is a live run unless its heartbeat is older than `stale_after`, or the
+process that claimed it (`message` holds "running in process host:pid" while it runs) is of
+this host and no longer exists: a run killed mid-way (SIGKILL, OOM) is taken over at once on
+restart instead of blocking its date for an hour. Doubt keeps the row (another host, a reused
+pid): the cost is a wait, never a second run. `owner` stays what the caller says it is.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from settlement.adapters.eod_tables import eod_runs
+
+_RUNNING_IN = "running in process "
+_PROCESS = re.compile(re.escape(_RUNNING_IN) + r"(?P<host>\S+):(?P<pid>\d+)$")
+
+
+def _running_here() -> str:
+    return f"{_RUNNING_IN}{socket.gethostname()}:{os.getpid()}"
+
+
+def claimant_is_dead(message: str | None) -> bool:
+    """True only when a running row's `message` names a process of this host that exited."""
+    found = _PROCESS.match(message or "")
+    if found is None or found["host"] != socket.gethostname():
+        return False
+    pid = int(found["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """An exited child nobody reaped yet still answers kill(0); its run is over all the same."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +100,7 @@ def claim(
                 conn.execute(
                     insert(eod_runs).values(
                         business_date=business_date, run_id=run_id, status="running", attempt=1,
-                        owner=owner, started_at=now, heartbeat_at=now,
+                        owner=owner, started_at=now, heartbeat_at=now, message=_running_here(),
                     )
                 )  # fmt: skip
             return Claim(run_id, 1, None)
@@ -73,7 +116,7 @@ def _take_over(
     stale_after: timedelta,
 ) -> Claim | Refusal:  # fmt: skip
     day = current.business_date
-    if current.status == "running" and now - current.heartbeat_at < stale_after:
+    if current.status == "running" and _alive(current, now, stale_after):
         return Refusal(
             "running",
             f"end of day {day} is already running (run {current.run_id}, {current.owner},"
@@ -91,13 +134,17 @@ def _take_over(
             )
             .values(
                 run_id=run_id, status="running", attempt=current.attempt + 1, owner=owner,
-                started_at=now, heartbeat_at=now, message=None,
+                started_at=now, heartbeat_at=now, message=_running_here(),
             )
         ).rowcount  # fmt: skip
     if taken != 1:
         return Refusal("running", f"end of day {day} was claimed by another run just now")
     previous = "completed" if current.status == "completed" else None
     return Claim(run_id, current.attempt + 1, previous)
+
+
+def _alive(current: Any, now: datetime, stale_after: timedelta) -> bool:
+    return now - current.heartbeat_at < stale_after and not claimant_is_dead(current.message)
 
 
 def completion(
@@ -110,6 +157,7 @@ def completion(
             status="completed",
             finished_at=finished_at,
             heartbeat_at=finished_at,
+            message=None,
             counts_json=json.dumps(summary.get("counts", {}), sort_keys=True),
             totals_json=json.dumps(summary.get("totals", {}), sort_keys=True),
             timings_json=json.dumps(summary.get("timings", {}), sort_keys=True),

@@ -1,4 +1,8 @@
-"""`settlement compare-modes`: the same traffic through asynchronous and batch consumption."""
+"""`settlement compare-modes`: the same traffic through asynchronous and batch consumption.
+
+The simulator, moto, SQLAlchemy and the gateway are imported inside the command: every
+`settlement` command imports this module to register itself, and only this one needs them.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,16 @@ import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
+from rich.table import Table  # already loaded by settlement.cli.app
 
-from pos_simulator.config import DayConfig
-from pos_simulator.generate import generate_day
-from settlement.adapters.aws import sqs_client
-from settlement.adapters.database import create_db_engine, ensure_schema
-from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
-from settlement.config import Settings
-from settlement.gateway.compare import (
-    ASYNC,
-    BATCH,
-    Mode,
-    ModeResult,
-    ModeRig,
-    RequestCounter,
-    run_mode,
-    write_comparison,
-)
-from settlement.gateway.ingest import read_bodies
-from settlement.gateway.wiring import gateway_from_settings
+
+if TYPE_CHECKING:
+    from settlement.config import Settings
+    from settlement.gateway.compare import Mode, ModeResult
 
 
 @app.command("compare-modes")
@@ -39,6 +30,11 @@ def compare_modes(
     out: Path | None = typer.Option(None, help="compare.json path (default REPORTS_DIR)."),
 ) -> None:
     """Run the same traffic through async (batch size 1) and batch (10, long poll) consumers."""
+    from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy: see the module docstring
+    from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from settlement.gateway.compare import ASYNC, BATCH, write_comparison  # noqa: PLC0415
+    from settlement.gateway.ingest import read_bodies  # noqa: PLC0415
+
     settings = settings_or_exit()
     with tempfile.TemporaryDirectory(prefix="cardsettle-compare-") as tmp:
         workdir = Path(tmp)
@@ -56,6 +52,12 @@ def compare_modes(
 def _measure(
     settings: Settings, mode: Mode, bodies: list[str], tps: float, workdir: Path
 ) -> ModeResult:
+    from settlement.adapters.aws import sqs_client  # noqa: PLC0415 - heavy, as above
+    from settlement.adapters.database import create_db_engine, ensure_schema  # noqa: PLC0415
+    from settlement.adapters.sqs_events import queue_arn  # noqa: PLC0415
+    from settlement.gateway.compare import ModeRig, RequestCounter, run_mode  # noqa: PLC0415
+    from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
+
     queue = f"{settings.queue_name}-compare-{mode.name}"
     consumer, sender = sqs_client(settings), sqs_client(settings)
     url = consumer.create_queue(QueueName=queue)["QueueUrl"]

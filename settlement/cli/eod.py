@@ -10,18 +10,24 @@ from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
 
-from settlement.adapters import aws, database
-from settlement.adapters.imports import ImportReport, import_journal, import_merchants, import_rates
+from settlement.adapters import aws
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.config import Settings
 from settlement.domain.money import Money
-from settlement.eod.run import RunReport, RunRequest, run_end_of_day
+
+# SQLAlchemy, Alembic, botocore and the end of day are imported where they are used: every
+# `settlement` command imports this module to register its commands.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from settlement.adapters.imports import ImportReport
+    from settlement.eod.run import RunReport
 
 merchants_app = typer.Typer(help="Merchant master data.", no_args_is_help=True)
 journal_app = typer.Typer(help="The terminals' own journal.", no_args_is_help=True)
@@ -37,6 +43,8 @@ def utc_now() -> datetime:
 
 @contextmanager
 def _engine(settings: Settings) -> Iterator[Engine]:
+    from settlement.adapters import database  # noqa: PLC0415 - see the imports
+
     engine = database.create_db_engine(settings.database_url)
     try:
         database.ensure_schema(engine)
@@ -48,15 +56,30 @@ def _engine(settings: Settings) -> Iterator[Engine]:
 def _lines(source: str, settings: Settings) -> Generator[str]:
     """Lines of a local file or an s3://bucket/key object, streamed."""
     if source.startswith("s3://"):
-        parts = urlsplit(source)
-        body = aws.s3_client(settings).get_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))
-        yield from io.TextIOWrapper(body["Body"], encoding="utf-8", newline="")  # type: ignore[type-var]
+        yield from _s3_lines(source, settings)
         return
     path = Path(source)
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {source}")
     with path.open(newline="", encoding="utf-8") as handle:
         yield from handle
+
+
+def _s3_lines(source: str, settings: Settings) -> Generator[str]:
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    parts = urlsplit(source)
+    bucket, key = parts.netloc, parts.path.lstrip("/")
+    if not bucket or not key:
+        raise typer.BadParameter(f"expected s3://bucket/key, got {source}")
+    try:
+        body = aws.s3_client(settings).get_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"NoSuchKey", "NoSuchBucket", "404"}:
+            raise typer.BadParameter(f"no such S3 object: {source}") from None
+        raise
+    yield from io.TextIOWrapper(body["Body"], encoding="utf-8", newline="")  # type: ignore[type-var]
 
 
 def _print_import(what: str, report: ImportReport) -> None:
@@ -70,6 +93,8 @@ def _print_import(what: str, report: ImportReport) -> None:
 @merchants_app.command("import")
 def merchants_import(file: Path = typer.Argument(..., help="merchants.csv")) -> None:
     """Import (or update) merchants: id, name, MCC, country, settlement currency, MDR, fee."""
+    from settlement.adapters.imports import import_merchants  # noqa: PLC0415
+
     settings = settings_or_exit()
     with _engine(settings) as engine:
         with closing(_lines(str(file), settings)) as lines:
@@ -81,6 +106,8 @@ def journal_import(
     source: str = typer.Argument(..., help="journal.csv or s3://bucket/key"),
 ) -> None:
     """Import the terminals' journal; rows already imported are kept as they are."""
+    from settlement.adapters.imports import import_journal  # noqa: PLC0415
+
     settings = settings_or_exit()
     with _engine(settings) as engine:
         with closing(_lines(source, settings)) as lines:
@@ -91,6 +118,8 @@ def journal_import(
 @rates_app.command("import")
 def rates_import(file: Path = typer.Argument(..., help="CSV: date,currency,units_per_eur")) -> None:
     """Import FX rates (units per EUR); they win over the shipped ECB rates of the same date."""
+    from settlement.adapters.imports import import_rates  # noqa: PLC0415
+
     settings = settings_or_exit()
     with _engine(settings) as engine:
         with closing(_lines(str(file), settings)) as lines:
@@ -109,6 +138,8 @@ def eod(
     rerun: bool = typer.Option(False, "--rerun", help="Replace a completed date's results."),
 ) -> None:
     """Run the end of day for one business date by hand."""
+    from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
+
     settings = settings_or_exit()
     try:
         day = date.fromisoformat(business_date)

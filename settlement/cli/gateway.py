@@ -1,4 +1,8 @@
-"""`settlement queues|gateway|dlq|ingest`: the SQS side of the gateway."""
+"""`settlement queues|gateway|dlq|ingest`: the SQS side of the gateway.
+
+The gateway itself (Powertools, SQLAlchemy, Alembic) is imported inside the commands that
+run it, so that registering these commands costs every other `settlement` command nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,26 @@ import json
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Table  # already loaded by settlement.cli.app
 
 from settlement.adapters.aws import create_queues, queue_url, sqs_client
 from settlement.adapters.sqs_events import queue_arn, send_bodies
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.config import Settings
 from settlement.domain.cards import mask_pans
-from settlement.gateway.direct import DirectPlan, ingest_direct, ingest_direct_parallel
-from settlement.gateway.handler import process_event
-from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs, read_bodies
-from settlement.gateway.poller import EventHandler, Poller, PollerConfig
-from settlement.gateway.service import BatchReport
-from settlement.gateway.wiring import gateway_from_settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from settlement.gateway.ingest import IngestSummary
+    from settlement.gateway.poller import EventHandler, PollerConfig
+    from settlement.gateway.service import BatchReport
 
 queues_app = typer.Typer(help="SQS queues.", no_args_is_help=True)
 gateway_app = typer.Typer(help="The gateway consumer (local SQS poller).", no_args_is_help=True)
@@ -35,21 +39,23 @@ app.add_typer(gateway_app, name="gateway")
 app.add_typer(dlq_app, name="dlq")
 
 
-@contextmanager
-def _handler(settings: Settings) -> Iterator[EventHandler]:
-    """The Lambda handler around a gateway built from settings; closes its engine after."""
-    gateway = gateway_from_settings(settings)
-    try:
-        yield lambda event: process_event(event, gateway)
-    finally:
-        gateway.repository.engine.dispose()
+def _handler(settings: Settings) -> AbstractContextManager[EventHandler]:
+    from settlement.gateway.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
+
+    return handler_from_settings(settings)
 
 
 def _poller_config(
     settings: Settings, url: str, batch_size: int, wait_s: int, drain: bool
 ) -> PollerConfig:
+    from settlement.gateway.poller import PollerConfig  # noqa: PLC0415
+
     arn = queue_arn(settings.aws_region, settings.queue_name)
-    return PollerConfig(url, arn, settings.aws_region, batch_size, wait_s, drain)
+    return PollerConfig(
+        url, arn, settings.aws_region, batch_size, wait_s, drain,
+        retry_backoff_s=settings.retry_backoff_base_s,
+        retry_backoff_max_s=settings.retry_backoff_max_s,
+    )  # fmt: skip
 
 
 @queues_app.command("create")
@@ -88,6 +94,9 @@ def consume(
     ),
 ) -> None:
     """Poll the queue, stage what arrives, delete only what was committed."""
+    from settlement.gateway.poller import Poller, start_line  # noqa: PLC0415
+    from settlement.gateway.service import BatchReport  # noqa: PLC0415
+
     settings = settings_or_exit()
     sqs = sqs_client(settings)
     url = (
@@ -106,6 +115,7 @@ def consume(
         batch_window_s=batch_window,
     )
     with _handler(settings) as handler, _graceful_stop() as stop:
+        console.print(start_line(config), soft_wrap=True, highlight=False, markup=False)
         pollers = [Poller(sqs, handler, config, stop, on_batch) for _ in range(workers)]
         threads = [
             threading.Thread(target=p.run, name=f"consumer-{i}") for i, p in enumerate(pollers)
@@ -185,6 +195,13 @@ def ingest(
     ),
 ) -> None:
     """Replay a capture file through the queue and the gateway, then print a summary."""
+    from settlement.gateway.direct import (  # noqa: PLC0415
+        DirectPlan,
+        ingest_direct,
+        ingest_direct_parallel,
+    )
+    from settlement.gateway.ingest import read_bodies  # noqa: PLC0415
+
     settings = settings_or_exit()
     if transport not in {"sqs", "direct"}:
         raise typer.BadParameter("transport must be sqs or direct")
@@ -220,6 +237,8 @@ def _ingest_sqs(
     wait_s: int,
     advance: Any,
 ) -> IngestSummary:
+    from settlement.gateway.ingest import SqsIngestPlan, ingest_via_sqs  # noqa: PLC0415
+
     if batch_size > 10:
         raise typer.BadParameter("the sqs transport receives at most 10 messages per call")
     sqs = sqs_client(settings)
@@ -236,6 +255,14 @@ def _ingest_sqs(
 
 @contextmanager
 def _progress() -> Iterator[Progress]:
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

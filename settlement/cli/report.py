@@ -1,4 +1,8 @@
-"""`settlement report`: re-create a business date's reports from the database, upload them."""
+"""`settlement report`: re-create a business date's reports from the database, upload them.
+
+The report writers (Jinja2, charts) and the database layer are imported when a report is
+made, not when the command is registered, so other `settlement` commands start faster.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import Engine
 
-from settlement.adapters import database
+from settlement.adapters.aws import describe_target
 from settlement.cli.app import app, console, settings_or_exit
-from settlement.config import Settings
-from settlement.reports import ReportError, WrittenReports, upload_reports, write_reports
-from settlement.reports.comparison import ComparisonFormatError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from settlement.config import Settings
+    from settlement.reports import WrittenReports
 
 
 def parse_date(text: str) -> date:
@@ -26,6 +33,8 @@ def parse_date(text: str) -> date:
 
 @contextmanager
 def migrated_engine(settings: Settings) -> Iterator[Engine]:
+    from settlement.adapters import database  # noqa: PLC0415 - see the module docstring
+
     engine = database.create_db_engine(settings.database_url)
     try:
         database.ensure_schema(engine)
@@ -36,6 +45,9 @@ def migrated_engine(settings: Settings) -> Iterator[Engine]:
 
 def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) -> WrittenReports:
     """Write (and optionally upload) the date's reports; a missing run exits with code 1."""
+    from settlement.reports import ReportError, upload_reports, write_reports  # noqa: PLC0415
+    from settlement.reports.comparison import ComparisonFormatError  # noqa: PLC0415
+
     with migrated_engine(settings) as engine:
         try:
             written = write_reports(engine, settings, day, out)
@@ -44,7 +56,7 @@ def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) 
             raise typer.Exit(1) from None
     if upload:
         keys = upload_reports(settings, day, written.files)
-        where = "moto (in-process)" if settings.embedded_aws else settings.aws_endpoint_url
+        where = describe_target(settings)
         console.print(f"uploaded {len(keys)} file(s) to s3://{settings.s3_bucket}/"
                       f"reports/{day.isoformat()}/ on {where}")  # fmt: skip
     return written

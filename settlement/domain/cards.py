@@ -7,7 +7,6 @@ the last four, as PCI DSS allows.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -25,15 +24,18 @@ class CardReference:
 
 
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit * 2, digits summed
+# The same as a byte translation ("0".."9" -> that value), so the doubled positions are
+# summed by C code: this check runs for every PAN and every long digit run the gateway sees.
+_DOUBLE_DIGITS = bytes.maketrans(b"0123456789", bytes(_DOUBLED))
 
 
 def luhn_valid(pan: str) -> bool:
     if not pan.isdigit() or not pan.isascii():
         return False
     digits = pan.encode("ascii")  # bytes: digit value = byte - 48
-    kept = sum(digits[-1::-2]) - 48 * len(digits[-1::-2])
-    doubled = sum(_DOUBLED[byte - 48] for byte in digits[-2::-2])
-    return (kept + doubled) % 10 == 0
+    kept = digits[-1::-2]
+    doubled = sum(digits[-2::-2].translate(_DOUBLE_DIGITS))
+    return (sum(kept) - 48 * len(kept) + doubled) % 10 == 0
 
 
 def card_brand(pan: str) -> str:
@@ -52,7 +54,9 @@ def card_brand(pan: str) -> str:
 
 
 def tokenize(pan: str, key: bytes) -> CardReference:
-    token = hmac.new(key, pan.encode("ascii"), hashlib.sha256).hexdigest()
+    # hmac.digest is the one-shot OpenSSL HMAC: the same bytes as hmac.new(...).hexdigest()
+    # at half the cost, which matters once per message on the gateway's hot path.
+    token = hmac.digest(key, pan.encode("ascii"), "sha256").hex()
     return CardReference(token=token, bin=pan[:6], last4=pan[-4:], brand=card_brand(pan))
 
 

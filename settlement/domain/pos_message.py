@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from settlement.domain.cards import PAN_LENGTHS, luhn_valid
 from settlement.domain.currencies import is_known_currency
@@ -34,6 +34,13 @@ _MCC = re.compile(r"\d{4}")
 _EXPIRY = re.compile(r"(0[1-9]|1[0-2])/\d{2}")
 _AMOUNT = re.compile(r"\d+(\.\d+)?")
 _DIGIT_RUN = re.compile(r"\d{13,19}")
+# The largest amount a message may carry, in minor units of its currency: 13 digits, i.e.
+# 99,999,999,999.99 EUR or 9,999,999,999,999 JPY. Far above any card transaction, and some
+# 900,000 times below BIGINT (the column's type), so end-of-day sums and FX conversions of
+# amounts this size still fit in 64 bits.
+MAX_AMOUNT_MINOR = 10**13 - 1
+_CEILING_DIGITS = len(str(MAX_AMOUNT_MINOR))
+_PLAIN_AMOUNT_MAX_CHARS = _CEILING_DIGITS + 5  # 13 digits, a point, up to 4 decimals
 
 
 class RejectReason(StrEnum):
@@ -44,6 +51,7 @@ class RejectReason(StrEnum):
     UNKNOWN_CURRENCY = "unknown_currency"
     TOO_MANY_DECIMALS = "too_many_decimals"
     INVALID_AMOUNT = "invalid_amount"
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
     FAILED_LUHN = "failed_luhn"
     MISSING_ORIGINAL = "missing_original"
     PAN_IN_WRONG_FIELD = "pan_in_wrong_field"
@@ -58,8 +66,10 @@ class Rejection:
     transaction_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PosMessage:
+class PosMessage(NamedTuple):
+    """A validated message. A NamedTuple rather than a frozen dataclass: it is built once per
+    message on the gateway's hot path, where a 13-field frozen dataclass cost 6 us of ~30."""
+
     transaction_id: str
     transaction_type: TransactionType
     original_transaction_id: str | None
@@ -97,8 +107,8 @@ def parse_pos_message(body: str) -> PosMessage | Rejection:
 
 
 def _validated(doc: dict[str, Any]) -> PosMessage:
-    missing = [name for name in REQUIRED_FIELDS if doc.get(name) is None]
-    if missing:
+    if None in map(doc.get, REQUIRED_FIELDS):  # one C-level pass; the list only on failure
+        missing = [name for name in REQUIRED_FIELDS if doc.get(name) is None]
         raise _Invalid(RejectReason.MISSING_FIELD, "missing field(s): " + ", ".join(missing))
     if doc["schema"] != SCHEMA_ID:
         raise _Invalid(
@@ -135,14 +145,14 @@ def _reference(doc: dict[str, Any]) -> str | None:
 
 
 def _holds_pan(value: str) -> bool:
-    return len(value) >= 13 and any(luhn_valid(run) for run in _DIGIT_RUN.findall(value))
+    return len(value) >= 13 and any(map(luhn_valid, _DIGIT_RUN.findall(value)))
 
 
 def _text(doc: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str:
     value = doc[name]
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise _Invalid(RejectReason.INVALID_FIELD, f"{name} {_preview(value)} is malformed")
-    if _holds_pan(value):
+    if len(value) >= 13 and _holds_pan(value):  # shorter ids cannot hold a PAN
         # A card number keyed into the wrong field must not be staged anywhere (PCI DSS).
         raise _Invalid(RejectReason.PAN_IN_WRONG_FIELD, f"{name} holds what looks like a PAN")
     return value
@@ -182,13 +192,31 @@ def _amount(doc: dict[str, Any]) -> Money:
         raise _Invalid(
             RejectReason.INVALID_AMOUNT, f"amount {_preview(text)} is not a decimal string"
         )
+    if text[0] == "0" or len(text) > _PLAIN_AMOUNT_MAX_CHARS:  # rare: keep the hot path short
+        # Python refuses int() of digit strings over 4,300 characters, so a long amount is
+        # judged by its digit count first; "000...01.00" is a fine (if odd) 1.00.
+        units, _, fraction = text.partition(".")
+        units = units.lstrip("0") or "0"
+        if len(units) > _CEILING_DIGITS:
+            raise _Invalid(RejectReason.AMOUNT_OUT_OF_RANGE, _above_ceiling(units, currency))
+        text = units + (f".{fraction}" if fraction else "")
     try:
         money = Money.parse(text, currency)
     except AmountFormatError as error:
         raise _Invalid(RejectReason.TOO_MANY_DECIMALS, str(error)) from None
     if money.amount_minor <= 0:
         raise _Invalid(RejectReason.INVALID_AMOUNT, f"amount {text} {currency} is not positive")
+    if money.amount_minor > MAX_AMOUNT_MINOR:
+        raise _Invalid(RejectReason.AMOUNT_OUT_OF_RANGE, _above_ceiling(text, currency))
     return money
+
+
+def _above_ceiling(amount: str, currency: str) -> str:
+    ceiling = Money(MAX_AMOUNT_MINOR, currency).format()
+    return (
+        f"amount {_preview(amount)} {currency} is above the ceiling of {ceiling} {currency} "
+        f"({MAX_AMOUNT_MINOR:,} minor units)"
+    )
 
 
 def _timestamp(doc: dict[str, Any], name: str) -> datetime:

@@ -7,7 +7,9 @@ per-row Python work was most of the run, so: the reads bypass SQLAlchemy's resul
 processing (`eod_sql.stream`); they first carry only the columns the pre-filter needs
 (`prefilter`: a card or terminal no enabled rule can flag is skipped, provably); only the
 groups it cannot rule out are re-read whole, by primary key, built into
-`StagedTransaction`s and screened. `exhaustive=True` screens every group (same flags)."""
+`StagedTransaction`s and screened. The terminal pass, whose only shipped rule looks for
+bursts, finds its few candidates in SQL instead (`eod_sql.burst_terminals`), so it need not
+stream every purchase out by terminal. `exhaustive=True` screens every group (same flags)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from settlement.eod.prefilter import Prefilter
 from settlement.eod.purchase_rows import DAY, FIELDS, ID, Raw, builder, time_parser
 
 CANDIDATE_ROWS = 2000  # whole rows are re-read by primary key in batches of about this many
+CANDIDATE_TERMINALS = 500  # more burst candidates than this: one filtered pass over the span
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +159,53 @@ def screen_day(
     if not rulebook.terminal_checks:
         return flags
     terminal_span = (run_date - timedelta(days=rulebook.terminal_lookback_days), run_date)
-    flags += [
-        flag
-        for group in _groups(conn, "terminal_id", terminal_span, to_eur, terminal_hit)
-        for flag in screen_terminal(group, run_date, rulebook)
-    ]
+    burst = None if exhaustive else prefilter.terminal_burst_bound(rulebook)
+    terminals = (
+        _burst_groups(conn, terminal_span, burst)
+        if burst is not None
+        else _groups(conn, "terminal_id", terminal_span, to_eur, terminal_hit)
+    )
+    flags += [flag for group in terminals for flag in screen_terminal(group, run_date, rulebook)]
     return flags
+
+
+def _burst_groups(
+    conn: Connection, span: tuple[date, date], bound: prefilter.BurstBound
+) -> Iterator[list[StagedTransaction]]:
+    """Purchases of [start, end] of the terminals `bound` cannot rule out, grouped by
+    terminal, oldest first; only terminals with a purchase on `end`.
+
+    Why: on a normal day a handful of a million purchases' terminals can burst, and finding
+    them in SQL spares streaming every purchase out sorted by terminal (no index has that
+    order). Candidates are read back by terminal id, or, when there are very many (an
+    aggressive rulebook), by one pass over the span that keeps only theirs.
+    """
+    candidates = eod_sql.burst_terminals(conn, span, bound.window_s, bound.max_count)
+    if not candidates:
+        return
+    dialect = conn.dialect.name
+    build, index = builder(dialect), FIELDS.index("terminal_id")
+    today = sqlite_value(span[1]) if dialect == "sqlite" else span[1]
+    if len(candidates) <= CANDIDATE_TERMINALS:
+        rows = _terminal_rows(conn, span, candidates)
+    else:
+        wanted = set(candidates)
+        rows = (row for row in _purchases(conn, "terminal_id", span, None) if row[index] in wanted)
+    for raw, _ in _today_groups(rows, index, today):
+        yield [build(row) for row in raw]
+
+
+def _terminal_rows(
+    conn: Connection, span: tuple[date, date], terminals: list[str]
+) -> Iterator[Raw]:
+    marks = ", ".join(f":t{i}" for i in range(len(terminals)))
+    statement = (
+        f"SELECT {_projection(None)} FROM staged_transactions"
+        " WHERE business_date BETWEEN :start AND :end AND transaction_type = 'purchase'"
+        f" AND terminal_id IN ({marks}) ORDER BY terminal_id, transacted_at, transaction_id"
+    )
+    params: dict[str, Any] = {f"t{i}": terminal for i, terminal in enumerate(terminals)}
+    return eod_sql.stream(conn, statement, {"start": span[0], "end": span[1], **params})
 
 
 def _store(

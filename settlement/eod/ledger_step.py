@@ -48,7 +48,8 @@ LineTotals = list[tuple[str, str, str, int, int, int, int]]
 def _line_totals(conn: Connection, run_date: date) -> LineTotals:
     """Settlement lines summed per (type, original currency, settlement currency): one scan
     feeds the postings, the settled side of conservation and the payout identity (three
-    scans of a million lines cost ~15 s on SQLite)."""
+    scans of a million lines cost ~15 s on SQLite). Ordered, because the postings are
+    numbered in this order and a re-run must number them the same whatever the plan."""
     return [
         (str(kind), str(src), str(dst), int(a), int(b), int(c), int(d))
         for kind, src, dst, a, b, c, d in eod_sql.rows(
@@ -56,7 +57,8 @@ def _line_totals(conn: Connection, run_date: date) -> LineTotals:
             "SELECT transaction_type, original_currency, settlement_currency,"
             " SUM(original_amount_minor), SUM(converted_amount_minor), SUM(fee_minor),"
             " SUM(fx_markup_minor) FROM settlement_lines WHERE run_date = :d"
-            " GROUP BY transaction_type, original_currency, settlement_currency",
+            " GROUP BY transaction_type, original_currency, settlement_currency"
+            " ORDER BY transaction_type, original_currency, settlement_currency",
             d=run_date,
         )
     ]
@@ -73,7 +75,8 @@ def _postings(conn: Connection, run_date: date, lines: LineTotals) -> list[Posti
             conn,
             "SELECT outcome, transaction_type, currency, SUM(staged_amount_minor)"
             " FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL"
-            " AND outcome IN ('held', 'exception') GROUP BY outcome, transaction_type, currency",
+            " AND outcome IN ('held', 'exception') GROUP BY outcome, transaction_type, currency"
+            " ORDER BY outcome, transaction_type, currency",  # entry_no follows this order
             d=run_date,
         )
     ]

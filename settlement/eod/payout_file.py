@@ -17,10 +17,22 @@ HEADER = (
 )  # fmt: skip
 
 
+def payout_file_path(day: date, directory: Path) -> Path:
+    return directory / f"payouts-{day.isoformat()}.csv"
+
+
+def restore_payout_file(engine: Engine, day: date, directory: Path) -> Path | None:
+    """Write the payout file of a completed date if it is missing, as after a crash between
+    the run's commit and the file's write; None when it is there already."""
+    if payout_file_path(day, directory).exists():
+        return None
+    return write_payout_file(engine, day, directory)
+
+
 def write_payout_file(engine: Engine, day: date, directory: Path) -> Path:
     """Rewrite `payouts-<date>.csv` from the committed payouts (a re-run replaces it whole)."""
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"payouts-{day.isoformat()}.csv"
+    target = payout_file_path(day, directory)
     partial = target.with_suffix(".csv.partial")
     query = (
         select(payouts)

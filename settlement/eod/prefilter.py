@@ -179,3 +179,26 @@ def card_filter(rulebook: Rulebook) -> Prefilter | None:
 
 def terminal_filter(rulebook: Rulebook) -> Prefilter | None:
     return _prefilter(rulebook.terminal_checks)
+
+
+@dataclass(frozen=True, slots=True)
+class BurstBound:
+    """The terminal screen's bound in a form SQL can evaluate (`eod_sql.burst_terminals`):
+    a terminal may hit only if more than `max_count` purchases fall in one `window_s`."""
+
+    window_s: int
+    max_count: int
+
+
+def terminal_burst_bound(rulebook: Rulebook) -> BurstBound | None:
+    """The SQL bound when compromised_terminal is the only terminal check, else None.
+
+    `compromised_terminal.check` returns nothing unless `may_exceed(times, window,
+    max_cards)` (its limit is never below max_cards), the same bound as
+    `_compromised_terminal` above; any other terminal check has no SQL form yet.
+    """
+    checks = rulebook.terminal_checks
+    if len(checks) != 1 or checks[0][2] is not compromised_terminal.check:
+        return None
+    params: compromised_terminal.Params = checks[0][3]
+    return BurstBound(params.window_min * 60, params.max_cards)

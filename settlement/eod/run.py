@@ -28,7 +28,7 @@ from settlement.config import Settings
 from settlement.domain.calendar import business_days_between, cutoff_instant
 from settlement.domain.fraud import load_rulebook
 from settlement.eod import fraud_step, fx_step, ledger_step
-from settlement.eod.payout_file import write_payout_file
+from settlement.eod.payout_file import restore_payout_file, write_payout_file
 
 StepHook = Callable[[str, Connection], None]  # (step just done, the run's connection)
 
@@ -46,7 +46,7 @@ class RunRequest:
 @dataclass
 class RunReport:
     business_date: date
-    status: str  # completed | already_completed | refused
+    status: str  # completed | already_completed | refused | failed (scheduler catch-up)
     message: str
     run_id: str | None = None
     counts: dict[str, Any] = field(default_factory=dict)
@@ -63,8 +63,11 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
         stale_after=timedelta(seconds=settings.eod_stale_run_s),
     )  # fmt: skip
     if isinstance(claim, run_guard.Refusal):
-        status = "already_completed" if claim.status == "completed" else "refused"
-        return RunReport(day, status, claim.message)
+        if claim.status != "completed":
+            return RunReport(day, "refused", claim.message)
+        report = RunReport(day, "already_completed", claim.message)
+        report.payout_file = restore_payout_file(engine, day, settings.reports_dir)
+        return report
     try:
         report = _execute(engine, settings, request, claim)
     except BaseException as error:

@@ -21,6 +21,7 @@ from settlement.adapters import database, run_guard
 from settlement.adapters.tables import staged_transactions
 from settlement.config import Settings, load_settings
 from settlement.domain.calendar import cutoff_instant
+from settlement.eod.payout_file import restore_payout_file
 from settlement.eod.run import RunReport, RunRequest, run_end_of_day
 
 JOB_ID = "end-of-day"
@@ -48,13 +49,33 @@ def due_dates(engine: Engine, settings: Settings, now: datetime) -> list[date]:
 
 
 def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport]:
-    """Run every due date, oldest first; a refused date (running elsewhere) is skipped."""
+    """Run every due date, oldest first; a refused date (running elsewhere) is skipped.
+
+    A date whose run fails (its failure is recorded in eod_runs, nothing of it committed)
+    ends the catch-up with a `failed` report: later dates wait, so dates always settle in
+    order, and the scheduler lives on to retry at the next cutoff.
+    """
     reports = []
+    done = run_guard.completed_dates(engine)
+    if done and (restored := restore_payout_file(engine, max(done), settings.reports_dir)):
+        # The last run committed but died before writing its file (it is written after).
+        reports.append(RunReport(max(done), "payout_file_restored", f"wrote {restored}"))
     for day in due_dates(engine, settings, clock()):
-        reports.append(
-            run_end_of_day(engine, settings, RunRequest(day, clock(), owner="scheduler"))
-        )
+        try:
+            report = run_end_of_day(engine, settings, RunRequest(day, clock(), owner="scheduler"))
+        except Exception as error:  # noqa: BLE001 - reported, and retried at the next cutoff
+            reports.append(_failed(day, error))
+            break
+        reports.append(report)
     return reports
+
+
+def _failed(day: date, error: Exception) -> RunReport:
+    message = (
+        f"end of day {day} failed: {type(error).__name__}: {error}; later dates wait."
+        f" It is retried at the next cutoff, or now with `settlement eod --date {day}`."
+    )
+    return RunReport(business_date=day, status="failed", message=message)
 
 
 def scheduled_end_of_day() -> None:

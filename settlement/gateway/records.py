@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,15 +26,14 @@ _CONTENT_FIELDS = (
 )  # fmt: skip
 
 
+_CONTENT_VALUES = itemgetter(*_CONTENT_FIELDS)
+
+
 @dataclass(frozen=True, slots=True)
 class StagingPolicy:
     token_key: bytes
     zone: ZoneInfo
     cutoff: time
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def staged_row(
@@ -46,6 +46,7 @@ def staged_row(
     card = tokenize(message.pan, policy.token_key)
     offset = message.local_time.utcoffset()
     assert offset is not None  # parse_pos_message guarantees an aware local_time
+    local_time = message.local_time.replace(tzinfo=None)
     values: dict[str, Any] = {
         "transaction_id": message.transaction_id,
         "transaction_type": message.transaction_type.value,
@@ -62,11 +63,11 @@ def staged_row(
         "entry_mode": message.entry_mode.value,
         "amount_minor": message.amount.amount_minor,
         "currency": message.amount.currency,
-        "local_time": message.local_time.replace(tzinfo=None),
+        "local_time": local_time,
         "utc_offset_min": int(offset.total_seconds()) // 60,
-        "transacted_at": _naive_utc(message.local_time),
+        "transacted_at": local_time - offset,  # naive UTC
         "business_date": business_date_of(message.local_time, policy.zone, policy.cutoff),
-        "sent_at": _naive_utc(message.sent_at),
+        "sent_at": message.sent_at.astimezone(UTC).replace(tzinfo=None),
         "received_at": received_at,
         "staged_at": received_at,  # replaced with the commit time by the gateway
         "message_id": message_id,
@@ -77,5 +78,9 @@ def staged_row(
 
 
 def content_hash(values: dict[str, Any]) -> str:
-    canonical = "\x1f".join(str(values[name]) for name in _CONTENT_FIELDS)
+    """SHA-256 over the content fields, each as `str()`, joined by the unit separator.
+
+    The canonical form is stored: changing it would turn every redelivery of an already
+    staged message into a conflict, so it stays byte-for-byte what it has always been."""
+    canonical = "\x1f".join(map(str, _CONTENT_VALUES(values)))
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine
 
 from settlement.adapters.clock import utc_now
 from settlement.adapters.database import create_db_engine, ensure_schema
 from settlement.adapters.staging import StagingRepository
 from settlement.config import Settings, load_settings
+from settlement.gateway.handler import process_event
+from settlement.gateway.poller import EventHandler
 from settlement.gateway.records import StagingPolicy
 from settlement.gateway.service import Gateway
 
 
 def staging_engine(settings: Settings) -> Engine:
-    engine = create_db_engine(settings.database_url, write_lock_on_begin=True)
+    engine = create_db_engine(
+        settings.database_url,
+        write_lock_on_begin=True,
+        lock_timeout_ms=settings.gateway_lock_timeout_ms,
+        statement_timeout_ms=settings.gateway_statement_timeout_ms,
+    )
     ensure_schema(engine)
     return engine
 
@@ -29,3 +39,13 @@ def gateway_from_settings(
     )
     repository = StagingRepository(engine or staging_engine(settings))
     return Gateway(repository, policy, utc_now)
+
+
+@contextmanager
+def handler_from_settings(settings: Settings) -> Iterator[EventHandler]:
+    """The Lambda handler around a gateway built from settings; closes its engine after."""
+    gateway = gateway_from_settings(settings)
+    try:
+        yield lambda event: process_event(event, gateway)
+    finally:
+        gateway.repository.engine.dispose()

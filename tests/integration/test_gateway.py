@@ -26,6 +26,7 @@ from settlement.gateway.service import BatchReport, Gateway
 from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body, message
 from tests.support.pan_scan import pans_in, pans_in_database
+from tests.support.serialized import Serialized
 
 ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
 
@@ -220,8 +221,9 @@ def test_competing_workers_stage_every_message_exactly_once(
             drain=True,
         )
         stop = threading.Event()
+        shared: Any = Serialized(sqs)  # moto in-process is not thread-safe; SQS is
         pollers = [
-            Poller(sqs, lambda e: process_event(e, gateway), config, stop, on_batch)
+            Poller(shared, lambda e: process_event(e, gateway), config, stop, on_batch)
             for _ in range(4)
         ]
         threads = [threading.Thread(target=p.run) for p in pollers]

@@ -124,6 +124,9 @@ def test_functions_are_configured_only_through_real_settings(template: dict[str,
     unknown = [n for n in ours if n.removeprefix(ENV_PREFIX).lower() not in Settings.model_fields]
     assert ours and unknown == []
     assert variables["CARDSETTLE_CUTOFF_TIME"] == {"Sub": "${CutoffHour}:${CutoffMinute}"}
+    # real SQS and S3 in the cloud: never the embedded moto inside the function
+    assert variables["CARDSETTLE_AWS_MODE"] == "aws"
+    assert "CARDSETTLE_AWS_ENDPOINT_URL" not in variables
     # secrets come from Secrets Manager, never as plain parameters
     for secret in ("CARDSETTLE_DATABASE_URL", "CARDSETTLE_PAN_TOKEN_KEY"):
         assert "resolve:secretsmanager" in variables[secret]["Sub"]

@@ -4,12 +4,17 @@ A skimming terminal pushes many different cards through in a burst. Counting dis
 not purchases, keeps a regular buying several items from looking like a burst. What is
 "many" depends on the till: the limit is `max_cards`, raised for a busy terminal to
 `baseline_multiplier` x its usual count per window, measured on the look-back days (its
-purchases per hour in which it took any). A terminal with no look-back keeps `max_cards`.
+purchases per hour in which it took any). A terminal with no look-back is measured on the
+business date itself once it was open `baseline_min_hours`: the median of its purchases per
+open hour, so a burst (one or two hours) cannot raise its own limit; a supermarket till
+taking ten cards in half an hour is then ordinary, as it is on a generated day with no
+history. Fewer open hours keep `max_cards` (a skimmer on a new terminal is still caught).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -26,9 +31,14 @@ class Params:
     max_cards: int
     window_min: int
     baseline_multiplier: Decimal
+    baseline_min_hours: int
 
     def __post_init__(self) -> None:
-        require_positive(max_cards=self.max_cards, window_min=self.window_min)
+        require_positive(
+            max_cards=self.max_cards,
+            window_min=self.window_min,
+            baseline_min_hours=self.baseline_min_hours,
+        )
         if self.baseline_multiplier < 1:
             raise ValueError(
                 f"baseline_multiplier: must be at least 1, got {self.baseline_multiplier}"
@@ -38,11 +48,21 @@ class Params:
 def card_limit(terminal: TerminalActivity, params: Params) -> int:
     """`max_cards`, or more for a terminal whose look-back days were busier than that."""
     history = [at for at, today in zip(terminal.times, terminal.today, strict=True) if not today]
-    if not history:
-        return params.max_cards
-    open_hours = len({(at.toordinal(), at.hour) for at in history})
-    usual = Fraction(len(history) * params.window_min, open_hours * 60)
+    if history:
+        open_hours = len({(at.toordinal(), at.hour) for at in history})
+        usual = Fraction(len(history) * params.window_min, open_hours * 60)
+    else:
+        usual = _usual_today(terminal, params)
     return max(params.max_cards, math.floor(usual * Fraction(params.baseline_multiplier)))
+
+
+def _usual_today(terminal: TerminalActivity, params: Params) -> Fraction:
+    """Purchases per window from the business date alone: the lower median per open hour."""
+    per_hour = Counter((at.toordinal(), at.hour) for at in terminal.times)
+    if len(per_hour) < params.baseline_min_hours:
+        return Fraction(0)
+    counts = sorted(per_hour.values())
+    return Fraction(counts[(len(counts) - 1) // 2] * params.window_min, 60)
 
 
 def _bursts(terminal: TerminalActivity, params: Params, limit: int) -> BurstMarker:

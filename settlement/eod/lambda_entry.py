@@ -1,0 +1,123 @@
+"""The AWS Lambda entry point of the end of day (`settlement.eod.lambda_entry.handler`).
+
+deploy/template.yaml invokes it from EventBridge Scheduler at the cutoff, in the business
+timezone. The event may name the date (`{"business_date": "2026-03-11"}`, optionally with
+`"rerun": true` for an operator's manual invocation); the scheduled event names none, so the
+handler runs the last business date whose cutoff has passed. The `eod_runs` guard makes
+Scheduler's retries safe: a completed date is never run twice, a failed one is run again.
+
+Lambda's /tmp vanishes with the container, so the payout file is published to the reports
+bucket under `reports/<date>/`. It is rewritten and re-published whenever the date is
+complete, `already_completed` included, so a retry after a failed upload heals it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from settlement.adapters import database
+from settlement.adapters.clock import Clock, utc_now
+from settlement.config import Settings, load_settings
+from settlement.domain.calendar import business_date_of, cutoff_instant
+from settlement.eod.payout_file import write_payout_file
+from settlement.eod.run import RunReport, RunRequest, run_end_of_day
+from settlement.reports.upload import upload_reports
+
+log = logging.getLogger(__name__)
+OWNER = "lambda"
+
+
+class InvalidEvent(ValueError):
+    """The invocation event cannot be turned into a run request (nothing was run)."""
+
+
+def last_closed_business_date(now: datetime, settings: Settings) -> date:
+    """The business date whose cutoff most recently passed at `now` (naive UTC).
+
+    `now` belongs to the open business date, so the date before it is the last closed one;
+    at the cutoff instant itself the day it ends counts as closed (`cutoff_instant <= now`).
+    """
+    open_date = business_date_of(now.replace(tzinfo=UTC), settings.zone, settings.cutoff_time)
+    return open_date - timedelta(days=1)
+
+
+def request_from_event(
+    event: Mapping[str, Any] | None, settings: Settings, now: datetime, owner: str = OWNER
+) -> RunRequest:
+    """The run request an event asks for; raises InvalidEvent for a bad or still-open date."""
+    payload = dict(event or {})
+    rerun = payload.get("rerun", False)
+    if not isinstance(rerun, bool):
+        raise InvalidEvent(f"rerun must be true or false, got {rerun!r}")
+    text = payload.get("business_date")
+    if text is None:
+        return RunRequest(last_closed_business_date(now, settings), now, rerun, owner=owner)
+    try:
+        if not isinstance(text, str):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidEvent(f"business_date must be YYYY-MM-DD, got {text!r}") from None
+    closes = cutoff_instant(day, settings.zone, settings.cutoff_time)
+    if closes > now:
+        # Settling a day before its cutoff would turn the rest of its traffic into "late".
+        raise InvalidEvent(f"business date {day} is still open: it closes {closes:%F %T} UTC")
+    return RunRequest(day, now, rerun, owner=owner)
+
+
+def summary(report: RunReport, payout_keys: list[str]) -> dict[str, Any]:
+    """The handler's JSON-able result (Lambda serialises it for the caller and the logs)."""
+    result: dict[str, Any] = {
+        "business_date": report.business_date.isoformat(),
+        "status": report.status,
+        "message": report.message,
+        "run_id": report.run_id,
+        "counts": report.counts,
+        "totals": report.totals,
+        "timings_s": report.timings,
+        "payout_file_keys": payout_keys,
+    }
+    if report.scorecard is not None:
+        result["scorecard"] = report.scorecard
+    return result
+
+
+def run_event(
+    event: Mapping[str, Any] | None, settings: Settings, engine: Engine, clock: Clock,
+    owner: str = OWNER,
+) -> dict[str, Any]:  # fmt: skip
+    """Run (or decline to run) the date the event asks for and publish its payout file."""
+    request = request_from_event(event, settings, clock(), owner)
+    report = run_end_of_day(engine, settings, request)
+    keys: list[str] = []
+    if report.status in {"completed", "already_completed"}:
+        payout_file = write_payout_file(engine, request.business_date, settings.reports_dir)
+        keys = upload_reports(settings, request.business_date, [payout_file])
+    log.info("%s", report.message)
+    return summary(report, keys)
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _warm_engine(settings: Settings) -> Engine:
+    """One engine per container and URL: Lambda reuses the process between invocations."""
+    url = settings.database_url
+    if url not in _ENGINES:
+        engine = database.create_db_engine(url)
+        database.ensure_schema(engine)
+        _ENGINES[url] = engine
+    return _ENGINES[url]
+
+
+def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    """AWS Lambda handler: the wall clock and the settings are read here and nowhere below."""
+    settings = load_settings()
+    request_id = getattr(context, "aws_request_id", None)
+    owner = f"{OWNER}:{request_id}" if request_id else OWNER  # shown when a run is refused
+    return run_event(event, settings, _warm_engine(settings), utc_now, owner)

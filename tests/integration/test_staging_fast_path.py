@@ -1,0 +1,125 @@
+"""The bulk staging path stays idempotent when its optimistic fast path cannot be taken.
+
+On PostgreSQL a batch is COPied straight into `staged_transactions` on the bet that none of
+its ids is staged yet; a kept id, or one a concurrent consumer commits mid-COPY, must send
+the batch down the careful path with the same outcome as before: duplicates once,
+conflicts recorded, the first version kept, new rows staged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, insert, select
+from sqlalchemy.exc import OperationalError
+
+from settlement.adapters.clock import utc_now
+from settlement.adapters.database import create_db_engine, upgrade
+from settlement.adapters.staging import StagedRow, StageOutcome, StagingRepository
+from settlement.adapters.tables import rejected_messages, staged_transactions
+from settlement.config import load_settings
+from settlement.domain.pos_message import PosMessage, parse_pos_message
+from settlement.gateway.records import StagingPolicy, staged_row
+from settlement.gateway.service import is_transient
+from tests.support.messages import body
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    upgrade(db_url)
+    engine = create_db_engine(db_url, write_lock_on_begin=True)
+    yield engine
+    engine.dispose()
+
+
+def row(index: int, message_id: str, **overrides: object) -> StagedRow:
+    settings = load_settings()
+    policy = StagingPolicy(b"test-key", settings.zone, settings.cutoff_time)
+    text = body(index, **overrides)
+    parsed = parse_pos_message(text)
+    assert isinstance(parsed, PosMessage)
+    return staged_row(parsed, policy, message_id, utc_now(), text)
+
+
+def staged(engine: Engine) -> dict[str, str]:
+    table = staged_transactions
+    with engine.connect() as conn:
+        return dict(conn.execute(select(table.c.transaction_id, table.c.message_id)).all())
+
+
+def test_a_batch_with_kept_ids_stages_only_the_new_ones(engine: Engine) -> None:
+    repository = StagingRepository(engine)
+    repository.stage([row(1, "first-1"), row(2, "first-2")], [], utc_now())
+    batch = [
+        row(1, "again-1"),  # kept with the same content: duplicate
+        row(2, "again-2", amount="999.99"),  # kept with other content: conflict
+        row(3, "new-3"),
+        row(3, "repeat-3", amount="1.00"),  # a batch-mate of a new row, other content
+    ]
+    outcome = repository.stage(batch, [], utc_now())
+    assert outcome.staged == ["new-3"]
+    assert outcome.duplicates == ["again-1"]
+    assert sorted(c.message_id for c in outcome.conflicts) == ["again-2", "repeat-3"]
+    assert staged(engine) == {
+        "tx-00000001": "first-1",
+        "tx-00000002": "first-2",
+        "tx-00000003": "new-3",
+    }
+    with engine.connect() as conn:
+        assert conn.execute(select(rejected_messages.c.reason_code)).scalars().all() == [
+            "conflict",
+            "conflict",
+        ]
+
+
+# PostgreSQL only: SQLite stagers take the write lock at BEGIN, so no two ever overlap.
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_row_raced_in_by_another_consumer_is_a_duplicate_not_an_error(
+    engine: Engine,
+) -> None:
+    """Another consumer holds id 7 uncommitted when this batch arrives: the batch waits for
+    it, then classifies id 7 against the version that consumer kept."""
+    rival_row = row(7, "rival-7")
+    outcome: list[StageOutcome] = []
+    with engine.connect() as rival, rival.begin() as transaction:
+        rival.execute(insert(staged_transactions).values(rival_row.values))
+        stager = threading.Thread(
+            target=lambda: outcome.append(
+                StagingRepository(engine).stage([row(7, "mine-7"), row(8, "mine-8")], [], utc_now())
+            )
+        )
+        stager.start()
+        stager.join(timeout=1.0)
+        assert stager.is_alive(), "the COPY should wait for the rival's uncommitted row"
+        transaction.commit()
+    stager.join(timeout=30)
+    assert outcome, "staging did not finish after the rival committed"
+    assert outcome[0].staged == ["mine-8"]
+    assert outcome[0].duplicates == ["mine-7"]
+    assert not outcome[0].conflicts
+    assert staged(engine) == {"tx-00000007": "rival-7", "tx-00000008": "mine-8"}
+
+
+def test_a_lock_timeout_during_the_bulk_insert_is_a_transient_error(
+    engine: Engine, db_url: str
+) -> None:
+    """The bulk insert (COPY on PostgreSQL, executemany on SQLite) runs on the driver's
+    cursor; its errors must still surface as SQLAlchemy's, so the gateway tells a lock
+    timeout or a locked database (redeliver) from a refused row (reject)."""
+    if engine.dialect.name == "postgresql":
+        impatient = create_db_engine(db_url + "&options=-c%20lock_timeout%3D200")
+    else:  # a deferred BEGIN reads first, then waits 0.2 s for the write lock at the insert
+        impatient = create_engine(db_url, connect_args={"timeout": 0.2})
+    try:
+        with engine.connect() as rival, rival.begin():
+            rival.execute(insert(staged_transactions).values(row(7, "rival-7").values))
+            with pytest.raises(OperationalError) as raised:
+                StagingRepository(impatient).stage([row(7, "mine-7")], [], utc_now())
+    finally:
+        impatient.dispose()
+    assert is_transient(raised.value)
+    assert "INSERT INTO staged_transactions" in str(raised.value) or ("COPY" in str(raised.value))
