@@ -30,6 +30,7 @@ from pos_simulator.records import Txn
 from pos_simulator.streams import InstantStream, SlotClock
 from pos_simulator.timeline import MS_PER_S
 from pos_simulator.transmission import Transmitter
+from pos_simulator.trips import plan_trips
 from pos_simulator.vocabulary import LEGIT
 from pos_simulator.writer import FLUSH_ROWS, DayWriter
 
@@ -63,7 +64,8 @@ class DaySimulator:
         self._rng = random.Random(f"traffic:{config.seed}")
         self._clock = SlotClock(config.day, (m.timezone for m in pools.merchants))
         self._start, self._end = self._clock.start_ms, self._clock.end_ms
-        self._kit = Kit(self._rng, pools, self._start, self._end, Reservoir(self._rng))
+        trips = plan_trips(random.Random(f"trips:{config.seed}"), pools, config.mix.abroad_share)
+        self._kit = Kit(self._rng, pools, self._start, self._end, Reservoir(self._rng), trips)
         self._heap: list[tuple[int, int, int, Any]] = []
         self._seq = itertools.count()
         self._out = Transmitter(

@@ -14,7 +14,6 @@ from math import exp
 from typing import Any
 
 from pos_simulator.amounts import amount_text
-from pos_simulator.cards import Card
 from pos_simulator.kit import CONTACTLESS_SHARE, MAGSTRIPE_SHARE, MANUAL_SHARE, Kit
 from pos_simulator.pools import Merchant
 from pos_simulator.records import Txn
@@ -25,7 +24,6 @@ from pos_simulator.vocabulary import LEGIT, SCHEMA_ID
 from pos_simulator.writer import DayWriter
 
 ORPHAN_AGE_DAYS = (1, 60)
-FOREIGN_CARD_TRIES = 8
 Heap = list[tuple[int, int, int, Any]]
 
 
@@ -43,9 +41,21 @@ class Everyday:
         self._kit, self._rng, self._clock, self._out = kit, kit.rng, clock, out
         self._writer: DayWriter = out.writer
         self._start, self._end = clock.start_ms, clock.end_ms
-        pools = kit.pools
+        pools, trips = kit.pools, kit.trips
+        # Per merchant, built once so a row costs one index: who can pay here today. In
+        # person that is the locals at home and the tourists visiting this country; online,
+        # any local or any card from elsewhere.
         self._domestic = [
-            pools.cards_by_country.get(m.country_code, pools.cards) for m in pools.merchants
+            pools.cards_by_country.get(m.country_code, pools.cards)
+            if m.online
+            else trips.home_cards(m.country_code, pools)
+            for m in pools.merchants
+        ]
+        self._foreign_cards = [
+            trips.foreign[m.country_code]
+            if m.online
+            else trips.visiting.get(m.country_code) or self._domestic[m.index]
+            for m in pools.merchants
         ]
         self._foreign = foreign_shares
         self._orphan = orphan_share
@@ -68,7 +78,8 @@ class Everyday:
         offsets, clock, unusual = self._clock.offsets[chunk.slot], self._clock, self._unusual
         pick, population, cum, total = chunk.draw, chunk.merchants, chunk.cum, chunk.cum[-1]
         journal, labels = writer.journal_buffer.append, writer.labels_buffer.append
-        messages, domestic = writer.messages_buffer.append, self._domestic
+        messages = writer.messages_buffer.append
+        domestic, foreign = self._domestic, self._foreign_cards
         abroad, online_foreign = self._foreign
         last_ms, inf = self._end - 1, float("inf")
         low_ms, span_ms = LATENCY_MS[0], LATENCY_MS[1] - LATENCY_MS[0]
@@ -88,10 +99,10 @@ class Everyday:
                 if u < unusual:
                     continue
             if draw() < (online_foreign if merchant.online else abroad):
-                card = self._foreign_card(merchant)
+                cards = foreign[merchant.index]
             else:
                 cards = domestic[merchant.index]
-                card = cards[int(draw() * len(cards))]
+            card = cards[int(draw() * len(cards))]
             amount_minor = int(exp(merchant.log_mu_minor + merchant.sigma * gauss())) or 1
             terminal = merchant.terminals[int(draw() * len(merchant.terminals))]
             if merchant.online:
@@ -163,20 +174,10 @@ class Everyday:
         kit = self._kit
         abroad, online_foreign = self._foreign
         if self._rng.random() < (online_foreign if merchant.online else abroad):
-            card = self._foreign_card(merchant)
+            card = kit.pick(self._foreign_cards[merchant.index])
         else:
             card = kit.pick(self._domestic[merchant.index])
         amount = kit.amount(merchant)
         return kit.txn(
             ms, merchant, card, amount, label=LEGIT, mode=kit.present_mode(merchant, amount)
         )
-
-    def _foreign_card(self, merchant: Merchant) -> Card:
-        """A card from another country: a tourist at a terminal, a foreign online shopper."""
-        cards, home = self._kit.pools.cards, merchant.country_code
-        card = self._kit.pick(cards)
-        for _ in range(FOREIGN_CARD_TRIES):
-            if card.country != home:
-                break
-            card = self._kit.pick(cards)
-        return card

@@ -53,7 +53,9 @@ def card_testing(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn
 
 def stolen_card_spree(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn]:
     """A stolen card emptied fast: high-value shops in one country, minutes apart."""
-    card = kit.pick(kit.pools.cards)
+    # Stolen from a local where the thief is: a card from anywhere would also be "seen" at
+    # home or on its holder's trip, an impossible-travel pair that is not this story.
+    card = kit.pick(kit.trips.home_cards(merchant.country_code, kit.pools))
     shops = kit.merchants_where(merchant.country_code, "high_value") or (merchant,)
     spree = []
     for i, t in enumerate(kit.spread(ms, length, 2 * MS_PER_MIN, 12 * MS_PER_MIN)):
@@ -80,7 +82,8 @@ def compromised_terminal(kit: Kit, ms: int, merchant: Merchant, length: int) -> 
 
 def impossible_travel(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn]:
     """The same card present in two far-apart countries within an hour (a cloned card)."""
-    card = kit.pick(kit.pools.cards_by_country.get(merchant.country_code, kit.pools.cards))
+    # A card whose holder is at home: the far leg is then the clone, not a holiday.
+    card = kit.pick(kit.trips.home_cards(merchant.country_code, kit.pools))
     far = kit.far_merchants(merchant.country_code)
     gap_high_ms = 55 * MS_PER_MIN // max(1, length - 1)  # all legs within the hour
     legs = []

@@ -18,6 +18,7 @@ from pos_simulator.history import Reservoir
 from pos_simulator.pools import Merchant, Pools
 from pos_simulator.records import Txn
 from pos_simulator.timeline import uuid7_text
+from pos_simulator.trips import Trips
 
 T = TypeVar("T")
 FAR_KM = 1500.0  # farther than anyone travels in an hour
@@ -33,6 +34,7 @@ class Kit:
     start_ms: int
     end_ms: int
     reservoir: Reservoir
+    trips: Trips  # who is abroad today: where a card can be present
     _by_country: dict[tuple[str, str], tuple[Merchant, ...]] = field(default_factory=dict)
 
     def new_id(self, ms: int) -> str:

@@ -7,6 +7,8 @@ commit, and WAL with NORMAL can lose a committed transaction on power loss.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +136,14 @@ def ensure_schema(engine: Engine) -> None:
             "database schema missing: run `settlement db upgrade` against "
             + engine.url.render_as_string(hide_password=True)
         )
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    """An engine on `url` whose schema is there (see `ensure_schema`), disposed after."""
+    engine = create_db_engine(url)
+    try:
+        ensure_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Generator, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Generator
+from contextlib import AbstractContextManager, closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,16 +41,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    from settlement.adapters import database  # noqa: PLC0415 - see the imports
+def _engine(settings: Settings) -> AbstractContextManager[Engine]:
+    from settlement.adapters.database import migrated_engine  # noqa: PLC0415 - see the imports
 
-    engine = database.create_db_engine(settings.database_url)
-    try:
-        database.ensure_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
+    return migrated_engine(settings.database_url)
 
 
 def _lines(source: str, settings: Settings) -> Generator[str]:

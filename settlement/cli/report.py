@@ -6,8 +6,7 @@ made, not when the command is registered, so other `settlement` commands start f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,16 +30,10 @@ def parse_date(text: str) -> date:
         raise typer.BadParameter(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
 
 
-@contextmanager
-def migrated_engine(settings: Settings) -> Iterator[Engine]:
+def migrated_engine(settings: Settings) -> AbstractContextManager[Engine]:
     from settlement.adapters import database  # noqa: PLC0415 - see the module docstring
 
-    engine = database.create_db_engine(settings.database_url)
-    try:
-        database.ensure_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
+    return database.migrated_engine(settings.database_url)
 
 
 def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) -> WrittenReports:

@@ -427,3 +427,18 @@ def test_every_line_is_what_the_record_encoders_write(day: Day) -> None:
         line = message_line(txn, str(m["local_time"]), str(m["sent_at"]), wrong)
         assert line == day.lines[number] + "\n"
         assert journal_line(txn, str(m["local_time"])) == journal_text[tid] + "\n"
+
+
+def test_a_legit_card_is_present_in_one_country_all_day(day: Day) -> None:
+    """A tourist's card stays on its trip: no legit card pays in person in two countries."""
+    legit = {tid for tid, name in day.labels.items() if name == "legit"}
+    countries: dict[str, set[str]] = defaultdict(set)
+    home: dict[str, str] = {}
+    for m in day.valid_messages().values():
+        if m["transaction_id"] in legit and m["entry_mode"] != "ecommerce":
+            countries[str(m["pan"])].add(str(m["merchant_country"]))
+            home[str(m["pan"])] = str(m["card_country"])
+    travelled = {pan: seen for pan, seen in countries.items() if len(seen) > 1}
+    assert not travelled
+    tourists = [pan for pan, seen in countries.items() if seen != {home[pan]}]
+    assert len(tourists) > 10  # tourists do pay in person: the check above is not vacuous
