@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from settlement.adapters.aws import stop_embedded_aws
+from settlement.adapters.database import create_db_engine, upgrade
 from tests.support.pgcluster import PostgresUnavailable, scratch_database, throwaway_cluster
 
 
@@ -45,6 +47,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server = request.getfixturevalue("pg_server")
     with scratch_database(server) as url:
         yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database on each backend, through an engine as the gateway opens it."""
+    upgrade(db_url)
+    engine = create_db_engine(db_url, write_lock_on_begin=True)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(autouse=True)

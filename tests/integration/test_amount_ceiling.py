@@ -7,12 +7,9 @@ stages and round-trips on both backends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, select
 
-from settlement.adapters.database import create_db_engine, upgrade
 from settlement.adapters.sqs_events import sqs_record
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
@@ -65,14 +62,6 @@ def test_amounts_up_to_the_ceiling_parse(amount: str, currency: str, minor: int)
 
 def test_the_ceiling_leaves_room_for_sums_below_bigint() -> None:
     assert MAX_AMOUNT_MINOR * 100_000 < BIGINT_MAX
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    upgrade(db_url)
-    engine = create_db_engine(db_url, write_lock_on_begin=True)
-    yield engine
-    engine.dispose()
 
 
 def test_the_gateway_rejects_out_of_range_and_stages_the_ceiling(engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -29,14 +29,6 @@ from tests.support.pan_scan import pans_in, pans_in_database
 from tests.support.serialized import Serialized
 
 ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    upgrade(db_url)
-    engine = create_db_engine(db_url, write_lock_on_begin=True)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ conflicts recorded, the first version kept, new rows staged.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, insert, select
 from sqlalchemy.exc import OperationalError
 
 from settlement.adapters.clock import utc_now
-from settlement.adapters.database import create_db_engine, upgrade
+from settlement.adapters.database import create_db_engine
 from settlement.adapters.staging import StagedRow, StageOutcome, StagingRepository
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
@@ -24,14 +23,6 @@ from settlement.domain.pos_message import PosMessage, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
 from settlement.gateway.service import is_transient
 from tests.support.messages import body
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    upgrade(db_url)
-    engine = create_db_engine(db_url, write_lock_on_begin=True)
-    yield engine
-    engine.dispose()
 
 
 def row(index: int, message_id: str, **overrides: object) -> StagedRow:
