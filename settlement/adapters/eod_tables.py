@@ -93,7 +93,6 @@ reconciliation_items = Table(
     Column("age_business_days", Integer, nullable=False, server_default="0"),
     Column("resolved_on", Date, nullable=True),
     Index(None, "transaction_id"),
-    Index(None, "journal_transaction_id"),
     Index(None, "run_date", "outcome"),
 )
 
