@@ -63,8 +63,8 @@ def prevalidated_chunks(path: Path) -> Iterator[list[tuple[Any, ...]]]:
     for number, line in read_bodies(path):
         message = parse_pos_message(line)
         assert isinstance(message, PosMessage)
-        values = staged_row(message, policy, f"m{number}", now, "").values
-        chunk.append(tuple(_plain(values[name]) for name in STAGED_COLUMNS))
+        columns = staged_row(message, policy, f"m{number}", now, "").columns
+        chunk.append(tuple(map(_plain, columns)))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []

@@ -18,7 +18,6 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime, Engine, select
@@ -32,7 +31,6 @@ from settlement.domain.cards import mask_pans
 _LOOKUP_CHUNK = 500
 _UNIQUE_VIOLATION = "23505"  # SQLSTATE
 STAGED_COLUMNS = tuple(column.name for column in staged_transactions.columns)
-_IN_COLUMN_ORDER = itemgetter(*STAGED_COLUMNS)
 _DATETIME_INDEXES = tuple(
     index
     for index, column in enumerate(staged_transactions.columns)
@@ -45,28 +43,54 @@ _DATE_INDEXES = tuple(
 )
 
 
-@dataclass(frozen=True, slots=True)
+_COLUMN_INDEX = {name: index for index, name in enumerate(STAGED_COLUMNS)}
+_TRANSACTION_ID = _COLUMN_INDEX["transaction_id"]
+_CONTENT_HASH = _COLUMN_INDEX["content_hash"]
+_MESSAGE_ID = _COLUMN_INDEX["message_id"]
+_RECEIVED_AT = _COLUMN_INDEX["received_at"]
+_STAGED_AT = _COLUMN_INDEX["staged_at"]
+
+
+@dataclass(slots=True)
 class StagedRow:
     """One row for `staged_transactions`, and the message it came from.
 
+    `columns` holds the values in `STAGED_COLUMNS` order, as COPY and executemany take
+    them: the gateway builds one per message, so no per-row dict on the hot path.
     `body` is the raw message, PAN included: it lives only in memory and is masked before
     it is written anywhere (a conflict's reject row).
     """
 
-    values: dict[str, Any]
+    columns: list[Any]
     body: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.columns) != len(STAGED_COLUMNS):
+            raise ValueError(f"{len(self.columns)} values for {len(STAGED_COLUMNS)} columns")
 
     @property
     def transaction_id(self) -> str:
-        return str(self.values["transaction_id"])
+        return str(self.columns[_TRANSACTION_ID])
 
     @property
     def content_hash(self) -> str:
-        return str(self.values["content_hash"])
+        return str(self.columns[_CONTENT_HASH])
 
     @property
     def message_id(self) -> str:
-        return str(self.values["message_id"])
+        return str(self.columns[_MESSAGE_ID])
+
+    @property
+    def received_at(self) -> Any:
+        return self.columns[_RECEIVED_AT]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The row by column name (for inserts through SQLAlchemy and for reading)."""
+        return dict(zip(STAGED_COLUMNS, self.columns, strict=True))
+
+    def stamp_staged_at(self, when: Any) -> None:
+        self.columns[_STAGED_AT] = when
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +213,7 @@ def _insert_fresh(conn: Connection, rows: list[StagedRow]) -> set[str]:
     sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with _driver_errors(conn, "INSERT INTO staged_transactions"):
-        cursor.executemany(sql, [_sqlite_values(row.values) for row in rows])
+        cursor.executemany(sql, [_sqlite_values(row.columns) for row in rows])
     return {row.transaction_id for row in rows}
 
 
@@ -207,9 +231,9 @@ def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
         ) from error
 
 
-def _sqlite_values(values: dict[str, Any]) -> list[Any]:
+def _sqlite_values(columns: list[Any]) -> list[Any]:
     """Column values in SQLAlchemy's SQLite storage format (ISO text, microseconds always)."""
-    row = list(_IN_COLUMN_ORDER(values))
+    row = columns.copy()
     for index in _DATETIME_INDEXES:
         row[index] = row[index].isoformat(" ", "microseconds")
     for index in _DATE_INDEXES:
@@ -260,7 +284,7 @@ def _copy_insert_postgres(conn: Connection, rows: list[StagedRow]) -> set[str]:
 def _copy_rows(cursor: Any, table: str, rows: list[StagedRow]) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(_IN_COLUMN_ORDER(row.values))
+            copy.write_row(row.columns)
 
 
 def _insert_rejects(conn: Connection, rejects: Iterable[RejectRow], received_at: Any) -> None:

