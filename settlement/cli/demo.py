@@ -134,7 +134,10 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
             retry_backoff_max_s=settings.retry_backoff_max_s,
         )  # fmt: skip
         # moto scans the whole queue on every call: keep it shallow (FIELD_NOTES).
-        sqs_plan = SqsIngestPlan(sqs, main_url, dlq_url, poller, workers=2, max_in_flight=30)
+        sqs_plan = SqsIngestPlan(
+            sqs, main_url, dlq_url, poller, workers=2, max_in_flight=30,
+            one_thread=settings.embedded_aws,
+        )  # fmt: skip
         return ingest_via_sqs(capture, handler, sqs_plan, advance)
 
 

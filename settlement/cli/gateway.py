@@ -249,6 +249,7 @@ def _ingest_sqs(
         dlq_url,
         _poller_config(settings, main_url, batch_size, wait_s, False),
         workers,
+        one_thread=settings.embedded_aws,
     )
     return ingest_via_sqs(capture, handler, plan, advance)
 

@@ -107,27 +107,33 @@ class Poller:
     def run(self) -> None:
         log.info(start_line(self.config))
         while not self.stop.is_set():
-            try:
-                if not self._poll_once():
-                    return
-            except (BotoCoreError, ClientError) as error:
-                # SQS itself unreachable or refusing: nothing was deleted that is not committed,
-                # so whatever is in hand comes back after its visibility timeout.
-                log.error("SQS call failed: %s", error)
-                self._pause("SQS call")
-            except Exception:  # noqa: BLE001 - e.g. moto's in-process SQS is not thread-safe
-                log.exception("polling failed unexpectedly")
-                self._pause("poll")
+            if not self.turn() and self.config.drain:
+                return
+
+    def turn(self) -> bool:
+        """Receive and handle one batch; False only when the queue came back empty.
+
+        A failed SQS call pauses this worker (backoff) and counts as a turn taken, as does a
+        whole batch the handler could not take. An empty short poll sleeps `idle_sleep_s`
+        first, unless the worker drains."""
+        try:
+            return self._poll_once()
+        except (BotoCoreError, ClientError) as error:
+            # SQS itself unreachable or refusing: nothing was deleted that is not committed,
+            # so whatever is in hand comes back after its visibility timeout.
+            log.error("SQS call failed: %s", error)
+            self._pause("SQS call")
+        except Exception:  # noqa: BLE001 - e.g. moto's in-process SQS is not thread-safe
+            log.exception("polling failed unexpectedly")
+            self._pause("poll")
+        return True
 
     def _poll_once(self) -> bool:
-        """Receive and handle one batch; False when a draining worker found the queue empty."""
         messages = self._receive()
         if not messages:
-            if self.config.drain:
-                return False
-            if self.config.wait_s == 0:
+            if self.config.wait_s == 0 and not self.config.drain:
                 self.sleep(self.config.idle_sleep_s)
-            return True
+            return False
         if self._handle(messages):
             self.failed_batches = 0
         else:
