@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,7 @@ from tests.support.pgcluster import scratch_database, throwaway_cluster
 
 CHUNK = 10_000
 SIZES = {"full": (1_000_000, 10_000), "quick": (50_000, 2_000)}  # (direct, sqs) messages
-RawLoader = Callable[[str, Path], float]
+RawLoader = Callable[[str, Path], "Cost"]
 
 
 def write_capture(path: Path, count: int, first: int = 0) -> None:
@@ -76,46 +78,64 @@ def _plain(value: Any) -> Any:
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
 
-def raw_sqlite(url: str, path: Path) -> float:
+@dataclass(slots=True)
+class Cost:
+    """Wall seconds, and CPU seconds of the loading client(s) and of the database server."""
+
+    wall: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+
+    def add(self, wall: float, cpu: float) -> None:
+        self.wall += wall
+        self.client_cpu += cpu
+
+    def per_row_us(self, rows: int) -> str:
+        server = f" + server {self.server_cpu / rows * 1e6:.0f}" if self.server_cpu else ""
+        return f"client {self.client_cpu / rows * 1e6:.0f}{server} us CPU/row"
+
+
+def raw_sqlite(url: str, path: Path) -> Cost:
     connection = sqlite3.connect(make_url(url).database or "", isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     marks = ", ".join("?" for _ in STAGED_COLUMNS)
     sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
-    elapsed = 0.0
+    cost = Cost()
     for chunk in prevalidated_chunks(path):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(sql, chunk)
         connection.execute("COMMIT")
-        elapsed += time.perf_counter() - started
+        cost.add(time.perf_counter() - started, time.process_time() - cpu)
     connection.close()
-    return elapsed
+    return cost
 
 
-def raw_copy(url: str, path: Path) -> float:
+def raw_copy(url: str, path: Path) -> Cost:
     parsed = make_url(url)
     query = parsed.query
     conninfo = (
         f"dbname={parsed.database} user={parsed.username} host={query['host']} port={query['port']}"
     )
     copy_sql = f"COPY staged_transactions ({', '.join(STAGED_COLUMNS)}) FROM STDIN"
-    elapsed = 0.0
+    cost = Cost()
     with psycopg.connect(conninfo) as connection:
         for chunk in prevalidated_chunks(path):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
                 for row in chunk:
                     copy.write_row(row)
             connection.commit()
-            elapsed += time.perf_counter() - started
-    return elapsed
+            cost.add(time.perf_counter() - started, time.process_time() - cpu)
+    return cost
 
 
-def ours_direct(url: str, path: Path, workers: int) -> float:
+def ours_direct(url: str, path: Path, workers: int) -> Cost:
     settings = load_settings(database_url=url)
     plan = DirectPlan(batch_size=CHUNK, workers=workers)
     summary: IngestSummary
+    cpu = time.process_time() + _children_cpu()
     if workers > 1:
         summary = ingest_direct_parallel(path, settings, plan, lambda _n: None)
     else:
@@ -124,26 +144,61 @@ def ours_direct(url: str, path: Path, workers: int) -> float:
         summary = ingest_direct(path, handler, plan, lambda _n: None)
         gateway.repository.engine.dispose()
     assert summary.report.staged == summary.sent, summary
-    return summary.seconds
+    return Cost(summary.seconds, time.process_time() + _children_cpu() - cpu)
 
 
-def _truncate(url: str) -> None:
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (the loader processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL server processes on this machine (/proc):
+    each backend's own, plus what the postmaster collected from backends that exited."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process is gone
+            continue
+        if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+            fields = text[text.rindex(")") + 2 :].split()
+            ticks += sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _empty(url: str) -> None:
+    """Empty the table for the next loader; TRUNCATE on PostgreSQL, so that it does not
+    start against a million dead index entries with the same keys (DELETE leaves them)."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM staged_transactions"))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE staged_transactions"))
+        else:
+            conn.execute(text("DELETE FROM staged_transactions"))
     engine.dispose()
 
 
 def compare_direct(label: str, url: str, path: Path, count: int, raw: RawLoader) -> None:
     upgrade(url)
-    base = raw(url, path)
+    base = _with_server_cpu(label, lambda: raw(url, path))
     for workers in (1, 2):
-        _truncate(url)
-        ours = ours_direct(url, path, workers)
+        _empty(url)
+        ours = _with_server_cpu(label, lambda: ours_direct(url, path, workers))  # noqa: B023
         print(
-            f"gateway direct {label} {count:,} workers={workers}: {count / ours:,.0f} rows/s;"
-            f" raw baseline {count / base:,.0f} rows/s; ratio {base / ours:.2f} (target >= 0.50)"
+            f"gateway direct {label} {count:,} workers={workers}: {count / ours.wall:,.0f} rows/s;"
+            f" raw baseline {count / base.wall:,.0f} rows/s; ratio {base.wall / ours.wall:.2f}"
+            f" (target >= 0.50); ours {ours.per_row_us(count)}, raw {base.per_row_us(count)}"
         )
+
+
+def _with_server_cpu(label: str, load: Callable[[], Cost]) -> Cost:
+    server = postgres_cpu() if label == "postgresql" else 0.0
+    cost = load()
+    if label == "postgresql":
+        cost.server_cpu = postgres_cpu() - server
+    return cost
 
 
 def _drain(sqs: Any, url: str, messages: list[Any]) -> None:
