@@ -136,15 +136,16 @@ def _stage_rows(conn: Connection, rows: Sequence[StagedRow]) -> StageOutcome:
     conflict otherwise: always compared with what is kept, never with what was merely seen."""
     outcome = StageOutcome()
     first_seen, repeats = _split_repeats(rows)
-    if _copy_if_all_new(conn, list(first_seen.values())):
-        kept: dict[str, str] = {}
-        fresh, won = list(first_seen.values()), set(first_seen)
-    else:
-        kept = _existing_hashes(conn, first_seen)
-        fresh = [row for transaction_id, row in first_seen.items() if transaction_id not in kept]
-        for transaction_id, digest in kept.items():
-            _classify_repeat(outcome, first_seen[transaction_id], digest)
-        won = _insert_fresh(conn, fresh)
+    if _copy_if_all_new(conn, list(first_seen.values())):  # every first-seen row is ours
+        outcome.staged = [row.message_id for row in first_seen.values()]
+        for row in repeats:
+            _classify_repeat(outcome, row, first_seen[row.transaction_id].content_hash)
+        return outcome
+    kept = _existing_hashes(conn, first_seen)
+    fresh = [row for transaction_id, row in first_seen.items() if transaction_id not in kept]
+    for transaction_id, digest in kept.items():
+        _classify_repeat(outcome, first_seen[transaction_id], digest)
+    won = _insert_fresh(conn, fresh)
     raced = _existing_hashes(
         conn, {r.transaction_id: r for r in fresh if r.transaction_id not in won}
     )

@@ -65,6 +65,23 @@ def test_a_batch_with_kept_ids_stages_only_the_new_ones(engine: Engine) -> None:
         ]
 
 
+def test_repeats_within_an_all_new_batch_are_judged_against_the_first(engine: Engine) -> None:
+    """The fast path (no id staged yet): batch-mates repeating a new row are duplicates or
+    conflicts of the version this batch keeps."""
+    batch = [
+        row(4, "new-4"),
+        row(5, "new-5"),
+        row(4, "again-4"),  # same content as the kept new-4
+        row(5, "other-5", amount="5.55"),
+        row(4, "other-4", amount="4.44"),
+    ]
+    outcome = StagingRepository(engine).stage(batch, [], utc_now())
+    assert outcome.staged == ["new-4", "new-5"]
+    assert outcome.duplicates == ["again-4"]
+    assert [c.message_id for c in outcome.conflicts] == ["other-5", "other-4"]
+    assert staged(engine) == {"tx-00000004": "new-4", "tx-00000005": "new-5"}
+
+
 # PostgreSQL only: SQLite stagers take the write lock at BEGIN, so no two ever overlap.
 @pytest.mark.parametrize(
     "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
