@@ -197,6 +197,7 @@ def _with_server_cpu(label: str, load: Callable[[], Cost]) -> Cost:
     server = postgres_cpu() if label == "postgresql" else 0.0
     cost = load()
     if label == "postgresql":
+        time.sleep(1)  # closed backends' CPU reaches the postmaster when it reaps them
         cost.server_cpu = postgres_cpu() - server
     return cost
 

@@ -8,8 +8,8 @@ Against a real endpoint (AWS, a moto server) sender and consumers are threads: e
 its time waiting on the network. With the embedded SQS (`one_thread`) the queue lives in this
 process and every call is Python under one interpreter lock, so threads only add hand-offs
 (measured: 250 msg/s threaded, 400 in one thread, the bare loop 470): the sender and the
-consumers then take turns in one thread, the sender one batch, each consumer a poll, until
-the queue is back under `max_in_flight`.
+consumers then take turns in one thread, the sender one batch, the consumers a poll each
+until it is handled, so the queue stays one batch deep (`max_in_flight` is for threads).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class SqsIngestPlan:
     dlq_url: str
     poller: PollerConfig
     workers: int
-    max_in_flight: int = 50
+    max_in_flight: int = 50  # threads: the sender waits while this many are unhandled
     one_thread: bool = False  # the embedded SQS: sender and consumers take turns
 
 
@@ -160,7 +160,9 @@ def _ingest_in_turns(
     pollers = [Poller(plan.sqs, handler, config, stop, on_batch) for _ in range(plan.workers)]
     for chunk in _batches(path):
         summary.sent += send_bodies(plan.sqs, plan.queue_url, chunk)
-        _take_turns(pollers, lambda: summary.sent - handled[0] >= plan.max_in_flight)
+        # Poll until the batch is handled (or all that is left is hidden for its backoff):
+        # the queue stays one batch deep, as moto's calls cost O(depth).
+        _take_turns(pollers, lambda: handled[0] < summary.sent)
     while not _take_turns(pollers, lambda: handled[0] < summary.sent):
         # What is left is hidden for its redelivery backoff, or on its way to the DLQ.
         summary.dead_lettered = _approximate_depth(plan.sqs, plan.dlq_url)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,7 +69,7 @@ def staged_row(
             message.merchant_country, message.mcc, mode, amount.amount_minor, amount.currency,
             wall_clock, offset_min, wall_clock - offset,  # transacted_at: naive UTC
             business_date_of(local_time, policy.zone, policy.cutoff),
-            message.sent_at.replace(tzinfo=None),  # aware UTC -> naive UTC
+            message.sent_at.astimezone(UTC).replace(tzinfo=None),  # naive UTC
             received_at, received_at,  # staged_at: replaced with the commit time by the gateway
             message_id, content_hash(content), "staged",
         ],
