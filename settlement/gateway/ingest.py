@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,7 +139,7 @@ def _approximate_depth(sqs: SQSClient, queue_url: str) -> int:
     )
 
 
-def _requests(pollers: list[Poller]) -> int:
+def _requests(pollers: Iterable[Poller]) -> int:
     return sum(p.receive_calls + p.delete_calls for p in pollers)
 
 
@@ -157,7 +158,7 @@ def _ingest_in_turns(
 
     config = replace(plan.poller, wait_s=0, drain=True)  # an empty poll returns at once
     stop = threading.Event()  # never set: turns end when the queue is empty
-    pollers = [Poller(plan.sqs, handler, config, stop, on_batch) for _ in range(plan.workers)]
+    pollers = deque(Poller(plan.sqs, handler, config, stop, on_batch) for _ in range(plan.workers))
     for chunk in _batches(path):
         summary.sent += send_bodies(plan.sqs, plan.queue_url, chunk)
         # Poll until the batch is handled (or all that is left is hidden for its backoff):
@@ -180,10 +181,14 @@ def _ingest_in_turns(
 _BACKOFF_POLL_S = 0.2
 
 
-def _take_turns(pollers: list[Poller], wanted: Callable[[], bool]) -> bool:
-    """Each consumer polls in turn while `wanted()`; False if a round found the queue empty."""
+def _take_turns(pollers: deque[Poller], wanted: Callable[[], bool]) -> bool:
+    """Consumers poll in rotation while `wanted()`; False once each found the queue empty."""
+    empty_in_a_row = 0
     while wanted():
-        if not any([poller.turn() for poller in pollers]):  # a list: every consumer polls
+        poller = pollers[0]
+        pollers.rotate(-1)
+        empty_in_a_row = 0 if poller.turn() else empty_in_a_row + 1
+        if empty_in_a_row == len(pollers):
             return False
     return True
 
