@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 from settlement.adapters.sqs_events import sqs_record
 from settlement.config import Settings
 from settlement.gateway.handler import process_event
-from settlement.gateway.ingest import IngestSummary, Progress, read_bodies
+from settlement.gateway.ingest import IngestSummary, Progress, read_chunks
 from settlement.gateway.poller import EventHandler
 from settlement.gateway.service import BatchReport, Gateway
 
@@ -47,7 +47,7 @@ def ingest_direct(
     summary = IngestSummary()
     started = time.perf_counter()
     gc.freeze()
-    for chunk in _chunks(path, plan.batch_size):
+    for chunk in read_chunks(path, plan.batch_size):
         report, dead = handle_chunk(handler, path.name, chunk, plan.max_attempts)
         _add(summary, report, dead, len(chunk), progress)
     summary.seconds = time.perf_counter() - started
@@ -62,7 +62,7 @@ def ingest_direct_parallel(
     started = time.perf_counter()
     in_flight: deque[tuple[int, Future[tuple[BatchReport, int]]]] = deque()
     with ProcessPoolExecutor(plan.workers, initializer=_init_worker, initargs=(settings,)) as pool:
-        for chunk in _chunks(path, plan.batch_size):
+        for chunk in read_chunks(path, plan.batch_size):
             if len(in_flight) >= 2 * plan.workers:
                 _collect(summary, in_flight.popleft(), progress)
             future = pool.submit(_worker_chunk, path.name, chunk, plan.max_attempts)
@@ -92,17 +92,6 @@ def handle_chunk(
         time.sleep(min(0.5 * 2**attempt, 5.0))
     total.received += len(pending)
     return total, len(pending)
-
-
-def _chunks(path: Path, size: int) -> Iterator[Chunk]:
-    chunk: Chunk = []
-    for line in read_bodies(path):
-        chunk.append(line)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _add(

@@ -50,6 +50,18 @@ def read_bodies(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, body
 
 
+def read_chunks(path: Path, size: int) -> Iterator[list[tuple[int, str]]]:
+    """`read_bodies` in lists of up to `size`."""
+    chunk: list[tuple[int, str]] = []
+    for line in read_bodies(path):
+        chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 @dataclass(frozen=True, slots=True)
 class SqsIngestPlan:
     sqs: SQSClient
@@ -194,11 +206,5 @@ def _take_turns(pollers: deque[Poller], wanted: Callable[[], bool]) -> bool:
 
 
 def _batches(path: Path) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for _number, body in read_bodies(path):
-        chunk.append(body)
-        if len(chunk) == SEND_BATCH_MAX:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    for chunk in read_chunks(path, SEND_BATCH_MAX):
+        yield [body for _number, body in chunk]
