@@ -109,6 +109,11 @@ class Settings(BaseSettings):
         30_000, ge=0,
         description="PostgreSQL statement_timeout of gateway connections (0 = none).",
     )  # fmt: skip
+    gateway_startup_wait_s: int = Field(
+        60, ge=0, le=3600,
+        description="How long a starting gateway waits for an unreachable database, retrying "
+        "with backoff, before it gives up (0 = try once).",
+    )  # fmt: skip
     aws_mode: AwsMode | None = Field(
         None, validate_default=True,
         description="Where SQS and S3 are: embedded (moto in this process), endpoint "

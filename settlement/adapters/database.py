@@ -6,8 +6,11 @@ commit, and WAL with NORMAL can lose a committed transaction on power loss.
 
 from __future__ import annotations
 
+import logging
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,8 +19,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 import settlement
+
+log = logging.getLogger(__name__)
 
 _MIGRATION_DIRS = (
     Path(settlement.__file__).resolve().parent.parent / "migrations",  # source checkout
@@ -119,6 +125,36 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def wait_for_database(
+    engine: Engine,
+    max_wait_s: float,
+    *,
+    sleep: Callable[[float], object] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> None:
+    """Return once `engine` connects; while the database is unreachable, retry with jittered
+    exponential backoff (0.5 s doubling to 10 s) for up to `max_wait_s`, then raise.
+
+    A gateway that starts before its database (a container restart, a failover) should wait
+    for it, not exit: polling SQS meanwhile would only push messages toward the DLQ."""
+    rng = rng or random.Random()
+    deadline, step_s = clock() + max_wait_s, 0.5
+    while True:
+        try:
+            with engine.connect():
+                return
+        except OperationalError as error:
+            left_s = deadline - clock()
+            if left_s <= 0:
+                raise
+            pause_s = min(left_s, step_s / 2 + rng.uniform(0, step_s / 2))
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+            log.warning("database unavailable (%s): retrying in %.1f s", reason, pause_s)
+            sleep(pause_s)
+            step_s = min(step_s * 2, 10.0)
 
 
 def ensure_schema(engine: Engine) -> None:

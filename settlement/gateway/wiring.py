@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from settlement.adapters.clock import utc_now
-from settlement.adapters.database import create_db_engine, ensure_schema
+from settlement.adapters.database import create_db_engine, ensure_schema, wait_for_database
 from settlement.adapters.staging import StagingRepository
 from settlement.config import Settings, load_settings
 from settlement.gateway.handler import process_event
@@ -24,6 +24,7 @@ def staging_engine(settings: Settings) -> Engine:
         lock_timeout_ms=settings.gateway_lock_timeout_ms,
         statement_timeout_ms=settings.gateway_statement_timeout_ms,
     )
+    wait_for_database(engine, settings.gateway_startup_wait_s)
     ensure_schema(engine)
     return engine
 

@@ -38,9 +38,10 @@ from tests.e2e.rig import (
     survivors_report,
     wait_until,
 )
+from tests.support import pgcontrol
 from tests.support.messages import body
-from tests.support.pgcluster import PostgresUnavailable, scratch_database
-from tests.support.pgcontrol import ControlledCluster, controlled_cluster
+from tests.support.pgcluster import scratch_database
+from tests.support.pgcontrol import ControlledCluster
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -115,11 +116,8 @@ def _in_flight_soon(sqs: SQSClient, url: str) -> int:
 
 @pytest.fixture
 def outage_cluster() -> Iterator[ControlledCluster]:
-    try:
-        with controlled_cluster() as cluster:
-            yield cluster
-    except PostgresUnavailable as error:
-        pytest.skip(f"PostgreSQL unavailable: {error}")
+    with pgcontrol.outage_cluster() as cluster:
+        yield cluster
 
 
 def test_database_stopped_and_restarted_under_load(

@@ -81,3 +81,17 @@ def controlled_cluster() -> Iterator[ControlledCluster]:
                 cluster.stop("immediate")
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def outage_cluster() -> Iterator[ControlledCluster]:
+    """`controlled_cluster` for a test: skipped locally without PostgreSQL, failed in CI."""
+    import pytest  # noqa: PLC0415 - only tests call this
+
+    try:
+        with controlled_cluster() as cluster:
+            yield cluster
+    except PostgresUnavailable as error:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"PostgreSQL is required in CI: {error}")
+        pytest.skip(f"PostgreSQL unavailable: {error}")
