@@ -41,18 +41,18 @@ def bulk_insert(
     skip_existing: bool = False,
 ) -> int:
     """Insert `rows` (tuples in `columns` order); with skip_existing, primary-key clashes are
-    ignored (a re-imported file). Returns the number of rows offered."""
+    ignored (a re-imported file). Returns the number of rows written."""
     if conn.dialect.name == "postgresql":
         return _copy(conn, table, columns, rows, skip_existing=skip_existing)
     verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
     marks = ", ".join("?" for _ in columns)
     sql = f"{verb} INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    total = 0
+    written = 0
     for chunk in _chunks(rows, CHUNK_ROWS):
         cursor.executemany(sql, [tuple(map(sqlite_value, row)) for row in chunk])
-        total += len(chunk)
-    return total
+        written += cursor.rowcount  # executemany sums the rows each insert changed
+    return written
 
 
 def _copy(
@@ -69,15 +69,16 @@ def _copy(
     if skip_existing:
         target = f"_bulk_{table.name}"
         cursor.execute(f"CREATE TEMP TABLE {target} (LIKE {table.name}) ON COMMIT DROP")
-    total = 0
+    written = 0
     with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-            total += 1
+            written += 1
     if skip_existing:
         cursor.execute(
             f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {target} "
             "ON CONFLICT DO NOTHING"
         )
+        written = cursor.rowcount
         cursor.execute(f"DROP TABLE {target}")
-    return total
+    return written

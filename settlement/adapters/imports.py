@@ -35,6 +35,11 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
     rejected: int = 0
 
+    @property
+    def already_there(self) -> int:
+        """Valid rows not written because an earlier import wrote them (a re-import)."""
+        return self.read - self.rejected - self.written
+
     def reject(self, line_no: int, message: str) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS_SHOWN:

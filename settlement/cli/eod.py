@@ -77,8 +77,9 @@ def _s3_lines(source: str, settings: Settings) -> Generator[str]:
 
 
 def _print_import(what: str, report: ImportReport) -> None:
+    already = f", already imported {report.already_there}" if report.already_there else ""
     console.print(
-        f"{what}: read {report.read}, written {report.written}, rejected {report.rejected}"
+        f"{what}: read {report.read}, written {report.written}{already}, rejected {report.rejected}"
     )
     for error in report.errors:
         console.print(f"  [yellow]{error}[/yellow]")

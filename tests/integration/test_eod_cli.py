@@ -44,7 +44,9 @@ def test_imports_then_eod_then_refusal(
     result = runner.invoke(app, ["rates", "import", str(tmp_path / "rates.csv")])
     assert "rejected 1" in result.output and "line 3" in result.output, result.output
     result = runner.invoke(app, ["journal", "import", str(tmp_path / "journal.csv")])
-    assert f"written {len(journal)}" in result.output, result.output
+    assert f"written {len(journal)}," in result.output, result.output
+    again = runner.invoke(app, ["journal", "import", str(tmp_path / "journal.csv")])
+    assert f"written 0, already imported {len(journal)}, rejected 0" in again.output, again.output
     args = ["eod", "--date", DAY.isoformat(), "--labels", str(tmp_path / "labels.csv")]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
