@@ -76,3 +76,11 @@ def test_the_gateway_rejects_out_of_range_and_stages_the_ceiling(engine: Engine)
         reject = conn.execute(select(rejected_messages)).one()
     assert staged == [MAX_AMOUNT_MINOR]
     assert reject.reason_code == "amount_out_of_range" and "ceiling" in reject.detail
+
+
+def test_the_message_schema_states_the_ceiling() -> None:
+    from pos_simulator.contract import message_schema
+
+    description = message_schema()["properties"]["amount"]["description"]
+    assert f"{MAX_AMOUNT_MINOR:,} minor units" in description
+    assert "amount_out_of_range" in description
