@@ -8,8 +8,11 @@ run must be refused at once rather than wait on that lock.
 A "running" row is a live run unless its heartbeat is older than `stale_after`, or the
 process that claimed it (`message` holds "running in process host:pid" while it runs) is of
 this host and no longer exists: a run killed mid-way (SIGKILL, OOM) is taken over at once on
-restart instead of blocking its date for an hour. Doubt keeps the row (another host, a reused
-pid): the cost is a wait, never a second run. `owner` stays what the caller says it is.
+restart instead of blocking its date for an hour. A claimant alive on this host keeps its
+date however long it runs. Doubt keeps the row (another host, a reused pid): the cost is a
+wait, never a second run. And should a run from another host be taken over while it still
+runs, its completion (`completion`, matched on its run_id) finds the row gone and the run
+rolls back, so a date's results are always one run's. `owner` stays what the caller says.
 """
 
 from __future__ import annotations
@@ -39,19 +42,29 @@ def _running_here() -> str:
 
 def claimant_is_dead(message: str | None) -> bool:
     """True only when a running row's `message` names a process of this host that exited."""
+    return _claimant_here(message) is False
+
+
+def claimant_is_running_here(message: str | None) -> bool:
+    """True only when a running row's `message` names a live process of this host."""
+    return _claimant_here(message) is True
+
+
+def _claimant_here(message: str | None) -> bool | None:
+    """Whether the claiming process is alive, if it is of this host; None when unknown."""
     found = _PROCESS.match(message or "")
     if found is None or found["host"] != socket.gethostname():
-        return False
+        return None
     pid = int(found["pid"])
     if pid == os.getpid():
-        return False
+        return None  # this process: a leftover of its own failed release, judged by heartbeat
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, owned by another user
         return False
-    return _is_zombie(pid)
+    except PermissionError:  # alive, owned by another user
+        return True
+    return not _is_zombie(pid)
 
 
 def _is_zombie(pid: int) -> bool:
@@ -144,6 +157,8 @@ def _take_over(
 
 
 def _alive(current: Any, now: datetime, stale_after: timedelta) -> bool:
+    if claimant_is_running_here(current.message):
+        return True  # a long run on this host is alive whatever its heartbeat says
     return now - current.heartbeat_at < stale_after and not claimant_is_dead(current.message)
 
 

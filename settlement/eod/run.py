@@ -43,6 +43,10 @@ class RunRequest:
     after_step: StepHook | None = None  # tests inject crashes here
 
 
+class RunSuperseded(RuntimeError):
+    """The date's guard row names another run now: this run's results must not commit."""
+
+
 @dataclass
 class RunReport:
     business_date: date
@@ -146,7 +150,11 @@ def _execute(
         summary = {"counts": counts, "totals": totals, "timings": steps.timings}
         if fraud.scorecard is not None:
             summary["scorecard"] = fraud.scorecard
-        conn.execute(run_guard.completion(day, claim.run_id, request.now, summary))
+        completed = conn.execute(run_guard.completion(day, claim.run_id, request.now, summary))
+        if completed.rowcount != 1:
+            # Another run took the date over (this one's heartbeat went stale): roll back, so
+            # the date's results are the other run's alone and nobody is paid twice.
+            raise RunSuperseded(f"end of day {day}: run {claim.run_id} was taken over")
         steps.done("complete")
     message = f"end of day {day} completed (run {claim.run_id}, attempt {claim.attempt})"
     return RunReport(

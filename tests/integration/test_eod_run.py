@@ -3,18 +3,20 @@ broken invariants leave nothing half-written; weekend rate fallback."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from settlement.adapters.eod_tables import RESULT_TABLES, eod_runs, fx_conversions, payouts
 from settlement.config import Settings
 from settlement.eod.ledger_step import InvariantBroken
-from settlement.eod.run import RunRequest, run_end_of_day
+from settlement.eod.run import RunRequest, RunSuperseded, run_end_of_day
 from tests.integration.test_eod_day import DAY, NOW, eod_database, load_hand_day
 from tests.support.staging_builder import (
     MERCHANTS_HEADER,
@@ -146,6 +148,44 @@ def test_broken_invariant_aborts_with_the_numbers(setup: Setup) -> None:
     assert "conservation [GBP]: staged 1000 != settled 0" in message
     assert "payout_identity [JPY]" in message
     assert all(not rows for rows in snapshot(engine).values())
+
+
+def test_a_run_taken_over_mid_way_rolls_back_instead_of_completing(setup: Setup) -> None:
+    """Another host took the date over while this run still ran (its heartbeat had gone
+    stale): at completion the guard row names the other run, so this one writes nothing."""
+    engine, settings = setup
+    load_hand_day(engine, settings)
+
+    def taken_over(name: str, conn: Connection) -> None:
+        if name == "ledger":  # as the other run's committed claim would leave the row
+            conn.execute(update(eod_runs).where(eod_runs.c.business_date == DAY).values(run_id="b"))
+
+    with pytest.raises(RunSuperseded, match="was taken over"):
+        run_end_of_day(engine, settings, RunRequest(DAY, NOW, after_step=taken_over))
+    assert all(not rows for rows in snapshot(engine).values())
+
+
+def test_a_long_run_alive_on_this_host_keeps_its_date(setup: Setup) -> None:
+    engine, settings = setup
+    load_hand_day(engine, settings)
+    alive = subprocess.Popen(["sleep", "60"])  # stands for a run still working on this host
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(eod_runs).values(
+                    business_date=DAY, run_id="long", status="running", attempt=1,
+                    owner="scheduler", started_at=NOW, heartbeat_at=NOW,
+                    message=f"running in process {socket.gethostname()}:{alive.pid}",
+                )
+            )  # fmt: skip
+        much_later = NOW + timedelta(seconds=settings.eod_stale_run_s * 3)
+        report = run_end_of_day(engine, settings, RunRequest(DAY, much_later))
+        assert report.status == "refused" and "already running" in report.message
+    finally:
+        alive.kill()
+        alive.wait()
+    report = run_end_of_day(engine, settings, RunRequest(DAY, NOW + timedelta(minutes=1)))
+    assert report.status == "completed"  # its process gone: taken over at once
 
 
 def test_weekend_takes_fridays_ecb_rate_and_records_it(setup: Setup) -> None:
