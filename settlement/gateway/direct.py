@@ -47,9 +47,12 @@ def ingest_direct(
     summary = IngestSummary()
     started = time.perf_counter()
     gc.freeze()
-    for chunk in read_chunks(path, plan.batch_size):
-        report, dead = handle_chunk(handler, path.name, chunk, plan.max_attempts)
-        _add(summary, report, dead, len(chunk), progress)
+    try:
+        for chunk in read_chunks(path, plan.batch_size):
+            report, dead = handle_chunk(handler, path.name, chunk, plan.max_attempts)
+            _add(summary, report, dead, len(chunk), progress)
+    finally:
+        gc.unfreeze()  # this process goes on (the CLI, a test): its heap is collectable again
     summary.seconds = time.perf_counter() - started
     return summary
 
