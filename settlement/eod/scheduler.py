@@ -36,7 +36,10 @@ def cutoff_trigger(settings: Settings) -> CronTrigger:
 
 def due_dates(engine: Engine, settings: Settings, now: datetime) -> list[date]:
     """Past business dates with staged transactions and no completed run, oldest first."""
-    done = run_guard.completed_dates(engine)
+    return _due(engine, settings, now, run_guard.completed_dates(engine))
+
+
+def _due(engine: Engine, settings: Settings, now: datetime, done: set[date]) -> list[date]:
     with engine.connect() as conn:
         query = (
             select(staged_transactions.c.business_date)
@@ -60,7 +63,7 @@ def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport
     if done and (restored := restore_payout_file(engine, max(done), settings.reports_dir)):
         # The last run committed but died before writing its file (it is written after).
         reports.append(RunReport(max(done), "payout_file_restored", f"wrote {restored}"))
-    for day in due_dates(engine, settings, clock()):
+    for day in _due(engine, settings, clock(), done):
         try:
             report = run_end_of_day(engine, settings, RunRequest(day, clock(), owner="scheduler"))
         except Exception as error:  # noqa: BLE001 - reported, and retried at the next cutoff
