@@ -29,7 +29,7 @@ from rich.table import Table  # already loaded by settlement.cli.app
 from settlement.adapters.aws import create_queues, sqs_client
 from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
-from settlement.cli.report import make_reports, parse_date
+from settlement.cli.report import make_reports, migrated_engine, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
 
@@ -224,15 +224,12 @@ def demo(
 
 def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
     from pos_simulator.generate import generate_day  # noqa: PLC0415
-    from settlement.adapters import database  # noqa: PLC0415
     from settlement.gateway.ingest import read_bodies  # noqa: PLC0415
 
     with _progress() as progress:
         _step(progress, "simulate the day",
               lambda: generate_day(plan.config(settings), plan.day_dir))  # fmt: skip
-        engine = database.create_db_engine(settings.database_url)
-        try:
-            database.ensure_schema(engine)
+        with migrated_engine(settings) as engine:
             _step(progress, "import merchants + journal",
                   lambda: import_inputs(engine, settings, plan))  # fmt: skip
             messages = sum(1 for _ in read_bodies(plan.day_dir / "messages.jsonl"))
@@ -240,8 +237,6 @@ def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, Writt
             summary = ingest(settings, plan, lambda n: progress.advance(task, n))
             progress.update(task, completed=messages)
             eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
-        finally:
-            engine.dispose()
         if eod.status != "completed":
             console.print(f"[red]{eod.message}[/red]")
             raise typer.Exit(1)

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Generator
-from contextlib import AbstractContextManager, closing
+from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,14 +18,13 @@ from rich.table import Table
 
 from settlement.adapters import aws
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.cli.report import migrated_engine
 from settlement.config import Settings
 from settlement.domain.money import Money
 
 # SQLAlchemy, Alembic, botocore and the end of day are imported where they are used: every
 # `settlement` command imports this module to register its commands.
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from settlement.adapters.imports import ImportReport
     from settlement.eod.run import RunReport
 
@@ -39,12 +38,6 @@ app.add_typer(rates_app, name="rates")
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _engine(settings: Settings) -> AbstractContextManager[Engine]:
-    from settlement.adapters.database import migrated_engine  # noqa: PLC0415 - see the imports
-
-    return migrated_engine(settings.database_url)
 
 
 def _lines(source: str, settings: Settings) -> Generator[str]:
@@ -91,7 +84,7 @@ def merchants_import(file: Path = typer.Argument(..., help="merchants.csv")) -> 
     from settlement.adapters.imports import import_merchants  # noqa: PLC0415
 
     settings = settings_or_exit()
-    with _engine(settings) as engine:
+    with migrated_engine(settings) as engine:
         with closing(_lines(str(file), settings)) as lines:
             _print_import("merchants", import_merchants(engine, lines))
 
@@ -104,7 +97,7 @@ def journal_import(
     from settlement.adapters.imports import import_journal  # noqa: PLC0415
 
     settings = settings_or_exit()
-    with _engine(settings) as engine:
+    with migrated_engine(settings) as engine:
         with closing(_lines(source, settings)) as lines:
             report = import_journal(engine, lines, settings, utc_now())
     _print_import("journal", report)
@@ -116,7 +109,7 @@ def rates_import(file: Path = typer.Argument(..., help="CSV: date,currency,units
     from settlement.adapters.imports import import_rates  # noqa: PLC0415
 
     settings = settings_or_exit()
-    with _engine(settings) as engine:
+    with migrated_engine(settings) as engine:
         with closing(_lines(str(file), settings)) as lines:
             _print_import("rates", import_rates(engine, lines, utc_now()))
 
@@ -141,7 +134,7 @@ def eod(
     except ValueError:
         raise typer.BadParameter(f"not a date: {business_date!r}") from None
     request = RunRequest(day, utc_now(), rerun, read_labels(labels) if labels else None)
-    with _engine(settings) as engine:
+    with migrated_engine(settings) as engine:
         report = run_end_of_day(engine, settings, request)
     print_report(report)
     if report.status == "refused":
@@ -180,5 +173,5 @@ def scheduler() -> None:
     from settlement.eod.scheduler import run_scheduler  # noqa: PLC0415  (APScheduler only here)
 
     settings = settings_or_exit()
-    with _engine(settings) as engine:
+    with migrated_engine(settings) as engine:
         run_scheduler(settings, engine, utc_now, console.print)
