@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, select
 
 from settlement.adapters.aws import queue_url
 from settlement.adapters.clock import utc_now
@@ -42,6 +42,7 @@ from tests.support import pgcontrol
 from tests.support.messages import body
 from tests.support.pgcluster import scratch_database
 from tests.support.pgcontrol import ControlledCluster
+from tests.support.staging_builder import row_held_open
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -170,14 +171,8 @@ def row_locked(database: str, message_body: str) -> Iterator[None]:
     policy = StagingPolicy(settings.pan_token_key.get_secret_value().encode(), settings.zone,
                            settings.cutoff_time)  # fmt: skip
     row = staged_row(parsed, policy, "lock-holder", utc_now(), message_body)
-    engine = create_engine(database)
-    try:
-        with engine.connect() as conn, conn.begin() as transaction:
-            conn.execute(insert(staged_transactions).values(row.values))
-            yield
-            transaction.rollback()
-    finally:
-        engine.dispose()
+    with row_held_open(database, row):
+        yield
 
 
 def test_poison_message_goes_to_the_dlq_and_the_rest_of_its_batch_is_staged(

@@ -4,7 +4,7 @@ every payout, fee, FX amount and exception asserted to the minor unit."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from settlement.adapters import database
 from settlement.adapters.eod_tables import (
     eod_runs,
     fx_conversions,
@@ -22,7 +21,7 @@ from settlement.adapters.eod_tables import (
     settlement_lines,
 )
 from settlement.adapters.imports import import_journal, import_merchants, import_rates
-from settlement.config import Settings, load_settings
+from settlement.config import Settings
 from settlement.eod.run import RunRequest, run_end_of_day
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
@@ -30,6 +29,7 @@ from tests.support.staging_builder import (
     insert_staged,
     journal_line,
     merchant_line,
+    migrated_database,
     staged,
 )
 
@@ -78,16 +78,9 @@ def hand_day() -> tuple[list[dict[str, Any]], list[str]]:
     return rows, journal
 
 
-@contextmanager
-def eod_database(db_url: str, tmp_path: Path) -> Iterator[tuple[Engine, Settings]]:
+def eod_database(db_url: str, tmp_path: Path) -> AbstractContextManager[tuple[Engine, Settings]]:
     """A migrated database and the settings of the hand-computed day (50 bps FX markup)."""
-    settings = load_settings(database_url=db_url, fx_markup_bps=50, reports_dir=tmp_path / "out")
-    database.upgrade(db_url)
-    engine = database.create_db_engine(db_url)
-    try:
-        yield engine, settings
-    finally:
-        engine.dispose()
+    return migrated_database(db_url, tmp_path, fx_markup_bps=50)
 
 
 @pytest.fixture

@@ -21,16 +21,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from settlement.adapters import database
 from settlement.adapters.eod_tables import fraud_flags, reconciliation_items
 from settlement.adapters.imports import import_journal, import_merchants, import_rates
 from settlement.adapters.tables import staged_transactions
-from settlement.config import Settings, load_settings
+from settlement.config import Settings
 from settlement.domain.calendar import business_date_of, cutoff_instant
 from settlement.domain.fraud import load_rulebook
 from settlement.domain.transactions import StagedTransaction, TransactionType
 from settlement.eod.run import RunRequest, run_end_of_day
-from tests.support.staging_builder import JOURNAL_HEADER, MERCHANTS_HEADER
+from tests.support.staging_builder import JOURNAL_HEADER, MERCHANTS_HEADER, migrated_database
 from tests.unit.test_fraud_rules import SCENARIOS
 from tests.unit.test_fraud_traffic import BUSINESS_DATE, COUNTRIES, Traffic, screen_all
 
@@ -39,13 +38,8 @@ Setup = tuple[Engine, Settings]
 
 @pytest.fixture
 def setup(db_url: str, tmp_path: Path) -> Iterator[Setup]:
-    settings = load_settings(database_url=db_url, reports_dir=tmp_path / "out")
-    database.upgrade(db_url)
-    engine = database.create_db_engine(db_url)
-    try:
-        yield engine, settings
-    finally:
-        engine.dispose()
+    with migrated_database(db_url, tmp_path) as ready:
+        yield ready
 
 
 def redated(txs: Iterable[StagedTransaction], settings: Settings) -> list[StagedTransaction]:

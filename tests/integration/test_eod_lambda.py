@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 
 from settlement.adapters import aws
 from settlement.adapters.eod_tables import eod_runs, payouts
@@ -20,6 +20,7 @@ from settlement.config import Settings
 from settlement.eod import lambda_entry
 from settlement.eod.run import RunRequest, run_end_of_day
 from tests.integration.test_eod_day import DAY, NOW, eod_database, load_hand_day
+from tests.support.staging_builder import claim_running
 
 Setup = tuple[Engine, Settings]
 
@@ -79,13 +80,7 @@ def test_a_retry_of_a_completed_date_changes_nothing_and_republishes(setup: Setu
 
 def test_a_date_running_elsewhere_is_refused_and_nothing_published(setup: Setup) -> None:
     engine, settings = setup
-    with engine.begin() as conn:
-        conn.execute(
-            insert(eod_runs).values(
-                business_date=DAY, run_id="other", status="running", attempt=1,
-                owner="host-b:42", started_at=NOW, heartbeat_at=NOW,
-            )
-        )  # fmt: skip
+    claim_running(engine, DAY, NOW)
     result = lambda_entry.run_event({}, settings, engine, lambda: NOW + timedelta(minutes=5))
     assert result["status"] == "refused" and "host-b:42" in result["message"]
     assert result["payout_file_keys"] == [] and _payout_rows(engine) == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 
 from settlement.adapters.eod_tables import RESULT_TABLES, eod_runs, fx_conversions, payouts
 from settlement.config import Settings
@@ -20,6 +20,7 @@ from settlement.eod.run import RunRequest, RunSuperseded, run_end_of_day
 from tests.integration.test_eod_day import DAY, NOW, eod_database, load_hand_day
 from tests.support.staging_builder import (
     MERCHANTS_HEADER,
+    claim_running,
     insert_staged,
     merchant_line,
     staged,
@@ -62,13 +63,7 @@ def test_rerun_is_refused_unless_asked_and_replaces_atomically(setup: Setup) -> 
 def test_concurrent_run_is_refused_and_a_stale_one_taken_over(setup: Setup) -> None:
     engine, settings = setup
     load_hand_day(engine, settings)
-    with engine.begin() as conn:
-        conn.execute(
-            insert(eod_runs).values(
-                business_date=DAY, run_id="other", status="running", attempt=1,
-                owner="host-b:42", started_at=NOW, heartbeat_at=NOW,
-            )
-        )  # fmt: skip
+    claim_running(engine, DAY, NOW)
     refused = run_end_of_day(engine, settings, RunRequest(DAY, NOW + timedelta(minutes=5)))
     assert refused.status == "refused"
     assert "already running" in refused.message and "host-b:42" in refused.message
@@ -170,14 +165,8 @@ def test_a_long_run_alive_on_this_host_keeps_its_date(setup: Setup) -> None:
     load_hand_day(engine, settings)
     alive = subprocess.Popen(["sleep", "60"])  # stands for a run still working on this host
     try:
-        with engine.begin() as conn:
-            conn.execute(
-                insert(eod_runs).values(
-                    business_date=DAY, run_id="long", status="running", attempt=1,
-                    owner="scheduler", started_at=NOW, heartbeat_at=NOW,
-                    message=f"running in process {socket.gethostname()}:{alive.pid}",
-                )
-            )  # fmt: skip
+        here = f"running in process {socket.gethostname()}:{alive.pid}"
+        claim_running(engine, DAY, NOW, owner="scheduler", message=here)
         much_later = NOW + timedelta(seconds=settings.eod_stale_run_s * 3)
         report = run_end_of_day(engine, settings, RunRequest(DAY, much_later))
         assert report.status == "refused" and "already running" in report.message

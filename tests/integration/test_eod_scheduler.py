@@ -25,6 +25,7 @@ from tests.support.staging_builder import (
     insert_staged,
     journal_line,
     merchant_line,
+    migrated_database,
     staged,
 )
 
@@ -56,13 +57,8 @@ def test_fires_at_the_cutoff_across_the_autumn_dst_change() -> None:
 
 @pytest.fixture
 def engine_settings(db_url: str, tmp_path: Path) -> Iterator[tuple[Engine, Settings]]:
-    settings = load_settings(database_url=db_url, reports_dir=tmp_path / "out")
-    database.upgrade(db_url)
-    engine = database.create_db_engine(db_url)
-    try:
-        yield engine, settings
-    finally:
-        engine.dispose()
+    with migrated_database(db_url, tmp_path) as ready:
+        yield ready
 
 
 def test_catch_up_runs_missed_dates_oldest_first(engine_settings: tuple[Engine, Settings]) -> None:

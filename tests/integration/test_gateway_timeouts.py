@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from settlement.adapters.clock import utc_now
@@ -28,6 +28,7 @@ from settlement.gateway.service import Gateway, is_transient
 from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body
 from tests.support.pgcluster import scratch_database
+from tests.support.staging_builder import row_held_open
 
 ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
 SAFETY_NET = {"options": "-c idle_in_transaction_session_timeout=8000"}
@@ -57,14 +58,8 @@ def row_locked(url: str, gateway: Gateway, message_body: str) -> Iterator[None]:
     row = staged_row(parsed, gateway.policy, "lock-holder", utc_now(), message_body)
     # If the gateway's timeout were missing, the holder's own idle timeout ends the wait, so
     # a regression fails the test instead of hanging it.
-    holder = create_db_engine(url, connect_args=SAFETY_NET)
-    try:
-        with holder.connect() as conn, conn.begin() as transaction:
-            conn.execute(insert(staged_transactions).values(row.values))
-            yield
-            transaction.rollback()
-    finally:
-        holder.dispose()
+    with row_held_open(url, row, connect_args=SAFETY_NET):
+        yield
 
 
 def count(url: str, table: object, *where: object) -> int:

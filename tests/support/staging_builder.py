@@ -7,16 +7,49 @@ under test here); the journal and rates go through the real importers from CSV t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from settlement.adapters import database
+from settlement.adapters.eod_tables import eod_runs
+from settlement.adapters.staging import StagedRow
 from settlement.adapters.tables import staged_transactions
+from settlement.config import Settings, load_settings
 from settlement.domain.money import Money
 
 AMS_OFFSET_MIN = 60  # Europe/Amsterdam in winter
+
+
+@contextmanager
+def migrated_database(
+    db_url: str, tmp_path: Path, **overrides: Any
+) -> Iterator[tuple[Engine, Settings]]:
+    """A migrated database on `db_url` and settings writing reports under tmp_path/out."""
+    settings = load_settings(database_url=db_url, reports_dir=tmp_path / "out", **overrides)
+    database.upgrade(db_url)
+    engine = database.create_db_engine(db_url)
+    try:
+        yield engine, settings
+    finally:
+        engine.dispose()
+
+
+def claim_running(
+    engine: Engine, day: date, at: datetime, *, owner: str = "host-b:42", message: str | None = None
+) -> None:
+    """Leave the date claimed by another run (`run_id` "other") that is still running."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(eod_runs).values(
+                business_date=day, run_id="other", status="running", attempt=1, owner=owner,
+                started_at=at, heartbeat_at=at, message=message,
+            )
+        )  # fmt: skip
 
 
 def staged(
@@ -84,3 +117,17 @@ MERCHANTS_HEADER = (
 def merchant_line(merchant_id: str, currency: str, mdr_bps: int, fee_fixed: str) -> str:
     place = "5411,NL,Amsterdam,Europe/Amsterdam"
     return f"{merchant_id},Shop {merchant_id},{place},{currency},{mdr_bps},{fee_fixed}"
+
+
+@contextmanager
+def row_held_open(url: str, row: StagedRow, **engine_kwargs: Any) -> Iterator[None]:
+    """Another session inserts `row` and keeps its transaction open: its key stays locked
+    until the block ends, then the insert is rolled back."""
+    holder = database.create_db_engine(url, **engine_kwargs)
+    try:
+        with holder.connect() as conn, conn.begin() as transaction:
+            conn.execute(insert(staged_transactions).values(row.values))
+            yield
+            transaction.rollback()
+    finally:
+        holder.dispose()

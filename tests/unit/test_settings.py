@@ -42,6 +42,10 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("CARDSETTLE_DATABASE_URL", "mysql://x/y", "unsupported database 'mysql'"),
         ("CARDSETTLE_AWS_ENDPOINT_URL", "localhost:4566", "malformed endpoint URL"),
         ("CARDSETTLE_CUTOFF_TIME", "25:00", "CARDSETTLE_CUTOFF_TIME"),
+        ("CARDSETTLE_RETRY_BACKOFF_MAX_S", "0", "below CARDSETTLE_RETRY_BACKOFF_BASE_S"),
+        ("CARDSETTLE_RETRY_BACKOFF_MAX_S", "50000", "less than or equal to 43200"),
+        ("CARDSETTLE_RETRY_BACKOFF_BASE_S", "-1", "greater than or equal to 0"),
+        ("CARDSETTLE_GATEWAY_LOCK_TIMEOUT_MS", "-5", "greater than or equal to 0"),
     ],
 )
 def test_bad_values_fail_with_one_line(
