@@ -96,11 +96,12 @@ def run_event(
     report = run_end_of_day(engine, settings, request)
     keys: list[str] = []
     if report.status in {"completed", "already_completed"}:
-        # A run just completed wrote the file; for an earlier run it is written again from
-        # the committed payouts, since this container's /tmp copy may predate a re-run.
-        payout_file = report.payout_file if report.status == "completed" else None
-        if payout_file is None:
-            payout_file = write_payout_file(engine, request.business_date, settings.reports_dir)
+        # A run that just completed wrote the file, as did one that found it missing; a copy
+        # left in this container's /tmp by an earlier run may predate a re-run, so it is
+        # written again from the committed payouts.
+        payout_file = report.payout_file or write_payout_file(
+            engine, request.business_date, settings.reports_dir
+        )
         keys = upload_reports(settings, request.business_date, [payout_file])
     log.info("%s", report.message)
     return summary(report, keys)
