@@ -2,7 +2,9 @@
 
 - direct transport into SQLite vs stdlib sqlite3 executemany of the same, pre-validated
   rows (same schema and indexes, same pragmas, one transaction per 10,000 rows);
-- the same into PostgreSQL vs a raw psycopg COPY of the same rows;
+- the same into PostgreSQL vs a raw psycopg COPY of the same rows, in binary format (each
+  value dumped as its column's type: 10-20 % faster than text COPY of pre-formatted rows,
+  measured, so the stronger baseline);
 - the SQS path on in-process moto vs a bare send/receive/delete loop on the same moto.
 
 Sizes follow issue 4: 1,000,000 messages for the direct transport and 10,000 through SQS.
@@ -33,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 from settlement.adapters.aws import create_queues
 from settlement.adapters.database import upgrade
-from settlement.adapters.staging import STAGED_COLUMNS
+from settlement.adapters.staging import STAGED_COLUMNS, STAGED_COPY_TYPES
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
 from settlement.gateway.direct import DirectPlan, ingest_direct, ingest_direct_parallel
@@ -56,7 +58,9 @@ def write_capture(path: Path, count: int, first: int = 0) -> None:
             out.write(body(index, transaction_id=f"tx-{index:010d}") + "\n")
 
 
-def prevalidated_chunks(path: Path) -> Iterator[list[tuple[Any, ...]]]:
+def prevalidated_chunks(
+    path: Path, convert: Callable[[Any], Any] = lambda value: value
+) -> Iterator[list[tuple[Any, ...]]]:
     """The rows the gateway would write, built outside any timed section."""
     settings = load_settings()
     policy = StagingPolicy(b"bench", settings.zone, settings.cutoff_time)
@@ -66,7 +70,7 @@ def prevalidated_chunks(path: Path) -> Iterator[list[tuple[Any, ...]]]:
         message = parse_pos_message(line)
         assert isinstance(message, PosMessage)
         columns = staged_row(message, policy, f"m{number}", now, "").columns
-        chunk.append(tuple(map(_plain, columns)))
+        chunk.append(tuple(map(convert, columns)))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -74,7 +78,8 @@ def prevalidated_chunks(path: Path) -> Iterator[list[tuple[Any, ...]]]:
         yield chunk
 
 
-def _plain(value: Any) -> Any:
+def _sqlite_text(value: Any) -> Any:
+    """Datetimes as SQLAlchemy stores them in SQLite."""
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
 
@@ -102,7 +107,7 @@ def raw_sqlite(url: str, path: Path) -> Cost:
     marks = ", ".join("?" for _ in STAGED_COLUMNS)
     sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
     cost = Cost()
-    for chunk in prevalidated_chunks(path):
+    for chunk in prevalidated_chunks(path, _sqlite_text):
         started, cpu = time.perf_counter(), time.process_time()
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(sql, chunk)
@@ -118,12 +123,14 @@ def raw_copy(url: str, path: Path) -> Cost:
     conninfo = (
         f"dbname={parsed.database} user={parsed.username} host={query['host']} port={query['port']}"
     )
-    copy_sql = f"COPY staged_transactions ({', '.join(STAGED_COLUMNS)}) FROM STDIN"
+    columns = ", ".join(STAGED_COLUMNS)
+    copy_sql = f"COPY staged_transactions ({columns}) FROM STDIN (FORMAT BINARY)"
     cost = Cost()
     with psycopg.connect(conninfo) as connection:
         for chunk in prevalidated_chunks(path):
             started, cpu = time.perf_counter(), time.process_time()
             with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                copy.set_types(STAGED_COPY_TYPES)
                 for row in chunk:
                     copy.write_row(row)
             connection.commit()

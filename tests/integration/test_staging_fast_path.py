@@ -82,6 +82,35 @@ def test_repeats_within_an_all_new_batch_are_judged_against_the_first(engine: En
     assert staged(engine) == {"tx-00000004": "new-4", "tx-00000005": "new-5"}
 
 
+def test_every_column_reads_back_as_staged_on_both_paths(engine: Engine) -> None:
+    """Rows go to PostgreSQL as binary COPY, each value dumped as its column's type: what is
+    read back must be what was built, on the straight path (an all-new batch) and on the
+    careful one (a batch with a kept id goes through the temp table), including the edges:
+    microseconds, offsets west of UTC, a business date rolled past the cutoff, 0- and
+    3-decimal currencies, the amount ceiling, a refund's reference."""
+    edges = [
+        row(11, "straight-11", amount="9999999999999", currency="JPY"),  # the ceiling
+        row(12, "straight-12", amount="1.234", currency="KWD",
+            local_time="2026-11-27T12:45:30.250001-09:30"),  # 23:15 in Amsterdam: next day
+        row(13, "straight-13", type="refund", original_transaction_id="tx-00000011"),
+    ]  # fmt: skip
+    careful = [row(11, "again-11", amount="9999999999999", currency="JPY"), row(14, "careful-14")]
+    repository = StagingRepository(engine)
+    assert repository.stage(edges, [], utc_now()).staged == [
+        "straight-11",
+        "straight-12",
+        "straight-13",
+    ]
+    assert repository.stage(careful, [], utc_now()).staged == ["careful-14"]
+    table = staged_transactions
+    with engine.connect() as conn:
+        kept = {r.transaction_id: r._asdict() for r in conn.execute(select(table))}
+    for built in [*edges, careful[1]]:
+        assert kept[built.transaction_id] == built.values
+    assert kept["tx-00000012"]["business_date"].isoformat() == "2026-11-28"
+    assert kept["tx-00000012"]["local_time"].microsecond == 250001
+
+
 # PostgreSQL only: SQLite stagers take the write lock at BEGIN, so no two ever overlap.
 @pytest.mark.parametrize(
     "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
