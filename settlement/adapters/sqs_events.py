@@ -30,26 +30,35 @@ def sqs_record(
     *,
     receipt_handle: str = "",
     attributes: dict[str, str] | None = None,
+    now_ms: str = "",
 ) -> dict[str, Any]:
-    """One record of an SQS Lambda event, field for field as AWS delivers it."""
-    now_ms = str(int(time.time() * 1000))
-    defaults = {
+    """One record of an SQS Lambda event, field for field as AWS delivers it.
+
+    `now_ms` (epoch milliseconds, the default timestamps) lets a batch read the clock once."""
+    now_ms = now_ms or epoch_ms()
+    record_attributes = {
         "ApproximateReceiveCount": "1",
         "SentTimestamp": now_ms,
         "SenderId": "AIDAIENQZJOLO23YVJ4VO",
         "ApproximateFirstReceiveTimestamp": now_ms,
     }
+    if attributes:
+        record_attributes.update(attributes)
     return {
         "messageId": message_id,
         "receiptHandle": receipt_handle or message_id,
         "body": body,
-        "attributes": {**defaults, **(attributes or {})},
+        "attributes": record_attributes,
         "messageAttributes": {},
         "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": source_arn,
         "awsRegion": region,
     }
+
+
+def epoch_ms() -> str:
+    return str(int(time.time() * 1000))
 
 
 def event_from_messages(

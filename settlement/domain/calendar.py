@@ -17,7 +17,8 @@ def business_date_of(local_time: datetime, zone: ZoneInfo, cutoff: time) -> date
     if local_time.tzinfo is None or local_time.utcoffset() is None:
         raise ValueError(f"local_time must be timezone-aware, got {local_time.isoformat()}")
     in_zone = local_time.astimezone(zone)
-    if in_zone.time() >= cutoff.replace(tzinfo=None):  # .time() is naive already
+    limit = cutoff if cutoff.tzinfo is None else cutoff.replace(tzinfo=None)  # .time() is naive
+    if in_zone.time() >= limit:
         return in_zone.date() + timedelta(days=1)
     return in_zone.date()
 

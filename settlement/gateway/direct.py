@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from settlement.adapters.sqs_events import sqs_record
+from settlement.adapters.sqs_events import epoch_ms, sqs_record
 from settlement.config import Settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.ingest import IngestSummary, Progress, read_chunks
@@ -81,7 +81,11 @@ def handle_chunk(
 ) -> tuple[BatchReport, int]:
     """One Lambda-shaped batch, retried for the records the handler reports back."""
     arn = f"arn:aws:sqs:local:000000000000:{source}"
-    pending = [sqs_record(f"{source}:{number}", body, arn, "local") for number, body in chunk]
+    now_ms = epoch_ms()
+    pending = [
+        sqs_record(f"{source}:{number}", body, arn, "local", now_ms=now_ms)
+        for number, body in chunk
+    ]
     total = BatchReport()
     for attempt in range(max_attempts):
         response, report = handler({"Records": pending})

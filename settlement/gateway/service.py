@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -30,8 +31,7 @@ from settlement.gateway.records import StagingPolicy, staged_row
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class InboundMessage:
+class InboundMessage(NamedTuple):  # a tuple: one per message on the hot path
     message_id: str
     body: str
 

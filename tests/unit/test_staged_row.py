@@ -3,12 +3,17 @@ a message staged by an earlier release must hash the same, or it would be a conf
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from settlement.adapters.staging import STAGED_COLUMNS
+from settlement.domain.cards import CardTokenizer, card_token
 from settlement.domain.pos_message import PosMessage, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
 from tests.support.messages import body
@@ -61,3 +66,20 @@ def test_row_is_built_in_table_column_order() -> None:
     row.stamp_staged_at(datetime(2026, 1, 1, 12, 0, 1))
     assert row.values["staged_at"] == datetime(2026, 1, 1, 12, 0, 1)
     assert row.received_at == datetime(2026, 1, 1, 12)
+
+
+@given(
+    key=st.binary(max_size=200),  # empty, shorter and longer than SHA-256's 64-byte block
+    pan=st.text(alphabet="0123456789", min_size=13, max_size=19),
+)
+def test_the_tokenizer_computes_hmac_sha256(key: bytes, pan: str) -> None:
+    expected = hmac.new(key, pan.encode(), hashlib.sha256).hexdigest()
+    assert CardTokenizer(key)(pan) == card_token(pan, key) == expected
+
+
+def test_the_tokenizer_is_reusable() -> None:
+    """Each token starts from copies of the pads' hash states, never from the last token's."""
+    tokenize = CardTokenizer(b"k" * 64)
+    first = tokenize("4111111111111111")
+    assert tokenize("5555555555554444") != first
+    assert tokenize("4111111111111111") == first
