@@ -32,8 +32,8 @@ def compare_modes(
     """Run the same traffic through async (batch size 1) and batch (10, long poll) consumers."""
     from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy: see the module docstring
     from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from settlement.gateway.capture import read_bodies  # noqa: PLC0415
     from settlement.gateway.compare import ASYNC, BATCH, write_comparison  # noqa: PLC0415
-    from settlement.gateway.ingest import read_bodies  # noqa: PLC0415
 
     settings = settings_or_exit()
     with tempfile.TemporaryDirectory(prefix="cardsettle-compare-") as tmp:

@@ -224,7 +224,7 @@ def demo(
 
 def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
     from pos_simulator.generate import generate_day  # noqa: PLC0415
-    from settlement.gateway.ingest import read_bodies  # noqa: PLC0415
+    from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
     with _progress() as progress:
         _step(progress, "simulate the day",

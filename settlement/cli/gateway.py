@@ -195,12 +195,12 @@ def ingest(
     ),
 ) -> None:
     """Replay a capture file through the queue and the gateway, then print a summary."""
+    from settlement.gateway.capture import read_bodies  # noqa: PLC0415
     from settlement.gateway.direct import (  # noqa: PLC0415
         DirectPlan,
         ingest_direct,
         ingest_direct_parallel,
     )
-    from settlement.gateway.ingest import read_bodies  # noqa: PLC0415
 
     settings = settings_or_exit()
     if transport not in {"sqs", "direct"}:

@@ -3,7 +3,8 @@
 What an SQS event source mapping with a batching window does (up to 10,000 records per
 invocation), minus the queue, for bulk loads that moto's SQS cannot carry. With K workers,
 K processes each run the handler on their own batches, as K concurrent Lambda invocations
-would; on SQLite their commits serialise on the write lock, the parsing does not.
+would; on SQLite their commits serialise on the write lock, the parsing does not. The
+parent only finds where each batch's lines lie in the file; a worker reads its own.
 Records the handler reports back are retried with backoff; any still failing after
 `max_attempts` are counted as dead-lettered, never dropped silently.
 
@@ -25,12 +26,13 @@ from typing import Any
 
 from settlement.adapters.sqs_events import epoch_ms, sqs_record
 from settlement.config import Settings
+from settlement.gateway.capture import LineRun, NumberedBody, line_runs, read_run
 from settlement.gateway.handler import process_event
-from settlement.gateway.ingest import IngestSummary, Progress, read_chunks
+from settlement.gateway.ingest import IngestSummary, Progress
 from settlement.gateway.poller import EventHandler
 from settlement.gateway.service import BatchReport, Gateway
 
-Chunk = list[tuple[int, str]]
+Handled = tuple[BatchReport, int, int]  # a batch's counts, dead-lettered, messages sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +50,8 @@ def ingest_direct(
     started = time.perf_counter()
     gc.freeze()
     try:
-        for chunk in read_chunks(path, plan.batch_size):
-            report, dead = handle_chunk(handler, path.name, chunk, plan.max_attempts)
-            _add(summary, report, dead, len(chunk), progress)
+        for run in line_runs(path, plan.batch_size):
+            _add(summary, _handle_run(handler, path, run, plan.max_attempts), progress)
     finally:
         gc.unfreeze()  # this process goes on (the CLI, a test): its heap is collectable again
     summary.seconds = time.perf_counter() - started
@@ -60,26 +61,28 @@ def ingest_direct(
 def ingest_direct_parallel(
     path: Path, settings: Settings, plan: DirectPlan, progress: Progress
 ) -> IngestSummary:
-    """Stage a capture with `plan.workers` processes, each with its own gateway."""
+    """Stage a capture with `plan.workers` processes, each with its own gateway, each
+    reading the runs of lines it is given from the file itself."""
     summary = IngestSummary()
     started = time.perf_counter()
-    in_flight: deque[tuple[int, Future[tuple[BatchReport, int]]]] = deque()
+    in_flight: deque[Future[Handled]] = deque()
     with ProcessPoolExecutor(plan.workers, initializer=_init_worker, initargs=(settings,)) as pool:
-        for chunk in read_chunks(path, plan.batch_size):
+        for run in line_runs(path, plan.batch_size):
             if len(in_flight) >= 2 * plan.workers:
-                _collect(summary, in_flight.popleft(), progress)
-            future = pool.submit(_worker_chunk, path.name, chunk, plan.max_attempts)
-            in_flight.append((len(chunk), future))
+                _add(summary, in_flight.popleft().result(), progress)
+            in_flight.append(pool.submit(_worker_run, path, run, plan.max_attempts))
         while in_flight:
-            _collect(summary, in_flight.popleft(), progress)
+            _add(summary, in_flight.popleft().result(), progress)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def handle_chunk(
-    handler: EventHandler, source: str, chunk: Chunk, max_attempts: int
+    handler: EventHandler, source: str, chunk: list[NumberedBody], max_attempts: int
 ) -> tuple[BatchReport, int]:
     """One Lambda-shaped batch, retried for the records the handler reports back."""
+    if not chunk:  # a run of blank lines
+        return BatchReport(), 0
     arn = f"arn:aws:sqs:local:000000000000:{source}"
     now_ms = epoch_ms()
     pending = [
@@ -101,21 +104,17 @@ def handle_chunk(
     return total, len(pending)
 
 
-def _add(
-    summary: IngestSummary, report: BatchReport, dead: int, sent: int, progress: Progress
-) -> None:
+def _handle_run(handler: EventHandler, path: Path, run: LineRun, max_attempts: int) -> Handled:
+    chunk = read_run(path, run)
+    return (*handle_chunk(handler, path.name, chunk, max_attempts), len(chunk))
+
+
+def _add(summary: IngestSummary, handled: Handled, progress: Progress) -> None:
+    report, dead, sent = handled
     summary.sent += sent
     summary.report.merge(report)
     summary.dead_lettered += dead
     progress(sent)
-
-
-def _collect(
-    summary: IngestSummary, item: tuple[int, Future[tuple[BatchReport, int]]], progress: Progress
-) -> None:
-    sent, future = item
-    report, dead = future.result()
-    _add(summary, report, dead, sent, progress)
 
 
 _WORKER_HANDLER: Callable[[dict[str, Any]], Any] | None = None
@@ -130,6 +129,6 @@ def _init_worker(settings: Settings) -> None:
     gc.freeze()
 
 
-def _worker_chunk(source: str, chunk: Chunk, max_attempts: int) -> tuple[BatchReport, int]:
+def _worker_run(path: Path, run: LineRun, max_attempts: int) -> Handled:
     assert _WORKER_HANDLER is not None, "worker not initialised"
-    return handle_chunk(_WORKER_HANDLER, source, chunk, max_attempts)
+    return _handle_run(_WORKER_HANDLER, path, run, max_attempts)

@@ -27,6 +27,18 @@ class RedeliveryRequested(Exception):
     """Raised for a record whose staging hit a transient error: SQS will deliver it again."""
 
 
+class StagingSqsRecord(SqsRecordModel):
+    """Powertools' SQS record model, the body typed as what SQS delivers and the gateway
+    reads: text. (The stock `str | type[BaseModel] | BaseModel` union, for models parsing
+    their own body, is a fifth of the envelope's validation time, measured.)"""
+
+    body: str
+
+
+class StagingSqsEvent(SqsModel):
+    Records: list[StagingSqsRecord]
+
+
 class StagingBatchProcessor(BatchProcessor):
     """A BatchProcessor that stages the whole batch at once instead of record by record."""
 
@@ -52,23 +64,21 @@ def inbound_messages(records: list[dict[str, Any]]) -> tuple[list[InboundMessage
     The parser checks the whole batch in one pass; only a batch with a broken record pays
     for a second, record-by-record pass to tell which."""
     try:
-        event = SqsModel.model_validate({"Records": records})
+        event = StagingSqsEvent.model_validate({"Records": records})
     except ValidationError:
         pass
     else:
-        return [
-            InboundMessage(record.messageId, str(record.body)) for record in event.Records
-        ], set()
+        return [InboundMessage(record.messageId, record.body) for record in event.Records], set()
     inbound: list[InboundMessage] = []
     bad_envelopes: set[str] = set()
     for record in records:
         try:
-            envelope = SqsRecordModel.model_validate(record)
+            envelope = StagingSqsRecord.model_validate(record)
         except ValidationError as error:
             log.error("malformed SQS record envelope: %s", error.errors()[0]["msg"])
             bad_envelopes.add(str(record.get("messageId", "")))
             continue
-        inbound.append(InboundMessage(envelope.messageId, str(envelope.body)))
+        inbound.append(InboundMessage(envelope.messageId, envelope.body))
     return inbound, bad_envelopes
 
 

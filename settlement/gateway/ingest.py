@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from settlement.adapters.sqs_events import SEND_BATCH_MAX, send_bodies
+from settlement.gateway.capture import read_chunks
 from settlement.gateway.poller import EventHandler, Poller, PollerConfig
 from settlement.gateway.service import BatchReport
 
@@ -39,27 +40,6 @@ class IngestSummary:
     dead_lettered: int = 0
     sqs_requests: int = 0
     seconds: float = 0.0
-
-
-def read_bodies(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, body) for every non-empty line, exactly as the terminal sent it."""
-    with path.open(encoding="utf-8", errors="surrogateescape") as lines:
-        for number, line in enumerate(lines, start=1):
-            body = line.rstrip("\n")
-            if body:
-                yield number, body
-
-
-def read_chunks(path: Path, size: int) -> Iterator[list[tuple[int, str]]]:
-    """`read_bodies` in lists of up to `size`."""
-    chunk: list[tuple[int, str]] = []
-    for line in read_bodies(path):
-        chunk.append(line)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 @dataclass(frozen=True, slots=True)
