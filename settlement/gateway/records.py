@@ -72,12 +72,17 @@ def staged_row(
             message.merchant_country, message.mcc, mode, amount.amount_minor, amount.currency,
             wall_clock, offset_min, wall_clock - offset,  # transacted_at: naive UTC
             business_date_of(local_time, policy.zone, policy.cutoff),
-            message.sent_at.astimezone(UTC).replace(tzinfo=None),  # naive UTC
+            _naive_utc(message.sent_at),
             received_at, received_at,  # staged_at: replaced with the commit time by the gateway
             message_id, digest, "staged",
         ],
         body,
     )  # fmt: skip
+
+
+def _naive_utc(instant: datetime) -> datetime:
+    """The convention of staged rows; a parsed message's sent_at is in UTC already."""
+    return (instant if instant.tzinfo is UTC else instant.astimezone(UTC)).replace(tzinfo=None)
 
 
 # kind, original id, merchant, terminal, card token, card and merchant country, MCC, entry

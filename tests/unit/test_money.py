@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -133,3 +134,18 @@ def test_convert_matches_decimal_quantize(amount_minor: int, rate: Decimal) -> N
         ctx.prec = 60
         expected = (Decimal(amount_minor) * rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     assert Money(amount_minor, "EUR").convert(rate, "USD").amount_minor == int(expected)
+
+
+_PLAIN_DECIMAL = re.compile(r"-?(\d+)(?:\.(\d+))?")  # the grammar, Unicode digits included
+
+
+@given(text=st.text(alphabet="-.0123456789٣߂²+e ", max_size=8))
+def test_parse_accepts_exactly_the_plain_decimal_grammar(text: str) -> None:
+    match = _PLAIN_DECIMAL.fullmatch(text)
+    if match is None or len(match[2] or "") > 3:
+        with pytest.raises(AmountFormatError):
+            Money.parse(text, "KWD")
+        return
+    units, fraction = match[1], (match[2] or "").ljust(3, "0")
+    minor = int(units) * 1000 + int(fraction)
+    assert Money.parse(text, "KWD") == Money(-minor if text[0] == "-" else minor, "KWD")
