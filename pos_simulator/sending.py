@@ -53,7 +53,10 @@ def send_file(
     # Paced demos send small batches so messages leave at the requested rate, not in tens.
     batch_size = MAX_BATCH if per_second is None else max(1, min(MAX_BATCH, int(per_second)))
     columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with path.open(encoding="utf-8") as handle, Progress(*columns, console=console) as progress:
+    # An SQS body is Unicode text: bytes that are not UTF-8 go as U+FFFD, for the gateway
+    # to reject by the field they garbled, rather than stopping the send mid-file.
+    text = path.open(encoding="utf-8", errors="replace")
+    with text as handle, Progress(*columns, console=console) as progress:
         task = progress.add_task("send", total=total)
         bodies = read_bodies(handle)
         if per_second is not None:

@@ -1,8 +1,9 @@
 """Reading a capture file (`messages.jsonl`): one message body a line.
 
 Lines end at "\n" (a "\r" before it is dropped, for CRLF files) and are numbered from 1,
-blank ones included; bytes that are not UTF-8 are kept as surrogate escapes, so the body
-reaches the gateway as sent and a reject can show what was wrong with it.
+blank ones included. Bytes that are not UTF-8 become U+FFFD: an SQS body must be Unicode
+text, and a line garbled that way then travels like any other and is rejected by the field
+it broke (every validated field is ASCII), instead of failing the whole ingest.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def read_bodies(path: Path) -> Iterator[NumberedBody]:
     """(line number, body) for every non-empty line, exactly as the terminal sent it."""
     with path.open("rb") as lines:
         for number, line in enumerate(lines, start=1):
-            if body := _body(line.decode("utf-8", "surrogateescape")):
+            if body := _body(line.decode("utf-8", "replace")):
                 yield number, body
 
 
@@ -63,8 +64,9 @@ def read_run(path: Path, run: LineRun) -> list[NumberedBody]:
     """One run's (line number, body) pairs, as `read_bodies` gives them."""
     with path.open("rb") as data:
         data.seek(run.start)
-        text = data.read(run.end - run.start).decode("utf-8", "surrogateescape")
-    # "\n" is never part of a multi-byte character: splitting after decoding is safe.
+        text = data.read(run.end - run.start).decode("utf-8", "replace")
+    # "\n" is never part of a multi-byte sequence, valid or broken: decoding the run at once
+    # gives what decoding line by line gives.
     numbered = enumerate(text.split("\n"), start=run.first_line)
     return [(number, body) for number, line in numbered if (body := _body(line))]
 

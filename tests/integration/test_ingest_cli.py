@@ -18,8 +18,11 @@ from tests.support.messages import body
 
 
 def capture(path: Path) -> Path:
+    """40 messages, two repeated, two malformed, one from a CRLF file (staged: the "\r" is the
+    line end's) and one with bytes that are not UTF-8 in its merchant id (rejected by field)."""
     lines = [body(i) for i in range(40)] + [body(3), body(7), "{broken", body(90, currency="XYZ")]
-    path.write_text("\n".join(lines) + "\n")
+    garbled = body(95).encode().replace(b'"M0004"', b'"M\xff\xfe04"')
+    path.write_bytes("\n".join(lines).encode() + b"\n" + body(41).encode() + b"\r\n" + garbled)
     return path
 
 
@@ -50,19 +53,19 @@ def test_ingest_stages_a_capture(
     summary = summary_json(result.output)
     duplicates = summary.pop("duplicates")
     assert summary == {
-        "staged": 40,
-        "rejected": {"malformed_json": 1, "unknown_currency": 1},
+        "staged": 41,
+        "rejected": {"invalid_field": 1, "malformed_json": 1, "unknown_currency": 1},
         "dead_lettered": 0,
     }
     # two sent twice; SQS (and moto, whose receive is not atomic across threads) may add
     # redeliveries, which are duplicates too: never a second staged row
     assert duplicates == 2 if transport == "direct" else duplicates >= 2
-    assert counts(db_url) == (40, 2)
+    assert counts(db_url) == (41, 3)
     # replaying the same capture changes nothing
     with mock_aws():
         again = CliRunner().invoke(app, ["ingest", str(path), "--transport", transport])
     assert summary_json(again.output)["staged"] == 0
-    assert counts(db_url) == (40, 2)
+    assert counts(db_url) == (41, 3)
 
 
 def test_direct_transport_with_worker_processes(
@@ -74,8 +77,8 @@ def test_direct_transport_with_worker_processes(
     args = ["ingest", str(path), "--transport", "direct", "--workers", "2", "--batch-size", "7"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert summary_json(result.output)["staged"] == 40
-    assert counts(url) == (40, 2)
+    assert summary_json(result.output)["staged"] == 41
+    assert counts(url) == (41, 3)
 
 
 def test_dlq_inspect_masks_pans_and_redrive_moves_back(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,13 +87,15 @@ def received(queue: str) -> list[str]:
 def test_send_puts_every_line_on_the_configured_queue(tmp_path: Path) -> None:
     path = tmp_path / "messages.jsonl"
     lines = [json.dumps({"n": i}) for i in range(23)] + ['{"broken']
-    path.write_text("\n".join(lines) + "\n")
+    # and a line with bytes that are not UTF-8: an SQS body is text, they go as U+FFFD
+    path.write_bytes("\n".join(lines).encode() + b'\n{"n": "\xff\xfe"}\n')
     with mock_aws():
         result = runner.invoke(app, ["send", "--in", str(path)])
         assert result.exit_code == 0, result.output
         assert "vanish" in result.output  # the embedded-mode warning
-        assert "sent 24 of 24" in result.output
-        assert sorted(received("cardsettle-transactions")) == sorted(lines)
+        assert "sent 25 of 25" in result.output
+        expected = [*lines, '{"n": "\ufffd\ufffd"}']
+        assert sorted(received("cardsettle-transactions")) == sorted(expected)
 
 
 def test_run_generates_and_transmits_at_a_rate(tmp_path: Path) -> None:

@@ -13,7 +13,19 @@ from hypothesis import strategies as st
 from settlement.gateway.capture import line_runs, read_bodies, read_run
 
 _PIECES = st.sampled_from(
-    [b'{"a":1}', b"\n", b"\r\n", b"\r", b"", b"   ", b"\xff\xfe", "é€😀".encode(), b'{"b":"x\\n"}']
+    [
+        b'{"a":1}',
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"",
+        b"   ",
+        b"\xff\xfe",
+        b"\xe2\x82",
+        b"\xf0\x9f",
+        "é€😀".encode(),
+        b'{"b":"x\\n"}',
+    ]  # fmt: skip
 )
 
 
@@ -32,13 +44,13 @@ def test_runs_read_back_what_read_bodies_yields(content: bytes, size: int) -> No
     assert all(later - earlier == size for earlier, later in itertools.pairwise(firsts))
 
 
-def test_lines_end_at_newline_with_crlf_dropped_and_bad_bytes_kept(tmp_path: Path) -> None:
+def test_lines_end_at_newline_with_crlf_dropped_and_bad_bytes_replaced(tmp_path: Path) -> None:
     capture = tmp_path / "messages.jsonl"
     capture.write_bytes(b'{"a":1}\r\n\n  \nbad \xff\n{"b":2}')
     assert list(read_bodies(capture)) == [
         (1, '{"a":1}'),
         (3, "  "),
-        (4, "bad \udcff"),  # surrogate escape: masked and shown in a reject, never lost
+        (4, "bad \ufffd"),  # an SQS body is Unicode text: the gateway rejects it by field
         (5, '{"b":2}'),
     ]
     assert [(run.first_line, run.start, run.end) for run in line_runs(capture, 2)] == [
