@@ -2,8 +2,8 @@
 
 Lines end at "\n" (a "\r" before it is dropped, for CRLF files) and are numbered from 1,
 blank ones included. Bytes that are not UTF-8 become U+FFFD: an SQS body must be Unicode
-text, and a line garbled that way then travels like any other and is rejected by the field
-it broke (every validated field is ASCII), instead of failing the whole ingest.
+text, and a line garbled that way then travels like any other and is rejected if the bytes
+fell in a validated field (all of them are ASCII), instead of failing the whole ingest.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ NumberedBody = tuple[int, str]
 
 
 def read_bodies(path: Path) -> Iterator[NumberedBody]:
-    """(line number, body) for every non-empty line, exactly as the terminal sent it."""
+    """(line number, body) for every non-empty line, as the terminal sent it."""
     with path.open("rb") as lines:
         for number, line in enumerate(lines, start=1):
             if body := _body(line.decode("utf-8", "replace")):
