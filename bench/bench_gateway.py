@@ -62,8 +62,18 @@ def write_capture(path: Path, count: int, first: int = 0) -> None:
             out.write(body(index, transaction_id=f"tx-{index:010d}") + "\n")
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _datetimes_as_text(value: Any) -> Any:
+    """Datetimes as ISO text with a space: as SQLAlchemy stores them in SQLite, and as a text
+    COPY reads them."""
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+
 def prevalidated_chunks(
-    path: Path, convert: Callable[[Any], Any] = lambda value: value
+    path: Path, convert: Callable[[Any], Any] = _as_is
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows the gateway would write, built outside any timed section."""
     settings = load_settings()
@@ -80,11 +90,6 @@ def prevalidated_chunks(
             chunk = []
     if chunk:
         yield chunk
-
-
-def _sqlite_text(value: Any) -> Any:
-    """Datetimes as SQLAlchemy stores them in SQLite."""
-    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
 
 @dataclass(slots=True)
@@ -116,7 +121,7 @@ def raw_sqlite(url: str, path: Path) -> Cost:
     marks = ", ".join("?" for _ in STAGED_COLUMNS)
     sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
     cost = Cost()
-    for chunk in prevalidated_chunks(path, _sqlite_text):
+    for chunk in prevalidated_chunks(path, _datetimes_as_text):
         started, cpu = time.perf_counter(), time.process_time()
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(sql, chunk)
@@ -139,7 +144,7 @@ def raw_copy(url: str, path: Path, *, binary: bool = True) -> Cost:
     copy_sql += " (FORMAT BINARY)" if binary else ""
     cost = Cost()
     with psycopg.connect(conninfo) as connection:
-        for chunk in prevalidated_chunks(path, (lambda value: value) if binary else _sqlite_text):
+        for chunk in prevalidated_chunks(path, _as_is if binary else _datetimes_as_text):
             started, cpu = time.perf_counter(), time.process_time()
             with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
                 if binary:
@@ -214,7 +219,7 @@ def compare_direct(
                 costs[name].merge(_with_server_cpu(label, partial(load, urls[name], path)))
     count = sum(_lines(path) for path in slices)
     baseline, *others = raws
-    base = costs[baseline]
+    base, widest = costs[baseline], max(OURS, key=OURS.__getitem__)
     for name, workers in OURS.items():
         ours = costs[name]
         print(
@@ -224,10 +229,10 @@ def compare_direct(
             f" raw {base.per_row_us(count)}"
         )
     for name in others:
-        other, best = costs[name], costs[list(OURS)[-1]]
+        other = costs[name]
         print(
             f"  beside it, {name}: {count / other.wall:,.0f} rows/s, {other.per_row_us(count)};"
-            f" ours with {OURS[list(OURS)[-1]]} workers at {other.wall / best.wall:.2f} of it"
+            f" ours with {OURS[widest]} workers at {other.wall / costs[widest].wall:.2f} of it"
         )
 
 
