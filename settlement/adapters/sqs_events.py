@@ -30,30 +30,33 @@ def sqs_record(
     *,
     receipt_handle: str = "",
     attributes: dict[str, str] | None = None,
-    now_ms: str = "",
 ) -> dict[str, Any]:
     """One record of an SQS Lambda event, field for field as AWS delivers it.
 
-    `now_ms` (epoch milliseconds, the default timestamps) lets a batch read the clock once."""
-    now_ms = now_ms or epoch_ms()
-    record_attributes = {
-        "ApproximateReceiveCount": "1",
-        "SentTimestamp": now_ms,
-        "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-        "ApproximateFirstReceiveTimestamp": now_ms,
-    }
-    if attributes:
-        record_attributes.update(attributes)
+    `attributes` are its system attributes (`system_attributes()`, a first receive now, if
+    not given); the records of one batch may share one dict, nothing writes to it."""
     return {
         "messageId": message_id,
         "receiptHandle": receipt_handle or message_id,
         "body": body,
-        "attributes": record_attributes,
+        "attributes": system_attributes() if attributes is None else attributes,
         "messageAttributes": {},
         "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": source_arn,
         "awsRegion": region,
+    }
+
+
+def system_attributes(now_ms: str = "", receive_count: int = 1) -> dict[str, str]:
+    """A record's attributes as SQS sets them: sent and first received at `now_ms` (epoch
+    milliseconds; default now), received `receive_count` times."""
+    now_ms = now_ms or epoch_ms()
+    return {
+        "ApproximateReceiveCount": str(receive_count),
+        "SentTimestamp": now_ms,
+        "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+        "ApproximateFirstReceiveTimestamp": now_ms,
     }
 
 
@@ -71,7 +74,10 @@ def event_from_messages(
             source_arn,
             region,
             receipt_handle=message["ReceiptHandle"],
-            attributes={k: str(v) for k, v in message.get("Attributes", {}).items()},
+            attributes={
+                **system_attributes(),
+                **{k: str(v) for k, v in message.get("Attributes", {}).items()},
+            },
         )
         for message in messages
     ]

@@ -67,15 +67,12 @@ class StagedRow:
     `columns` holds the values in `STAGED_COLUMNS` order, as COPY and executemany take
     them: the gateway builds one per message, so no per-row dict on the hot path.
     `body` is the raw message, PAN included: it lives only in memory and is masked before
-    it is written anywhere (a conflict's reject row).
+    it is written anywhere (a conflict's reject row). Built in one place,
+    `gateway.records.staged_row`, whose column order is checked against the table at import.
     """
 
     columns: list[Any]
     body: str = field(default="", repr=False)
-
-    def __post_init__(self) -> None:
-        if len(self.columns) != len(STAGED_COLUMNS):
-            raise ValueError(f"{len(self.columns)} values for {len(STAGED_COLUMNS)} columns")
 
     @property
     def transaction_id(self) -> str:

@@ -74,7 +74,7 @@ class Money:
             raise AmountFormatError(
                 f"amount {text!r} has {len(fraction)} decimals but {currency} allows {exponent}"
             )
-        minor = int(units) * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
+        minor = int(units + fraction.ljust(exponent, "0"))  # "12" "50" -> 1250, one int()
         return cls(-minor if negative else minor, currency)
 
     @classmethod

@@ -42,6 +42,9 @@ _MCC = re.compile(r"\d{4}")
 _EXPIRY = re.compile(r"(0[1-9]|1[0-2])/\d{2}")
 _AMOUNT = re.compile(r"\d+(\.\d+)?")
 _DIGIT_RUN = re.compile(r"\d{13,19}")
+# The fast path's ids are ASCII (its patterns say so), where \d is [0-9], and any run of 13
+# digits is one of 13 or more: the same verdict as `_DIGIT_RUN` at half its cost.
+_ASCII_DIGIT_RUN = re.compile(r"[0-9]{13}")
 # The largest amount a message may carry, in minor units of its currency: 13 digits, i.e.
 # 99,999,999,999.99 EUR or 9,999,999,999,999 JPY. Far above any card transaction, and some
 # 900,000 times below BIGINT (the column's type), so end-of-day sums and FX conversions of
@@ -208,7 +211,7 @@ def _plain_message(doc: dict[str, Any]) -> PosMessage | None:
     if (
         (kind is not TransactionType.PURCHASE and original is None)
         or not luhn_valid(pan)
-        or _DIGIT_RUN.search("/".join(ids))  # a PAN-long digit run in an id: let careful judge
+        or _ASCII_DIGIT_RUN.search("/".join(ids))  # a PAN-long digit run in an id: careful judges
         or not is_known_currency(currency)
     ):
         return None
@@ -237,7 +240,7 @@ def _aware(value: str) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.utcoffset() is not None else None
+    return parsed if parsed.tzinfo is not None else None  # fromisoformat: a fixed offset
 
 
 def _reference(doc: dict[str, Any]) -> str | None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from settlement.adapters.sqs_events import epoch_ms, sqs_record
+from settlement.adapters.sqs_events import epoch_ms, sqs_record, system_attributes
 from settlement.config import Settings
 from settlement.gateway.capture import LineRun, NumberedBody, line_runs, read_run
 from settlement.gateway.handler import process_event
@@ -89,21 +89,24 @@ def handle_chunk(
         return BatchReport(), 0
     arn = f"arn:aws:sqs:local:000000000000:{source}"
     now_ms = epoch_ms()
+    first_receive = system_attributes(now_ms)  # one dict for the batch: built once
     pending = [
-        sqs_record(f"{source}:{number}", body, arn, "local", now_ms=now_ms)
+        sqs_record(f"{source}:{number}", body, arn, "local", attributes=first_receive)
         for number, body in chunk
     ]
     total = BatchReport()
-    for attempt in range(max_attempts):
+    for attempt in range(1, max_attempts + 1):
         response, report = handler({"Records": pending})
         retry = {item["itemIdentifier"] for item in response["batchItemFailures"]}
         report.received -= len(retry)  # counted again when retried
         report.failed_message_ids.clear()
         total.merge(report)
         pending = [record for record in pending if record["messageId"] in retry]
-        if not pending:
+        if not pending or attempt == max_attempts:
             break
-        time.sleep(min(0.5 * 2**attempt, 5.0))
+        time.sleep(min(0.5 * 2 ** (attempt - 1), 5.0))
+        again = system_attributes(now_ms, receive_count=attempt + 1)  # as SQS counts them
+        pending = [{**record, "attributes": again} for record in pending]
     total.received += len(pending)
     return total, len(pending)
 

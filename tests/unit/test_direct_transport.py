@@ -20,12 +20,16 @@ class StandIn:
     def __init__(self, failing: frozenset[str] = frozenset()) -> None:
         self.failing = failing
         self.message_ids: list[str] = []
+        self.receive_counts: dict[str, list[str]] = {}
         self.collector_on: list[bool] = []
 
     def __call__(self, event: dict[str, Any]) -> tuple[dict[str, Any], BatchReport]:
         self.collector_on.append(gc.isenabled())
         ids = [record["messageId"] for record in event["Records"]]
         self.message_ids += ids
+        for record in event["Records"]:
+            count = record["attributes"]["ApproximateReceiveCount"]
+            self.receive_counts.setdefault(record["messageId"], []).append(count)
         failed = [{"itemIdentifier": i} for i in ids if i in self.failing]
         report = BatchReport(received=len(ids), staged=len(ids) - len(failed))
         return {"batchItemFailures": failed}, report
@@ -49,10 +53,13 @@ def test_batches_carry_file_and_line_ids_and_the_counts_add_up(capture: Path) ->
 def test_records_still_failing_after_the_last_attempt_are_dead_lettered(
     capture: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(direct.time, "sleep", lambda _s: None)
+    pauses: list[float] = []
+    monkeypatch.setattr(direct.time, "sleep", pauses.append)
     handler = StandIn(failing=frozenset({"day.jsonl:4"}))
     summary = ingest_direct(capture, handler, DirectPlan(max_attempts=3), lambda _n: None)
-    assert handler.message_ids.count("day.jsonl:4") == 3
+    assert handler.receive_counts["day.jsonl:4"] == ["1", "2", "3"]  # as SQS counts receives
+    assert handler.receive_counts["day.jsonl:5"] == ["1"]
+    assert pauses == [0.5, 1.0]  # backoff between attempts, none after the last
     assert (summary.sent, summary.report.staged, summary.dead_lettered) == (5, 4, 1)
     assert summary.report.received == 5
 

@@ -71,6 +71,29 @@ def test_card_helpers() -> None:
     assert tokenize("4111111111111111", b"other").token != card.token
 
 
+# Each scheme's IIN range edges (first four digits) with its lengths, and the neighbours just
+# outside: the brand table must answer exactly these.
+BRAND_EDGES = {
+    "visa": (("4000", "4999"), (13, 16, 19)),
+    "mastercard": (("5100", "5599", "2221", "2720"), (16,)),
+    "amex": (("3400", "3499", "3700", "3799"), (15,)),
+    "discover": (("6011", "6440", "6499", "6500", "6599"), (16, 19)),
+}
+OUTSIDE_EVERY_RANGE = ("3999", "5000", "5099", "5600", "2220", "2721", "3399", "3500", "3699",
+                       "3800", "6010", "6012", "6439", "6600", "0000", "9999")  # fmt: skip
+
+
+@pytest.mark.parametrize("brand", sorted(BRAND_EDGES))
+def test_card_brand_at_the_edges_of_each_range(brand: str) -> None:
+    prefixes, lengths = BRAND_EDGES[brand]
+    for prefix in prefixes:
+        for length in range(12, 21):
+            pan = prefix.ljust(length, "7")
+            assert card_brand(pan) == (brand if length in lengths else "unknown"), pan
+    for prefix in OUTSIDE_EVERY_RANGE:
+        assert card_brand(prefix.ljust(16, "7")) == "unknown", prefix
+
+
 def test_mask_pans() -> None:
     assert mask_pans('{"pan": "4111111111111111"}') == '{"pan": "411111******1111"}'
     assert mask_pans("card 378282246310005 x") == "card ***********0005 x"
