@@ -36,6 +36,26 @@ def round_half_even(value: Fraction) -> int:
     return floor
 
 
+def minor_units(text: str, currency: str) -> int:
+    """A decimal string in major units as an integer of `currency`'s minor units: what
+    `Money.parse` checks and computes, for a caller that wants only the number."""
+    if not isinstance(text, str):  # a float has no exact decimal text: refuse it
+        raise TypeError(f"amount must be text, got {type(text).__name__}")
+    exponent = minor_unit_exponent(currency)
+    negative = text.startswith("-")
+    # -?\d+(\.\d+)? without a regex (this runs for every message the gateway stages);
+    # isdecimal() is the Unicode Nd category, what \d matches.
+    units, point, fraction = text[negative:].partition(".")
+    if not units.isdecimal() or (point and not fraction.isdecimal()):
+        raise AmountFormatError(f"amount {text!r} is not a plain decimal number")
+    if len(fraction) > exponent:
+        raise AmountFormatError(
+            f"amount {text!r} has {len(fraction)} decimals but {currency} allows {exponent}"
+        )
+    minor = int(units + fraction.ljust(exponent, "0"))  # "12" "50" -> 1250, one int()
+    return -minor if negative else minor
+
+
 def _exact(rate: Decimal | Fraction | int) -> Fraction:
     if isinstance(rate, Decimal) and not rate.is_finite():
         raise ValueError(f"rate must be finite, got {rate}")
@@ -61,21 +81,7 @@ class Money:
         Rejects exponents, signs other than a leading minus, and more decimals than the
         currency has; the message names the amount and the currency.
         """
-        if not isinstance(text, str):  # a float has no exact decimal text: refuse it
-            raise TypeError(f"amount must be text, got {type(text).__name__}")
-        exponent = minor_unit_exponent(currency)
-        negative = text.startswith("-")
-        # -?\d+(\.\d+)? without a regex (this runs for every message the gateway stages);
-        # isdecimal() is the Unicode Nd category, what \d matches.
-        units, point, fraction = text[negative:].partition(".")
-        if not units.isdecimal() or (point and not fraction.isdecimal()):
-            raise AmountFormatError(f"amount {text!r} is not a plain decimal number")
-        if len(fraction) > exponent:
-            raise AmountFormatError(
-                f"amount {text!r} has {len(fraction)} decimals but {currency} allows {exponent}"
-            )
-        minor = int(units + fraction.ljust(exponent, "0"))  # "12" "50" -> 1250, one int()
-        return cls(-minor if negative else minor, currency)
+        return cls(minor_units(text, currency), currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

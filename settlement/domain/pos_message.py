@@ -25,7 +25,7 @@ from pydantic_core import core_schema as cs
 
 from settlement.domain.cards import PAN_LENGTHS, luhn_valid
 from settlement.domain.currencies import is_known_currency
-from settlement.domain.money import AmountFormatError, Money
+from settlement.domain.money import AmountFormatError, Money, minor_units
 from settlement.domain.transactions import EntryMode, TransactionType
 
 SCHEMA_ID = "cardsettle.pos.v1"
@@ -87,13 +87,18 @@ class PosMessage(NamedTuple):
     merchant_id: str
     terminal_id: str
     pan: str
-    amount: Money
+    amount_minor: int  # in `currency`'s minor units; `amount` is the two as Money
+    currency: str
     card_country: str
     merchant_country: str
     mcc: str
     entry_mode: EntryMode
     local_time: datetime  # aware, the terminal's offset
     sent_at: datetime  # aware UTC
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
 
 
 class _Invalid(Exception):
@@ -135,14 +140,21 @@ def _validated(doc: dict[str, Any]) -> PosMessage:
     original = doc.get("original_transaction_id")
     if kind is not TransactionType.PURCHASE and original is None:
         raise _Invalid(RejectReason.MISSING_ORIGINAL, f"a {kind} needs original_transaction_id")
+    # Checked in the message's field order: the first failure is the one reported.
+    transaction_id = _text(doc, "transaction_id", _IDENTIFIER)
+    original_id = _optional_id(doc, "original_transaction_id")
+    merchant_id = _text(doc, "merchant_id", _SHORT_ID)
+    terminal_id = _text(doc, "terminal_id", _SHORT_ID)
+    pan, amount = _pan(doc), _amount(doc)
     return PosMessage(
-        transaction_id=_text(doc, "transaction_id", _IDENTIFIER),
+        transaction_id=transaction_id,
         transaction_type=kind,
-        original_transaction_id=_optional_id(doc, "original_transaction_id"),
-        merchant_id=_text(doc, "merchant_id", _SHORT_ID),
-        terminal_id=_text(doc, "terminal_id", _SHORT_ID),
-        pan=_pan(doc),
-        amount=_amount(doc),
+        original_transaction_id=original_id,
+        merchant_id=merchant_id,
+        terminal_id=terminal_id,
+        pan=pan,
+        amount_minor=amount.amount_minor,
+        currency=amount.currency,
         card_country=_text(doc, "card_country", _COUNTRY),
         merchant_country=_text(doc, "merchant_country", _COUNTRY),
         mcc=_text(doc, "mcc", _MCC),
@@ -215,23 +227,24 @@ def _plain_message(doc: dict[str, Any]) -> PosMessage | None:
         or not is_known_currency(currency)
     ):
         return None
-    amount = _plain_amount(doc["amount"], currency)
+    amount_minor = _plain_amount(doc["amount"], currency)
     local_time, sent_at = _aware(doc["local_time"]), _aware(doc["sent_at"])
-    if amount is None or local_time is None or sent_at is None:
+    if amount_minor is None or local_time is None or sent_at is None:
         return None
     return PosMessage(
-        ids[0], kind, original, ids[2], ids[3], pan, amount, doc["card_country"],
+        ids[0], kind, original, ids[2], ids[3], pan, amount_minor, currency, doc["card_country"],
         doc["merchant_country"], doc["mcc"], _ENTRY_MODES[doc["entry_mode"]], local_time,
         sent_at.astimezone(UTC),
     )  # fmt: skip
 
 
-def _plain_amount(text: str, currency: str) -> Money | None:
+def _plain_amount(text: str, currency: str) -> int | None:
+    """The amount in minor units, if it fits the currency and the ceiling."""
     try:
-        amount = Money.parse(text, currency)
+        amount_minor = minor_units(text, currency)
     except AmountFormatError:
         return None
-    return amount if amount.amount_minor <= MAX_AMOUNT_MINOR else None
+    return amount_minor if amount_minor <= MAX_AMOUNT_MINOR else None
 
 
 def _aware(value: str) -> datetime | None:

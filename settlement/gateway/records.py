@@ -53,7 +53,7 @@ def staged_row(
     body: str,
 ) -> StagedRow:
     """Built straight in column order: this runs once per message on the gateway's hot path."""
-    pan, local_time, amount = message.pan, message.local_time, message.amount
+    pan, local_time = message.pan, message.local_time
     offset = local_time.utcoffset()
     assert offset is not None  # parse_pos_message guarantees an aware local_time
     wall_clock = _naive(local_time)
@@ -63,14 +63,14 @@ def staged_row(
     # Fields whose difference makes a redelivery a conflict; sent_at may differ on a retransmission.
     digest = content_hash((
         kind, message.original_transaction_id, message.merchant_id, message.terminal_id, token,
-        message.card_country, message.merchant_country, message.mcc, mode, amount.amount_minor,
-        amount.currency, wall_clock, offset_min,
+        message.card_country, message.merchant_country, message.mcc, mode, message.amount_minor,
+        message.currency, wall_clock, offset_min,
     ))  # fmt: skip
     return StagedRow(
         [
             message.transaction_id, kind, message.original_transaction_id, message.merchant_id,
             message.terminal_id, token, pan[:6], pan[-4:], card_brand(pan), message.card_country,
-            message.merchant_country, message.mcc, mode, amount.amount_minor, amount.currency,
+            message.merchant_country, message.mcc, mode, message.amount_minor, message.currency,
             wall_clock, offset_min, wall_clock - offset,  # transacted_at: naive UTC
             business_date_of(local_time, policy.zone, policy.cutoff),
             _naive_utc(message.sent_at),
