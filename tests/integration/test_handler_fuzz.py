@@ -50,13 +50,21 @@ FUZZ = settings(
 
 @st.composite
 def broken_envelopes(draw: st.DrawFn, index: int, body: str) -> dict[str, Any]:
-    """An SQS record with one envelope field missing or of the wrong type."""
+    """An SQS record with one envelope field, or one of its system attributes, missing or
+    of the wrong type."""
     record = sqs_record(f"env-{index}", body, ARN, "eu-west-1")
-    name = draw(st.sampled_from(["body", "attributes", "eventSource", "md5OfBody", "awsRegion"]))
+    name = draw(
+        st.sampled_from(["body", "attributes", "eventSource", "md5OfBody", "awsRegion",
+                         "attributes.SenderId", "attributes.SentTimestamp"])
+    )  # fmt: skip
+    fields, key = (record["attributes"], name[11:]) if "." in name else (record, name)
     if draw(st.booleans()):
-        del record[name]
+        del fields[key]
     else:
-        record[name] = draw(st.integers() | st.lists(st.integers(), max_size=2) | st.none())
+        wrong = st.lists(st.integers(), max_size=2) | st.none()
+        # An integer is a fine epoch timestamp, and any text a fine string field.
+        odd = st.just("yesterday") if key == "SentTimestamp" else st.integers()
+        fields[key] = draw(wrong | odd)
     return record
 
 
