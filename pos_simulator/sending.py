@@ -55,8 +55,10 @@ def send_file(
     columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     # An SQS body is Unicode text: bytes that are not UTF-8 go as U+FFFD, for the gateway
     # to reject by the field they garbled, rather than stopping the send mid-file.
-    text = path.open(encoding="utf-8", errors="replace")
-    with text as handle, Progress(*columns, console=console) as progress:
+    with (
+        path.open(encoding="utf-8", errors="replace") as handle,
+        Progress(*columns, console=console) as progress,
+    ):
         task = progress.add_task("send", total=total)
         bodies = read_bodies(handle)
         if per_second is not None:
