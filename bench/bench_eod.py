@@ -43,6 +43,7 @@ from sqlalchemy.engine import make_url
 from settlement.adapters.database import upgrade
 from settlement.adapters.eod_tables import journal_entries
 from settlement.adapters.tables import merchants, staged_transactions
+from settlement.batching import batched
 from tests.support.pgcluster import scratch_database, throwaway_cluster
 
 DAY = date(2026, 3, 11)  # a Wednesday; cutoff 22:00 CET = 21:00 UTC
@@ -220,17 +221,6 @@ def _sqlite_text(row: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-def _batches(rows: Iterator[tuple[Any, ...]], size: int = 50_000) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def load_sqlite(path: Path, count: int) -> None:
     maker = DayMaker(count)
     connection = sqlite3.connect(path, isolation_level=None)
@@ -240,7 +230,7 @@ def load_sqlite(path: Path, count: int) -> None:
     connection.execute("BEGIN")
     for table, columns, rows in _tables(maker):
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        for batch in _batches(_sqlite_text(row) for row in rows):
+        for batch in batched((_sqlite_text(row) for row in rows), 50_000):
             connection.executemany(sql, batch)
     connection.execute("COMMIT")
     connection.execute("ANALYZE")

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from settlement.batching import batched
+
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
@@ -57,22 +59,11 @@ def transmit(
         raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
     report = TransmitReport()
     policy = RetryPolicy(max_attempts, backoff_s, sleep)
-    for batch in _batches(bodies, batch_size):
+    for batch in batched(bodies, batch_size):
         _send_batch(sqs, queue_url, batch, report, policy)
         if on_batch is not None:
             on_batch(len(batch))
     return report
-
-
-def _batches(bodies: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for body in bodies:
-        batch.append(body)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _send_batch(

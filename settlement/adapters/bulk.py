@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from settlement.batching import batched
+
 CHUNK_ROWS = 10_000
-
-
-def _chunks(rows: Iterable[Sequence[Any]], size: int) -> Iterable[list[Sequence[Any]]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def sqlite_value(value: Any) -> Any:
@@ -49,7 +44,7 @@ def bulk_insert(
     sql = f"{verb} INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     written = 0
-    for chunk in _chunks(rows, CHUNK_ROWS):
+    for chunk in batched(rows, CHUNK_ROWS):
         cursor.executemany(sql, [tuple(map(sqlite_value, row)) for row in chunk])
         written += cursor.rowcount  # executemany sums the rows each insert changed
     return written

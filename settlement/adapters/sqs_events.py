@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from settlement.batching import batched
+
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
@@ -88,16 +90,10 @@ def send_bodies(
     sqs: SQSClient, queue_url: str, bodies: Iterable[str], max_attempts: int = 5
 ) -> int:
     """Send bodies 10 per call, retrying the entries SQS reports failed; returns the count."""
-    sent = 0
-    batch: list[str] = []
-    for body in bodies:
-        batch.append(body)
-        if len(batch) == SEND_BATCH_MAX:
-            sent += _send_batch(sqs, queue_url, batch, max_attempts)
-            batch = []
-    if batch:
-        sent += _send_batch(sqs, queue_url, batch, max_attempts)
-    return sent
+    return sum(
+        _send_batch(sqs, queue_url, batch, max_attempts)
+        for batch in batched(bodies, SEND_BATCH_MAX)
+    )
 
 
 def _send_batch(sqs: SQSClient, queue_url: str, bodies: list[str], max_attempts: int) -> int:

@@ -23,18 +23,6 @@ def read_bodies(path: Path) -> Iterator[NumberedBody]:
                 yield number, body
 
 
-def read_chunks(path: Path, size: int) -> Iterator[list[NumberedBody]]:
-    """`read_bodies` in lists of up to `size`."""
-    chunk: list[NumberedBody] = []
-    for line in read_bodies(path):
-        chunk.append(line)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 @dataclass(frozen=True, slots=True)
 class LineRun:
     """Consecutive lines of a capture: the first one's number and where their bytes lie."""

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from settlement.adapters.sqs_events import SEND_BATCH_MAX, send_bodies
-from settlement.gateway.capture import read_chunks
+from settlement.batching import batched
+from settlement.gateway.capture import read_bodies
 from settlement.gateway.poller import EventHandler, Poller, PollerConfig
 from settlement.gateway.service import BatchReport
 
@@ -186,5 +187,4 @@ def _take_turns(pollers: deque[Poller], wanted: Callable[[], bool]) -> bool:
 
 
 def _batches(path: Path) -> Iterator[list[str]]:
-    for chunk in read_chunks(path, SEND_BATCH_MAX):
-        yield [body for _number, body in chunk]
+    return batched((body for _number, body in read_bodies(path)), SEND_BATCH_MAX)
