@@ -1,0 +1,61 @@
+"""A PAN in any spelling is found and masked; ids that are not PANs are left alone."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+
+from settlement.domain.cards import ascii_digits, find_pans, holds_pan, mask_pans
+
+PAN = "4111111111111111"
+SPELLINGS = [
+    PAN,
+    "4111-1111-1111-1111",
+    "4111 1111 1111 1111",
+    "4111.1111.1111.1111",
+    "4111\u00a01111\u00a01111\u00a01111",  # no-break spaces
+    "4111\u20131111\u20131111\u20131111",  # en dashes
+    "\u0664" + "\u0661" * 15,  # Arabic-Indic digits
+    "\uff14\uff11\uff11\uff11" + "\uff0d\uff11\uff11\uff11\uff11" * 3,  # fullwidth
+    "card: 4111-1111-1111-1111.",
+    "ref 2026-4111-1111-1111-1111",  # a PAN after another group
+    "T4111111111111111",  # one run glued to a letter is still a PAN
+    "0000" + PAN,  # a run longer than a PAN may hide one
+]
+
+
+@pytest.mark.parametrize("written", SPELLINGS)
+def test_every_spelling_is_found_and_masked(written: str) -> None:
+    assert PAN in find_pans(written)
+    masked = mask_pans(written)
+    assert not holds_pan(masked), masked
+    assert "1111" in ascii_digits(masked)  # the last four stay readable
+
+
+def test_amex_layout_and_short_groups() -> None:
+    assert find_pans("3782 822463 10005") == ["378282246310005"]
+    assert find_pans("4111 1111 1111 1112") == []  # Luhn fails: not a PAN
+    assert mask_pans("4111 1111 1111 1112") == "**** **** **** 1112"  # but masked at rest
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "M0000225-W01",
+        "2026-11-30T08:07:04+11:00",
+        "192.168.100.200",
+        "12.50",
+        "4111-1111-1111-1111x",
+    ],
+)
+def test_not_pans(text: str) -> None:
+    assert find_pans(text) == []
+
+
+def test_uuids_are_not_taken_for_pans() -> None:
+    """Transaction ids are UUIDs: their hex groups are chains glued to letters."""
+    rng = random.Random(7)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(100_000)]
+    assert [value for value in ids if holds_pan(value)] == []
