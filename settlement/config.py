@@ -8,7 +8,7 @@ with a one-line message naming the variable (see `load_settings`).
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +20,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from settlement.domain.plausibility import TimeWindow
 
 ENV_PREFIX = "CARDSETTLE_"
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?")
@@ -114,6 +116,22 @@ class Settings(BaseSettings):
         description="How long a starting gateway waits for an unreachable database, retrying "
         "with backoff, before it gives up (0 = try once).",
     )  # fmt: skip
+    # Plausible timestamps (settlement.domain.plausibility), for messages and journal rows.
+    time_max_age_days: int = Field(
+        3650, ge=1, le=100_000,
+        description="A local_time or sent_at more than this many days before it reaches us "
+        "is rejected as implausible_time (messages; journal lines likewise).",
+    )  # fmt: skip
+    time_max_ahead_s: int = Field(
+        86_400, ge=0, le=31_536_000,
+        description="Clock skew allowed: a timestamp up to this many seconds after the "
+        "receiving clock, or a sent_at this much before its local_time, is still plausible.",
+    )  # fmt: skip
+    time_max_delivery_delay_days: int = Field(
+        30, ge=0, le=3650,
+        description="A message's sent_at may follow its local_time by at most this many days "
+        "(a terminal that stored it offline); later is implausible_time.",
+    )  # fmt: skip
     aws_mode: AwsMode | None = Field(
         None, validate_default=True,
         description="Where SQS and S3 are: embedded (moto in this process), endpoint "
@@ -195,6 +213,15 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.business_timezone)
+
+    @property
+    def time_window(self) -> TimeWindow:
+        """The plausible-timestamp rule these settings configure."""
+        return TimeWindow(
+            max_age=timedelta(days=self.time_max_age_days),
+            max_ahead=timedelta(seconds=self.time_max_ahead_s),
+            max_delivery_delay=timedelta(days=self.time_max_delivery_delay_days),
+        )
 
     @property
     def embedded_aws(self) -> bool:

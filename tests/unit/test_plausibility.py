@@ -1,0 +1,45 @@
+"""The plausible-timestamp rule: never raises, whatever the year; bounds on every side."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from settlement.domain.plausibility import TimeWindow
+
+WINDOW = TimeWindow(timedelta(days=3650), timedelta(days=1), timedelta(days=30))
+NOW = datetime(2026, 12, 3, 7, 0)
+EAST, WEST = timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))
+
+
+def test_an_ordinary_message_is_plausible() -> None:
+    local = datetime(2026, 11, 30, 8, 7, tzinfo=EAST)
+    assert WINDOW.implausibility(NOW, local, local.astimezone(UTC) + timedelta(seconds=3)) is None
+
+
+def test_the_calendar_edges_are_implausible_not_errors() -> None:
+    assert "days old" in str(WINDOW.implausibility(NOW, datetime(1, 1, 1, tzinfo=EAST)))
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=WEST)
+    assert "ahead" in str(WINDOW.implausibility(NOW, far))
+    local = datetime(2026, 11, 30, tzinfo=UTC)
+    assert "sent_at" in str(WINDOW.implausibility(NOW, local, datetime(1, 1, 1, tzinfo=EAST)))
+
+
+def test_delivery_delay_and_skew_bound_sent_at() -> None:
+    local = datetime(2026, 11, 1, tzinfo=UTC)
+    assert WINDOW.implausibility(NOW, local, local + timedelta(days=30)) is None
+    assert WINDOW.implausibility(NOW, local, local + timedelta(days=30, seconds=1)) is not None
+    assert WINDOW.implausibility(NOW, local, local - timedelta(days=1)) is None
+    assert WINDOW.implausibility(NOW, local, local - timedelta(days=1, seconds=1)) is not None
+
+
+@given(
+    st.datetimes(timezones=st.sampled_from([EAST, WEST, UTC])),
+    st.datetimes(timezones=st.sampled_from([EAST, WEST, UTC])) | st.none(),
+    st.integers(1, 999_999_999),
+)
+def test_never_raises(local: datetime, sent: datetime | None, age_days: int) -> None:
+    window = TimeWindow(timedelta(days=age_days), timedelta(days=age_days), timedelta(days=30))
+    window.implausibility(NOW, local, sent)
