@@ -14,7 +14,6 @@ re-sent messages are duplicates, imports keep or replace rows, and the end of da
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -151,12 +150,8 @@ def import_inputs(engine: Engine, settings: Settings, plan: DemoPlan) -> tuple[i
     return merchants.written, journal.written
 
 
-def read_labels(path: Path) -> dict[str, str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return {row["transaction_id"]: row["label"] for row in csv.DictReader(handle)}
-
-
 def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
+    from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
     labels = read_labels(plan.day_dir / "labels.csv")

@@ -31,9 +31,19 @@ def parse_date(text: str) -> date:
 
 
 def migrated_engine(settings: Settings) -> AbstractContextManager[Engine]:
+    """The configured database, an embedded SQLite file created and migrated on first use:
+    for the commands that fill it (imports, the demo)."""
     from settlement.adapters import database  # noqa: PLC0415 - see the module docstring
 
     return database.migrated_engine(settings.database_url)
+
+
+def existing_engine(settings: Settings) -> AbstractContextManager[Engine]:
+    """The configured database, which must exist at the current schema (never created):
+    for the commands that read or settle a day already there (eod, report, scheduler)."""
+    from settlement.adapters import database  # noqa: PLC0415 - see the module docstring
+
+    return database.existing_engine(settings.database_url)
 
 
 def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) -> WrittenReports:
@@ -41,7 +51,7 @@ def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) 
     from settlement.reports import ReportError, upload_reports, write_reports  # noqa: PLC0415
     from settlement.reports.comparison import ComparisonFormatError  # noqa: PLC0415
 
-    with migrated_engine(settings) as engine:
+    with existing_engine(settings) as engine:
         try:
             written = write_reports(engine, settings, day, out)
         except (ReportError, ComparisonFormatError) as error:
