@@ -29,6 +29,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.pool import NullPool
 
 import settlement
 from settlement.errors import DatabaseNotReady, DatabaseUnreachable
@@ -235,13 +236,14 @@ def open_existing(url: str) -> Engine:
             f"database {masked_url(url)}: no such file {path}; check CARDSETTLE_DATABASE_URL"
             " (this command never creates a database: `settlement db upgrade` does)"
         )
-    engine = create_db_engine(url)
+    # Looked at through a bare engine first: the pragmas of `create_db_engine` would switch
+    # a foreign SQLite file to WAL, a change to a database that is not ours.
+    probe = create_engine(url, poolclass=NullPool)
     try:
-        require_current_schema(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
+        require_current_schema(probe)
+    finally:
+        probe.dispose()
+    return create_db_engine(url)
 
 
 @contextmanager
