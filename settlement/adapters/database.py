@@ -227,15 +227,20 @@ def file_identity(url: str) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-def open_existing(url: str) -> Engine:
-    """An engine on a database that already exists at this code's schema; raises
-    DatabaseNotReady (and creates nothing) or DatabaseUnreachable otherwise."""
+def require_file(url: str) -> None:
+    """An SQLite URL's file exists (connecting would create it); PostgreSQL passes."""
     path = sqlite_file(url)
     if path is not None and not path.is_file():
         raise DatabaseNotReady(
             f"database {masked_url(url)}: no such file {path}; check CARDSETTLE_DATABASE_URL"
             " (this command never creates a database: `settlement db upgrade` does)"
         )
+
+
+def open_existing(url: str) -> Engine:
+    """An engine on a database that already exists at this code's schema; raises
+    DatabaseNotReady (and creates nothing) or DatabaseUnreachable otherwise."""
+    require_file(url)
     # Looked at through a bare engine first: the pragmas of `create_db_engine` would switch
     # a foreign SQLite file to WAL, a change to a database that is not ours.
     probe = create_engine(url, poolclass=NullPool)

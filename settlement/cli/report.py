@@ -6,6 +6,7 @@ made, not when the command is registered, so other `settlement` commands start f
 
 from __future__ import annotations
 
+import sys
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import typer
 
 from settlement.adapters.aws import describe_target
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -55,8 +57,8 @@ def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) 
         try:
             written = write_reports(engine, settings, day, out)
         except (ReportError, ComparisonFormatError) as error:
-            console.print(f"[red]{error}[/red]")
-            raise typer.Exit(1) from None
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            raise typer.Exit(ExitCode.FAILED) from None
     if upload:
         keys = upload_reports(settings, day, written.files)
         where = describe_target(settings)

@@ -37,7 +37,7 @@ def eod_runs(path: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("command", [["eod", "--date", DAY], ["report", "--date", DAY],
-                                     ["scheduler"]])  # fmt: skip
+                                     ["scheduler"], ["db", "downgrade", "base"]])  # fmt: skip
 @pytest.mark.parametrize("where", ["typo.db", "no-such-dir/cardsettle.db"])
 def test_a_missing_sqlite_file_is_an_error_and_is_not_created(
     tmp_path: Path, command: list[str], where: str

@@ -143,3 +143,34 @@ def test_a_database_file_gone_mid_run_is_not_completed(tmp_path: Path, how: str)
         assert raised.value.exit_code == ExitCode.FAILED and str(path) in str(raised.value)
         assert not payout_file_path(DAY, settings.reports_dir).exists()
         assert (how == "replaced") == path.exists()
+
+
+def test_the_scheduled_job_never_recreates_a_deleted_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from settlement.eod.scheduler import scheduled_end_of_day  # noqa: PLC0415
+
+    gone = tmp_path / "cardsettle.db"  # deleted while the scheduler waited for the cutoff
+    monkeypatch.setenv("CARDSETTLE_DATABASE_URL", f"sqlite:///{gone}")
+    scheduled_end_of_day()
+    assert "end of day not run" in capsys.readouterr().out and not gone.exists()
+
+
+def test_catch_up_stops_at_a_refused_date_so_dates_settle_in_order(setup: Setup) -> None:
+    from settlement.eod.scheduler import catch_up  # noqa: PLC0415
+
+    engine, settings = setup
+    later = DAY + timedelta(days=1)
+    one_sale(engine)
+    one_sale(engine, later)
+    foreign = payout_file_path(DAY, settings.reports_dir)
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("their payouts\n")
+    reports = catch_up(engine, settings, lambda: CUTOFF + timedelta(days=2))
+    assert [(r.business_date, r.reason) for r in reports] == [(DAY, "payout_file_exists")]
+    assert claimed(engine) == []
+    foreign.unlink()
+    reports = catch_up(engine, settings, lambda: CUTOFF + timedelta(days=2))
+    assert [(r.business_date, r.status) for r in reports] == [
+        (DAY, "completed"), (later, "completed"),
+    ]  # fmt: skip
