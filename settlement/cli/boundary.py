@@ -80,12 +80,17 @@ def _first_line(error: BaseException | None) -> str:
     return text.splitlines()[0] if text else "(no message)"
 
 
+# The drivers' own base classes: the bulk paths (COPY, executemany) call them directly.
+_DRIVER_ERRORS = {"sqlalchemy.exc.DBAPIError", "psycopg.Error", "sqlite3.Error"}
+
+
 def _database(error: BaseException, names: set[str]) -> tuple[str, ExitCode] | None:
-    if "sqlalchemy.exc.DBAPIError" not in names:
+    if not names & _DRIVER_ERRORS:
         return None
     reason = _first_line(getattr(error, "orig", None) or error)
     where = _configured_database()
-    if "sqlalchemy.exc.OperationalError" in names:
+    if names & {"sqlalchemy.exc.OperationalError", "psycopg.OperationalError",
+                 "sqlite3.OperationalError"}:  # fmt: skip
         return f"database {where} unreachable or failing: {reason}", ExitCode.FAILED
     return f"database {where}: {reason}", ExitCode.FAILED
 

@@ -7,6 +7,7 @@ raise them; tests/e2e/test_operator_mistakes.py provokes them in real processes.
 from __future__ import annotations
 
 import errno
+import sqlite3
 
 import pytest
 from botocore.exceptions import (
@@ -37,6 +38,8 @@ REFUSED_PG = OperationalError("connect", {}, Exception("connection refused\nIs t
         (ConfigurationError("configuration error: CARDSETTLE_X: bad"), USAGE, "CARDSETTLE_X"),
         (REFUSED_PG, FAILED, "unreachable or failing: connection refused"),
         (IntegrityError("INSERT", {}, Exception("duplicate key")), FAILED, "duplicate key"),
+        (sqlite3.OperationalError("database is locked"), FAILED,
+         "unreachable or failing: database is locked"),
         (NoCredentialsError(), USAGE, "no AWS credentials"),
         (PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"), USAGE,
          "AWS_SECRET_ACCESS_KEY"),
