@@ -30,15 +30,30 @@ from pos_simulator.sending import open_queue, send_file
 from pos_simulator.timeline import from_ms
 from pos_simulator.transmit import TransmitReport
 from pos_simulator.writer import MESSAGES
+from settlement.cli.boundary import guarded, request_debug
 from settlement.config import ConfigurationError, Settings, load_settings
+from settlement.exit_codes import ExitCode
 
 app = typer.Typer(
     name="pos-sim",
     help="POS simulator: seeded card traffic for one business day, and its transmission to SQS.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,  # rich's traceback shows locals: a PAN among them
 )
 console = Console()
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of a failure (also CARDSETTLE_DEBUG=1)."),
+    ] = False,
+) -> None:
+    request_debug(debug)
+
+
 PROFILES_TEXT = ", ".join(PROFILE_HELP)
 
 BusinessDate = Annotated[
@@ -79,9 +94,9 @@ QueueUrl = Annotated[
 ]
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     print(message, file=sys.stderr)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def settings_or_exit() -> Settings:
@@ -235,7 +250,10 @@ def run(
 
 def _check(report: TransmitReport) -> None:
     if report.failed:
-        fail(f"pos-sim: {report.failed} messages not sent: {'; '.join(report.errors[:3])}")
+        fail(
+            f"pos-sim: {report.failed} messages not sent: {'; '.join(report.errors[:3])}",
+            ExitCode.FAILED,
+        )
 
 
 @contextmanager
@@ -254,4 +272,5 @@ def show_schema() -> None:
 
 
 def main() -> None:
-    app()
+    """The `pos-sim` console script: every failure ends as one line (settlement/cli/boundary.py)."""
+    guarded(app)

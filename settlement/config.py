@@ -31,12 +31,23 @@ _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 AwsMode = Literal["embedded", "endpoint", "aws"]
 
 
-class Settings(BaseSettings):
-    """Effective settings; field docs become the README's configuration table."""
+class DebugSettings(BaseSettings):
+    """The one setting read on its own: the error boundary asks for it after a failure,
+    which may be a bad value of any other setting."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
     )
+
+    debug: bool = Field(
+        False,
+        description="Show the full traceback of a failed command instead of its one-line "
+        "error (as the --debug option does).",
+    )
+
+
+class Settings(DebugSettings):
+    """Effective settings; field docs become the README's configuration table."""
 
     database_url: str = Field(
         "sqlite:///./cardsettle.db",
@@ -251,6 +262,14 @@ def _display(value: object) -> str:
 
 class ConfigurationError(Exception):
     """Settings that cannot be used; the message is one line naming the variable."""
+
+
+def debug_enabled() -> bool:
+    """CARDSETTLE_DEBUG, read alone; a bad value counts as off (load_settings reports it)."""
+    try:
+        return DebugSettings().debug
+    except ValidationError:
+        return False
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -2,6 +2,13 @@
 
 SQLite gets WAL and `synchronous=FULL`: a message is deleted from SQS only after its
 commit, and WAL with NORMAL can lose a committed transaction on power loss.
+
+Two ways to open it: `migrated_engine` for the commands that fill a database (imports,
+the gateway, the demo), which creates and migrates an embedded SQLite file on first use;
+`existing_engine` for the commands that only make sense on one that holds a day (`eod`,
+`report`, `scheduler`, the EOD Lambda), which refuses a missing file or a schema that is
+not exactly this code's, so a mistyped URL is an error instead of a fresh empty database
+whose "completed" end of day overwrites the real payout file.
 """
 
 from __future__ import annotations
@@ -17,11 +24,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.pool import NullPool
 
 import settlement
+from settlement.errors import DatabaseNotReady, DatabaseUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +190,113 @@ def migrated_engine(url: str) -> Iterator[Engine]:
     """An engine on `url` whose schema is there (see `ensure_schema`), disposed after."""
     engine = create_db_engine(url)
     try:
-        ensure_schema(engine)
+        try:
+            ensure_schema(engine)
+        except OperationalError as error:
+            raise DatabaseUnreachable(_unreachable(url, error)) from error
         yield engine
     finally:
         engine.dispose()
+
+
+def masked_url(url: str) -> str:
+    """The URL as an error message may show it: the password replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL; None for PostgreSQL and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database)).expanduser()
+
+
+def file_identity(url: str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of an SQLite database file, None if it is gone (or not a file).
+
+    An open connection keeps writing to a file that was deleted or replaced under it, and
+    commits succeed: comparing this before and after a run is how the run finds out."""
+    path = sqlite_file(url)
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def require_file(url: str) -> None:
+    """An SQLite URL's file exists (connecting would create it); PostgreSQL passes."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise DatabaseNotReady(
+            f"database {masked_url(url)}: no such file {path}; check CARDSETTLE_DATABASE_URL"
+            " (this command never creates a database: `settlement db upgrade` does)"
+        )
+
+
+def open_existing(url: str) -> Engine:
+    """An engine on a database that already exists at this code's schema; raises
+    DatabaseNotReady (and creates nothing) or DatabaseUnreachable otherwise."""
+    require_file(url)
+    # Looked at through a bare engine first: the pragmas of `create_db_engine` would switch
+    # a foreign SQLite file to WAL, a change to a database that is not ours.
+    probe = create_engine(url, poolclass=NullPool)
+    try:
+        require_current_schema(probe)
+    finally:
+        probe.dispose()
+    return create_db_engine(url)
+
+
+@contextmanager
+def existing_engine(url: str) -> Iterator[Engine]:
+    """`open_existing`, disposed after."""
+    engine = open_existing(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """The database is reachable and at exactly this code's newest revision."""
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+            tables = set(inspect(conn).get_table_names())
+    except OperationalError as error:
+        raise DatabaseUnreachable(_unreachable(url, error)) from error
+    except DatabaseError as error:  # e.g. SQLite: "file is not a database"
+        reason = _reason(error)
+        raise DatabaseNotReady(f"database {masked_url(url)} cannot be read: {reason}") from error
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    if current == heads:
+        return
+    raise DatabaseNotReady(f"database {masked_url(url)} {_schema_problem(current, heads, tables)}")
+
+
+def _schema_problem(current: set[str], heads: set[str], tables: set[str]) -> str:
+    need = ", ".join(sorted(heads))
+    if not current:
+        what = "is empty" if not tables else f"holds {len(tables)} other table(s)"
+        return (
+            f"has no cardsettle schema (it {what}): check CARDSETTLE_DATABASE_URL, or run"
+            " `settlement db upgrade` to create the schema there"
+        )
+    return (
+        f"is at schema revision {', '.join(sorted(current))}, this cardsettle needs {need}:"
+        " run `settlement db upgrade` (or use the cardsettle version that wrote it)"
+    )
+
+
+def _reason(error: DatabaseError) -> str:
+    text = str(error.orig if error.orig is not None else error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _unreachable(url: str, error: OperationalError) -> str:
+    return f"database {masked_url(url)} unreachable: {_reason(error)}"

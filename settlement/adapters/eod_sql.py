@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Date, DateTime, TextClause, bindparam, text
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    TextClause,
+    bindparam,
+    text,
+)
 
 from settlement.adapters.bulk import sqlite_value
 
@@ -53,6 +62,16 @@ def run(conn: Connection, statement: str, **params: Any) -> int:
 
 def rows(conn: Connection, statement: str, **params: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in conn.execute(_sql(conn, statement, **params))]
+
+
+def day_has_input(engine: Engine, day: date) -> bool:
+    """Whether a business date has anything to reconcile: a staged row or a journal line."""
+    with engine.connect() as conn:
+        for table in ("staged_transactions", "journal_entries"):
+            found = rows(conn, f"SELECT 1 FROM {table} WHERE business_date = :d LIMIT 1", d=day)
+            if found:
+                return True
+    return False
 
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")

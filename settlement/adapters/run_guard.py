@@ -195,6 +195,12 @@ def release_after_failure(
         )
 
 
+def status_of(engine: Engine, business_date: date) -> str | None:
+    """The date's guard status (running, completed, failed), None if it was never claimed."""
+    current = _row(engine, business_date)
+    return None if current is None else str(current.status)
+
+
 def completed_dates(engine: Engine) -> set[date]:
     with engine.connect() as conn:
         query = select(eod_runs.c.business_date).where(eod_runs.c.status == "completed")

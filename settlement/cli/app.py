@@ -8,15 +8,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from settlement.cli.boundary import guarded, request_debug
 from settlement.config import ConfigurationError, Settings, load_settings
+from settlement.exit_codes import ExitCode
 
 app = typer.Typer(
     name="settlement",
     help="cardsettle: stage card transactions from SQS and settle them at end of day.",
     no_args_is_help=True,
     add_completion=False,
+    # A traceback (only under --debug) is plain Python's: rich's shows local variables,
+    # which may hold a message body, and so a PAN.
+    pretty_exceptions_enable=False,
 )
 console = Console()
+
+
+@app.callback()
+def _global_options(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of a failure (also CARDSETTLE_DEBUG=1)."
+    ),
+) -> None:
+    request_debug(debug)
 
 
 def settings_or_exit() -> Settings:
@@ -25,7 +39,7 @@ def settings_or_exit() -> Settings:
         return load_settings()
     except ConfigurationError as error:
         print(str(error), file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.USAGE) from None
 
 
 @app.command("config")
@@ -39,8 +53,5 @@ def show_config() -> None:
 
 
 def main() -> None:
-    try:
-        app()
-    except ConfigurationError as error:  # settings loaded lazily deep inside a command
-        print(str(error), file=sys.stderr)
-        sys.exit(2)
+    """The `settlement` console script: every failure ends as one line (see cli/boundary.py)."""
+    guarded(app)

@@ -28,5 +28,6 @@ def downgrade(
     from settlement.adapters import database  # noqa: PLC0415
 
     settings = settings_or_exit()
+    database.require_file(settings.database_url)  # downgrading nothing would create a file
     database.downgrade(settings.database_url, revision)
     console.print(f"database at revision {revision}")

@@ -14,7 +14,7 @@ re-sent messages are duplicates, imports keep or replace rows, and the end of da
 
 from __future__ import annotations
 
-import csv
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -32,6 +32,7 @@ from settlement.cli.app import app, console, settings_or_exit
 from settlement.cli.report import make_reports, migrated_engine, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
+from settlement.exit_codes import ExitCode
 
 # The simulator (Faker), SQLAlchemy, Alembic, the gateway and the end of day are imported
 # where they are used: every `settlement` command imports this module to register `demo`.
@@ -151,12 +152,8 @@ def import_inputs(engine: Engine, settings: Settings, plan: DemoPlan) -> tuple[i
     return merchants.written, journal.written
 
 
-def read_labels(path: Path) -> dict[str, str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return {row["transaction_id"]: row["label"] for row in csv.DictReader(handle)}
-
-
 def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
+    from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
     labels = read_labels(plan.day_dir / "labels.csv")
@@ -238,8 +235,8 @@ def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, Writt
             progress.update(task, completed=messages)
             eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
         if eod.status != "completed":
-            console.print(f"[red]{eod.message}[/red]")
-            raise typer.Exit(1)
+            print(f"error: {eod.message}", file=sys.stderr, flush=True)
+            raise typer.Exit(ExitCode.FAILED)
         if plan.compare:
             _step(progress, "compare-modes (batch/async)", compare_modes)
         written = _step(progress, "write + upload reports",

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import sys
 from collections.abc import Generator
 from contextlib import closing
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -18,7 +18,7 @@ from rich.table import Table
 
 from settlement.adapters import aws
 from settlement.cli.app import app, console, settings_or_exit
-from settlement.cli.report import migrated_engine
+from settlement.cli.report import existing_engine, migrated_engine, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
 
@@ -114,38 +114,43 @@ def rates_import(file: Path = typer.Argument(..., help="CSV: date,currency,units
             _print_import("rates", import_rates(engine, lines, utc_now()))
 
 
-def read_labels(path: Path) -> dict[str, str]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return {row["transaction_id"]: row["label"] for row in csv.DictReader(handle)}
-
-
 @app.command("eod")
 def eod(
     business_date: str = typer.Option(..., "--date", help="Business date, YYYY-MM-DD."),
     labels: Path | None = typer.Option(None, "--labels", help="labels.csv: score the rules."),
     rerun: bool = typer.Option(False, "--rerun", help="Replace a completed date's results."),
+    before_cutoff: bool = typer.Option(
+        False, "--before-cutoff", help="Run a date whose cutoff has not passed yet."
+    ),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty", help="Run a date with no transactions and no journal lines."
+    ),
 ) -> None:
-    """Run the end of day for one business date by hand."""
+    """Run the end of day for one business date by hand (exit 3 when it refuses)."""
+    from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
     settings = settings_or_exit()
-    try:
-        day = date.fromisoformat(business_date)
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {business_date!r}") from None
-    request = RunRequest(day, utc_now(), rerun, read_labels(labels) if labels else None)
-    with migrated_engine(settings) as engine:
+    day = parse_date(business_date)
+    request = RunRequest(
+        day, utc_now(), rerun, read_labels(labels) if labels else None,
+        before_cutoff=before_cutoff, allow_empty=allow_empty,
+    )  # fmt: skip
+    with existing_engine(settings) as engine:
         report = run_end_of_day(engine, settings, request)
     print_report(report)
-    if report.status == "refused":
-        raise typer.Exit(1)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 def print_report(report: RunReport) -> None:
-    colour = {"completed": "green", "already_completed": "yellow"}.get(report.status, "red")
-    console.print(f"[{colour}]{report.message}[/{colour}]")
+    """A completed run's tables on stdout; a refusal is one unwrapped line on stderr."""
     if report.status != "completed":
+        print(report.message, file=sys.stderr, flush=True)
+        if report.payout_file is not None:
+            console.print(f"payout file: {report.payout_file} (restored)")
         return
+    console.print(f"[green]{report.message}[/green]")
     classes = Table("reconciliation class", "items", title=f"end of day {report.business_date}")
     for name, count in report.counts.get("classes", {}).items():
         classes.add_row(name, str(count))
@@ -173,5 +178,5 @@ def scheduler() -> None:
     from settlement.eod.scheduler import run_scheduler  # noqa: PLC0415  (APScheduler only here)
 
     settings = settings_or_exit()
-    with migrated_engine(settings) as engine:
+    with existing_engine(settings) as engine:
         run_scheduler(settings, engine, utc_now, console.print)

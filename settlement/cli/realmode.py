@@ -16,6 +16,7 @@ import threading
 import typer
 
 from settlement.cli.app import app
+from settlement.exit_codes import ExitCode
 
 _ANY_ADDRESS = {"0.0.0.0", "::", ""}  # a wildcard bind is reached through loopback
 
@@ -59,7 +60,7 @@ def aws_local(
         server.start()
     except OSError as error:
         typer.echo(f"cannot listen on {host}:{port}: {error.strerror}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(ExitCode.FAILED) from None
     bound_host, bound_port = server.get_host_and_port()
     typer.echo(f"# moto server on {bound_host}:{bound_port}; Ctrl-C stops it. In other terminals:")
     for line in exports(bound_host, bound_port):

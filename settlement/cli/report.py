@@ -6,6 +6,7 @@ made, not when the command is registered, so other `settlement` commands start f
 
 from __future__ import annotations
 
+import sys
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import typer
 
 from settlement.adapters.aws import describe_target
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,9 +33,19 @@ def parse_date(text: str) -> date:
 
 
 def migrated_engine(settings: Settings) -> AbstractContextManager[Engine]:
+    """The configured database, an embedded SQLite file created and migrated on first use:
+    for the commands that fill it (imports, the demo)."""
     from settlement.adapters import database  # noqa: PLC0415 - see the module docstring
 
     return database.migrated_engine(settings.database_url)
+
+
+def existing_engine(settings: Settings) -> AbstractContextManager[Engine]:
+    """The configured database, which must exist at the current schema (never created):
+    for the commands that read or settle a day already there (eod, report, scheduler)."""
+    from settlement.adapters import database  # noqa: PLC0415 - see the module docstring
+
+    return database.existing_engine(settings.database_url)
 
 
 def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) -> WrittenReports:
@@ -41,12 +53,12 @@ def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) 
     from settlement.reports import ReportError, upload_reports, write_reports  # noqa: PLC0415
     from settlement.reports.comparison import ComparisonFormatError  # noqa: PLC0415
 
-    with migrated_engine(settings) as engine:
+    with existing_engine(settings) as engine:
         try:
             written = write_reports(engine, settings, day, out)
         except (ReportError, ComparisonFormatError) as error:
-            console.print(f"[red]{error}[/red]")
-            raise typer.Exit(1) from None
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            raise typer.Exit(ExitCode.FAILED) from None
     if upload:
         keys = upload_reports(settings, day, written.files)
         where = describe_target(settings)

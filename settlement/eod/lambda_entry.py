@@ -5,6 +5,10 @@ timezone. The event may name the date (`{"business_date": "2026-03-11"}`, option
 `"rerun": true` for an operator's manual invocation); the scheduled event names none, so the
 handler runs the last business date whose cutoff has passed. The `eod_runs` guard makes
 Scheduler's retries safe: a completed date is never run twice, a failed one is run again.
+The run's own refusals hold here too and end the invocation normally (no retry): a date
+still open, and a date without staged transactions or journal lines (a cutoff on a day
+without traffic leaves the date open, as the scheduler does; an operator's event may say
+`"allow_empty": true` to close it).
 
 Lambda's /tmp vanishes with the container, so the payout file is published to the reports
 bucket under `reports/<date>/`. It is rewritten and re-published whenever the date is
@@ -23,7 +27,7 @@ from sqlalchemy import Engine
 from settlement.adapters import database
 from settlement.adapters.clock import Clock, utc_now
 from settlement.config import Settings, load_settings
-from settlement.domain.calendar import business_date_of, cutoff_instant
+from settlement.domain.calendar import business_date_of
 from settlement.eod.payout_file import write_payout_file
 from settlement.eod.run import RunReport, RunRequest, run_end_of_day
 from settlement.reports.upload import upload_reports
@@ -49,25 +53,28 @@ def last_closed_business_date(now: datetime, settings: Settings) -> date:
 def request_from_event(
     event: Mapping[str, Any] | None, settings: Settings, now: datetime, owner: str = OWNER
 ) -> RunRequest:
-    """The run request an event asks for; raises InvalidEvent for a bad or still-open date."""
+    """The run request an event asks for; raises InvalidEvent for a malformed event."""
     payload = dict(event or {})
-    rerun = payload.get("rerun", False)
-    if not isinstance(rerun, bool):
-        raise InvalidEvent(f"rerun must be true or false, got {rerun!r}")
+    rerun, allow_empty = _flag(payload, "rerun"), _flag(payload, "allow_empty")
     text = payload.get("business_date")
     if text is None:
-        return RunRequest(last_closed_business_date(now, settings), now, rerun, owner=owner)
+        day = last_closed_business_date(now, settings)
+        return RunRequest(day, now, rerun, owner=owner, allow_empty=allow_empty)
     try:
         if not isinstance(text, str):
             raise ValueError(text)
         day = date.fromisoformat(text)
     except ValueError:
         raise InvalidEvent(f"business_date must be YYYY-MM-DD, got {text!r}") from None
-    closes = cutoff_instant(day, settings.zone, settings.cutoff_time)
-    if closes > now:
-        # Settling a day before its cutoff would turn the rest of its traffic into "late".
-        raise InvalidEvent(f"business date {day} is still open: it closes {closes:%F %T} UTC")
-    return RunRequest(day, now, rerun, owner=owner)
+    # A date still open is the run's to refuse (status "refused", reason "before_cutoff").
+    return RunRequest(day, now, rerun, owner=owner, allow_empty=allow_empty)
+
+
+def _flag(payload: Mapping[str, Any], name: str) -> bool:
+    value = payload.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidEvent(f"{name} must be true or false, got {value!r}")
+    return value
 
 
 def summary(report: RunReport, payout_keys: list[str]) -> dict[str, Any]:
@@ -75,6 +82,7 @@ def summary(report: RunReport, payout_keys: list[str]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "business_date": report.business_date.isoformat(),
         "status": report.status,
+        "reason": report.reason,
         "message": report.message,
         "run_id": report.run_id,
         "counts": report.counts,
@@ -100,7 +108,7 @@ def run_event(
         # left in this container's /tmp by an earlier run may predate a re-run, so it is
         # written again from the committed payouts.
         payout_file = report.payout_file or write_payout_file(
-            engine, request.business_date, settings.reports_dir
+            engine, request.business_date, settings.reports_dir, replace=True
         )
         keys = upload_reports(settings, request.business_date, [payout_file])
     log.info("%s", report.message)
@@ -114,9 +122,7 @@ def _warm_engine(settings: Settings) -> Engine:
     """One engine per container and URL: Lambda reuses the process between invocations."""
     url = settings.database_url
     if url not in _ENGINES:
-        engine = database.create_db_engine(url)
-        database.ensure_schema(engine)
-        _ENGINES[url] = engine
+        _ENGINES[url] = database.open_existing(url)  # never creates one, as `settlement eod`
     return _ENGINES[url]
 
 

@@ -7,6 +7,15 @@
    mark the run completed. A crash or a broken invariant rolls all of it back, so the date is
    either untouched (re-runnable, with identical results) or completely replaced.
 3. After the commit, write the payout file (rewritten whole, so it is idempotent too).
+
+Before any of it, the run refuses (returns a `refused` report, exit code 3, and claims
+nothing) a date whose cutoff has not passed (`before_cutoff` overrides), a date with neither
+staged transactions nor journal lines (`allow_empty` overrides: a holiday still ages open
+items), and a date whose payout file exists although this database never completed it
+(another database's file; `rerun` replaces it). These live here, not in the commands, so the
+CLI, the scheduler and the Lambda all get them. A reports directory it cannot write is an
+error before the claim; an SQLite file deleted or replaced during the run is an error after
+the commit (the commit went to the old file), never "completed".
 """
 
 from __future__ import annotations
@@ -22,13 +31,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from settlement.adapters import eod_sql, run_guard
+from settlement.adapters import database, eod_sql, run_guard
 from settlement.adapters.eod_tables import RESULT_TABLES
 from settlement.config import Settings
 from settlement.domain.calendar import business_days_between, cutoff_instant
 from settlement.domain.fraud import load_rulebook
 from settlement.eod import fraud_step, fx_step, ledger_step
-from settlement.eod.payout_file import restore_payout_file, write_payout_file
+from settlement.eod.payout_file import (
+    payout_file_path,
+    prepare_directory,
+    restore_payout_file,
+    write_payout_file,
+)
+from settlement.errors import DatabaseReplaced
+from settlement.exit_codes import ExitCode
 
 StepHook = Callable[[str, Connection], None]  # (step just done, the run's connection)
 
@@ -41,6 +57,8 @@ class RunRequest:
     labels: Mapping[str, str] | None = None
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     after_step: StepHook | None = None  # tests inject crashes here
+    before_cutoff: bool = False  # run a date that is still open (its cutoff is ahead)
+    allow_empty: bool = False  # run a date without staged transactions or journal lines
 
 
 class RunSuperseded(RuntimeError):
@@ -58,17 +76,34 @@ class RunReport:
     timings: dict[str, float] = field(default_factory=dict)
     scorecard: dict[str, Any] | None = None
     payout_file: Path | None = None
+    # why a run was refused: running | before_cutoff | empty | payout_file_exists
+    reason: str | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The command's exit code: a refusal (already completed included) is 3."""
+        if self.status == "completed":
+            return ExitCode.DONE
+        if self.status in {"already_completed", "refused"}:
+            return ExitCode.REFUSED
+        return ExitCode.FAILED
 
 
 def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> RunReport:
     day = request.business_date
+    refused = _refusal(engine, settings, request)
+    if refused is not None:
+        return refused
+    prepare_directory(settings.reports_dir)
+    url = engine.url.render_as_string(hide_password=False)
+    identity = database.file_identity(url)
     claim = run_guard.claim(
         engine, day, request.now, rerun=request.rerun, owner=request.owner[:128],
         stale_after=timedelta(seconds=settings.eod_stale_run_s),
     )  # fmt: skip
     if isinstance(claim, run_guard.Refusal):
         if claim.status != "completed":
-            return RunReport(day, "refused", claim.message)
+            return RunReport(day, "refused", claim.message, reason="running")
         report = RunReport(day, "already_completed", claim.message)
         report.payout_file = restore_payout_file(engine, day, settings.reports_dir)
         return report
@@ -79,8 +114,53 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
             engine, day, claim, f"{type(error).__name__}: {error}", request.now
         )
         raise
-    report.payout_file = write_payout_file(engine, day, settings.reports_dir)
+    _same_database_file(url, identity, day)
+    report.payout_file = write_payout_file(engine, day, settings.reports_dir, replace=request.rerun)
     return report
+
+
+def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunReport | None:
+    """The reasons not to start at all, each with the flag that overrides it."""
+    day = request.business_date
+    if run_guard.status_of(engine, day) == "completed" and not request.rerun:
+        return None  # the claim says "already completed" (and restores a missing file)
+    closes = cutoff_instant(day, settings.zone, settings.cutoff_time)
+    if closes > request.now and not request.before_cutoff:
+        return _refused(
+            day, "before_cutoff",
+            f"its cutoff ({closes:%Y-%m-%d %H:%M} UTC) has not passed, and settling it now"
+            " would turn the rest of its traffic into late arrivals; --before-cutoff runs it",
+        )  # fmt: skip
+    where = database.masked_url(engine.url.render_as_string(hide_password=False))
+    if not request.allow_empty and not eod_sql.day_has_input(engine, day):
+        return _refused(
+            day, "empty",
+            f"{where} holds no staged transactions and no journal lines for it (a wrong date or"
+            " database?); --allow-empty closes an empty day, e.g. a holiday",
+        )  # fmt: skip
+    existing = payout_file_path(day, settings.reports_dir)
+    if existing.exists() and not request.rerun:
+        return _refused(
+            day, "payout_file_exists",
+            f"{existing} exists, but {where} has no completed run of it (another database's"
+            " file?); move it away, or --rerun replaces it",
+        )  # fmt: skip
+    return None
+
+
+def _refused(day: date, reason: str, why: str) -> RunReport:
+    return RunReport(day, "refused", f"end of day {day} refused: {why}", reason=reason)
+
+
+def _same_database_file(url: str, before: tuple[int, int] | None, day: date) -> None:
+    """The SQLite file the run committed to is still the configured one."""
+    if database.file_identity(url) == before:
+        return
+    raise DatabaseReplaced(
+        f"database {database.masked_url(url)}: the file was deleted or replaced during the end"
+        f" of day of {day}, so what the run committed is not in it; not completed. Restore"
+        " the database file and run the date again"
+    )
 
 
 def _transaction(engine: Engine) -> Any:

@@ -1,7 +1,11 @@
 """The end-of-day scheduler: APScheduler 3 fires at the cutoff in the business timezone.
 
 At start, and at every firing, it catches up: every past business date (its cutoff has
-passed) that has staged transactions and no completed run is run, oldest first. So a missed
+passed) that has staged transactions and no completed run is run, oldest first. A date
+without staged transactions is not run at all: a cutoff that fires on a day without
+traffic leaves that date open, not locked as an empty day, so a journal imported or a
+transaction staged for it later is still settled with it (`settlement eod --date D
+--allow-empty` closes such a date by hand). So a missed
 firing (process down over a cutoff) costs nothing but a later run, and `coalesce` plus
 `misfire_grace_time` stop a backlog of identical firings. The job store is the database
 itself (table `apscheduler_jobs`, owned by APScheduler, ignored by `alembic check`).
@@ -23,6 +27,7 @@ from settlement.config import Settings, load_settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.eod.payout_file import restore_payout_file
 from settlement.eod.run import RunReport, RunRequest, run_end_of_day
+from settlement.errors import OperatorError
 
 JOB_ID = "end-of-day"
 Clock = Callable[[], datetime]  # naive UTC
@@ -70,6 +75,10 @@ def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport
             reports.append(_failed(day, error))
             break
         reports.append(report)
+        if report.status == "refused" and report.reason != "running":
+            # e.g. another database's payout file in the way: dates settle in order, so
+            # later ones wait for the operator, like after a failure.
+            break
     return reports
 
 
@@ -82,9 +91,16 @@ def _failed(day: date, error: Exception) -> RunReport:
 
 
 def scheduled_end_of_day() -> None:
-    """The persisted job (must be importable by reference): catch up to the cutoff just passed."""
+    """The persisted job (must be importable by reference): catch up to the cutoff just passed.
+
+    The database is opened as it must already be: had its file been deleted since the
+    scheduler started, opening it the creating way would settle into a fresh empty one."""
     settings = load_settings()
-    engine = database.create_db_engine(settings.database_url)
+    try:
+        engine = database.open_existing(settings.database_url)
+    except OperatorError as error:
+        print(f"end of day not run: {error}", flush=True)
+        return
     try:
         for report in catch_up(engine, settings, _utc_now):
             print(report.message, flush=True)

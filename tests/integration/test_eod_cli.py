@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from settlement.adapters import database
 from settlement.cli import app
+from settlement.exit_codes import ExitCode
 from tests.integration.test_eod_day import DAY, hand_day
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
@@ -53,7 +54,8 @@ def test_imports_then_eod_then_refusal(
     assert "completed" in result.output and "payout file" in result.output
     assert "fraud scorecard" in result.output
     again = runner.invoke(app, ["eod", "--date", DAY.isoformat()])
-    assert again.exit_code == 0 and "already completed; use --rerun" in again.output
+    assert again.exit_code == ExitCode.REFUSED  # refused on purpose: nothing changed
+    assert "already completed; use --rerun" in again.output
     rerun = runner.invoke(app, ["eod", "--date", DAY.isoformat(), "--rerun"])
     assert rerun.exit_code == 0 and "attempt 2" in rerun.output
     payouts = (tmp_path / "out" / f"payouts-{DAY}.csv").read_text().splitlines()

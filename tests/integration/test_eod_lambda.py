@@ -105,8 +105,9 @@ def test_handler_reads_the_settings_and_caches_its_engine(
         with engine.connect() as conn:
             owner = conn.execute(select(eod_runs.c.owner)).scalar_one()
         assert owner == "lambda:req-7"
-        with pytest.raises(lambda_entry.InvalidEvent, match="still open"):
-            lambda_entry.handler({"business_date": "2999-01-01"}, context)
+        still_open = lambda_entry.handler({"business_date": "2999-01-01"}, context)
+        assert (still_open["status"], still_open["reason"]) == ("refused", "before_cutoff")
+        assert still_open["payout_file_keys"] == []
     finally:
         for cached in engines.values():
             cached.dispose()

@@ -4,6 +4,7 @@ reconciliation classes with `reconcile`, every settlement line with `price_line`
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -99,10 +100,13 @@ def _facts(engine: Engine, settings: Settings) -> tuple[list[StagedFacts], list[
     return facts, entries
 
 
-def _reset(engine: Engine) -> None:
+def _reset(engine: Engine, reports_dir: Path) -> None:
+    """A fresh start: an empty database and no payout file (the previous example's would be
+    another database's, which a first run refuses to replace)."""
     with engine.begin() as conn:
         for table in (*RESULT_TABLES, eod_runs, journal_entries, staged_transactions):
             conn.execute(delete(table))
+    shutil.rmtree(reports_dir, ignore_errors=True)
 
 
 def test_sql_agrees_with_the_domain_and_invariants_hold(db_url: str, tmp_path: Path) -> None:
@@ -117,7 +121,7 @@ def test_sql_agrees_with_the_domain_and_invariants_hold(db_url: str, tmp_path: P
         )
         @given(st.lists(row_strategy, min_size=1, max_size=12))
         def check(spec: list[tuple[str, str, int, str, str]]) -> None:
-            _reset(engine)
+            _reset(engine, settings.reports_dir)
             _load(engine, settings, spec)
             report = run_end_of_day(engine, settings, RunRequest(DAY, NOW))
             assert report.status == "completed", report.message

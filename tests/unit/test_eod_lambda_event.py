@@ -61,6 +61,16 @@ def test_a_scheduled_event_runs_the_last_closed_date(event: dict[str, str] | Non
 def test_an_event_may_name_the_date_and_ask_for_a_rerun() -> None:
     request = request_from_event({"business_date": "2026-03-02", "rerun": True}, SETTINGS, NOW)
     assert (request.business_date, request.rerun) == (date(2026, 3, 2), True)
+    assert not request.allow_empty and not request.before_cutoff
+
+
+def test_an_event_may_close_an_empty_day_but_never_an_open_one() -> None:
+    """A date still open is not the event's to judge: the run refuses it (one home for the
+    cutoff rule), and no event can ask it to run early."""
+    event = {"business_date": "2026-03-12", "allow_empty": True, "before_cutoff": True}
+    request = request_from_event(event, SETTINGS, NOW)
+    assert (request.business_date, request.allow_empty) == (date(2026, 3, 12), True)
+    assert not request.before_cutoff
 
 
 @pytest.mark.parametrize(
@@ -69,7 +79,7 @@ def test_an_event_may_name_the_date_and_ask_for_a_rerun() -> None:
         ({"business_date": "11/03/2026"}, "business_date must be YYYY-MM-DD"),
         ({"business_date": 20260311}, "business_date must be YYYY-MM-DD"),
         ({"business_date": "2026-03-11", "rerun": "yes"}, "rerun must be true or false"),
-        ({"business_date": "2026-03-12"}, "business date 2026-03-12 is still open"),
+        ({"allow_empty": 1}, "allow_empty must be true or false"),
     ],
 )
 def test_bad_events_are_refused_before_anything_runs(
