@@ -230,3 +230,14 @@ _MASKED_RUN = 12
 def _mask(digits: str) -> str:
     keep_head = 6 if len(digits) >= 16 else 0  # short runs keep fewer digits in the clear
     return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
+
+# Thirteen digits of any script, single separators allowed between them: every PAN that
+# `find_pans` can report is such a stretch of its text, so text without one holds no PAN.
+_CANDIDATE = re.compile(rf"\d(?:{_SEPARATOR}?\d){{{PAN_LENGTHS.start - 1}}}")
+
+
+def could_hold_pan(text: str) -> bool:
+    """False when `text` certainly holds no PAN (`holds_pan` would say False): one regex
+    search, where `holds_pan` walks every digit chain (a journal line: ~8 us against ~60)."""
+    return _CANDIDATE.search(text) is not None
