@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from settlement.adapters import database
 from settlement.exit_codes import ExitCode
 from tests.support.hostile_files import (
     GOOD_MERCHANT,
@@ -64,6 +65,7 @@ def test_hostile_file(case: HostileFile, tmp_path: Path) -> None:
 
 def test_rejected_lines_exit_failed_with_one_line_each(db_url: str, tmp_path: Path) -> None:
     """On both backends: every hostile merchants line, each named by number and reason."""
+    database.upgrade(db_url)  # the CLI migrates only a SQLite database by itself
     lines = [",".join(MERCHANT_COLUMNS)]
     lines += [case.line(MERCHANT_COLUMNS, {**GOOD_MERCHANT, "merchant_id": f"M{n}"})
               if "merchant_id" not in case.changes else case.line(MERCHANT_COLUMNS, GOOD_MERCHANT)

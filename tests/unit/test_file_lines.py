@@ -36,7 +36,10 @@ def test_columns_are_what_the_simulator_writes() -> None:
 _SPELLED = st.text(alphabet="0123456789 -.\u00a0\u2013\u0661\u0664a|", max_size=60)
 
 
-@given(st.one_of(_SPELLED, st.text(max_size=60)))
+_ASCII_SPELLED = st.text(alphabet="0123456789 -.\t\x1ca|:", max_size=60)
+
+
+@given(st.one_of(_SPELLED, _ASCII_SPELLED, st.text(max_size=60)))
 def test_the_pan_pre_check_never_misses_one(text: str) -> None:
     if holds_pan(text):
         assert could_hold_pan(text)
