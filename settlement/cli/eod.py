@@ -8,6 +8,7 @@ import json
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -88,21 +89,24 @@ def _s3_lines(source: str, settings: Settings) -> Generator[bytes]:
 
 def _print_import(what: str, report: ImportReport) -> None:
     """The import's one-line summary and its rejected lines; exits FAILED (1) when a line
-    was rejected, the file could not be read or had no line to import."""
+    was rejected, the file could not be read or had no line to import. Each message is
+    one line whatever the terminal's width (soft wrap), so a log or grep sees it whole;
+    a value from the file is shown as written (markup escaped, no ":emoji:" codes)."""
+    say = partial(console.print, soft_wrap=True, emoji=False)
     if report.file_error is not None:
-        console.print(f"[red]{what}: {escape(report.file_error)}; nothing written[/red]")
+        say(f"[red]{what}: {escape(report.file_error)}; nothing written[/red]")
         raise typer.Exit(ExitCode.FAILED)
     already = f", already imported {report.already_there}" if report.already_there else ""
-    console.print(
+    say(
         f"{what}: read {report.read}, written {report.written}{already}, rejected {report.rejected}"
     )
     for error in report.errors:
-        console.print(f"  [yellow]{escape(error)}[/yellow]")
+        say(f"  [yellow]{escape(error)}[/yellow]")
     if report.rejected > len(report.errors):
-        console.print(f"  [yellow]... and {report.rejected - len(report.errors)} more[/yellow]")
+        say(f"  [yellow]... and {report.rejected - len(report.errors)} more[/yellow]")
     if report.all_or_nothing and report.rejected:
-        console.print(f"[red]{what}: nothing written: one rejected line rejects the file; "
-                      "correct it and import the file again[/red]")  # fmt: skip
+        say(f"[red]{what}: nothing written: one rejected line rejects the file; correct it "
+            "and import the file again[/red]")  # fmt: skip
     if report.failed:
         raise typer.Exit(ExitCode.FAILED)
 

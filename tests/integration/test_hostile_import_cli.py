@@ -34,7 +34,7 @@ def _now() -> datetime:
 
 
 def _run(db_url: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CARDSETTLE_DATABASE_URL": db_url, "COLUMNS": "200"}
+    env = {**os.environ, "CARDSETTLE_DATABASE_URL": db_url, "COLUMNS": "80"}
     return subprocess.run(
         [sys.executable, "-m", "settlement", *args], env=env, cwd=workdir, capture_output=True,
         text=True, timeout=120, check=False,
