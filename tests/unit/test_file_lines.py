@@ -13,13 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pos_simulator import vocabulary
+from settlement.config import load_settings
 from settlement.domain import pos_message
 from settlement.domain.cards import could_hold_pan, holds_pan
-from settlement.domain.file_lines import SHORT_ID, TRANSACTION_ID
+from settlement.domain.file_lines import SHORT_ID, TRANSACTION_ID, LineRejected
 from settlement.domain.fx import RateQuote
-from settlement.domain.journal_lines import JOURNAL_COLUMNS
-from settlement.domain.merchant_lines import MERCHANT_COLUMNS
-from settlement.domain.rate_lines import RateLine, band_problems, rate_jump
+from settlement.domain.journal_lines import JOURNAL_COLUMNS, parse_journal_line
+from settlement.domain.merchant_lines import MERCHANT_COLUMNS, parse_merchant_line
+from settlement.domain.rate_lines import RateLine, band_problems, parse_rate_line, rate_jump
 from settlement.domain.reconciliation import JournalFormatError, parse_journal_row
 
 
@@ -88,10 +89,6 @@ def test_a_journal_row_at_the_calendars_ends_is_a_format_error(local_time: str) 
 
 
 def test_rate_dates_follow_the_plausible_time_window() -> None:
-    from settlement.config import load_settings
-    from settlement.domain.file_lines import LineRejected
-    from settlement.domain.rate_lines import parse_rate_line
-
     rules = load_settings().rate_rules
     now = datetime(2026, 3, 20, 12, 0)
     row = {"date": "2026-03-20", "currency": "USD", "units_per_eur": "1.1"}
@@ -99,3 +96,38 @@ def test_rate_dates_follow_the_plausible_time_window() -> None:
     for day in ("2026-03-23", "2015-01-01"):
         with pytest.raises(LineRejected, match="implausible_time"):
             parse_rate_line({**row, "date": day}, now, rules)
+
+
+_VALUE = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="0123456789.-+eE ", max_size=25),
+    st.sampled_from(["", "EUR", "JPY", "5411", "NL", "purchase", "refund", "Europe/Amsterdam",
+                     "2026-03-11", "2026-03-11T10:00:00+01:00", "9999-12-31T23:59:59-12:00",
+                     "NaN", "1E+30", "9" * 5000]),
+)  # fmt: skip
+
+
+@given(st.fixed_dictionaries({name: _VALUE for name in MERCHANT_COLUMNS}))
+def test_a_merchant_line_is_parsed_or_rejected_never_a_crash(row: dict[str, str]) -> None:
+    try:
+        parse_merchant_line(row)
+    except LineRejected:
+        pass
+
+
+@given(st.fixed_dictionaries({name: _VALUE for name in JOURNAL_COLUMNS}))
+def test_a_journal_line_is_parsed_or_rejected_never_a_crash(row: dict[str, str]) -> None:
+    window = load_settings().time_window
+    try:
+        parse_journal_line(row, ZoneInfo("Europe/Amsterdam"), time(22), datetime(2026, 3, 11),
+                           window)  # fmt: skip
+    except LineRejected:
+        pass
+
+
+@given(st.fixed_dictionaries({"date": _VALUE, "currency": _VALUE, "units_per_eur": _VALUE}))
+def test_a_rate_line_is_parsed_or_rejected_never_a_crash(row: dict[str, str]) -> None:
+    try:
+        parse_rate_line(row, datetime(2026, 3, 11), load_settings().rate_rules)
+    except LineRejected:
+        pass
