@@ -134,7 +134,8 @@ def journal_lines(now: datetime) -> tuple[HostileLine, ...]:
         HostileLine("amount_negative", {"amount": "-12.50"}, "invalid_amount"),
         HostileLine("amount_zero", {"amount": "0.00"}, "invalid_amount"),
         HostileLine("amount_twenty_digits", {"amount": "9" * 20}, "amount_out_of_range"),
-        HostileLine("amount_huge", {"amount": "9" * 5000}, "amount_out_of_range"),
+        HostileLine("amount_huge", {"amount": "9" * 5000}, "invalid_field"),
+        HostileLine("terminal_id_huge_digit_run", {"terminal_id": "9" * 100_000}, "invalid_field"),
         HostileLine(
             "amount_arabic_digits", {"amount": "\u0661\u0662.\u0665\u0660"}, "invalid_amount"
         ),  # fmt: skip
