@@ -22,6 +22,7 @@ from pos_simulator.vocabulary import (
     LABEL_COLUMNS,
     MERCHANT_COLUMNS,
 )
+from settlement.csv_cells import spreadsheet_safe_row
 
 FLUSH_ROWS = 4096
 MESSAGES, JOURNAL, LABELS, FAULTS = "messages.jsonl", "journal.csv", "labels.csv", "faults.csv"
@@ -40,7 +41,7 @@ def write_merchants(path: Path, merchants: Iterable[Merchant]) -> None:
         for m in merchants:
             fee = amount_text(m.fee_fixed_minor, m.exponent)
             row = (m.merchant_id, m.name, m.mcc.code, m.country.code, m.city, m.timezone)
-            writer.writerow((*row, m.currency, m.mdr_bps, fee))
+            writer.writerow(spreadsheet_safe_row((*row, m.currency, m.mdr_bps, fee)))
 
 
 class DayWriter:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from settlement.domain.plausibility import TimeWindow
+from settlement.domain.rate_lines import DEFAULT_MAX_JUMP_PCT, RateRules
 
 ENV_PREFIX = "CARDSETTLE_"
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?")
@@ -143,6 +144,11 @@ class Settings(DebugSettings):
         description="A message's sent_at may follow its local_time by at most this many days "
         "(a terminal that stored it offline); later is implausible_time.",
     )  # fmt: skip
+    rate_max_jump_pct: int = Field(
+        DEFAULT_MAX_JUMP_PCT, ge=1, le=10_000,
+        description="`rates import` refuses a rate more than this many percent above or "
+        "below the latest earlier known rate of its currency (imported or ECB).",
+    )  # fmt: skip
     aws_mode: AwsMode | None = Field(
         None, validate_default=True,
         description="Where SQS and S3 are: embedded (moto in this process), endpoint "
@@ -233,6 +239,11 @@ class Settings(DebugSettings):
             max_ahead=timedelta(seconds=self.time_max_ahead_s),
             max_delivery_delay=timedelta(days=self.time_max_delivery_delay_days),
         )
+
+    @property
+    def rate_rules(self) -> RateRules:
+        """What `rates import` holds a rate to, from these settings."""
+        return RateRules(max_jump_pct=self.rate_max_jump_pct, window=self.time_window)
 
     @property
     def embedded_aws(self) -> bool:

@@ -1,31 +1,51 @@
 """Inputs of the end of day: merchants, the terminals' journal, operator FX rates (CSV).
 
-Parsing of one row is the domain's (`parse_journal_row`, `Money.parse`); this module reads
-files, reports bad lines by number, and writes in bulk. Each import is one transaction and
-re-importing the same file changes nothing (journal rows are keyed by transaction_id; a
-merchant or rate row is replaced by its newer version).
+Checking a line is the domain's (`merchant_lines`, `journal_lines`, `rate_lines`); this
+module reads the CSV (header first: a wrong delimiter or header is one line naming the
+expected one), reports each bad line by number and reason, and writes in bulk. Each import
+is one transaction, and re-importing the same file changes nothing (journal rows are keyed
+by transaction_id; a merchant or rate row is replaced by its newer version).
+
+Merchants and rates are all-or-nothing: master data applied in part (half the fees
+updated, one day's rates without the next) is worse than none, so one rejected line and
+nothing is written. The journal writes its good lines: it is evidence, not configuration,
+a rejected line's transaction shows up as an exception in the reconciliation anyway, and a
+corrected file re-imported adds just the corrected lines.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, tuple_
 
 from settlement.adapters.bulk import bulk_insert
 from settlement.adapters.eod_tables import fx_rates, journal_entries
+from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.config import Settings
-from settlement.domain.currencies import is_known_currency
-from settlement.domain.money import Money
-from settlement.domain.reconciliation import JournalEntry, JournalFormatError, parse_journal_row
+from settlement.domain.file_lines import LineReason, LineRejected, preview
+from settlement.domain.journal_lines import JOURNAL_COLUMNS, parse_journal_line
+from settlement.domain.merchant_lines import MERCHANT_COLUMNS, MerchantRecord, parse_merchant_line
+from settlement.domain.rate_lines import (
+    RATE_COLUMNS,
+    RateLine,
+    RateRules,
+    band_problems,
+    parse_rate_line,
+)
+from settlement.domain.reconciliation import JournalEntry
 
 MAX_ERRORS_SHOWN = 10
+_Line = TypeVar("_Line")
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be read as the expected CSV at all; one line."""
 
 
 @dataclass
@@ -34,51 +54,114 @@ class ImportReport:
     written: int = 0
     errors: list[str] = field(default_factory=list)
     rejected: int = 0
+    all_or_nothing: bool = False  # merchants, rates: one rejected line and nothing is written
+    file_error: str | None = None  # the file as a whole could not be read
 
     @property
     def already_there(self) -> int:
         """Valid rows not written because an earlier import wrote them (a re-import)."""
+        if self.file_error or (self.all_or_nothing and self.rejected):
+            return 0
         return self.read - self.rejected - self.written
 
-    def reject(self, line_no: int, message: str) -> None:
+    @property
+    def failed(self) -> bool:
+        """True when the command must exit non-zero: a rejected line, an unreadable file,
+        or a file with no line to import."""
+        return bool(self.file_error or self.rejected or not self.read)
+
+    def reject(self, line_no: int, problem: LineRejected) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS_SHOWN:
-            self.errors.append(f"line {line_no}: {message}")
+            self.errors.append(f"line {line_no}: {problem}")
 
 
-def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    for number, row in enumerate(csv.DictReader(iter(lines)), start=2):
-        yield number, {key: (value or "").strip() for key, value in row.items() if key}
+def _records(
+    lines: Iterable[str], columns: Sequence[str], report: ImportReport
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(first line number, values by column) of each CSV record after a checked header.
+    Raises `ImportFileError` for an unreadable file; a record with the wrong number of
+    fields is rejected here."""
+    reader = csv.reader(lines, strict=True)
+    try:
+        yield from _checked_records(reader, columns, report)
+    except UnicodeDecodeError:
+        raise ImportFileError(f"line {reader.line_num + 1}: not UTF-8 text") from None
+    except csv.Error as error:
+        raise ImportFileError(f"line {reader.line_num}: unreadable CSV ({error})") from None
 
 
-def _merchant_row(row: dict[str, str]) -> tuple[Any, ...]:
-    currency = row["settlement_currency"]
-    fixed = Money.parse(row.get("fee_fixed") or "0", currency)
-    mdr_bps = int(row["mdr_bps"])
-    if not 0 <= mdr_bps <= 10_000 or fixed.amount_minor < 0:
-        raise ValueError("mdr_bps must be 0..10000 and fee_fixed >= 0")
-    keys = ("merchant_id", "name", "mcc", "country", "city", "timezone")
-    return (*(row[key] for key in keys), currency, mdr_bps, fixed.amount_minor)
+def _checked_records(
+    reader: Any, columns: Sequence[str], report: ImportReport
+) -> Iterator[tuple[int, dict[str, str]]]:
+    header = [name.strip() for name in next(reader, [])]
+    if not header:
+        raise ImportFileError(f"empty file: expected the header {','.join(columns)}")
+    header[0] = header[0].removeprefix("\ufeff")  # a BOM the reader's encoding left
+    if sorted(set(header) & set(columns)) != sorted(columns) or len(set(header)) < len(header):
+        got = preview(",".join(header))
+        raise ImportFileError(f"the header must be: {','.join(columns)} (got {got})")
+    end = reader.line_num
+    for values in reader:
+        start, end = end + 1, reader.line_num
+        if not values:  # a blank line
+            continue
+        report.read += 1
+        if len(values) != len(header):
+            problem = f"{len(values)} fields where the header has {len(header)}"
+            report.reject(start, LineRejected(LineReason.WRONG_FIELD_COUNT, problem))
+            continue
+        yield start, {name: value.strip() for name, value in zip(header, values, strict=True)}
+    if not report.read:
+        raise ImportFileError(f"no lines after the header {','.join(columns)}")
+
+
+def _each_valid(
+    lines: Iterable[str],
+    columns: Sequence[str],
+    report: ImportReport,
+    parse: Callable[[dict[str, str]], _Line],
+) -> Iterator[tuple[int, _Line]]:
+    for number, row in _records(lines, columns, report):
+        try:
+            yield number, parse(row)
+        except LineRejected as problem:
+            report.reject(number, problem)
 
 
 def import_merchants(engine: Engine, lines: Iterable[str]) -> ImportReport:
-    report = ImportReport()
-    parsed: list[tuple[Any, ...]] = []  # merchants are master data: thousands, not millions
-    for number, row in _rows(lines):
-        report.read += 1
-        try:
-            parsed.append(_merchant_row(row))
-        except (KeyError, ValueError) as error:
-            report.reject(number, str(error))
-    columns = [column.name for column in merchants.columns]
+    """All-or-nothing: the merchants of the file, or none of them if a line is rejected."""
+    report = ImportReport(all_or_nothing=True)
+    parsed: dict[str, tuple[int, MerchantRecord]] = {}  # master data: thousands of rows
+    try:
+        for number, record in _each_valid(lines, MERCHANT_COLUMNS, report, parse_merchant_line):
+            first = parsed.setdefault(record.merchant_id, (number, record))[0]
+            if first != number:
+                detail = f"merchant_id {record.merchant_id!r} is already on line {first}"
+                report.reject(number, LineRejected(LineReason.DUPLICATE, detail))
+    except ImportFileError as error:
+        report.file_error = str(error)
+    if report.failed:
+        return report
+    rows = [_merchant_values(record) for _, record in parsed.values()]
     with engine.begin() as conn:
-        ids = [row[0] for row in parsed]
+        ids = list(parsed)
         for start in range(0, len(ids), 500):
             conn.execute(
                 delete(merchants).where(merchants.c.merchant_id.in_(ids[start : start + 500]))
             )
-        report.written = bulk_insert(conn, merchants, columns, parsed)
+        report.written = bulk_insert(conn, merchants, _MERCHANT_TABLE_COLUMNS, rows)
     return report
+
+
+_MERCHANT_TABLE_COLUMNS = [column.name for column in merchants.columns]
+
+
+def _merchant_values(m: MerchantRecord) -> tuple[Any, ...]:
+    return (
+        m.merchant_id, m.name, m.mcc, m.country, m.city, m.timezone, m.settlement_currency,
+        m.mdr_bps, m.fee_fixed_minor,
+    )  # fmt: skip
 
 
 _JOURNAL_COLUMNS = [column.name for column in journal_entries.columns]
@@ -98,62 +181,79 @@ def _journal_tuple(entry: JournalEntry, imported_at: datetime) -> tuple[Any, ...
 def import_journal(
     engine: Engine, lines: Iterable[str], settings: Settings, now: datetime
 ) -> ImportReport:
-    """Stream the journal into `journal_entries`; rows already imported are left as they are."""
+    """Stream the journal into `journal_entries`: good lines are written, rows already
+    imported are left as they are; an unreadable file writes nothing."""
     report = ImportReport()
+    window, zone, cutoff = settings.time_window, settings.zone, settings.cutoff_time
 
-    def valid() -> Iterator[tuple[Any, ...]]:
-        for number, row in _rows(lines):
-            report.read += 1
-            try:
-                entry = parse_journal_row(row, settings.zone, settings.cutoff_time)
-            except JournalFormatError as error:
-                report.reject(number, str(error))
-                continue
-            yield _journal_tuple(entry, now)
+    def parse(row: dict[str, str]) -> JournalEntry:
+        return parse_journal_line(row, zone, cutoff, now, window)
 
-    with engine.begin() as conn:
-        report.written = bulk_insert(
-            conn, journal_entries, _JOURNAL_COLUMNS, valid(), skip_existing=True
-        )
-    return report
-
-
-def _rate_row(row: dict[str, str]) -> tuple[date, str, str]:
-    currency = row["currency"].upper()
-    if not is_known_currency(currency):
-        raise ValueError(f"unknown currency {currency!r}")
-    text = row.get("units_per_eur") or row.get("rate") or ""
+    valid = (
+        _journal_tuple(entry, now)
+        for _, entry in _each_valid(lines, JOURNAL_COLUMNS, report, parse)
+    )
     try:
-        rate = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"rate {text!r} is not a decimal number") from None
-    if not rate.is_finite() or rate <= 0:
-        raise ValueError(f"rate {text!r} must be a positive number")
-    return date.fromisoformat(row["date"]), currency, str(rate)
-
-
-def import_rates(engine: Engine, lines: Iterable[str], now: datetime) -> ImportReport:
-    """Operator rates (date, currency, units_per_eur); a later import of a key replaces it."""
-    report = ImportReport()
-    parsed: dict[tuple[date, str], str] = {}
-    for number, row in _rows(lines):
-        report.read += 1
-        try:
-            day, currency, rate = _rate_row(row)
-        except (KeyError, ValueError) as error:
-            report.reject(number, str(error))
-            continue
-        parsed[(day, currency)] = rate
-    with engine.begin() as conn:
-        _replace_rates(conn, parsed, now)
-    report.written = len(parsed)
+        with engine.begin() as conn:
+            report.written = bulk_insert(
+                conn, journal_entries, _JOURNAL_COLUMNS, valid, skip_existing=True
+            )
+    except ImportFileError as error:  # raised mid-stream: the transaction rolled back
+        report.file_error, report.written = str(error), 0
     return report
 
 
-def _replace_rates(conn: Connection, parsed: dict[tuple[date, str], str], now: datetime) -> None:
+def import_rates(
+    engine: Engine, lines: Iterable[str], now: datetime, rules: RateRules | None = None
+) -> ImportReport:
+    """All-or-nothing operator rates (date, currency, units_per_eur); a later import of a
+    key replaces it. `rules` None: the band of the default jump and no date window."""
+    rules = rules or RateRules()
+    report = ImportReport(all_or_nothing=True)
+    parsed: dict[tuple[date, str], tuple[int, RateLine]] = {}
+
+    def parse(row: dict[str, str]) -> RateLine:
+        return parse_rate_line(row, now, rules)
+
+    try:
+        for number, line in _each_valid(lines, RATE_COLUMNS, report, parse):
+            key = (line.rate_date, line.currency)
+            first = parsed.setdefault(key, (number, line))[0]
+            if first != number:
+                detail = f"{line.currency} on {line.rate_date} is already on line {first}"
+                report.reject(number, LineRejected(LineReason.DUPLICATE, detail))
+    except ImportFileError as error:
+        report.file_error = str(error)
+        return report
+    with engine.begin() as conn:
+        _check_band(conn, list(parsed.values()), rules.max_jump_pct, report)
+        if not report.failed:
+            _replace_rates(conn, {key: line for key, (_, line) in parsed.items()}, now)
+            report.written = len(parsed)
+    return report
+
+
+def _check_band(
+    conn: Connection, lines: list[tuple[int, RateLine]], max_jump_pct: int, report: ImportReport
+) -> None:
+    if not lines:
+        return
+    currencies = {line.currency for _, line in lines}
+    until = max(line.rate_date for _, line in lines)
+    imported = imported_histories(conn, currencies, until)
+    published = {currency: ecb_history(currency) for currency in currencies}
+    for number, problem in band_problems(lines, imported, published, max_jump_pct):
+        report.reject(number, problem)
+    report.errors.sort(key=lambda error: int(error.split(":", 1)[0].removeprefix("line ")))
+
+
+def _replace_rates(
+    conn: Connection, parsed: dict[tuple[date, str], RateLine], now: datetime
+) -> None:
     keys = list(parsed)
     key_columns = tuple_(fx_rates.c.rate_date, fx_rates.c.currency)
     for start in range(0, len(keys), 500):
         conn.execute(delete(fx_rates).where(key_columns.in_(keys[start : start + 500])))
-    rows = [(day, currency, rate, now) for (day, currency), rate in parsed.items()]
+    rows = [(day, currency, str(line.units_per_eur), now)
+            for (day, currency), line in parsed.items()]  # fmt: skip
     bulk_insert(conn, fx_rates, ["rate_date", "currency", "units_per_eur", "imported_at"], rows)

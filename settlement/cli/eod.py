@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-from collections.abc import Generator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from settlement.adapters import aws
@@ -21,6 +22,7 @@ from settlement.cli.app import app, console, settings_or_exit
 from settlement.cli.report import existing_engine, migrated_engine, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
+from settlement.exit_codes import ExitCode
 
 # SQLAlchemy, Alembic, botocore and the end of day are imported where they are used: every
 # `settlement` command imports this module to register its commands.
@@ -41,18 +43,34 @@ def utc_now() -> datetime:
 
 
 def _lines(source: str, settings: Settings) -> Generator[str]:
-    """Lines of a local file or an s3://bucket/key object, streamed."""
+    """Lines of a local file or an s3://bucket/key object, streamed and decoded one by one
+    (so a line that is not UTF-8 is named by its number); a byte-order mark is dropped,
+    CRLF line ends are kept for the CSV reader."""
     if source.startswith("s3://"):
-        yield from _s3_lines(source, settings)
+        yield from _decoded(_s3_lines(source, settings))
         return
     path = Path(source)
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {source}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        yield from handle
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise typer.BadParameter(f"cannot read {source}: {error.strerror}") from None
+    with handle:
+        yield from _decoded(handle)
 
 
-def _s3_lines(source: str, settings: Settings) -> Generator[str]:
+def _decoded(raw_lines: Iterable[bytes]) -> Iterator[str]:
+    first = True
+    for raw in raw_lines:
+        yield (raw.removeprefix(_BOM) if first else raw).decode("utf-8")
+        first = False
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _s3_lines(source: str, settings: Settings) -> Generator[bytes]:
     from botocore.exceptions import ClientError  # noqa: PLC0415
 
     parts = urlsplit(source)
@@ -66,34 +84,52 @@ def _s3_lines(source: str, settings: Settings) -> Generator[str]:
         if code in {"NoSuchKey", "NoSuchBucket", "404"}:
             raise typer.BadParameter(f"no such S3 object: {source}") from None
         raise
-    yield from io.TextIOWrapper(body["Body"], encoding="utf-8", newline="")  # type: ignore[type-var]
+    yield from body["Body"].iter_lines(chunk_size=1 << 16, keepends=True)
 
 
 def _print_import(what: str, report: ImportReport) -> None:
+    """The import's one-line summary and its rejected lines; exits FAILED (1) when a line
+    was rejected, the file could not be read or had no line to import. Each message is
+    one line whatever the terminal's width (soft wrap), so a log or grep sees it whole;
+    a value from the file is shown as written (markup escaped, no ":emoji:" codes)."""
+    say = partial(console.print, soft_wrap=True, emoji=False)
+    if report.file_error is not None:
+        say(f"[red]{what}: {escape(report.file_error)}; nothing written[/red]")
+        raise typer.Exit(ExitCode.FAILED)
     already = f", already imported {report.already_there}" if report.already_there else ""
-    console.print(
+    say(
         f"{what}: read {report.read}, written {report.written}{already}, rejected {report.rejected}"
     )
     for error in report.errors:
-        console.print(f"  [yellow]{error}[/yellow]")
+        say(f"  [yellow]{escape(error)}[/yellow]")
+    if report.rejected > len(report.errors):
+        say(f"  [yellow]... and {report.rejected - len(report.errors)} more[/yellow]")
+    if report.all_or_nothing and report.rejected:
+        say(f"[red]{what}: nothing written: one rejected line rejects the file; correct it "
+            "and import the file again[/red]")  # fmt: skip
+    if report.failed:
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @merchants_app.command("import")
 def merchants_import(file: Path = typer.Argument(..., help="merchants.csv")) -> None:
-    """Import (or update) merchants: id, name, MCC, country, settlement currency, MDR, fee."""
+    """Import (or update) merchants: id, name, MCC, country, settlement currency, MDR, fee.
+    All-or-nothing: one rejected line and nothing is written (exit code 1)."""
     from settlement.adapters.imports import import_merchants  # noqa: PLC0415
 
     settings = settings_or_exit()
     with migrated_engine(settings) as engine:
         with closing(_lines(str(file), settings)) as lines:
-            _print_import("merchants", import_merchants(engine, lines))
+            report = import_merchants(engine, lines)
+    _print_import("merchants", report)
 
 
 @journal_app.command("import")
 def journal_import(
     source: str = typer.Argument(..., help="journal.csv or s3://bucket/key"),
 ) -> None:
-    """Import the terminals' journal; rows already imported are kept as they are."""
+    """Import the terminals' journal; rows already imported are kept as they are. Good lines
+    are written even when others are rejected (then the exit code is 1)."""
     from settlement.adapters.imports import import_journal  # noqa: PLC0415
 
     settings = settings_or_exit()
@@ -105,13 +141,15 @@ def journal_import(
 
 @rates_app.command("import")
 def rates_import(file: Path = typer.Argument(..., help="CSV: date,currency,units_per_eur")) -> None:
-    """Import FX rates (units per EUR); they win over the shipped ECB rates of the same date."""
+    """Import FX rates (units per EUR); they win over the shipped ECB rates of the same date.
+    All-or-nothing, like merchants; CARDSETTLE_RATE_MAX_JUMP_PCT bounds the change."""
     from settlement.adapters.imports import import_rates  # noqa: PLC0415
 
     settings = settings_or_exit()
     with migrated_engine(settings) as engine:
         with closing(_lines(str(file), settings)) as lines:
-            _print_import("rates", import_rates(engine, lines, utc_now()))
+            report = import_rates(engine, lines, utc_now(), settings.rate_rules)
+    _print_import("rates", report)
 
 
 @app.command("eod")

@@ -78,13 +78,16 @@ class JournalEntry:
 
 
 def parse_journal_row(row: Mapping[str, str], zone: ZoneInfo, cutoff: time) -> JournalEntry:
-    """One journal.csv row; the business date is derived exactly as the gateway derives it."""
+    """One journal.csv row; the business date is derived exactly as the gateway derives it.
+    Builds the entry only: the import checks each field first (`journal_lines`)."""
     try:
         local_time = datetime.fromisoformat(row["local_time"])
+        if local_time.tzinfo is None:
+            raise ValueError(f"local_time {row['local_time']!r} has no UTC offset")
         kind = TransactionType(row["type"])
         amount = Money.parse(row["amount"], row["currency"])
         business_date = business_date_of(local_time, zone, cutoff)
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, OverflowError) as error:  # year 9999 + a day overflows
         raise JournalFormatError(f"{row.get('transaction_id', '?')}: {error}") from None
     return JournalEntry(
         transaction_id=row["transaction_id"],

@@ -19,6 +19,7 @@ from typing import TextIO
 from sqlalchemy import Engine, select
 
 from settlement.adapters.eod_tables import payouts
+from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.money import Money
 from settlement.errors import OutputNotWritable, PayoutFileConflict
 
@@ -92,5 +93,6 @@ def _write_rows(engine: Engine, day: date, out: TextIO) -> None:
                 row.payout_minor,
             )  # fmt: skip
             text = [Money(int(a), row.currency).format() for a in amounts]
-            writer.writerow([day.isoformat(), row.merchant_id, row.currency, *text,
-                             row.direction, row.line_count])  # fmt: skip
+            cells = [day.isoformat(), row.merchant_id, row.currency, *text, row.direction,
+                     row.line_count]  # fmt: skip
+            writer.writerow(spreadsheet_safe_row(cells))

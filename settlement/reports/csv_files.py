@@ -1,9 +1,11 @@
 """The report's CSV files, streamed from the end-of-day tables in a fixed order.
 
-Amounts are decimal strings in major units with exactly the currency's ISO 4217 decimals
-(`Money.format`, never a float), each beside its currency column, so `Money.parse` reads
-them back to the same minor units. Rows stream through with bounded memory, so a day of a
-million transactions writes its files without holding them.
+Every cell goes through `settlement.csv_cells.spreadsheet_safe` (no formula runs when a
+file is opened in a spreadsheet). Amounts are decimal strings in major units with exactly
+the currency's ISO 4217 decimals (`Money.format`, never a float), each beside its currency
+column, so `Money.parse` reads them back to the same minor units. Rows stream through
+with bounded memory, so a day of a million transactions writes its files without holding
+them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from settlement.adapters.eod_tables import (
     settlement_lines,
 )
 from settlement.adapters.tables import merchants
+from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.money import Money
 from settlement.reports.gather_recon import exception_filter
 
@@ -172,8 +175,10 @@ CSV_FILES = (
 
 
 def _rows(conn: Connection, spec: CsvFile, day: date) -> Iterator[Sequence[Any]]:
+    """The file's rows with every cell spreadsheet-safe (a merchant named "=HYPERLINK(...)"
+    stays text in Excel); amounts are plain numbers and pass unchanged."""
     for row in conn.execute(spec.query(day), execution_options=_STREAM):
-        yield spec.row(row)
+        yield spreadsheet_safe_row(spec.row(row))
 
 
 def write_csv_files(engine: Engine, day: date, directory: Path) -> list[Path]:

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from settlement.adapters import database
 from settlement.adapters.eod_tables import journal_entries
 from settlement.cli import app
+from settlement.exit_codes import ExitCode
 from tests.integration.test_eod_day import hand_day
 from tests.support.staging_builder import JOURNAL_HEADER
 
@@ -51,12 +52,12 @@ def test_journal_import_from_s3_equals_the_local_file(
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
         s3.put_object(Bucket=bucket, Key="2026-03-11/journal.csv", Body=journal_csv)
         result = runner.invoke(app, ["journal", "import", f"s3://{bucket}/2026-03-11/journal.csv"])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == ExitCode.FAILED, result.output  # a rejected line fails it
         assert "read 16, written 15, rejected 1" in result.output
         assert "line 17" in result.output
         from_s3 = _journal(db_url)
         again = runner.invoke(app, ["journal", "import", f"s3://{bucket}/2026-03-11/journal.csv"])
-        assert again.exit_code == 0 and _journal(db_url) == from_s3  # re-import: no change
+        assert again.exit_code == ExitCode.FAILED and _journal(db_url) == from_s3  # no change
         missing = runner.invoke(app, ["journal", "import", f"s3://{bucket}/nope.csv"])
         assert missing.exit_code == 2 and "no such S3 object" in missing.output
     assert len(from_s3) == 15
@@ -67,4 +68,4 @@ def test_journal_import_from_s3_equals_the_local_file(
         conn.execute(journal_entries.delete())
     engine.dispose()
     result = runner.invoke(app, ["journal", "import", str(local)])
-    assert result.exit_code == 0 and _journal(db_url) == from_s3
+    assert result.exit_code == ExitCode.FAILED and _journal(db_url) == from_s3

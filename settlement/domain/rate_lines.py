@@ -1,0 +1,156 @@
+"""A rates.csv line (date, currency, units per EUR) and the band a new rate must fall in.
+
+An operator's rate wins over the ECB's for its date, so a wrong one converts every
+cross-currency transaction of the day: 1E+30 once crashed the end of day, and a misplaced
+decimal point would pay merchants ten times over. A rate must therefore be a plain decimal
+within absolute bounds, and within `max_jump_pct` of the latest earlier rate known for the
+currency (imported before, in the same file, or published by the ECB), as `fx.pick_quote`
+would choose it. A currency with no earlier rate has only the absolute bounds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+from settlement.domain.file_lines import (
+    LineReason,
+    LineRejected,
+    currency_code,
+    preview,
+    reject_pans,
+    required,
+)
+from settlement.domain.fx import EUR, RateQuote, pick_quote
+from settlement.domain.plausibility import TimeWindow
+
+RATE_COLUMNS: Final = ("date", "currency", "units_per_eur")
+# Units per EUR span about 0.3 (KWD) to about 1,000,000 (IRR at market); the bounds leave a
+# wide margin on both sides and keep every conversion far inside 64-bit arithmetic.
+MIN_UNITS_PER_EUR: Final = Decimal("0.0001")
+MAX_UNITS_PER_EUR: Final = Decimal("10000000")
+MAX_RATE_DECIMALS: Final = 12  # the ECB publishes at most 6 significant digits
+# A rate more than 25% above or below the previous known one is refused: daily moves of
+# traded currencies stay within a few percent, a devaluation is set on purpose (raise
+# CARDSETTLE_RATE_MAX_JUMP_PCT for that import), and a slipped decimal point is 900%.
+DEFAULT_MAX_JUMP_PCT: Final = 25
+_RATE = re.compile(rf"[0-9]+(?:\.[0-9]{{1,{MAX_RATE_DECIMALS}}})?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+History = Sequence[tuple[date, Decimal]]
+
+
+@dataclass(frozen=True, slots=True)
+class RateRules:
+    """What a rate line must satisfy beyond its shape; `window` None = any date."""
+
+    max_jump_pct: int = DEFAULT_MAX_JUMP_PCT
+    window: TimeWindow | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLine:
+    rate_date: date
+    currency: str
+    units_per_eur: Decimal
+
+
+def parse_rate_line(row: Mapping[str, str], received_at: datetime, rules: RateRules) -> RateLine:
+    """One rates.csv line (values stripped); raises `LineRejected`."""
+    reject_pans(row)
+    day = _date(row, received_at, rules.window)
+    currency = required(row, "currency")
+    if currency == EUR:
+        raise LineRejected(
+            LineReason.BASE_CURRENCY, "EUR is the base of every rate (1 by definition)"
+        )
+    currency = currency_code(row, "currency")
+    return RateLine(day, currency, _rate(required(row, "units_per_eur")))
+
+
+def _date(row: Mapping[str, str], received_at: datetime, window: TimeWindow | None) -> date:
+    value = required(row, "date")
+    try:
+        day = date.fromisoformat(value) if _DATE.fullmatch(value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise LineRejected(LineReason.INVALID_FIELD, f"date {preview(value)} is not YYYY-MM-DD")
+    start = datetime.combine(day, time(), UTC)
+    if window is not None and window.implausibility(received_at, start) is not None:
+        raise LineRejected(
+            LineReason.IMPLAUSIBLE_TIME,
+            f"date {value} is more than {window.max_age.days} days old or in the future",
+        )
+    return day
+
+
+def _rate(value: str) -> Decimal:
+    if not _RATE.fullmatch(value):
+        raise LineRejected(
+            LineReason.INVALID_RATE,
+            f"units_per_eur {preview(value)} is not a plain decimal number (digits 0-9, one "
+            f"point, at most {MAX_RATE_DECIMALS} decimals)",
+        )
+    rate = Decimal(value)
+    if not MIN_UNITS_PER_EUR <= rate <= MAX_UNITS_PER_EUR:
+        raise LineRejected(
+            LineReason.OUT_OF_RANGE,
+            f"units_per_eur {preview(value)} is not within {MIN_UNITS_PER_EUR}.."
+            f"{MAX_UNITS_PER_EUR}",
+        )
+    return rate
+
+
+def rate_jump(rate: Decimal, previous: RateQuote | None, max_jump_pct: int) -> str | None:
+    """Why `rate` is too far from `previous`, in one line; None when within the band. The
+    band is symmetric in ratio: with 25%, from previous / 1.25 to previous * 1.25."""
+    if previous is None:
+        return None
+    ratio = Fraction(rate) / Fraction(previous.units_per_eur)
+    if max(ratio, 1 / ratio) <= 1 + Fraction(max_jump_pct, 100):
+        return None
+    change_pct = (ratio - 1) * 100
+    return (
+        f"{previous.currency} {rate} is {float(change_pct):+.1f}% from the last known rate "
+        f"{previous.units_per_eur} ({previous.source}, {previous.rate_date}): more than "
+        f"{max_jump_pct}%"
+    )
+
+
+def band_problems(
+    lines: Sequence[tuple[int, RateLine]],
+    imported: Mapping[str, History],
+    published: Mapping[str, History],
+    max_jump_pct: int,
+) -> list[tuple[int, LineRejected]]:
+    """(line number, rejection) of every line outside the band of its previous known rate.
+    The file's own lines count as imported ones: they replace a stored rate of their date."""
+    merged = _with_file_lines(lines, imported)
+    problems = []
+    for number, line in lines:
+        if line.rate_date == date.min:
+            continue
+        previous = pick_quote(
+            line.currency, line.rate_date - timedelta(days=1), merged[line.currency],
+            published.get(line.currency, ()),
+        )  # fmt: skip
+        problem = rate_jump(line.units_per_eur, previous, max_jump_pct)
+        if problem is not None:
+            problems.append((number, LineRejected(LineReason.RATE_JUMP, problem)))
+    return problems
+
+
+def _with_file_lines(
+    lines: Sequence[tuple[int, RateLine]], imported: Mapping[str, History]
+) -> dict[str, list[tuple[date, Decimal]]]:
+    by_currency: dict[str, dict[date, Decimal]] = {}
+    for currency, history in imported.items():
+        by_currency[currency] = dict(history)
+    for _, line in lines:
+        by_currency.setdefault(line.currency, {})[line.rate_date] = line.units_per_eur
+    return {currency: sorted(days.items()) for currency, days in by_currency.items()}
