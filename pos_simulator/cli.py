@@ -31,6 +31,7 @@ from pos_simulator.timeline import from_ms
 from pos_simulator.transmit import TransmitReport
 from pos_simulator.writer import MESSAGES
 from settlement.config import ConfigurationError, Settings, load_settings
+from settlement.exit_codes import ExitCode
 
 app = typer.Typer(
     name="pos-sim",
@@ -234,8 +235,11 @@ def run(
 
 
 def _check(report: TransmitReport) -> None:
-    if report.failed:
-        fail(f"pos-sim: {report.failed} messages not sent: {'; '.join(report.errors[:3])}")
+    """One line on stderr per message not sent, then exit 1: the rest was sent."""
+    for refused in report.refused:
+        print(f"pos-sim: {refused.describe()}", file=sys.stderr)
+    if report.refused:
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @contextmanager
