@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -126,6 +127,7 @@ class PanScanner:
         self.findings: list[Finding] = []
         self.scanned: list[str] = []  # what was looked at, for the failure message
         self.inputs: list[Path] = []  # files a test wrote to send: never artefacts
+        self.reported: set[Finding] = set()  # findings that already failed a test
 
     def text(self, where: str, text: str, *, luhn_runs: bool = True) -> None:
         self.scanned.append(where)
@@ -136,12 +138,13 @@ class PanScanner:
             for pan in generic_pans(normal):
                 self.findings.append(Finding(where, pan[-4:], "Luhn-valid run"))
 
-    def raw(self, where: str, data: bytes) -> None:
-        """Binary content: the sent PANs only, as UTF-8 text and as UTF-16 (either order).
-        Control bytes and undecodable ones break a chain of digits: they are the glue
-        between a page's records, never how a person separates a card number's groups."""
+    def raw(self, where: str, data: bytes, *, utf16: bool = True) -> None:
+        """Binary content: the sent PANs only, as UTF-8 text and (unless the file is known
+        to hold UTF-8 text only) as UTF-16 in either order. Control bytes and undecodable
+        ones break a chain of digits: they are the glue between a page's records, never how
+        a person separates a card number's groups."""
         self.text(where, _unglued(data.decode("utf-8", "replace")), luhn_runs=False)
-        for encoding in ("utf-16-le", "utf-16-be"):
+        for encoding in ("utf-16-le", "utf-16-be") if utf16 else ():
             for start in (0, 1):
                 decoded = _unglued(data[start:].decode(encoding, "replace"))
                 self.text(f"{where} ({encoding})", decoded, luhn_runs=False)
@@ -149,7 +152,7 @@ class PanScanner:
     def file(self, path: Path) -> None:
         data = path.read_bytes()
         if _is_database_file(path, data):
-            self.raw(str(path), data)
+            self.raw(str(path), data, utf16=not _utf8_database(path))
         else:
             self.text(str(path), data.decode("utf-8", "replace"))
 
@@ -179,7 +182,7 @@ class PanScanner:
             main = Path(parsed.database)
             for path in (main, *(main.with_name(main.name + s) for s in DATABASE_SUFFIXES)):
                 if path.is_file():
-                    self.raw(str(path), path.read_bytes())
+                    self.raw(str(path), path.read_bytes(), utf16=not _utf8_database(path))
 
     def queue(self, sqs: SQSClient, queue_url: str, name: str) -> None:
         """Every message body on the queue (received and left hidden: a test's last look)."""
@@ -197,13 +200,21 @@ class PanScanner:
             data = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             self.text(f"s3://{bucket}/{item['Key']}", data.decode("utf-8", "replace"))
 
-    def report(self) -> str:
-        shown = "\n".join(f"  {finding}" for finding in self.findings[:20])
-        return f"{len(self.findings)} PAN finding(s) in {len(self.scanned)} artefacts:\n{shown}"
+    def report(self, findings: list[Finding] | None = None) -> str:
+        findings = self.findings if findings is None else findings
+        counted = Counter(findings)
+        shown = "\n".join(
+            f"  {finding}" + (f" x{count}" if count > 1 else "")
+            for finding, count in list(counted.items())[:40]
+        )
+        return f"{len(findings)} PAN finding(s) in {len(self.scanned)} artefacts:\n{shown}"
 
     def assert_clean(self) -> None:
+        """Fail on the findings not yet reported (a second verdict repeats none)."""
         assert self.scanned, "the PAN scan looked at nothing"
-        assert not self.findings, self.report()
+        new = [finding for finding in self.findings if finding not in self.reported]
+        self.reported.update(new)
+        assert not new, self.report(new)
 
 
 _BINARY_GLUE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
@@ -211,6 +222,19 @@ _BINARY_GLUE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 def _unglued(text: str) -> str:
     return _BINARY_GLUE.sub("Z", text)
+
+
+def _utf8_database(path: Path) -> bool:
+    """True when the SQLite database `path` belongs to stores its text as UTF-8 (header
+    byte 56..59 = 1), so UTF-16 passes over its pages would only cost time."""
+    main = path.with_name(path.name.removesuffix("-wal").removesuffix("-shm"))
+    main = main.with_name(main.name.removesuffix("-journal"))
+    try:
+        with main.open("rb") as handle:
+            header = handle.read(60)
+    except OSError:
+        return False
+    return header.startswith(b"SQLite format 3\x00") and header[56:60] == b"\x00\x00\x00\x01"
 
 
 def _is_database_file(path: Path, data: bytes) -> bool:
