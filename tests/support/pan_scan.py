@@ -41,7 +41,10 @@ PAN_LENGTHS = range(13, 20)
 DATABASE_SUFFIXES = ("-wal", "-shm", "-journal")
 _JSON_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
 _PERCENT_DIGIT = re.compile(r"%3([0-9])")
-_CHAIN = re.compile(r"[0-9](?:(?:[^\w]|_){0,3}[0-9])*")
+# Up to three non-alphanumerics between two digits: dropped, to join a written PAN's groups.
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])(?:[^\w]|_){1,3}(?=[0-9])")
+_LONG_RUN = re.compile(r"[0-9]{13,}")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script
 _NOT_DIGIT = re.compile(r"[^0-9]")
 _RUN = re.compile(r"(?<![0-9])[0-9]{13,19}(?![0-9])")
 _GROUP_SEPARATOR = r"[\s\-.\u2010-\u2015\u2212]"
@@ -89,9 +92,15 @@ def _digit_table() -> dict[int, int]:
 def normalise(text: str) -> str:
     """`text` with escapes undone, compatibility forms folded and every digit in ASCII."""
     for _ in range(3):  # an escaped body inside JSON inside JSON
+        if "\\u" not in text:
+            break
         text = _JSON_ESCAPE.sub(_unescape, text)
     text = html.unescape(_PERCENT_DIGIT.sub(r"\1", text))
-    return unicodedata.normalize("NFKC", text).translate(_digit_table())
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    table = _digit_table()
+    return _OTHER_DIGIT.sub(lambda digit: chr(table[ord(digit.group())]), text)
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -128,6 +137,7 @@ class PanScanner:
         self.scanned: list[str] = []  # what was looked at, for the failure message
         self.inputs: list[Path] = []  # files a test wrote to send: never artefacts
         self.reported: set[Finding] = set()  # findings that already failed a test
+        self._looked_at: set[tuple[str, int, int]] = set()  # files, as (path, size, mtime)
 
     def text(self, where: str, text: str, *, luhn_runs: bool = True) -> None:
         self.scanned.append(where)
@@ -150,6 +160,8 @@ class PanScanner:
                 self.text(f"{where} ({encoding})", decoded, luhn_runs=False)
 
     def file(self, path: Path) -> None:
+        if not self._first_look(path):
+            return
         data = path.read_bytes()
         if _is_database_file(path, data):
             self.raw(str(path), data, utf16=not _utf8_database(path))
@@ -165,13 +177,14 @@ class PanScanner:
                 self.file(path)
 
     def _sent_in(self, normal: str) -> list[str]:
-        found = []
-        for chain in _CHAIN.findall(normal):
-            digits = _NOT_DIGIT.sub("", chain)
-            for length in PAN_LENGTHS:
-                for start in range(len(digits) - length + 1):
-                    if digits[start : start + length] in self.sent:
-                        found.append(digits[start : start + length])
+        by_length: dict[int, set[str]] = {}
+        for pan in self.sent:
+            by_length.setdefault(len(pan), set()).add(pan)
+        found: list[str] = []
+        for digits in _LONG_RUN.findall(_BETWEEN_DIGITS.sub("", normal)):
+            for length, pans in by_length.items():
+                windows = (digits[i : i + length] for i in range(len(digits) - length + 1))
+                found += pans.intersection(windows)
         return found
 
     def database(self, url: str) -> None:
@@ -181,8 +194,17 @@ class PanScanner:
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             main = Path(parsed.database)
             for path in (main, *(main.with_name(main.name + s) for s in DATABASE_SUFFIXES)):
-                if path.is_file():
+                if path.is_file() and self._first_look(path):
                     self.raw(str(path), path.read_bytes(), utf16=not _utf8_database(path))
+
+    def _first_look(self, path: Path) -> bool:
+        """False for a file already scanned as it is now (the same size and time)."""
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        if key in self._looked_at:
+            return False
+        self._looked_at.add(key)
+        return True
 
     def queue(self, sqs: SQSClient, queue_url: str, name: str) -> None:
         """Every message body on the queue (received and left hidden: a test's last look)."""
