@@ -37,6 +37,10 @@ DAY = date(2026, 10, 14)
 _rng = random.Random(14)
 HOSTILE_PANS = [luhn_pan(_rng, prefix) for prefix in ("4539", "4916", "5412", "6011", "4485",
                                                       "5105", "4024", "4532", "3714")]  # fmt: skip
+CASES = ("dashed terminal_id", "spaced transaction_id", "Arabic-Indic merchant_id",
+         "fullwidth original_transaction_id", "dotted entry_mode", "extra field note",
+         "JSON-escaped terminal_id", "spaced pan field", "broken body")  # fmt: skip
+LEGEND = {pan[-4:]: case for pan, case in zip(HOSTILE_PANS, CASES, strict=True)}
 
 
 def _groups(pan: str, separator: str) -> str:
@@ -153,6 +157,8 @@ def test_hostile_pans_leave_no_trace_anywhere(
         print(f"\n[e2e] hostile PANs ({transport}): sent={len(sent)}, "
               f"artefacts={len(pan_sweep.scanned)}, findings={len(pan_sweep.findings)}, "
               f"seconds={SECONDS}")  # fmt: skip
+        leaked = sorted({LEGEND.get(f.last4, f.last4) for f in pan_sweep.findings})
+        print(f"[e2e] hostile PANs ({transport}) found, by case: {leaked}")
     pan_sweep.assert_clean()
 
 
