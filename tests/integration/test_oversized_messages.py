@@ -17,15 +17,22 @@ import boto3
 import pytest
 from click.testing import Result
 from moto import mock_aws
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from typer.testing import CliRunner
 
 from pos_simulator.cli import app as pos_sim
+from settlement.adapters.aws import create_queues
 from settlement.adapters.database import upgrade
 from settlement.adapters.tables import staged_transactions
 from settlement.cli import app as settlement
+from settlement.config import load_settings
 from settlement.exit_codes import ExitCode
+from settlement.gateway.handler import process_event
+from settlement.gateway.ingest import SqsIngestPlan, ingest_via_sqs
+from settlement.gateway.poller import PollerConfig
+from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body
+from tests.support.serialized import Serialized
 
 QUEUE = "cardsettle-transactions"
 OVERSIZED_LINE, REFUSED_CHARACTER_LINE = 13, 21
@@ -127,3 +134,22 @@ class engine_count:  # noqa: N801 - reads as a with-statement
 
     def __exit__(self, *_: object) -> None:
         return None
+
+
+def test_ingest_with_consumer_threads_refuses_the_same_lines(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The threaded shape (an endpoint, not the embedded SQS) goes through the same packing."""
+    path, sendable = capture(tmp_path / "messages.jsonl")
+    gateway = gateway_from_settings(load_settings(), engine)
+    with mock_aws():
+        sqs = Serialized(boto3.client("sqs", region_name="eu-west-1"))  # moto: not thread-safe
+        aws_sized_queue()
+        main_url, dlq_url = create_queues(sqs, load_settings())  # type: ignore[arg-type]
+        config = PollerConfig(main_url, "arn:aws:sqs:eu-west-1:123456789012:q", "eu-west-1",
+                              batch_size=10, wait_s=0)  # fmt: skip
+        plan = SqsIngestPlan(sqs, main_url, dlq_url, config, workers=2, one_thread=False)  # type: ignore[arg-type]
+        handler = lambda event: process_event(event, gateway)  # noqa: E731
+        summary = ingest_via_sqs(path, handler, plan, lambda _n: None)
+    assert [r.line for r in summary.refused] == [OVERSIZED_LINE, REFUSED_CHARACTER_LINE]
+    assert (summary.sent, summary.report.staged) == (len(sendable), len(sendable))
