@@ -7,8 +7,9 @@ whole send with BatchRequestTooLong, and the lines after it were never sent.
 
 - Size: 262,144 bytes (256 KiB) for one message, counted as SQS counts it: the UTF-8 bytes
   of the body plus each message attribute's name, data type and value; and the same for a
-  SendMessageBatch's entries added up. (AWS raised its own ceiling to 1 MiB in 2025 and moto
-  5.2 checks 1 MiB; 256 KiB is what every SQS, Lambda's event source and LocalStack take.)
+  SendMessageBatch's entries added up. (AWS's own ceiling is now 1 MiB and moto 5.2 checks
+  1 MiB, counted in characters; a queue's MaximumMessageSize may be lower, and 256 KiB, the
+  long-standing limit, is taken by every SQS we may be pointed at.)
 - Characters: SQS accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
   #x10000-#x10FFFF. moto does not check them, AWS does: checking here makes both agree.
 
