@@ -249,11 +249,11 @@ def run(
 
 
 def _check(report: TransmitReport) -> None:
-    if report.failed:
-        fail(
-            f"pos-sim: {report.failed} messages not sent: {'; '.join(report.errors[:3])}",
-            ExitCode.FAILED,
-        )
+    """One line on stderr per message not sent, then exit 1: the rest was sent."""
+    for refused in report.refused:
+        print(f"pos-sim: {refused.describe()}", file=sys.stderr)
+    if report.refused:
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @contextmanager

@@ -36,7 +36,7 @@ def open_queue(
 
 def count_lines(path: Path) -> int:
     with path.open("rb") as handle:
-        return sum(1 for line in handle if line.strip())
+        return sum(1 for line in handle if line.rstrip(b"\r\n"))  # as read_bodies counts
 
 
 def send_file(
@@ -54,9 +54,10 @@ def send_file(
     batch_size = MAX_BATCH if per_second is None else max(1, min(MAX_BATCH, int(per_second)))
     columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     # An SQS body is Unicode text: bytes that are not UTF-8 go as U+FFFD, for the gateway
-    # to reject by the field they garbled, rather than stopping the send mid-file.
+    # to reject by the field they garbled, rather than stopping the send mid-file. Lines end
+    # at "\n" only, so line numbers are those `settlement ingest` gives.
     with (
-        path.open(encoding="utf-8", errors="replace") as handle,
+        path.open(encoding="utf-8", errors="replace", newline="\n") as handle,
         Progress(*columns, console=console) as progress,
     ):
         task = progress.add_task("send", total=total)
@@ -73,6 +74,6 @@ def send_file(
         )
     console.print(
         f"sent {report.sent:,} of {total:,} messages to {queue_url}"
-        f" ({report.retries:,} retried, {report.failed:,} failed)"
+        f" ({report.retries:,} retried, {report.failed:,} not sent)"
     )
     return report

@@ -4,7 +4,9 @@
 entries are sent again, up to `max_attempts` in all, waiting `backoff_s`, 2x, 4x... between
 tries. Entries SQS rejects as the sender's fault (`SenderFault`) are not retried: they
 would fail again. Bodies go on the wire exactly as given, garbled ones included, because
-rejecting them is the gateway's job.
+rejecting them is the gateway's job; only what SQS cannot carry (over its size limit,
+characters it refuses: `settlement.adapters.sqs_limits`) stays behind, reported by line,
+and the rest of the file is sent.
 """
 
 from __future__ import annotations
@@ -12,16 +14,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from settlement.batching import batched
+from settlement.adapters.sqs_limits import (
+    MAX_BATCH_ENTRIES,
+    NumberedBody,
+    Refusal,
+    failure_reason,
+    message_bytes,
+    packed,
+    send_entries,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
-MAX_BATCH = 10  # the SQS limit per send_message_batch call
+MAX_BATCH = MAX_BATCH_ENTRIES  # the SQS limit per send_message_batch call
 Sleep = Callable[[float], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,19 +44,18 @@ class RetryPolicy:
 @dataclass(slots=True)
 class TransmitReport:
     sent: int = 0
-    failed: int = 0
     retries: int = 0  # entries sent again after a failure
-    errors: list[str] = field(default_factory=list)  # first few failure reasons
+    refused: list[Refusal] = field(default_factory=list)  # not sent: one each, with its line
 
-    def note(self, error: str) -> None:
-        if len(self.errors) < 10:
-            self.errors.append(error)
+    @property
+    def failed(self) -> int:
+        return len(self.refused)
 
 
 def transmit(
     sqs: SQSClient,
     queue_url: str,
-    bodies: Iterable[str],
+    bodies: Iterable[NumberedBody],
     *,
     batch_size: int = MAX_BATCH,
     max_attempts: int = 5,
@@ -54,35 +63,43 @@ def transmit(
     sleep: Sleep = time.sleep,
     on_batch: Callable[[int], None] | None = None,
 ) -> TransmitReport:
-    """Send every body; `on_batch(n)` is told how many bodies each finished batch held."""
+    """Send every (line number, body); `on_batch(n)` is told how many lines each finished
+    batch held, and 1 for each line refused before sending (`sqs_limits`)."""
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
     report = TransmitReport()
     policy = RetryPolicy(max_attempts, backoff_s, sleep)
-    for batch in batched(bodies, batch_size):
+    done = on_batch or (lambda _count: None)
+
+    def refuse(refused: Refusal) -> None:
+        report.refused.append(refused)
+        done(1)
+
+    for batch in packed(bodies, refuse, batch_size):
         _send_batch(sqs, queue_url, batch, report, policy)
-        if on_batch is not None:
-            on_batch(len(batch))
+        done(len(batch))
     return report
 
 
 def _send_batch(
-    sqs: SQSClient, queue_url: str, bodies: list[str], report: TransmitReport, policy: RetryPolicy
+    sqs: SQSClient,
+    queue_url: str,
+    batch: list[NumberedBody],
+    report: TransmitReport,
+    policy: RetryPolicy,
 ) -> None:
-    pending: dict[str, str] = {str(i): body for i, body in enumerate(bodies)}
+    pending = {str(i): numbered for i, numbered in enumerate(batch)}
     for attempt in range(1, policy.max_attempts + 1):
-        entries: list[SendMessageBatchRequestEntryTypeDef] = [
-            {"Id": key, "MessageBody": body} for key, body in pending.items()
-        ]
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        entries = [{"Id": key, "MessageBody": body} for key, (_, body) in pending.items()]
+        response = send_entries(sqs, queue_url, entries)
         report.sent += len(response.get("Successful", []))
-        retry: dict[str, str] = {}
+        retry: dict[str, NumberedBody] = {}
         for failure in response.get("Failed", []):
-            report.note(f"{failure.get('Code', '?')}: {failure.get('Message', '')}".strip())
+            line, body = pending[failure["Id"]]
             if failure.get("SenderFault") or attempt == policy.max_attempts:
-                report.failed += 1
+                report.refused.append(Refusal(line, message_bytes(body), failure_reason(failure)))
             else:
-                retry[failure["Id"]] = pending[failure["Id"]]
+                retry[failure["Id"]] = (line, body)
         if not retry:
             return
         report.retries += len(retry)
@@ -90,20 +107,21 @@ def _send_batch(
         pending = retry
 
 
-def read_bodies(lines: Iterable[str]) -> Iterator[str]:
-    """Message bodies from messages.jsonl lines: the line text without its line end."""
-    for line in lines:
-        body = line.rstrip("\r\n")
+def read_bodies(lines: Iterable[str]) -> Iterator[NumberedBody]:
+    """(line number, body) of messages.jsonl lines: the text without its line end, numbered
+    from 1 with blank lines counted, as `settlement ingest` numbers them."""
+    for number, line in enumerate(lines, start=1):
+        body = line.removesuffix("\n").removesuffix("\r")
         if body:
-            yield body
+            yield number, body
 
 
 def paced(
-    bodies: Iterable[str],
+    bodies: Iterable[T],
     per_second: float,
     clock: Callable[[], float] = time.monotonic,
     sleep: Sleep = time.sleep,
-) -> Iterator[str]:
+) -> Iterator[T]:
     """Release body i at start + i / per_second: a steady rate for live demos."""
     if per_second <= 0:
         raise ValueError("rate must be positive")

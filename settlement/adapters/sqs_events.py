@@ -9,15 +9,24 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from settlement.batching import batched
+from settlement.adapters.sqs_limits import (
+    MAX_BATCH_ENTRIES,
+    NumberedBody,
+    Refusal,
+    failure_reason,
+    message_bytes,
+    packed,
+    send_entries,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
-SEND_BATCH_MAX = 10
+SEND_BATCH_MAX = MAX_BATCH_ENTRIES
 
 
 def queue_arn(region: str, name: str, account: str = "123456789012") -> str:
@@ -89,21 +98,46 @@ def event_from_messages(
 def send_bodies(
     sqs: SQSClient, queue_url: str, bodies: Iterable[str], max_attempts: int = 5
 ) -> int:
-    """Send bodies 10 per call, retrying the entries SQS reports failed; returns the count."""
-    return sum(
-        _send_batch(sqs, queue_url, batch, max_attempts)
-        for batch in batched(bodies, SEND_BATCH_MAX)
-    )
+    """Send bodies (packed by `sqs_limits`), retrying the entries SQS reports failed; returns
+    the count. For bodies SQS carried before (a redrive, tests): any refusal raises."""
+    outcome = SendOutcome()
+    for batch in packed(enumerate(bodies, start=1), outcome.refused.append):
+        send_batch(sqs, queue_url, batch, outcome, max_attempts)
+    if outcome.refused:
+        raise RuntimeError("; ".join(refused.describe() for refused in outcome.refused[:3]))
+    return outcome.sent
 
 
-def _send_batch(sqs: SQSClient, queue_url: str, bodies: list[str], max_attempts: int) -> int:
-    pending = {str(index): body for index, body in enumerate(bodies)}
-    for attempt in range(max_attempts):
-        entries = [{"Id": key, "MessageBody": body} for key, body in pending.items()]
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)  # type: ignore[arg-type]
-        failed = {entry["Id"] for entry in response.get("Failed", [])}
-        pending = {key: body for key, body in pending.items() if key in failed}
-        if not pending:
-            return len(bodies)
-        time.sleep(min(0.05 * 2**attempt, 2.0))
-    raise RuntimeError(f"{len(pending)} message(s) still failing after {max_attempts} attempts")
+@dataclass(slots=True)
+class SendOutcome:
+    sent: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+
+
+def send_batch(
+    sqs: SQSClient,
+    queue_url: str,
+    batch: list[NumberedBody],
+    outcome: SendOutcome,
+    max_attempts: int = 5,
+) -> None:
+    """Send one packed batch. Entries SQS fails are retried with backoff, except those it
+    fails as the sender's fault (they would fail again); what is still failing after
+    `max_attempts` is refused too, so the rest of the capture goes on either way."""
+    pending = {str(index): numbered for index, numbered in enumerate(batch)}
+    for attempt in range(1, max_attempts + 1):
+        entries = [{"Id": key, "MessageBody": body} for key, (_, body) in pending.items()]
+        response = send_entries(sqs, queue_url, entries)
+        outcome.sent += len(response.get("Successful", []))
+        retry = {}
+        for failure in response.get("Failed", []):
+            line, body = pending[failure["Id"]]
+            if failure.get("SenderFault") or attempt == max_attempts:
+                reason = failure_reason(failure)
+                outcome.refused.append(Refusal(line, message_bytes(body), reason))
+            else:
+                retry[failure["Id"]] = (line, body)
+        if not retry:
+            return
+        time.sleep(min(0.05 * 2 ** (attempt - 1), 2.0))
+        pending = retry

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -23,6 +24,7 @@ from settlement.adapters.sqs_events import queue_arn, send_bodies
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.config import Settings
 from settlement.domain.cards import mask_pans
+from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -225,6 +227,10 @@ def ingest(
                 workers=workers, wait_s=wait_seconds, advance=advance,
             )  # fmt: skip
     _print_summary(summary, transport)
+    for refused in summary.refused:  # after the rest was sent: one line each, then exit 1
+        print(f"ingest: {refused.describe()}", file=sys.stderr)
+    if summary.refused:
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def _ingest_sqs(
@@ -286,6 +292,7 @@ def _print_summary(summary: IngestSummary, transport: str) -> None:
     table = Table("", "count", title=f"ingest ({transport})")
     for label, value in (
         ("sent", summary.sent),
+        ("not sent (SQS refuses)", len(summary.refused)),
         ("received", report.received),
         ("staged", report.staged),
         ("duplicates", report.duplicates),
@@ -308,6 +315,7 @@ def _print_summary(summary: IngestSummary, transport: str) -> None:
                 "duplicates": report.duplicates,
                 "rejected": dict(report.rejected),
                 "dead_lettered": summary.dead_lettered,
+                "not_sent": len(summary.refused),
             }
         )
     )

@@ -120,10 +120,28 @@ def ascii_digits(text: str) -> str:
     return _DIGIT.sub(lambda match: str(unicodedata.decimal(match.group())), text)
 
 
+# A digit written as a JSON escape ("\u0034" is "4"; also "\\u0034" in a body quoted
+# inside JSON): the gateway keeps rejected bodies as sent, escapes and all, so a PAN spelled
+# this way must be found and masked like any other spelling.
+_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
+
+
+def _unescaped_digits(text: str) -> str:
+    """`text` with every JSON-escaped decimal digit (of any script) written as the digit."""
+    if "\\u" not in text:  # the common case costs one substring search
+        return text
+    return _ESCAPE.sub(_escaped_digit, text)
+
+
+def _escaped_digit(escape: re.Match[str]) -> str:
+    char = chr(int(escape.group(1), 16))
+    return char if char.isdecimal() else escape.group()
+
+
 def find_pans(text: str) -> list[str]:
     """Every PAN-shaped value in `text`, as ASCII digits: a Luhn-valid number of 13 to 19
-    digits, in any script's digits, written in one run or in groups joined by single
-    spaces, dashes or dots.
+    digits, in any script's digits (also as JSON escapes), written in one run or in groups
+    joined by single spaces, dashes or dots.
 
     One run: a run of 13-19 digits, wherever it stands (inside an id too); a run longer than
     a PAN is reported when any 13-19 digits of it pass the Luhn check, since it may hide one.
@@ -134,6 +152,7 @@ def find_pans(text: str) -> list[str]:
     transaction id in 4,000.
     """
     found: list[str] = []
+    text = _unescaped_digits(text)
     for chain in _CHAIN.finditer(text):
         groups = [ascii_digits(group) for group in _GROUP.findall(chain.group())]
         for group in groups:
@@ -192,7 +211,9 @@ def mask_pans(text: str) -> str:
     only their first 19 digits would leave a tail that can itself be a card number); and
     every stand-alone chain of digit groups holding 12 or more digits in all, whether or not
     it passes the Luhn check (a mistyped PAN is still most of one), and every chain holding a
-    PAN-shaped layout even where glued to a letter, keeping its last four."""
+    PAN-shaped layout even where glued to a letter, keeping its last four. JSON-escaped
+    digits are written as the digits first, so they are masked like any other."""
+    text = _unescaped_digits(text)
     return _CHAIN.sub(lambda match: _mask_chain(text, match), text)
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from settlement.adapters.sqs_events import SEND_BATCH_MAX, send_bodies
-from settlement.batching import batched
+from settlement.adapters.sqs_events import SendOutcome, send_batch
+from settlement.adapters.sqs_limits import NumberedBody, Refusal, packed
 from settlement.gateway.capture import read_bodies
 from settlement.gateway.poller import EventHandler, Poller, PollerConfig
 from settlement.gateway.service import BatchReport
@@ -41,6 +41,9 @@ class IngestSummary:
     dead_lettered: int = 0
     sqs_requests: int = 0
     seconds: float = 0.0
+    # Lines SQS would refuse or did refuse (size, characters): never sent, each reported.
+    refused: list[Refusal] = field(default_factory=list)
+    send_calls: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,26 +81,28 @@ def ingest_via_sqs(
     for thread in threads:
         thread.start()
     try:
-        summary.sent = _send_throttled(path, plan, lock, handled)
+        _send_throttled(path, plan, summary, lock, handled)
         _wait_until_drained(plan, summary, lock, handled)
     finally:
         stop.set()
         for thread in threads:
             thread.join()
     summary.report.failed_message_ids.clear()
-    summary.sqs_requests = _requests(pollers) + -(-summary.sent // SEND_BATCH_MAX)
+    summary.sqs_requests = _requests(pollers) + summary.send_calls
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _send_throttled(
-    path: Path, plan: SqsIngestPlan, lock: threading.Condition, handled: list[int]
-) -> int:
-    sent = 0
-    for chunk in _batches(path):
-        _wait_for_room(lock, handled, sent, plan.max_in_flight)
-        sent += send_bodies(plan.sqs, plan.queue_url, chunk)
-    return sent
+    path: Path,
+    plan: SqsIngestPlan,
+    summary: IngestSummary,
+    lock: threading.Condition,
+    handled: list[int],
+) -> None:
+    for batch in _batches(path, summary):
+        _wait_for_room(lock, handled, summary.sent, plan.max_in_flight)
+        summary.sent += _send(plan, batch, summary)
 
 
 def _wait_for_room(lock: threading.Condition, handled: list[int], sent: int, limit: int) -> None:
@@ -152,8 +157,8 @@ def _ingest_in_turns(
     config = replace(plan.poller, wait_s=0, drain=True)  # an empty poll returns at once
     stop = threading.Event()  # never set: turns end when the queue is empty
     pollers = deque(Poller(plan.sqs, handler, config, stop, on_batch) for _ in range(plan.workers))
-    for chunk in _batches(path):
-        summary.sent += send_bodies(plan.sqs, plan.queue_url, chunk)
+    for batch in _batches(path, summary):
+        summary.sent += _send(plan, batch, summary)
         # Poll until the batch is handled (or all that is left is hidden for its backoff):
         # the queue stays one batch deep, as moto's calls cost O(depth).
         _take_turns(pollers, lambda: handled[0] < summary.sent)
@@ -166,7 +171,7 @@ def _ingest_in_turns(
             break
         time.sleep(_BACKOFF_POLL_S)
     summary.report.failed_message_ids.clear()
-    summary.sqs_requests = _requests(pollers) + -(-summary.sent // SEND_BATCH_MAX)
+    summary.sqs_requests = _requests(pollers) + summary.send_calls
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -186,5 +191,15 @@ def _take_turns(pollers: deque[Poller], wanted: Callable[[], bool]) -> bool:
     return True
 
 
-def _batches(path: Path) -> Iterator[list[str]]:
-    return batched((body for _number, body in read_bodies(path)), SEND_BATCH_MAX)
+def _batches(path: Path, summary: IngestSummary) -> Iterator[list[NumberedBody]]:
+    """The capture packed to SQS's limits; lines SQS would refuse go to `summary.refused`."""
+    return packed(read_bodies(path), summary.refused.append)
+
+
+def _send(plan: SqsIngestPlan, batch: list[NumberedBody], summary: IngestSummary) -> int:
+    """Send one batch; returns how many went, adding what SQS refused to the summary."""
+    outcome = SendOutcome()
+    send_batch(plan.sqs, plan.queue_url, batch, outcome)
+    summary.refused += outcome.refused
+    summary.send_calls += 1
+    return outcome.sent

@@ -28,8 +28,8 @@ from settlement.adapters.sqs_events import SEND_BATCH_MAX, send_bodies
 from settlement.adapters.staging import body_digest
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import Settings, load_settings
-from tests.support.messages import body
-from tests.support.pan_scan import pans_in, pans_in_database
+from tests.support.messages import TEST_PANS, body
+from tests.support.pan_scan import PanScanner, pans_in, pans_in_database
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -85,6 +85,8 @@ class RealMode:
     env: dict[str, str]
     consumers: list[Consumer] = field(default_factory=list)
     started: int = 0
+    outputs: list[tuple[str, str]] = field(default_factory=list)  # (command, stdout+stderr)
+    sent: set[str] = field(default_factory=lambda: set(TEST_PANS))  # PANs the test sent
 
     @property
     def settings(self) -> Settings:
@@ -101,6 +103,7 @@ class RealMode:
             [sys.executable, "-m", "settlement", *args], env=self.env, cwd=self.workdir,
             capture_output=True, text=True, timeout=timeout_s, check=False,
         )  # fmt: skip
+        self.outputs.append((" ".join(args), done.stdout + done.stderr))
         assert done.returncode == 0, f"settlement {' '.join(args)}: {done.stdout}{done.stderr}"
         return done.stdout
 
@@ -160,8 +163,25 @@ def real_mode(
     rig.cli("queues", "create")
     try:
         yield rig
+        rig.shutdown()
+        assert_no_pan_left(rig)  # only after a clean run: never hides the test's own failure
     finally:
         rig.shutdown()
+
+
+def assert_no_pan_left(rig: RealMode) -> None:
+    """The PANs the test sent, in any spelling, in nothing the rig leaves: every text column
+    of the database, both queues, the commands' output, the consumers' logs and the files
+    in the work directory (the autouse sweep looks at those again, after the test)."""
+    scanner = PanScanner(rig.sent)
+    scanner.database(rig.env["CARDSETTLE_DATABASE_URL"])
+    sqs = rig.sqs()
+    for name in (rig.settings.queue_name, rig.settings.dlq_name):
+        scanner.queue(sqs, queue_url(sqs, name), name)
+    for command, output in rig.outputs:
+        scanner.text(f"output of settlement {command}", output)
+    scanner.tree(rig.workdir)
+    scanner.assert_clean()
 
 
 @dataclass(frozen=True)

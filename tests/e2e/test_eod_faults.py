@@ -53,6 +53,7 @@ from settlement.cli.eod import utc_now
 from settlement.config import load_settings
 from settlement.eod.scheduler import catch_up
 from tests.e2e.rig import wait_until
+from tests.support.pan_scan import PanScanner, sent_pans
 
 pytestmark = pytest.mark.e2e
 
@@ -149,11 +150,15 @@ def loaded_day(
     db_url: str, generated_day: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> Iterator[LoadedDay]:  # fmt: skip
+    pan_sweep: PanScanner = request.getfixturevalue("pan_sweep")  # tests/e2e/conftest.py
+    pan_sweep.sent |= sent_pans(generated_day / "messages.jsonl")
     _load(db_url, generated_day, monkeypatch)
     server = request.getfixturevalue("pg_server") if db_url.startswith("postgresql") else None
     day = LoadedDay(db_url, tmp_path, server)
     try:
         yield day
+        for url in (day.template, *day.copies):  # before the copies are dropped
+            pan_sweep.database(url)
     finally:
         day.drop_copies()
 

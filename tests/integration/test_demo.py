@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from settlement.adapters import database
 from settlement.cli import app
+from tests.support.pan_scan import PanScanner, sent_pans
 
 DAY = "2026-10-14"
 MALFORMED = {"malformed_json", "missing_field", "unknown_currency", "too_many_decimals",
@@ -33,7 +34,8 @@ def _own_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run_demo(*args: str) -> tuple[str, dict[str, Any], set[str]]:
-    """Output, summary.json and the S3 keys under reports/<date>/ of one demo run."""
+    """Output, summary.json and the S3 keys under reports/<date>/ of one demo run, after a
+    scan of everything it left for the PANs it sent."""
     bucket = os.environ["CARDSETTLE_S3_BUCKET"]
     with mock_aws():
         result = CliRunner().invoke(app, ["demo", "--no-compare", *args])
@@ -41,8 +43,29 @@ def run_demo(*args: str) -> tuple[str, dict[str, Any], set[str]]:
         s3 = boto3.client("s3", region_name="eu-west-1")
         listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"reports/{DAY}/")
         keys = {item["Key"] for item in listed.get("Contents", [])}
+        assert_no_pan_left(result.output, bucket)
     summary = json.loads(Path(f"reports/{DAY}/summary.json").read_text())
     return result.output, summary, keys
+
+
+def assert_no_pan_left(output: str, bucket: str) -> None:
+    """No PAN the demo sent, in any spelling, in anything it left: the database (columns,
+    pages, WAL), the reports (files and S3), its output, or a message left on a queue. Its
+    input (demo/day/, the simulated terminals' own files) is the only place one may be."""
+    scanner = PanScanner(sent_pans(Path("demo/day/messages.jsonl")))
+    assert len(scanner.sent) >= 100, "the demo sent hardly any PAN: the scan would prove little"
+    scanner.tree(Path.cwd(), skip=[Path("demo/day")])
+    scanner.database(f"sqlite:///{Path('cardsettle.db').resolve()}")
+    scanner.text("demo output (stdout and stderr)", output)
+    scanner.bucket(boto3.client("s3", region_name="eu-west-1"), bucket)
+    sqs = boto3.client("sqs", region_name="eu-west-1")
+    for url in sqs.list_queues().get("QueueUrls", []):
+        scanner.queue(sqs, url, url.rsplit("/", 1)[-1])
+    assert any(where.endswith("cardsettle.db-wal") for where in scanner.scanned) or any(
+        where.endswith("cardsettle.db") for where in scanner.scanned
+    )
+    assert any("report.html" in where for where in scanner.scanned)
+    scanner.assert_clean()
 
 
 def injected_faults() -> Counter[str]:

@@ -40,7 +40,8 @@ def test_a_generated_day_goes_onto_the_queue_unchanged(tmp_path: Path) -> None:
         # Send and drain in slices: moto's SQS slows down as it gets deep (FIELD_NOTES).
         received: list[str] = []
         for start in range(0, len(bodies), 20):
-            report = transmit(sqs, url, bodies[start : start + 20])
+            numbered = enumerate(bodies[start : start + 20], start=start + 1)
+            report = transmit(sqs, url, numbered)
             assert report.failed == 0
             received += drain(sqs, url)
     assert sorted(received) == sorted(bodies)

@@ -23,6 +23,9 @@ SPELLINGS = [
     "ref 2026-4111-1111-1111-1111",  # a PAN after another group
     "T4111111111111111",  # one run glued to a letter is still a PAN
     "0000" + PAN,  # a run longer than a PAN may hide one
+    "".join(f"\\u{ord(d):04x}" for d in PAN),  # JSON escapes, as a raw body keeps them
+    '{"t":"' + "".join(f"\\\\u{ord(d):04x}" for d in PAN) + '"}',  # escaped twice
+    "\\u0664" + "\\u0661" * 15,  # escaped Arabic-Indic digits
 ]
 
 
@@ -59,3 +62,8 @@ def test_uuids_are_not_taken_for_pans() -> None:
     rng = random.Random(7)
     ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(100_000)]
     assert [value for value in ids if holds_pan(value)] == []
+
+
+def test_escapes_of_other_characters_are_left_as_they_are() -> None:
+    text = '{"name":"caf\\u00e9 \\u0041"}'
+    assert mask_pans(text) == text and find_pans(text) == []

@@ -7,6 +7,12 @@ from typing import Any
 import pytest
 
 from pos_simulator.transmit import paced, read_bodies, transmit
+from settlement.adapters.sqs_limits import MAX_MESSAGE_BYTES, NumberedBody
+from tests.support.strict_sqs import StrictSqs
+
+
+def numbered(bodies: list[str]) -> list[NumberedBody]:
+    return list(enumerate(bodies, start=1))
 
 
 class FlakySqs:
@@ -56,7 +62,7 @@ def test_bodies_go_in_batches_of_ten_in_order() -> None:
     sqs = FlakySqs({})
     bodies = [f"m{i}" for i in range(25)]
     batches: list[int] = []
-    report = transmit(sqs, "url", bodies, on_batch=batches.append)  # type: ignore[arg-type]
+    report = transmit(sqs, "url", numbered(bodies), on_batch=batches.append)  # type: ignore[arg-type]
     assert [len(call) for call in sqs.calls] == [10, 10, 5] and batches == [10, 10, 5]
     assert sqs.delivered == bodies and report.sent == 25 and report.failed == 0
 
@@ -64,7 +70,8 @@ def test_bodies_go_in_batches_of_ten_in_order() -> None:
 def test_only_failed_entries_are_retried_with_doubling_backoff() -> None:
     sqs = FlakySqs({"m3": 2, "m7": 1})
     sleeps: list[float] = []
-    report = transmit(sqs, "url", [f"m{i}" for i in range(10)], sleep=sleeps.append, backoff_s=0.5)  # type: ignore[arg-type]
+    bodies = numbered([f"m{i}" for i in range(10)])
+    report = transmit(sqs, "url", bodies, sleep=sleeps.append, backoff_s=0.5)  # type: ignore[arg-type]
     assert sqs.calls[1] == ["m3", "m7"] and sqs.calls[2] == ["m3"]
     assert sleeps == [0.5, 1.0]
     assert sorted(sqs.delivered) == sorted(f"m{i}" for i in range(10))
@@ -74,20 +81,24 @@ def test_only_failed_entries_are_retried_with_doubling_backoff() -> None:
 def test_retries_are_bounded_and_sender_faults_are_not_retried() -> None:
     sqs = FlakySqs({"stuck": 99}, sender_fault=frozenset({"poison"}))
     sleeps: list[float] = []
-    report = transmit(sqs, "url", ["ok", "stuck", "poison"], max_attempts=3, sleep=sleeps.append)  # type: ignore[arg-type]
+    bodies = numbered(["ok", "stuck", "poison"])
+    report = transmit(sqs, "url", bodies, max_attempts=3, sleep=sleeps.append)  # type: ignore[arg-type]
     assert len(sqs.calls) == 3 and sqs.calls[1:] == [["stuck"], ["stuck"]]
     assert (report.sent, report.failed) == (1, 2)
-    assert len(sleeps) == 2 and any("InvalidMessageContents" in e for e in report.errors)
+    poison, stuck = sorted(report.refused, key=lambda refused: -refused.line)
+    assert (poison.line, stuck.line) == (3, 2)
+    assert "InvalidMessageContents" in poison.reason and "InternalError" in stuck.reason
+    assert len(sleeps) == 2
 
 
 def test_batch_size_is_bounded_by_the_sqs_limit() -> None:
     with pytest.raises(ValueError, match="batch_size"):
-        transmit(FlakySqs({}), "url", ["a"], batch_size=11)  # type: ignore[arg-type]
+        transmit(FlakySqs({}), "url", [(1, "a")], batch_size=11)  # type: ignore[arg-type]
 
 
 def test_bodies_are_the_lines_without_their_line_end_garbled_ones_included() -> None:
-    lines = ['{"a":1}\n', '{"broken\n', "\n", '{"b":2}']
-    assert list(read_bodies(lines)) == ['{"a":1}', '{"broken', '{"b":2}']
+    lines = ['{"a":1}\n', '{"broken\r\n', "\n", '{"b":2}']
+    assert list(read_bodies(lines)) == [(1, '{"a":1}'), (2, '{"broken'), (4, '{"b":2}')]
 
 
 def test_pacing_releases_bodies_at_the_requested_rate_without_real_sleeping() -> None:
@@ -105,3 +116,19 @@ def test_pacing_releases_bodies_at_the_requested_rate_without_real_sleeping() ->
     assert sum(sleeps) == pytest.approx(2.0)
     with pytest.raises(ValueError):
         list(paced(["x"], 0))
+
+
+def test_what_sqs_cannot_carry_stays_behind_by_line_and_the_rest_is_sent() -> None:
+    """Against SQS's own rules: an oversized line in the middle, a refused character, and
+    large lines that would overflow one request's 256 KiB if batched by count alone."""
+    bodies = [f"m{i}" for i in range(30)]
+    bodies[11] = "x" * (MAX_MESSAGE_BYTES + 1)
+    bodies[19] = "bell\x07"
+    bodies[5:8] = ["y" * 100_000] * 3
+    sqs = StrictSqs()
+    report = transmit(sqs, "url", numbered(bodies))  # type: ignore[arg-type]
+    assert sqs.delivered == [b for i, b in enumerate(bodies) if i not in (11, 19)]
+    assert [refused.line for refused in report.refused] == [12, 20]
+    assert "over SQS's 262,144-byte" in report.refused[0].reason
+    assert "U+0007" in report.refused[1].reason
+    assert max(sqs.batch_bytes) <= MAX_MESSAGE_BYTES and report.sent == 28
