@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from settlement.adapters.tables import metadata
@@ -94,6 +95,12 @@ reconciliation_items = Table(
     Column("resolved_on", Date, nullable=True),
     Index(None, "transaction_id"),
     Index(None, "run_date", "outcome"),
+    Index(  # refunds and reversals only: the refund rule and the reversal invariant
+        None,
+        "original_transaction_id",
+        sqlite_where=text("original_transaction_id IS NOT NULL"),
+        postgresql_where=text("original_transaction_id IS NOT NULL"),
+    ),
 )
 
 reconciliation_totals = Table(
