@@ -479,12 +479,16 @@ def voids(conn: Connection, run_date: date) -> tuple[list[Void], list[tuple[str,
             tid, TransactionType(kind), merchant, terminal, Money(int(amount), currency)
         )
         found.append(Void(reversal, original[0], _facts(original), bool(voided)))
+    # An uncorrelated NOT IN, built once: a correlated NOT EXISTS made SQLite scan the
+    # date's reversed items once per reversed item (4.5 s at 100k rows).
     unvoided = f"""
     SELECT p.transaction_id, p.currency FROM reconciliation_items p
     WHERE p.run_date = :d AND p.{reversed_} AND p.transaction_type <> '{TransactionType.REVERSAL}'
-      AND NOT EXISTS (SELECT 1 FROM reconciliation_items r
-                      WHERE r.original_transaction_id = p.transaction_id AND r.run_date = :d
-                        AND r.{reversed_} AND r.transaction_type = '{TransactionType.REVERSAL}')
+      AND p.transaction_id NOT IN (
+        SELECT r.original_transaction_id FROM reconciliation_items r
+        WHERE r.run_date = :d AND r.{reversed_}
+          AND r.transaction_type = '{TransactionType.REVERSAL}'
+          AND r.original_transaction_id IS NOT NULL)
     ORDER BY p.transaction_id"""
     return found, [(str(t), str(c)) for t, c in rows(conn, unvoided, d=run_date)]
 

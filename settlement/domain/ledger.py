@@ -187,6 +187,10 @@ def check_payout_identity(totals: Mapping[str, PayoutIdentity]) -> list[Finding]
     return found
 
 
+REFUNDS_CHECK = "refunds_within_original"
+REVERSALS_CHECK = "reversal_equals_original"
+
+
 @dataclass(frozen=True, slots=True)
 class SettledRefunds:
     """Refunds one run settled against one original, for one merchant and currency, beside
@@ -221,7 +225,7 @@ def _refund_detail(group: SettledRefunds, original: TransactionFacts) -> str | N
 def check_refunds_within_original(groups: Iterable[SettledRefunds]) -> list[Finding]:
     """Every settled refund names a purchase of its merchant and currency, and the refunds
     settled against a purchase over all runs stay within it (nothing once it is voided)."""
-    check = "refunds_within_original"
+    check = REFUNDS_CHECK
     found: list[Finding] = []
     refunded: dict[str, int] = {}
     budgets: dict[str, tuple[int, str]] = {}
@@ -259,7 +263,7 @@ def check_reversals_equal_original(
 ) -> list[Finding]:
     """Each voided purchase was voided by exactly one reversal equal to it. `unvoided` are
     (purchase id, currency) of items marked reversed that no reversal of the run names."""
-    check = "reversal_equals_original"
+    check = REVERSALS_CHECK
     found = [Finding(check, currency, f"{pid} voided by no reversal") for pid, currency in unvoided]
     voiders: dict[tuple[str, str], list[str]] = defaultdict(list)
     for void in voids:

@@ -6,6 +6,7 @@ tampered row) fails its invariants and commits nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,8 +24,10 @@ from settlement.adapters.eod_tables import (
 )
 from settlement.adapters.imports import import_journal, import_merchants, import_rates
 from settlement.config import Settings
+from settlement.domain.recon_classes import ReconClass
 from settlement.eod.ledger_step import InvariantBroken
 from settlement.eod.run import RunRequest, run_end_of_day
+from settlement.reports import write_reports
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     MERCHANTS_HEADER,
@@ -166,6 +169,23 @@ def test_refunds_are_held_to_their_purchase(setup: Setup) -> None:
     }  # fmt: skip
     # A: (10 + 50 + 20 + 20) - 50 refunded, fees 1% of each purchase; B: nothing.
     assert paid(engine) == {(DAY1, "A"): 10000 - 5000 - 100}
+
+
+def test_the_report_names_each_new_class_and_its_checks_hold(setup: Setup, tmp_path: Path) -> None:
+    engine, settings = setup
+    load(engine, settings, [
+        row("P", "10.00", DAY1, 0),
+        row("R", "100.00", DAY1, 1, kind="refund", original="P"),
+        row("V", "10.00", DAY1, 2, kind="reversal", original="P", merchant_id="B"),
+    ])  # fmt: skip
+    run(engine, settings, DAY1)
+    written = write_reports(engine, settings, DAY1, tmp_path / "reports")
+    html = written.html.read_text()
+    for recon_class in (ReconClass.REFUND_EXCEEDS_ORIGINAL, ReconClass.REVERSAL_MISMATCH):
+        assert f"<td>{recon_class}</td><td>{recon_class.meaning}" in html.replace("&#39;", "'")
+    summary = json.loads((written.directory / "summary.json").read_text())
+    assert summary["checks"]["refunds_within_original"] is True
+    assert summary["checks"]["reversal_equals_original"] is True
 
 
 def test_refunds_across_business_dates_and_reruns_never_exceed(setup: Setup) -> None:
