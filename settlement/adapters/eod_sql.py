@@ -359,7 +359,7 @@ def pair_reversals(conn: Connection, run_date: date) -> None:
       JOIN staged_transactions s ON s.transaction_id = r.transaction_id {_original_join()}
       LEFT JOIN reconciliation_items p ON p.run_date = r.run_date
        AND p.transaction_id = r.original_transaction_id AND p.recon_class = '{ReconClass.MATCHED}'
-      WHERE r.run_date = :d AND r.recon_class = '{ReconClass.MATCHED}'
+      WHERE r.run_date = :d AND r.outcome = '{SETTLES}' AND r.recon_class = '{ReconClass.MATCHED}'
         AND r.transaction_type = '{TransactionType.REVERSAL}'),
     ranked AS (
       SELECT transaction_id, oid, CASE WHEN cls = '{ReconClass.REVERSED}' AND ROW_NUMBER()
@@ -393,7 +393,7 @@ def judge_refunds(conn: Connection, run_date: date) -> None:
                   ELSE {_original("amount_minor")} END AS budget
       FROM reconciliation_items r
       JOIN staged_transactions s ON s.transaction_id = r.transaction_id {_original_join()}
-      WHERE r.run_date = :d AND r.recon_class = '{ReconClass.MATCHED}'
+      WHERE r.run_date = :d AND r.outcome = '{SETTLES}' AND r.recon_class = '{ReconClass.MATCHED}'
         AND r.transaction_type = '{TransactionType.REFUND}'),
     earlier AS (
       SELECT e.original_transaction_id AS oid, SUM(e.staged_amount_minor) AS refunded
