@@ -9,7 +9,10 @@ Accounts, per currency:
 - held_suspense: settled-to-be but held (fraud review/decline, no_rate, unknown merchant);
 - exceptions_suspense: reconciliation exceptions (late, mismatch, unexpected, orphan...).
 
-Checks return `Finding`s as data; the run aborts when there is any.
+Checks return `Finding`s as data; the run aborts when there is any. Beside the books'
+balance, conservation and the payout identity, the settled refunds and voided purchases are
+judged again by the rules of `settlement.domain.originals`, from the settlement lines and
+staged rows rather than from the classification that let them through.
 """
 
 from __future__ import annotations
@@ -20,6 +23,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from settlement.domain.money import Money
+from settlement.domain.originals import (
+    TransactionFacts,
+    refund_mismatch,
+    refundable_minor,
+    reversal_equals,
+)
+from settlement.domain.recon_classes import ReconClass
 from settlement.domain.transactions import TransactionType
 
 
@@ -173,4 +184,100 @@ def check_payout_identity(totals: Mapping[str, PayoutIdentity]) -> list[Finding]
                 f" + fx markup {t.fx_markup_minor} = {accounted}"
             )
             found.append(Finding("payout_identity", currency, detail))
+    return found
+
+
+REFUNDS_CHECK = "refunds_within_original"
+REVERSALS_CHECK = "reversal_equals_original"
+
+
+@dataclass(frozen=True, slots=True)
+class SettledRefunds:
+    """Refunds one run settled against one original, for one merchant and currency, beside
+    that original (None: named nowhere) and what other runs settled against it."""
+
+    first_refund_id: str  # named in a finding
+    original_id: str | None
+    merchant_id: str
+    currency: str
+    amount_minor: int
+    original: TransactionFacts | None
+    voided: bool
+    earlier_minor: int
+
+
+def _refund_detail(group: SettledRefunds, original: TransactionFacts) -> str | None:
+    facts = TransactionFacts(
+        group.first_refund_id, TransactionType.REFUND, group.merchant_id, "",
+        Money(group.amount_minor, group.currency),
+    )  # fmt: skip
+    why = refund_mismatch(facts, original)
+    head = f"{group.first_refund_id} refunds {original.transaction_id}"
+    if why is ReconClass.REFUND_NOT_OF_PURCHASE:
+        return f"{head}, a {original.transaction_type}"
+    if why is ReconClass.REFUND_MERCHANT_MISMATCH:
+        return f"{head} of merchant {original.merchant_id}"
+    if why is ReconClass.REFUND_CURRENCY_MISMATCH:
+        return f"{head} in {original.amount.currency}"
+    return None
+
+
+def check_refunds_within_original(groups: Iterable[SettledRefunds]) -> list[Finding]:
+    """Every settled refund names a purchase of its merchant and currency, and the refunds
+    settled against a purchase over all runs stay within it (nothing once it is voided)."""
+    check = REFUNDS_CHECK
+    found: list[Finding] = []
+    refunded: dict[str, int] = {}
+    budgets: dict[str, tuple[int, str]] = {}
+    for group in groups:
+        original = group.original
+        if original is None:
+            nowhere = f"{group.first_refund_id} refunds {group.original_id}, named nowhere"
+            found.append(Finding(check, group.currency, nowhere))
+            continue
+        mismatch = _refund_detail(group, original)
+        if mismatch is not None:
+            found.append(Finding(check, group.currency, mismatch))
+        key = original.transaction_id
+        refunded[key] = refunded.get(key, group.earlier_minor) + group.amount_minor
+        budgets[key] = (refundable_minor(original, group.voided), original.amount.currency)
+    for key, (budget, currency) in sorted(budgets.items()):
+        if refunded[key] > budget:
+            found.append(Finding(check, currency, f"{key} refunded {refunded[key]} of {budget}"))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Void:
+    """A reversal a run marked `reversed`, the original it names, and whether the run
+    marked that original `reversed` too."""
+
+    reversal: TransactionFacts
+    original_id: str | None
+    original: TransactionFacts | None
+    original_voided: bool
+
+
+def check_reversals_equal_original(
+    voids: Iterable[Void], unvoided: Iterable[tuple[str, str]]
+) -> list[Finding]:
+    """Each voided purchase was voided by exactly one reversal equal to it. `unvoided` are
+    (purchase id, currency) of items marked reversed that no reversal of the run names."""
+    check = REVERSALS_CHECK
+    found = [Finding(check, currency, f"{pid} voided by no reversal") for pid, currency in unvoided]
+    voiders: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for void in voids:
+        reversal, original = void.reversal, void.original
+        currency = reversal.amount.currency
+        named = str(void.original_id)
+        if original is None or not reversal_equals(reversal, original):
+            detail = f"{reversal.transaction_id} does not equal {named}"
+            found.append(Finding(check, currency, detail))
+        elif not void.original_voided:
+            detail = f"{reversal.transaction_id} voids {named}, which stays open"
+            found.append(Finding(check, currency, detail))
+        voiders[(named, currency)].append(reversal.transaction_id)
+    for (named, currency), ids in sorted(voiders.items()):
+        if len(ids) > 1:
+            found.append(Finding(check, currency, f"{named} voided by {', '.join(sorted(ids))}"))
     return found

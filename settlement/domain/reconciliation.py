@@ -3,8 +3,11 @@
 Precedence for a staged row: late, then orphan_refund, then the journal by transaction_id
 (matched / amount_mismatch), then tolerant matching of what is left (same merchant, card last
 four and currency, amount within a tolerance, time within a window; mutual best candidates),
-else unexpected_in_staging. Matched reversals pair with their matched purchase (both
-`reversed`, nothing settles). A journal row of the date never staged is missing_in_staging
+else unexpected_in_staging. Then matched reversals and refunds are held to the purchase
+they name (`settlement.domain.originals`, docs/refunds-and-reversals.md): a reversal equal to
+its matched purchase voids it (both `reversed`, nothing settles), any other is an exception;
+a refund of another merchant or currency, of no purchase, or past what is left of its
+purchase is an exception. A journal row of the date never staged is missing_in_staging
 (or orphan_refund when its original is nowhere). Only `matched` settles.
 
 This module is the executable specification; the run does the same set-based in SQL
@@ -13,44 +16,27 @@ This module is the executable specification; the run does the same set-based in 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from settlement.domain.calendar import business_date_of
 from settlement.domain.money import Money
+from settlement.domain.originals import (
+    Claim,
+    TransactionFacts,
+    first_of,
+    refund_mismatch,
+    refundable_minor,
+    refunds_over,
+    reversal_equals,
+)
+from settlement.domain.recon_classes import Outcome, ReconClass, outcome_of
 from settlement.domain.transactions import TransactionType
 
-
-class ReconClass(StrEnum):
-    MATCHED = "matched"
-    AMOUNT_MISMATCH = "amount_mismatch"
-    MISSING_IN_STAGING = "missing_in_staging"
-    UNEXPECTED_IN_STAGING = "unexpected_in_staging"
-    LATE = "late"
-    ORPHAN_REFUND = "orphan_refund"
-    REVERSED = "reversed"
-    UNPAIRED_REVERSAL = "unpaired_reversal"
-
-
-class Outcome(StrEnum):
-    SETTLED = "settled"
-    HELD = "held"
-    EXCEPTION = "exception"
-    REVERSED = "reversed"
-    NOT_STAGED = "not_staged"  # journal only: no money reached us
-
-
-def outcome_of(recon_class: ReconClass) -> Outcome:
-    if recon_class is ReconClass.MATCHED:
-        return Outcome.SETTLED
-    if recon_class is ReconClass.REVERSED:
-        return Outcome.REVERSED
-    if recon_class is ReconClass.MISSING_IN_STAGING:
-        return Outcome.NOT_STAGED
-    return Outcome.EXCEPTION
+__all__ = ["Outcome", "ReconClass", "outcome_of"]  # re-exported: their home is recon_classes
 
 
 class JournalFormatError(ValueError):
@@ -211,23 +197,82 @@ def _mutual_best(
     }
 
 
-def _pair_reversals(items: dict[str, ReconItem]) -> None:
-    matched = {k: v for k, v in items.items() if v.recon_class is ReconClass.MATCHED}
-    purchases = {
-        r.original_transaction_id
-        for r in matched.values()
-        if r.transaction_type is TransactionType.REVERSAL
-        and r.original_transaction_id in matched
-        and matched[r.original_transaction_id].transaction_type is TransactionType.PURCHASE
-        and matched[r.original_transaction_id].staged_amount_minor == r.staged_amount_minor
-    }
-    for key, item in matched.items():
-        if key in purchases:
-            items[key] = replace(item, recon_class=ReconClass.REVERSED)
-        elif item.transaction_type is TransactionType.REVERSAL:
-            paired = item.original_transaction_id in purchases
-            kind = ReconClass.REVERSED if paired else ReconClass.UNPAIRED_REVERSAL
-            items[key] = replace(item, recon_class=kind)
+@dataclass(frozen=True, slots=True)
+class History:
+    """What lies outside the day but binds its refunds and reversals: originals staged on
+    dates outside the scope, the refunds other runs settled per purchase, the purchases
+    other runs voided."""
+
+    originals: Mapping[str, TransactionFacts] = field(default_factory=dict)
+    refunded_minor: Mapping[str, int] = field(default_factory=dict)
+    voided: frozenset[str] = frozenset()
+
+
+def facts_of(row: StagedFacts | JournalEntry) -> TransactionFacts:
+    return TransactionFacts(
+        row.transaction_id, row.transaction_type, row.merchant_id, row.terminal_id, row.amount
+    )
+
+
+def _judge_reversals(
+    items: dict[str, ReconItem],
+    staged: Mapping[str, StagedFacts],
+    originals: Mapping[str, TransactionFacts],
+) -> None:
+    """A matched reversal equal to a matched purchase voids it (the earliest of several
+    equal ones; the others are duplicates); one that differs voids nothing."""
+    matched = {k for k, v in items.items() if v.recon_class is ReconClass.MATCHED}
+    equal: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    for key in sorted(matched):
+        row = staged[key]
+        if row.transaction_type is not TransactionType.REVERSAL:
+            continue
+        original = originals[row.original_transaction_id or ""]
+        if not reversal_equals(facts_of(row), original):
+            items[key] = replace(items[key], recon_class=ReconClass.REVERSAL_MISMATCH)
+        elif original.transaction_id not in matched:
+            items[key] = replace(items[key], recon_class=ReconClass.UNPAIRED_REVERSAL)
+        else:
+            equal[original.transaction_id].append((row.transacted_at, key))
+    for purchase_id, reversals in equal.items():
+        first = first_of(reversals)
+        items[purchase_id] = replace(items[purchase_id], recon_class=ReconClass.REVERSED)
+        for _, key in reversals:
+            kind = ReconClass.REVERSED if key == first else ReconClass.REVERSAL_DUPLICATE
+            items[key] = replace(items[key], recon_class=kind)
+
+
+def _judge_refunds(
+    items: dict[str, ReconItem],
+    staged: Mapping[str, StagedFacts],
+    originals: Mapping[str, TransactionFacts],
+    history: History,
+) -> None:
+    """A matched refund of another merchant or currency, of no purchase, or past what is
+    left of its purchase (all dates, a voided one has nothing left) is an exception."""
+    claims: dict[str, list[Claim]] = defaultdict(list)
+    for key, item in items.items():
+        if item.recon_class is not ReconClass.MATCHED:
+            continue
+        if item.transaction_type is not TransactionType.REFUND:
+            continue
+        row = staged[key]
+        original = originals[row.original_transaction_id or ""]
+        why = refund_mismatch(facts_of(row), original)
+        if why is not None:
+            items[key] = replace(item, recon_class=why)
+        else:
+            claims[original.transaction_id].append(
+                Claim(row.transacted_at, key, row.amount.amount_minor)
+            )
+    for purchase_id, group in claims.items():
+        here = items.get(purchase_id)
+        voided = purchase_id in history.voided or (
+            here is not None and here.recon_class is ReconClass.REVERSED
+        )
+        budget = refundable_minor(originals[purchase_id], voided)
+        for key in refunds_over(group, history.refunded_minor.get(purchase_id, 0), budget):
+            items[key] = replace(items[key], recon_class=ReconClass.REFUND_EXCEEDS_ORIGINAL)
 
 
 def reconcile(
@@ -236,16 +281,23 @@ def reconcile(
     run_date: date,
     cutoff: datetime,
     tolerance: Tolerance,
+    *,
+    history: History | None = None,
 ) -> list[ReconItem]:
     """Reference reconciliation of an in-memory day (staged rows in scope, the whole journal).
 
     `cutoff` is the run date's cutoff instant (naive UTC); staged rows of earlier dates in
-    scope are late arrivals.
+    scope are late arrivals. `history` carries what other dates decided (none by default).
     """
+    history = history or History()
     staged_rows = list(staged)
     journal_by_id = {entry.transaction_id: entry for entry in journal}
-    staged_ids = {row.transaction_id for row in staged_rows}
-    known = staged_ids | set(journal_by_id)
+    staged_by_id = {row.transaction_id: row for row in staged_rows}
+    staged_ids = set(staged_by_id)
+    known = staged_ids | set(journal_by_id) | set(history.originals)
+    originals = {key: facts_of(entry) for key, entry in journal_by_id.items()}
+    originals.update(history.originals)
+    originals.update({key: facts_of(row) for key, row in staged_by_id.items()})
     items: dict[str, ReconItem] = {}
     for row in staged_rows:
         first = _first_pass(row, journal_by_id, known, cutoff)
@@ -272,7 +324,8 @@ def reconcile(
             journal_amount_minor=amount,
             match_method="tolerant",
         )
-    _pair_reversals(items)
+    _judge_reversals(items, staged_by_id, originals)
+    _judge_refunds(items, staged_by_id, originals, history)
     used = set(pairs.values())
     for j in leftover_j:
         if j.transaction_id in used:

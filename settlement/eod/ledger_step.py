@@ -5,7 +5,11 @@ Conservation, per transaction currency, gross minor units:
 where `settled` is summed over settlement_lines (not over items), so a dropped line shows.
 Payout identity, per settlement currency:
     purchases - refunds (over lines) = payouts + fees + fx markup (over the payout rows).
-The ledger balances per currency. Any finding aborts the run with the numbers.
+The ledger balances per currency. Refunds and reversals, read again from the lines and the
+staged rows: every settled refund names a purchase of its merchant and currency, and a
+purchase's settled refunds over all runs stay within it; every voided purchase was voided
+by exactly one reversal equal to it (docs/refunds-and-reversals.md). Any finding aborts
+the run with the numbers.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from settlement.domain.ledger import (
     check_balanced,
     check_conservation,
     check_payout_identity,
+    check_refunds_within_original,
+    check_reversals_equal_original,
     post,
 )
 from settlement.domain.transactions import TransactionType
@@ -136,6 +142,8 @@ def post_and_check(conn: Connection, scope: eod_sql.Scope) -> dict[str, dict[str
     findings = check_balanced(postings)
     findings += check_conservation(conservation)
     findings += check_payout_identity(_payout_identity(conn, scope.run_date, lines))
+    findings += check_refunds_within_original(eod_sql.settled_refunds(conn, scope.run_date))
+    findings += check_reversals_equal_original(*eod_sql.voids(conn, scope.run_date))
     if findings:
         raise InvariantBroken(findings)
     bulk_insert(

@@ -259,6 +259,7 @@ def _reconcile(conn: Connection, settings: Settings, scope: eod_sql.Scope) -> No
     )
     eod_sql.apply_tolerant_pairs(conn, day, pairs)
     eod_sql.pair_reversals(conn, day)
+    eod_sql.judge_refunds(conn, day)
 
 
 _OPEN = "outcome IN ('exception', 'held', 'not_staged') AND resolved_on IS NULL"

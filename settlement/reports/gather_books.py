@@ -14,14 +14,19 @@ from fractions import Fraction
 
 from sqlalchemy import Connection, and_, case, func, select
 
+from settlement.adapters import eod_sql
 from settlement.adapters.eod_tables import fx_conversions, ledger_entries, payouts, settlement_lines
 from settlement.adapters.tables import merchants
 from settlement.domain.ledger import (
+    REFUNDS_CHECK,
+    REVERSALS_CHECK,
     Conservation,
     Finding,
     PayoutIdentity,
     check_conservation,
     check_payout_identity,
+    check_refunds_within_original,
+    check_reversals_equal_original,
 )
 from settlement.domain.money import Money
 from settlement.reports.model import (
@@ -154,6 +159,25 @@ def gather_checks(
         for c, t in identity.items()
     }
     checks += _as_checks("payout_identity", paid, check_payout_identity(identity))
+    return tuple(checks) + _original_checks(conn, day, sorted(conservation))
+
+
+def _original_checks(conn: Connection, day: date, currencies: list[str]) -> tuple[Check, ...]:
+    """Refunds within their purchase and voids equal to it, judged as the run judged them."""
+    refunds = check_refunds_within_original(eod_sql.settled_refunds(conn, day))
+    voids = check_reversals_equal_original(*eod_sql.voids(conn, day))
+    holds = {
+        REFUNDS_CHECK: "settled refunds name a purchase of their merchant and currency, within it",
+        REVERSALS_CHECK: "each voided purchase voided once, by a reversal equal to it",
+    }
+    checks = []
+    for name, findings in ((REFUNDS_CHECK, refunds), (REVERSALS_CHECK, voids)):
+        failed: dict[str, list[str]] = defaultdict(list)
+        for finding in findings:
+            failed[finding.currency].append(finding.detail)
+        for currency in sorted(set(currencies) | set(failed)):
+            detail = "; ".join(failed[currency]) if currency in failed else holds[name]
+            checks.append(Check(name, currency, currency not in failed, detail))
     return tuple(checks)
 
 

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from settlement.domain.money import Money
+from settlement.domain.recon_classes import ReconClass
 from settlement.reports.charts import Bar, BarGroup, bar_chart, column_chart
 from settlement.reports.model import Comparison, DayReport, ModeResult, PayoutRow
 from settlement.reports.summary import decimal_text
@@ -25,16 +26,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 HALF = 480  # width of a chart beside a table
 PAYOUT_BARS = 10  # merchants per currency in the payouts chart; the table lists them all
 
-CLASS_MEANING = {
-    "matched": "journal and staging agree (by id, or a tolerant match)",
-    "reversed": "a purchase and its reversal of the same amount: nothing settles",
-    "late": "sent after the cutoff, or a late arrival of an earlier date",
-    "orphan_refund": "refund or reversal whose original is nowhere",
-    "amount_mismatch": "same transaction, different amount or currency",
-    "unexpected_in_staging": "staged, but not in the terminals' journal",
-    "missing_in_staging": "in the journal, never staged (lost or rejected by the gateway)",
-    "unpaired_reversal": "a reversal without its matched purchase",
-}
+CLASS_MEANING = {str(c): c.meaning for c in ReconClass}  # one line per class, from its home
 
 
 def group_digits(text: str) -> str:

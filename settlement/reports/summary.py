@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
+from settlement.domain.ledger import REFUNDS_CHECK, REVERSALS_CHECK
 from settlement.reports.model import DayReport
 
 SCHEMA = "cardsettle.report.v1"
@@ -110,7 +111,7 @@ def _ledger(report: DayReport) -> dict[str, dict[str, int]]:
 
 
 def _checks(report: DayReport) -> dict[str, bool]:
-    names = ("ledger_balanced", "conservation", "payout_identity")
+    names = ("ledger_balanced", "conservation", "payout_identity", REFUNDS_CHECK, REVERSALS_CHECK)
     return {
         name: all(check.passed for check in report.checks if check.name == name) for name in names
     }

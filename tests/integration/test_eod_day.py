@@ -59,7 +59,8 @@ def hand_day() -> tuple[list[dict[str, Any]], list[str]]:
         staged("K1", "5.000", "KWD", **d, at=at(70)),
         staged("X1", "12.00", **d, at=at(80)),
         staged("B1", "40.00", **d, at=at(90)),
-        staged("V1", "40.00", **d, at=at(95), kind="reversal", original="B1"),
+        staged("V1", "40.00", **d, at=at(95), kind="reversal", original="B1",
+               terminal_id="T-B1"),  # a void equals its purchase, terminal included
         staged("L1", "7.00", **d, at=at(100), sent_at=NOW + timedelta(hours=1)),
         staged("U1", "9.00", **d, at=at(110)),
         staged("T1-S", "15.00", **d, at=at(120), last4="7777"),

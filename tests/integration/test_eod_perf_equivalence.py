@@ -5,8 +5,9 @@
   history, for the shipped rulebook and for an aggressive one.
 - The EUR rate table given to the rules converts exactly as `convert` at the EUR cross rate
   of the day's quote, imported rates included, and gives None where there is no quote.
-- Reversal pairing in one statement keeps its meaning: every matched reversal of a reversed
-  purchase is reversed, even one of another amount.
+- Reversal pairing in one statement keeps its meaning: the earliest matched reversal equal
+  to a matched purchase voids it; another equal one is a duplicate, one of another amount a
+  mismatch (docs/refunds-and-reversals.md).
 """
 
 from __future__ import annotations
@@ -134,21 +135,23 @@ def test_eur_rate_table_equals_conversion_at_the_cross_rate(
     assert quotes("SAR") is not None and quotes("SAR").source == "imported"  # type: ignore[union-attr]
 
 
-def test_every_matched_reversal_of_a_reversed_purchase_is_reversed(
+def test_one_equal_reversal_voids_a_purchase_and_the_others_are_exceptions(
     setup: tuple[Engine, Settings],
 ) -> None:
     engine, settings = setup
     import_merchants(engine, [MERCHANTS_HEADER, merchant_line("M1", "EUR", 100, "0")])
     at = datetime(2026, 3, 11, 9)
     rows = [
-        staged("P1", "40.00", business_date=DAY, at=at),
+        staged("P1", "40.00", business_date=DAY, at=at, terminal_id="T"),
         staged("V1", "40.00", business_date=DAY, at=at + timedelta(minutes=1),
-               kind="reversal", original="P1"),
+               kind="reversal", original="P1", terminal_id="T"),
         staged("V2", "10.00", business_date=DAY, at=at + timedelta(minutes=2),
-               kind="reversal", original="P1"),
-        staged("P2", "30.00", business_date=DAY, at=at + timedelta(minutes=3)),
+               kind="reversal", original="P1", terminal_id="T"),
+        staged("V0", "40.00", business_date=DAY, at=at + timedelta(minutes=2),
+               kind="reversal", original="P1", terminal_id="T"),
+        staged("P2", "30.00", business_date=DAY, at=at + timedelta(minutes=3), terminal_id="T"),
         staged("V3", "5.00", business_date=DAY, at=at + timedelta(minutes=4),
-               kind="reversal", original="P2"),
+               kind="reversal", original="P2", terminal_id="T"),
     ]  # fmt: skip
     insert_staged(engine, rows)
     import_journal(engine, [JOURNAL_HEADER, *(journal_line(r) for r in rows)], settings, NOW)
@@ -156,5 +159,6 @@ def test_every_matched_reversal_of_a_reversed_purchase_is_reversed(
     with engine.connect() as conn:
         query = select(reconciliation_items.c.transaction_id, reconciliation_items.c.recon_class)
         found = {str(tid): str(cls) for tid, cls in conn.execute(query)}
-    assert found == {"P1": "reversed", "V1": "reversed", "V2": "reversed", "P2": "matched",
-                     "V3": "unpaired_reversal"}  # fmt: skip
+    assert found == {"P1": "reversed", "V1": "reversed", "V2": "reversal_mismatch",
+                     "V0": "reversal_duplicate", "P2": "matched",
+                     "V3": "reversal_mismatch"}  # fmt: skip

@@ -1,6 +1,9 @@
-"""Property: for any generated day, the run commits (so the ledger balances and money is
-conserved, both checked inside the run), and the set-based SQL agrees with the pure domain:
-reconciliation classes with `reconcile`, every settlement line with `price_line`."""
+"""Property: for any generated day, the run commits (so the ledger balances, money is
+conserved, refunds stay within their purchase and voids equal it, all checked inside the
+run), and the set-based SQL agrees with the pure domain: reconciliation classes with
+`reconcile`, every settlement line with `price_line`. Generated refunds and reversals name
+an earlier row (or nothing) and either copy its terms or break each rule: another merchant,
+currency, terminal or amount, a refund of a refund, refunds that add up past a purchase."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import shutil
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select
@@ -50,21 +54,58 @@ row_strategy = st.tuples(
     st.sampled_from(["M1", "M2"]),
     st.sampled_from(["EUR", "USD", "JPY"]),
     st.integers(1, 10**6),
-    st.sampled_from(["purchase", "purchase", "refund", "reversal"]),
-    st.sampled_from(["journal", "journal", "journal", "altered", "absent", "late"]),
+    st.sampled_from(["purchase", "purchase", "purchase", "refund", "refund", "reversal"]),
+    st.sampled_from(["journal"] * 6 + ["altered", "absent", "late"]),
+    st.integers(1, 4),  # a refund or reversal names the row this many places before it
+    st.sampled_from(["copy", "copy", "copy", "own"]),  # its original's terms, or its own
+    st.integers(1, 4),  # a copied refund asks for share/3 of its original: 4 exceeds it
 )
+Spec = tuple[str, str, int, str, str, int, str, int]
+J = "journal"
+REFUNDS: list[Spec] = [  # each refund rule broken once, beside a refund that keeps them
+    ("M1", "EUR", 1000, "purchase", J, 1, "copy", 1),  # S0
+    ("M1", "EUR", 1, "refund", J, 1, "copy", 3),  # S1: all of S0 back
+    ("M1", "EUR", 1, "refund", J, 2, "copy", 1),  # S2: a third of S0 more, too much
+    ("M2", "EUR", 500, "refund", J, 3, "own", 1),  # S3: S0 is M1's
+    ("M1", "USD", 500, "refund", J, 4, "own", 1),  # S4: S0 is in EUR
+    ("M1", "EUR", 5, "refund", J, 1, "own", 1),  # S5: S4 is a refund
+]
+REVERSALS: list[Spec] = [  # a void, its duplicate, a refund of it, a stranger's void
+    ("M1", "EUR", 700, "purchase", J, 1, "copy", 1),  # S0
+    ("M2", "JPY", 1, "reversal", J, 1, "copy", 1),  # S1: voids S0
+    ("M1", "EUR", 1, "reversal", J, 2, "copy", 1),  # S2: voids S0 again
+    ("M1", "EUR", 1, "refund", J, 3, "copy", 1),  # S3: refunds the voided S0
+    ("M2", "EUR", 700, "reversal", J, 4, "own", 1),  # S4: M2's void of M1's S0
+    ("M1", "USD", 300, "purchase", "absent", 1, "copy", 1),  # S5: unexpected
+    ("M1", "EUR", 1, "reversal", J, 1, "copy", 1),  # S6: its purchase is not matched
+]
 
 
-def _load(engine: Engine, settings: Settings, spec: list[tuple[str, str, int, str, str]]) -> None:
-    rows, journal = [], []
-    for i, (merchant, currency, amount, kind, fate) in enumerate(spec):
-        original = (
-            f"S{i - 1}" if kind != "purchase" and i else ("ghost" if kind != "purchase" else None)
-        )
+def _terms(spec: Spec, i: int, rows: list[dict[str, Any]]) -> tuple[str, str, int, str | None]:
+    """(merchant, currency, amount, terminal) of row i: a refund or reversal that copies its
+    original keeps to its rules (a refund by share, so several may exceed it); one with its
+    own terms breaks them (another merchant, currency, terminal or amount)."""
+    merchant, currency, amount, kind, _fate, back, shape, share = spec
+    if kind == "purchase" or shape == "own" or i < back:
+        return merchant, currency, amount, None
+    original = rows[i - back]
+    copied = original["amount_minor"]
+    if kind == "refund":
+        copied = max(1, copied * share // 3)
+    return original["merchant_id"], original["currency"], copied, original["terminal_id"]
+
+
+def _load(engine: Engine, settings: Settings, spec: list[Spec]) -> None:
+    rows: list[dict[str, Any]] = []
+    journal = []
+    for i, entry in enumerate(spec):
+        kind, fate, back = entry[3], entry[4], entry[5]
+        merchant, currency, amount, terminal = _terms(entry, i, rows)
+        original = None if kind == "purchase" else (f"S{i - back}" if i >= back else "ghost")
         text = Money(amount, currency).format()
         row = staged(f"S{i}", text, currency, merchant_id=merchant, business_date=DAY,
                      at=datetime(2026, 3, 11, 9) + timedelta(minutes=i), kind=kind,
-                     original=original, last4=f"{i:04d}",
+                     original=original, last4=f"{i:04d}", terminal_id=terminal,
                      sent_at=NOW + timedelta(hours=1) if fate == "late" else None)  # fmt: skip
         rows.append(row)
         if fate == "altered":
@@ -117,10 +158,12 @@ def test_sql_agrees_with_the_domain_and_invariants_hold(db_url: str, tmp_path: P
         import_rates(engine, ["date,currency,units_per_eur", *rates], NOW)
 
         @hypothesis_settings(
-            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck)
+            max_examples=40, deadline=None, suppress_health_check=list(HealthCheck)
         )
         @given(st.lists(row_strategy, min_size=1, max_size=12))
-        def check(spec: list[tuple[str, str, int, str, str]]) -> None:
+        @example(REFUNDS)
+        @example(REVERSALS)
+        def check(spec: list[Spec]) -> None:
             _reset(engine, settings.reports_dir)
             _load(engine, settings, spec)
             report = run_end_of_day(engine, settings, RunRequest(DAY, NOW))

@@ -1,0 +1,88 @@
+"""Refunds and reversals held to the purchase they name (docs/refunds-and-reversals.md).
+
+A refund gives a cardholder back money a merchant was paid, so it must name a purchase of
+the same merchant and currency, and the refunds of one purchase, across every business
+date, never exceed it. A reversal voids a sale, so it must equal its purchase exactly
+(merchant, terminal, currency, amount), and a purchase is voided once. Without these, a
+message could void another merchant's sale or pay out more than was ever taken.
+
+These predicates are the one home of the rules: `reconciliation.reconcile` classifies with
+them, and the ledger's invariant checks judge a run's settled rows with them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from settlement.domain.money import Money
+from settlement.domain.recon_classes import ReconClass
+from settlement.domain.transactions import TransactionType
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFacts:
+    """What the rules compare of a transaction (staged, else as its journal line says)."""
+
+    transaction_id: str
+    transaction_type: TransactionType
+    merchant_id: str
+    terminal_id: str
+    amount: Money
+
+
+def refund_mismatch(refund: TransactionFacts, original: TransactionFacts) -> ReconClass | None:
+    """Why `refund` may not refund `original` at all, in this order; None when it may."""
+    if original.transaction_type is not TransactionType.PURCHASE:
+        return ReconClass.REFUND_NOT_OF_PURCHASE
+    if refund.merchant_id != original.merchant_id:
+        return ReconClass.REFUND_MERCHANT_MISMATCH
+    if refund.amount.currency != original.amount.currency:
+        return ReconClass.REFUND_CURRENCY_MISMATCH
+    return None
+
+
+def refundable_minor(original: TransactionFacts, voided: bool) -> int:
+    """What all refunds of `original` may add up to: nothing once a reversal voided it."""
+    return 0 if voided else original.amount.amount_minor
+
+
+def reversal_equals(reversal: TransactionFacts, original: TransactionFacts) -> bool:
+    """A reversal voids only the purchase it equals: same merchant, terminal and money."""
+    return original.transaction_type is TransactionType.PURCHASE and (
+        reversal.merchant_id,
+        reversal.terminal_id,
+        reversal.amount,
+    ) == (original.merchant_id, original.terminal_id, original.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A refund asking for money back against one purchase, in the order refunds are served."""
+
+    transacted_at: datetime
+    transaction_id: str
+    amount_minor: int
+
+
+def refunds_over(claims: Iterable[Claim], refunded_minor: int, budget_minor: int) -> set[str]:
+    """Ids of the refunds that do not fit: served by (transacted_at, transaction_id), each
+    counted into the running total; from the first one that takes the total (with what
+    earlier runs `refunded_minor`) past the budget, it and every later one are refused.
+
+    Why a prefix and not a best fit: a running sum is deterministic, set-based in SQL (a
+    window function), and never lets a small later refund jump the queue of a refused one.
+    """
+    over: set[str] = set()
+    total = refunded_minor
+    for claim in sorted(claims, key=lambda c: (c.transacted_at, c.transaction_id)):
+        total += claim.amount_minor
+        if total > budget_minor:
+            over.add(claim.transaction_id)
+    return over
+
+
+def first_of(reversals: Sequence[tuple[datetime, str]]) -> str:
+    """The reversal that voids a purchase when several equal ones name it: the earliest."""
+    return min(reversals)[1]
