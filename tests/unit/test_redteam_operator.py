@@ -1,0 +1,40 @@
+"""Red team: operator input that must be refused as usage (exit 2) in one line, before
+anything is claimed or read without end."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from settlement.cli.report import parse_date
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01",  # the run's late lookback went below date.min: unexpected OverflowError
+        "0001-03-01",
+        "9999-12-31",  # completed as an empty day, it became "the last completed date"
+        "20261014",  # date.fromisoformat's other spellings; the help says YYYY-MM-DD
+        "2026-W42-3",
+        "2026W423",
+    ],
+)
+def test_a_business_date_is_yyyy_mm_dd_in_a_sane_range(text: str) -> None:
+    with pytest.raises(typer.BadParameter, match="YYYY-MM-DD"):
+        parse_date(text)
+
+
+def test_a_plain_business_date_still_parses() -> None:
+    assert parse_date("2026-10-14").isoformat() == "2026-10-14"
+
+
+@pytest.mark.parametrize("text", ["0001-01-01", "20261014", "9999-12-31"])
+def test_the_eod_lambda_takes_the_same_dates(text: str) -> None:
+    from datetime import datetime  # noqa: PLC0415
+
+    from settlement.config import load_settings  # noqa: PLC0415
+    from settlement.eod.lambda_entry import InvalidEvent, request_from_event  # noqa: PLC0415
+
+    with pytest.raises(InvalidEvent, match="YYYY-MM-DD"):
+        request_from_event({"business_date": text}, load_settings(), datetime(2026, 10, 15))
