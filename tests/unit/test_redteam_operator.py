@@ -68,3 +68,17 @@ def test_ingest_of_a_device_is_a_usage_error(
     result = CliRunner().invoke(app, ["ingest", "--transport", "direct", "/dev/null"])
     assert result.exit_code == ExitCode.USAGE, result.output
     assert "not a regular file" in result.output
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_pos_sim_generate_of_a_date_out_of_range_is_a_usage_error(day: str, tmp_path: Path) -> None:
+    """Both were an unexpected OverflowError (exit 1) from the day's window arithmetic."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from pos_simulator.cli import app as pos_sim  # noqa: PLC0415
+    from settlement.exit_codes import ExitCode  # noqa: PLC0415
+
+    args = ["generate", "--business-date", day, "-n", "10", "--out", str(tmp_path / "day")]
+    result = CliRunner().invoke(pos_sim, [*args, "--timezone", "UTC", "--cutoff", "22:00"])
+    assert result.exit_code == ExitCode.USAGE, (result.output, result.exception)
+    assert "outside" in result.output
