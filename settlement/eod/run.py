@@ -94,7 +94,7 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
     refused = _refusal(engine, settings, request)
     if refused is not None:
         return refused
-    prepare_directory(settings.reports_dir)
+    prepare_directory(settings.reports_dir, payout_file_path(day, settings.reports_dir))
     url = engine.url.render_as_string(hide_password=False)
     identity = database.file_identity(url)
     claim = run_guard.claim(
@@ -139,7 +139,7 @@ def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunRepo
             " database?); --allow-empty closes an empty day, e.g. a holiday",
         )  # fmt: skip
     existing = payout_file_path(day, settings.reports_dir)
-    if existing.exists() and not request.rerun:
+    if existing.is_file() and not request.rerun:
         return _refused(
             day, "payout_file_exists",
             f"{existing} exists, but {where} has no completed run of it (another database's"
