@@ -117,3 +117,35 @@ def test_a_rerun_of_the_purchase_date_never_voids_a_purchase_refunded_since(
     assert not (outcomes["R"] == "settled" and outcomes["P"] == "reversed"), outcomes
     assert _paid_minor(engine) >= 0
     assert _classes(engine)["V"] == "unpaired_reversal"
+
+
+def _settled_refunds_minor(engine: Engine) -> int:
+    with engine.connect() as conn:
+        found = conn.execute(select(reconciliation_items))
+        return sum(
+            r.staged_amount_minor
+            for r in found
+            if r.transaction_type == "refund" and r.outcome == "settled"
+        )
+
+
+def test_partial_refunds_over_three_dates_with_reruns_of_the_middle_one(setup: Setup) -> None:
+    """Held: P 100 on day 1; a refund of 40 on day 2, of 50 on day 3; then a refund of 20
+    staged late for day 2 (earlier than the 40) and day 2 re-run, then day 3 and day 1.
+    At no point do the settled refunds exceed the purchase."""
+    engine, settings = setup
+    day3 = date(2026, 3, 13)
+    _load(engine, settings, [
+        _row("P", "100.00", DAY1, 0),
+        _row("R2a", "40.00", DAY2, 10, kind="refund", original="P"),
+        _row("R3", "50.00", day3, 0, kind="refund", original="P"),
+    ])  # fmt: skip
+    for day in (DAY1, DAY2, day3):
+        _run(engine, settings, day)
+        assert _settled_refunds_minor(engine) <= 10000
+    _load(engine, settings, [_row("R2b", "20.00", DAY2, 5, kind="refund", original="P")])
+    for day in (DAY2, day3, DAY1, DAY2):
+        _run(engine, settings, day, rerun=True)
+        assert _settled_refunds_minor(engine) <= 10000
+    assert _classes(engine)["R2a"] == "refund_exceeds_original"  # 50 + 20 + 40 > 100
+    assert _outcomes(engine)["R2b"] == _outcomes(engine)["R3"] == "settled"
