@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from settlement.adapters.eod_tables import eod_runs
 from settlement.adapters.imports import import_journal, import_merchants
+from settlement.cli.boundary import describe
 from settlement.eod.payout_file import payout_file_path
 from settlement.eod.run import RunRequest, run_end_of_day
 from settlement.errors import OutputNotWritable
+from settlement.exit_codes import ExitCode
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     MERCHANTS_HEADER,
@@ -51,3 +53,31 @@ def test_a_directory_in_place_of_the_payout_file_is_refused_before_the_claim(
                 run_end_of_day(engine, settings, RunRequest(DAY, LATER, rerun=rerun))
         with engine.connect() as conn:
             assert conn.execute(select(eod_runs)).all() == runs_before  # nothing claimed
+
+
+@pytest.mark.parametrize(
+    ("rules", "says"),
+    [
+        ("a-directory", "Is a directory"),
+        ("/dev/null", "not a regular file"),  # /dev/zero: read until MemoryError or killed
+        ("bad.toml", "not valid TOML"),
+    ],
+)
+def test_a_bad_rulebook_is_refused_before_the_claim(
+    db_url: str, tmp_path: Path, rules: str, says: str
+) -> None:
+    """CARDSETTLE_FRAUD_RULES_FILE was read after the claim: a usage error (exit 2,
+    "nothing was changed") left a failed run row, or bumped a completed date's attempt."""
+    (tmp_path / "a-directory").mkdir()
+    (tmp_path / "bad.toml").write_text("[decision\n")
+    path = Path(rules) if rules.startswith("/") else tmp_path / rules
+    with migrated_database(db_url, tmp_path, fraud_rules_file=path) as (engine, settings):
+        import_merchants(engine, [MERCHANTS_HEADER, merchant_line("M1", "EUR", 0, "0")])
+        row = staged("P", "10.00", business_date=DAY, at=datetime(2026, 3, 11, 9, 0))
+        insert_staged(engine, [row])
+        import_journal(engine, [JOURNAL_HEADER, journal_line(row)], settings, LATER)
+        with pytest.raises(Exception, match=says) as raised:
+            run_end_of_day(engine, settings, RunRequest(DAY, LATER))
+        assert describe(raised.value)[1] == ExitCode.USAGE
+        with engine.connect() as conn:
+            assert conn.execute(select(eod_runs)).all() == []
