@@ -83,6 +83,7 @@ class Settings(DebugSettings):
     )
     pan_token_key: SecretStr = Field(
         SecretStr("cardsettle-dev-token-key-change-me"),
+        min_length=1,  # empty (a deploy's unset variable): every token an unkeyed hash
         description="HMAC key that turns a PAN into a card token. Set your own outside demos.",
     )
     reports_dir: Path = Field(Path("reports"), description="Where reports are written.")

@@ -48,6 +48,8 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("CARDSETTLE_GATEWAY_LOCK_TIMEOUT_MS", "-5", "greater than or equal to 0"),
         # Red team: each was an unexpected OverflowError (exit 1) or a driver error later.
         ("CARDSETTLE_EOD_STALE_RUN_S", "99999999999999999999", "less than or equal to"),
+        # An empty key (a deploy's unset variable) made every token an unkeyed hash.
+        ("CARDSETTLE_PAN_TOKEN_KEY", "", "at least"),
         ("CARDSETTLE_SCHEDULER_MISFIRE_GRACE_S", "99999999999999999999", "less than or equal to"),
         ("CARDSETTLE_GATEWAY_LOCK_TIMEOUT_MS", "99999999999", "less than or equal to"),
         ("CARDSETTLE_GATEWAY_STATEMENT_TIMEOUT_MS", "99999999999", "less than or equal to"),
