@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +32,7 @@ from pos_simulator.transmit import TransmitReport
 from pos_simulator.writer import MESSAGES
 from settlement.cli.boundary import guarded, request_debug
 from settlement.config import ConfigurationError, Settings, load_settings
+from settlement.domain.calendar import FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE
 from settlement.exit_codes import ExitCode
 
 app = typer.Typer(
@@ -157,6 +158,7 @@ def _config(
     seed, transactions, merchants, cards = sizes
     timezone, cutoff = zone
     try:
+        in_range(business_date.date())
         cutoff_time = parse_cutoff(cutoff) if cutoff else None
         if timezone is None or cutoff_time is None:
             settings = settings_or_exit()
@@ -176,6 +178,15 @@ def _config(
         )
     except (ValueError, ZoneInfoNotFoundError) as error:
         fail(f"pos-sim: {error}")
+
+
+def in_range(day: date) -> None:
+    """The settlement side's range of business dates: outside it the day's window
+    arithmetic overflowed (an unexpected OverflowError)."""
+    if not FIRST_BUSINESS_DATE <= day <= LAST_BUSINESS_DATE:
+        raise ValueError(
+            f"business date {day} outside {FIRST_BUSINESS_DATE} to {LAST_BUSINESS_DATE}"
+        )
 
 
 def _generate(config: DayConfig, out: Path) -> DaySummary:

@@ -47,6 +47,12 @@ class DebugSettings(BaseSettings):
     )
 
 
+# Upper bounds of durations that had none: a larger value overflowed timedelta (an
+# unexpected OverflowError at the run) or PostgreSQL's integer settings (lock_timeout).
+_WEEK_S = 7 * 24 * 3600
+_PG_INT_MAX = 2**31 - 1
+
+
 class Settings(DebugSettings):
     """Effective settings; field docs become the README's configuration table."""
 
@@ -77,6 +83,7 @@ class Settings(DebugSettings):
     )
     pan_token_key: SecretStr = Field(
         SecretStr("cardsettle-dev-token-key-change-me"),
+        min_length=1,  # empty (a deploy's unset variable): every token an unkeyed hash
         description="HMAC key that turns a PAN into a card token. Set your own outside demos.",
     )
     reports_dir: Path = Field(Path("reports"), description="Where reports are written.")
@@ -100,10 +107,13 @@ class Settings(DebugSettings):
         3, ge=0, le=60, description="Earlier business dates searched for late arrivals."
     )
     eod_stale_run_s: int = Field(
-        3600, ge=1, description="A run 'running' longer than this is taken as crashed."
+        3600, ge=1, le=_WEEK_S, description="A run 'running' longer than this is taken as crashed."
     )
     scheduler_misfire_grace_s: int = Field(
-        3600, ge=1, description="How late the scheduler may still fire a missed cutoff run."
+        3600,
+        ge=1,
+        le=_WEEK_S,
+        description="How late the scheduler may still fire a missed cutoff run.",
     )
     # Gateway robustness.
     retry_backoff_base_s: int = Field(
@@ -115,12 +125,12 @@ class Settings(DebugSettings):
         60, ge=0, le=43_200, description="Poller backoff cap, seconds (SQS allows 12 h)."
     )
     gateway_lock_timeout_ms: int = Field(
-        5000, ge=0,
+        5000, ge=0, le=_PG_INT_MAX,
         description="PostgreSQL lock_timeout of gateway connections: a held lock fails the "
         "batch for redelivery instead of hanging (0 = wait forever).",
     )  # fmt: skip
     gateway_statement_timeout_ms: int = Field(
-        30_000, ge=0,
+        30_000, ge=0, le=_PG_INT_MAX,
         description="PostgreSQL statement_timeout of gateway connections (0 = none).",
     )  # fmt: skip
     gateway_startup_wait_s: int = Field(

@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-_DANGEROUS_FIRST: Final = frozenset("=+-@\t\r")
+# The ASCII ones and their fullwidth and small forms (＝ ﹦ ...), which a Japanese IME types
+# and an importer folding compatibility forms (NFKC) turns into the ASCII ones.
+_DANGEROUS_FIRST: Final = frozenset("=+-@\t\r＝＋－＠﹦﹢﹣﹫")
 # What a cell may start with to need a closer look: those, or any whitespace before them.
 _RISKY_START: Final = _DANGEROUS_FIRST | frozenset(
     char for char in map(chr, range(0x3000 + 1)) if char.isspace()

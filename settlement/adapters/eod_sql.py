@@ -352,11 +352,21 @@ def _judge(conn: Connection, run_date: date, verdicts: str) -> None:
     )
 
 
+# A refund of the named original that another run settled (the partial index on
+# original_transaction_id finds it): such a purchase is no longer voided.
+_REFUNDED_ELSEWHERE = (
+    "SELECT 1 FROM reconciliation_items e WHERE e.original_transaction_id ="
+    " r.original_transaction_id AND e.original_transaction_id IS NOT NULL AND e.run_date <> :d"
+    f" AND e.outcome = '{SETTLES}' AND e.transaction_type = '{TransactionType.REFUND}'"
+)
+
+
 def pair_reversals(conn: Connection, run_date: date) -> None:
     """`originals.reversal_equals` in SQL: a matched reversal equal to its original (a
     purchase; merchant, terminal, currency, amount) voids it when that purchase is matched
-    in this run, the earliest (transacted_at, transaction_id) of several equal ones; the
-    others are duplicates; a reversal that differs voids nothing (reversal_mismatch).
+    in this run and no other run settled a refund of it, the earliest (transacted_at,
+    transaction_id) of several equal ones; the others are duplicates; a reversal that
+    differs voids nothing (reversal_mismatch).
 
     Every matched reversal and the purchases they void are judged in one statement, on the
     statistics of the freshly classified items: marking purchases and reversals in separate
@@ -372,7 +382,8 @@ def pair_reversals(conn: Connection, run_date: date) -> None:
       SELECT r.transaction_id, r.original_transaction_id AS oid, s.transacted_at,
              CASE WHEN {_original("transaction_type")} <> '{TransactionType.PURCHASE}'
                        OR {differs} THEN '{ReconClass.REVERSAL_MISMATCH}'
-                  WHEN p.transaction_id IS NULL THEN '{ReconClass.UNPAIRED_REVERSAL}'
+                  WHEN p.transaction_id IS NULL OR EXISTS ({_REFUNDED_ELSEWHERE})
+                    THEN '{ReconClass.UNPAIRED_REVERSAL}'
                   ELSE '{ReconClass.REVERSED}' END AS cls
       FROM reconciliation_items r
       JOIN staged_transactions s ON s.transaction_id = r.transaction_id {_original_join()}
@@ -485,7 +496,11 @@ def voids(conn: Connection, run_date: date) -> tuple[list[Void], list[tuple[str,
     statement = f"""
     SELECT r.transaction_id, s.transaction_type, s.merchant_id, s.terminal_id, s.amount_minor,
            s.currency, r.original_transaction_id, {_ORIGINAL_FACTS},
-           CASE WHEN p.{reversed_} THEN 1 ELSE 0 END
+           CASE WHEN p.{reversed_} THEN 1 ELSE 0 END,
+           (SELECT COALESCE(SUM(e.staged_amount_minor), 0) FROM reconciliation_items e
+            WHERE e.original_transaction_id = r.original_transaction_id
+              AND e.original_transaction_id IS NOT NULL AND e.run_date <> :d
+              AND e.outcome = '{SETTLES}' AND e.transaction_type = '{TransactionType.REFUND}')
     FROM reconciliation_items r JOIN staged_transactions s ON s.transaction_id = r.transaction_id
     {_original_join()}
     LEFT JOIN reconciliation_items p ON p.run_date = r.run_date
@@ -493,13 +508,13 @@ def voids(conn: Connection, run_date: date) -> tuple[list[Void], list[tuple[str,
     WHERE r.run_date = :d AND r.{reversed_} AND r.transaction_type = '{TransactionType.REVERSAL}'
     """
     found = []
-    for tid, kind, merchant, terminal, amount, currency, *original, voided in rows(
+    for tid, kind, merchant, terminal, amount, currency, *original, voided, refunded in rows(
         conn, statement, d=run_date
     ):
         reversal = TransactionFacts(
             tid, TransactionType(kind), merchant, terminal, Money(int(amount), currency)
         )
-        found.append(Void(reversal, original[0], _facts(original), bool(voided)))
+        found.append(Void(reversal, original[0], _facts(original), bool(voided), int(refunded)))
     # An uncorrelated NOT IN and no ORDER BY (sorted here): a correlated NOT EXISTS made
     # SQLite scan the date's reversed items once per item (4.5 s at 100k rows), and an
     # ORDER BY made it walk every item of the date in key order instead of the reversed ones.

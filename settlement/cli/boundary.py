@@ -39,8 +39,25 @@ def debugging() -> bool:
     return _DEBUG_FLAG["on"] or debug_enabled()
 
 
+class _MaskedStderr:
+    """stderr with every write passed through `mask_pans`: Typer/click print their own
+    usage errors ("not a date: '4111111111111111'", "No such option: --4111..."), which
+    never pass through `describe`. (A --debug traceback is printed after it is restored.)"""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(mask_pans(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def guarded(command: Callable[[], Any]) -> None:
     """Run a Typer app; an escaping exception becomes one line on stderr and an exit code."""
+    stderr, sys.stderr = sys.stderr, _MaskedStderr(sys.stderr)
     try:
         command()
     except (SystemExit, KeyboardInterrupt):
@@ -51,6 +68,8 @@ def guarded(command: Callable[[], Any]) -> None:
         line, code = describe(error)
         print(f"error: {line}", file=sys.stderr, flush=True)
         sys.exit(int(code))
+    finally:
+        sys.stderr = stderr
 
 
 def describe(error: BaseException) -> tuple[str, ExitCode]:

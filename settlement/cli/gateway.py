@@ -198,6 +198,9 @@ def ingest(
 ) -> None:
     """Replay a capture file through the queue and the gateway, then print a summary."""
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
+
+    if not capture.is_file():  # /dev/zero is one line without end: read until killed
+        raise typer.BadParameter(f"{capture}: not a regular file", param_hint="capture")
     from settlement.gateway.direct import (  # noqa: PLC0415
         DirectPlan,
         ingest_direct,

@@ -16,6 +16,7 @@ import typer
 
 from settlement.adapters.aws import describe_target
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.domain.calendar import parse_business_date
 from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
 
 def parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+        return parse_business_date(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def migrated_engine(settings: Settings) -> AbstractContextManager[Engine]:

@@ -8,8 +8,31 @@ same function, so both sides agree on the date by construction.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The business dates a run can do arithmetic on: a run's late lookback (up to 60 days)
+# went below date.min (an unexpected OverflowError), and a date of year 9999 completed as
+# an empty day became the last completed date. No card was ever settled outside these.
+FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE = date(1970, 1, 1), date(9998, 12, 31)
+
+
+def parse_business_date(text: str) -> date:
+    """A business date an operator typed: YYYY-MM-DD in range; ValueError with the reason.
+    date.fromisoformat alone also takes 20261014 and ISO week dates such as 2026-W42-3."""
+    if not _YYYY_MM_DD.fullmatch(text):
+        raise ValueError(f"not a date: {text!r} (expected YYYY-MM-DD)")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    if not FIRST_BUSINESS_DATE <= day <= LAST_BUSINESS_DATE:
+        raise ValueError(
+            f"{text}: outside {FIRST_BUSINESS_DATE} to {LAST_BUSINESS_DATE} (expected YYYY-MM-DD)"
+        )
+    return day
 
 
 def business_date_of(local_time: datetime, zone: ZoneInfo, cutoff: time) -> date:

@@ -104,7 +104,10 @@ class CardTokenizer:
 # "4111-1111-1111-1111" or "4111.1111.1111.1111", in any script's digits, is still a PAN.
 _SEPARATOR = "[\\s\\-.\u00b7\u058a\u2010-\u2015\u2027\u2212\ufe58\ufe63\uff0d\uff0e]"
 # \d in a str pattern is every script's decimal digit (Unicode Nd), not only 0-9.
-_CHAIN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
+# Up to three of them between two groups: "4111 - 1111 - 1111 - 1111" and double spaces are
+# how people write a number too (the tests' own scanner joins the same).
+_GAP = f"{_SEPARATOR}{{1,3}}"
+_CHAIN = re.compile(rf"\d+(?:{_GAP}\d+)*")
 _GROUP = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
 # A written PAN opens with a group of four ("4111 1111 1111 1111", Amex "3782 822463 10005");
@@ -141,7 +144,7 @@ def _escaped_digit(escape: re.Match[str]) -> str:
 def find_pans(text: str) -> list[str]:
     """Every PAN-shaped value in `text`, as ASCII digits: a Luhn-valid number of 13 to 19
     digits, in any script's digits (also as JSON escapes), written in one run or in groups
-    joined by single spaces, dashes or dots.
+    joined by up to three spaces, dashes or dots.
 
     One run: a run of 13-19 digits, wherever it stands (inside an id too); a run longer than
     a PAN is reported when any 13-19 digits of it pass the Luhn check, since it may hide one.
@@ -253,9 +256,9 @@ def _mask(digits: str) -> str:
     return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
 
 
-# Thirteen digits of any script, single separators allowed between them: every PAN that
+# Thirteen digits of any script, up to three separators allowed between them: every PAN that
 # `find_pans` can report is such a stretch of its text, so text without one holds no PAN.
-_CANDIDATE = re.compile(rf"\d(?:{_SEPARATOR}?\d){{{PAN_LENGTHS.start - 1}}}")
+_CANDIDATE = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d){{{PAN_LENGTHS.start - 1}}}")
 # The same question for ASCII text in C: digits become "0", the separators (derived from
 # `_SEPARATOR`) are dropped, and 13 zeros in a row remain wherever such a stretch was (and
 # in a few more places, where separators were doubled: a pre-check may say yes too often).

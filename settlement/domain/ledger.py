@@ -249,13 +249,14 @@ def check_refunds_within_original(groups: Iterable[SettledRefunds]) -> list[Find
 
 @dataclass(frozen=True, slots=True)
 class Void:
-    """A reversal a run marked `reversed`, the original it names, and whether the run
-    marked that original `reversed` too."""
+    """A reversal a run marked `reversed`, the original it names, whether the run marked
+    that original `reversed` too, and what refunds of it other runs settled."""
 
     reversal: TransactionFacts
     original_id: str | None
     original: TransactionFacts | None
     original_voided: bool
+    refunded_elsewhere_minor: int = 0
 
 
 def check_reversals_equal_original(
@@ -275,6 +276,9 @@ def check_reversals_equal_original(
             found.append(Finding(check, currency, detail))
         elif not void.original_voided:
             detail = f"{reversal.transaction_id} voids {named}, which stays open"
+            found.append(Finding(check, currency, detail))
+        elif void.refunded_elsewhere_minor:  # the void returns all of it, the refund again
+            detail = f"{reversal.transaction_id} voids {named}, refunded by other runs"
             found.append(Finding(check, currency, detail))
         voiders[(named, currency)].append(reversal.transaction_id)
     for (named, currency), ids in sorted(voiders.items()):

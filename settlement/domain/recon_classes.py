@@ -40,7 +40,9 @@ _MEANING = {
     ReconClass.LATE: "sent after the cutoff, or a late arrival of an earlier date",
     ReconClass.ORPHAN_REFUND: "refund or reversal whose original is nowhere",
     ReconClass.REVERSED: "a purchase and the one reversal equal to it: nothing settles",
-    ReconClass.UNPAIRED_REVERSAL: "a reversal equal to a purchase not matched in this run",
+    ReconClass.UNPAIRED_REVERSAL: (
+        "a reversal equal to a purchase not matched in this run, or refunded by another run"
+    ),
     ReconClass.REVERSAL_MISMATCH: (
         "a reversal that differs from its original (merchant, terminal, currency, amount)"
         " or names no purchase: voids nothing"

@@ -218,9 +218,11 @@ def _judge_reversals(
     items: dict[str, ReconItem],
     staged: Mapping[str, StagedFacts],
     originals: Mapping[str, TransactionFacts],
+    history: History,
 ) -> None:
     """A matched reversal equal to a matched purchase voids it (the earliest of several
-    equal ones; the others are duplicates); one that differs voids nothing."""
+    equal ones; the others are duplicates); one that differs voids nothing. A purchase
+    other runs already refunded is not voided: the void would return all of it on top."""
     matched = {k for k, v in items.items() if v.recon_class is ReconClass.MATCHED}
     equal: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for key in sorted(matched):
@@ -230,7 +232,9 @@ def _judge_reversals(
         original = originals[row.original_transaction_id or ""]
         if not reversal_equals(facts_of(row), original):
             items[key] = replace(items[key], recon_class=ReconClass.REVERSAL_MISMATCH)
-        elif original.transaction_id not in matched:
+        elif original.transaction_id not in matched or history.refunded_minor.get(
+            original.transaction_id, 0
+        ):
             items[key] = replace(items[key], recon_class=ReconClass.UNPAIRED_REVERSAL)
         else:
             equal[original.transaction_id].append((row.transacted_at, key))
@@ -324,7 +328,7 @@ def reconcile(
             journal_amount_minor=amount,
             match_method="tolerant",
         )
-    _judge_reversals(items, staged_by_id, originals)
+    _judge_reversals(items, staged_by_id, originals, history)
     _judge_refunds(items, staged_by_id, originals, history)
     used = set(pairs.values())
     for j in leftover_j:

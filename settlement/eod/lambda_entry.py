@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from settlement.adapters import database
 from settlement.adapters.clock import Clock, utc_now
 from settlement.config import Settings, load_settings
-from settlement.domain.calendar import business_date_of
+from settlement.domain.calendar import business_date_of, parse_business_date
 from settlement.eod.payout_file import write_payout_file
 from settlement.eod.run import RunReport, RunRequest, run_end_of_day
 from settlement.reports.upload import upload_reports
@@ -63,9 +63,11 @@ def request_from_event(
     try:
         if not isinstance(text, str):
             raise ValueError(text)
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidEvent(f"business_date must be YYYY-MM-DD, got {text!r}") from None
+        day = parse_business_date(text)
+    except ValueError as error:
+        raise InvalidEvent(
+            f"business_date must be YYYY-MM-DD in range, got {text!r}: {error}"
+        ) from None
     # A date still open is the run's to refuse (status "refused", reason "before_cutoff").
     return RunRequest(day, now, rerun, owner=owner, allow_empty=allow_empty)
 

@@ -35,7 +35,7 @@ from settlement.adapters import database, eod_sql, run_guard
 from settlement.adapters.eod_tables import RESULT_TABLES
 from settlement.config import Settings
 from settlement.domain.calendar import business_days_between, cutoff_instant
-from settlement.domain.fraud import load_rulebook
+from settlement.domain.fraud import Rulebook, load_rulebook
 from settlement.eod import fraud_step, fx_step, ledger_step
 from settlement.eod.payout_file import (
     payout_file_path,
@@ -43,7 +43,7 @@ from settlement.eod.payout_file import (
     restore_payout_file,
     write_payout_file,
 )
-from settlement.errors import DatabaseReplaced
+from settlement.errors import BadInput, DatabaseReplaced
 from settlement.exit_codes import ExitCode
 
 StepHook = Callable[[str, Connection], None]  # (step just done, the run's connection)
@@ -94,7 +94,8 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
     refused = _refusal(engine, settings, request)
     if refused is not None:
         return refused
-    prepare_directory(settings.reports_dir)
+    prepare_directory(settings.reports_dir, payout_file_path(day, settings.reports_dir))
+    rulebook = _rulebook(settings)
     url = engine.url.render_as_string(hide_password=False)
     identity = database.file_identity(url)
     claim = run_guard.claim(
@@ -108,7 +109,7 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
         report.payout_file = restore_payout_file(engine, day, settings.reports_dir)
         return report
     try:
-        report = _execute(engine, settings, request, claim)
+        report = _execute(engine, settings, request, claim, rulebook)
     except BaseException as error:
         run_guard.release_after_failure(
             engine, day, claim, f"{type(error).__name__}: {error}", request.now
@@ -139,7 +140,7 @@ def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunRepo
             " database?); --allow-empty closes an empty day, e.g. a holiday",
         )  # fmt: skip
     existing = payout_file_path(day, settings.reports_dir)
-    if existing.exists() and not request.rerun:
+    if existing.is_file() and not request.rerun:
         return _refused(
             day, "payout_file_exists",
             f"{existing} exists, but {where} has no completed run of it (another database's"
@@ -196,12 +197,33 @@ def _scope(conn: Connection, settings: Settings, day: date) -> eod_sql.Scope:
     )
 
 
+def _rulebook(settings: Settings) -> Rulebook:
+    """The fraud rulebook, read and checked before the date is claimed: a bad file is a
+    usage error that changes nothing (read after the claim, it left a failed run behind).
+    A device or pipe is refused unread (/dev/zero grew until MemoryError)."""
+    path = settings.fraud_rules_file
+    if path is None:
+        return load_rulebook(None)
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise BadInput(f"fraud rulebook {path} (CARDSETTLE_FRAUD_RULES_FILE): not a regular file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise BadInput(
+            f"fraud rulebook {path} (CARDSETTLE_FRAUD_RULES_FILE): {reason or error}"
+        ) from None
+    return load_rulebook(text)
+
+
 def _execute(
-    engine: Engine, settings: Settings, request: RunRequest, claim: run_guard.Claim
+    engine: Engine,
+    settings: Settings,
+    request: RunRequest,
+    claim: run_guard.Claim,
+    rulebook: Rulebook,
 ) -> RunReport:
     day = request.business_date
-    rulebook_text = settings.fraud_rules_file.read_text() if settings.fraud_rules_file else None
-    rulebook = load_rulebook(rulebook_text)
     with _transaction(engine) as conn, conn.begin():
         steps = _Steps(request.after_step, conn)
         _reset(conn, day)

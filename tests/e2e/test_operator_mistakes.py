@@ -85,7 +85,7 @@ def _not_a_database(path: Path) -> None:
     [
         (_unmigrated, "has no cardsettle schema (it is empty)"),
         (_foreign, "holds 1 other table(s)"),
-        (_partly_migrated, "is at schema revision 0001, this cardsettle needs 0003"),
+        (_partly_migrated, "is at schema revision 0001, this cardsettle needs 0"),  # any head
         (_not_a_database, "cannot be read"),
     ],
 )
@@ -189,7 +189,7 @@ def test_a_bad_labels_file_is_one_line_and_claims_nothing(
 ) -> None:
     url = migrated(tmp_path / "cardsettle.db")
     labels = tmp_path / "labels.csv"
-    pan_sweep.inputs.append(labels)  # the hostile input itself; what eod leaves is swept
+    pan_sweep.inputs.append(labels)  # the PAN case's input holds one on purpose
     if case == "a directory":
         labels.mkdir()
     elif LABELS[case] is not None:

@@ -55,3 +55,24 @@ def test_amounts_stay_numbers_and_parse_back(minor: int, currency: str) -> None:
     text = Money(minor, currency).format()
     assert spreadsheet_safe(text) == text
     assert Money.parse(spreadsheet_safe_row([text])[0], currency).amount_minor == minor
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '＝HYPERLINK("http://x","y")',  # fullwidth, as a Japanese IME types it
+        "＋1+1",
+        "－1+1",
+        "＠SUM(A1)",
+        "﹦1+1",  # small form variants: NFKC makes them the ASCII ones too
+        "﹢1",
+        "﹣1",
+        "﹫x",
+        "\u3000＝1",
+    ],
+)
+def test_a_formula_in_compatibility_forms_is_text(cell: str) -> None:
+    """Red team: a merchant named '＝HYPERLINK(...)' reached payouts.csv as it was; an
+    importer that folds compatibility forms (NFKC) would see '=HYPERLINK(...)'."""
+    assert spreadsheet_safe(cell) == "'" + cell
+    assert spreadsheet_safe_row([cell]) == ["'" + cell]

@@ -116,3 +116,20 @@ def test_the_void_check_finds_a_stranger_a_double_and_a_lonely_void() -> None:
         "L voided by no reversal", "VB does not equal P", "VT does not equal Q",
         "VO voids O, which stays open", "P voided by V, VB",
     ]  # fmt: skip
+
+
+def test_a_purchase_other_runs_refunded_is_not_voided() -> None:
+    """Red team: a refund of P settled on another date, then a reversal equal to P: the void
+    would give back all of P on top of the refund, so it voids nothing."""
+    purchase = StagedFacts("P", P, None, "A", "T", "4242", Money(10000, "EUR"), T0, T0, DAY)
+    rows = [purchase, staged("V", V, 10000, "P", 1)]
+    history = History(refunded_minor={"P": 3000})
+    items = reconcile(rows, [journal(r) for r in rows], DAY, CUTOFF, Tolerance(0, 0),
+                      history=history)  # fmt: skip
+    assert {i.transaction_id: i.recon_class for i in items} == {
+        "P": ReconClass.MATCHED, "V": ReconClass.UNPAIRED_REVERSAL,
+    }  # fmt: skip
+    void = Void(facts("V", V), "P", facts("P"), True, refunded_elsewhere_minor=3000)
+    assert [f.detail for f in check_reversals_equal_original([void], [])] == [
+        "V voids P, refunded by other runs"
+    ]

@@ -26,6 +26,12 @@ SPELLINGS = [
     "".join(f"\\u{ord(d):04x}" for d in PAN),  # JSON escapes, as a raw body keeps them
     '{"t":"' + "".join(f"\\\\u{ord(d):04x}" for d in PAN) + '"}',  # escaped twice
     "\\u0664" + "\\u0661" * 15,  # escaped Arabic-Indic digits
+    # Red team: a person's spellings with more than one separator between groups; each was
+    # stored and printed in full (a merchant name, a journal field, an error line).
+    "4111 - 1111 - 1111 - 1111",
+    "4111  1111  1111  1111",
+    "4111 -1111- 1111 .1111",
+    "name 4111\u00a0\u00a01111\u00a0\u00a01111\u00a0\u00a01111",
 ]
 
 

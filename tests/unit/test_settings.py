@@ -46,6 +46,13 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("CARDSETTLE_RETRY_BACKOFF_MAX_S", "50000", "less than or equal to 43200"),
         ("CARDSETTLE_RETRY_BACKOFF_BASE_S", "-1", "greater than or equal to 0"),
         ("CARDSETTLE_GATEWAY_LOCK_TIMEOUT_MS", "-5", "greater than or equal to 0"),
+        # Red team: each was an unexpected OverflowError (exit 1) or a driver error later.
+        ("CARDSETTLE_EOD_STALE_RUN_S", "99999999999999999999", "less than or equal to"),
+        # An empty key (a deploy's unset variable) made every token an unkeyed hash.
+        ("CARDSETTLE_PAN_TOKEN_KEY", "", "at least"),
+        ("CARDSETTLE_SCHEDULER_MISFIRE_GRACE_S", "99999999999999999999", "less than or equal to"),
+        ("CARDSETTLE_GATEWAY_LOCK_TIMEOUT_MS", "99999999999", "less than or equal to"),
+        ("CARDSETTLE_GATEWAY_STATEMENT_TIMEOUT_MS", "99999999999", "less than or equal to"),
     ],
 )
 def test_bad_values_fail_with_one_line(
