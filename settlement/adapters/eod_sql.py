@@ -118,6 +118,16 @@ def _seconds_apart(conn: Connection, a: str, b: str) -> str:
     return f"ABS(julianday({a}) - julianday({b})) * 86400.0"
 
 
+def _by_code_point(conn: Connection, column: str) -> str:
+    """`column` ordered by code point, as Python and SQLite (BINARY) order text.
+
+    Why: a tie between two refunds at the same instant is broken by transaction id, and the
+    domain's reference order must be the SQL's on every backend. PostgreSQL orders text by
+    the database's collation, which under a locale such as en_US.UTF-8 is not code-point
+    order ("a-1" against "a1"); "C" is."""
+    return f'{column} COLLATE "C"' if conn.dialect.name == "postgresql" else column
+
+
 def _epoch_seconds(conn: Connection, column: str) -> str:
     """Whole seconds since 1970 (rounded down) of a naive-UTC timestamp column."""
     if conn.dialect.name == "postgresql":
@@ -275,6 +285,7 @@ def tolerant_pairs(
     """(staged id, journal id, journal amount) pairs that are each other's closest candidate
     among the date's unexpected staged rows and never-staged journal rows."""
     seconds = _seconds_apart(conn, "s.transacted_at", "j.transacted_at")
+    jid, sid = _by_code_point(conn, "jid"), _by_code_point(conn, "sid")
     statement = f"""
     WITH ls AS (
       SELECT i.transaction_id FROM reconciliation_items i
@@ -291,8 +302,8 @@ def tolerant_pairs(
       JOIN lj ON lj.transaction_id = j.transaction_id),
     ranked AS (
       SELECT sid, jid, jamount,
-             ROW_NUMBER() OVER (PARTITION BY sid ORDER BY gap, apart, jid) AS rs,
-             ROW_NUMBER() OVER (PARTITION BY jid ORDER BY gap, apart, sid) AS rj
+             ROW_NUMBER() OVER (PARTITION BY sid ORDER BY gap, apart, {jid}) AS rs,
+             ROW_NUMBER() OVER (PARTITION BY jid ORDER BY gap, apart, {sid}) AS rj
       FROM cand WHERE gap <= :tolerance AND apart <= :window)
     SELECT sid, jid, jamount FROM ranked WHERE rs = 1 AND rj = 1 ORDER BY sid
     """
@@ -372,6 +383,7 @@ def pair_reversals(conn: Connection, run_date: date) -> None:
     statistics of the freshly classified items: marking purchases and reversals in separate
     passes made PostgreSQL take the just-marked rows for none (25 s at 100k rows).
     """
+    tie = _by_code_point(conn, "transaction_id")
     differs = " OR ".join(
         f"{_original(column)} <> r.{mine}"
         for column, mine in (("merchant_id", "merchant_id"), ("terminal_id", "terminal_id"),
@@ -394,7 +406,7 @@ def pair_reversals(conn: Connection, run_date: date) -> None:
         AND r.transaction_type = '{TransactionType.REVERSAL}'),
     ranked AS (
       SELECT transaction_id, oid, CASE WHEN cls = '{ReconClass.REVERSED}' AND ROW_NUMBER()
-               OVER (PARTITION BY oid, cls ORDER BY transacted_at, transaction_id) > 1
+               OVER (PARTITION BY oid, cls ORDER BY transacted_at, {tie}) > 1
              THEN '{ReconClass.REVERSAL_DUPLICATE}' ELSE cls END AS cls
       FROM rv),
     verdicts AS (
@@ -408,6 +420,7 @@ def judge_refunds(conn: Connection, run_date: date) -> None:
     matched refund must name a purchase (staged on any date, else in the journal) of its
     merchant and currency, and fit, in (transacted_at, transaction_id) order after the
     refunds other runs settled, within the purchase's amount (nothing once it is voided)."""
+    tie = _by_code_point(conn, "rf.transaction_id")
     verdicts = f"""
     WITH rf AS (
       SELECT r.transaction_id, r.original_transaction_id AS oid, r.staged_amount_minor AS amount,
@@ -436,7 +449,7 @@ def judge_refunds(conn: Connection, run_date: date) -> None:
       GROUP BY e.original_transaction_id),
     running AS (
       SELECT rf.transaction_id, rf.budget, COALESCE(earlier.refunded, 0) + SUM(rf.amount)
-               OVER (PARTITION BY rf.oid ORDER BY rf.transacted_at, rf.transaction_id
+               OVER (PARTITION BY rf.oid ORDER BY rf.transacted_at, {tie}
                      ROWS UNBOUNDED PRECEDING) AS total
       FROM rf LEFT JOIN earlier ON earlier.oid = rf.oid WHERE rf.cls IS NULL),
     verdicts AS (
