@@ -172,3 +172,19 @@ def test_ordinary_messages_take_the_fast_path(currency: str, amount: str) -> Non
                     original_transaction_id=f"tx-{index}")  # fmt: skip
         fast, careful = verdicts(text)
         assert fast is not None and fast == careful
+
+
+def test_uuid_transaction_ids_keep_the_fast_path() -> None:
+    """The prefilter sends an id with a written PAN's layout to the careful path, and no
+    UUID: their digit groups either touch hex letters or cannot open a card number."""
+    import random
+    import uuid
+
+    rng = random.Random(14)
+    digit_heavy = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(5_000)]
+    # and UUIDs made of digits only, the likeliest to look like grouped card numbers
+    digit_heavy += [uuid.UUID("".join(rng.choice("0123456789") for _ in range(32)))
+                    for _ in range(5_000)]  # fmt: skip
+    left = [str(u) for u in digit_heavy if _fast_parse(body(1, transaction_id=str(u))) is None]
+    assert left == []
+    assert _fast_parse(body(1, transaction_id="tx-4111-1111-1111-1111")) is None
