@@ -64,13 +64,6 @@ LOCAL_TIME_PATTERN = _DATE_TIME + r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
 SENT_AT_PATTERN = _DATE_TIME + r"(Z|\+00:00)"
 _LOCAL_TIME = re.compile(LOCAL_TIME_PATTERN)
 _SENT_AT = re.compile(SENT_AT_PATTERN)
-# The fast path sends an id to the careful path when a PAN could hide in it: a run of 13
-# digits, or a chain of digit groups joined by dashes or dots standing alone (what
-# `cards.find_pans` reads as a written card number) holding 13 digits or more. Possessive,
-# so a chain glued to a letter ("1234-7123-8a9b", a UUID's) is never cut short to fit:
-# generated UUIDv7 transaction ids keep the fast path.
-_ASCII_DIGIT_RUN = re.compile(r"[0-9]{13}")
-_DIGIT_CHAIN = re.compile(r"(?<![A-Za-z0-9])[0-9]++(?:[-.][0-9]++)++(?![A-Za-z0-9])")
 # The largest amount a message may carry, in minor units of its currency: 13 digits, i.e.
 # 99,999,999,999.99 EUR or 9,999,999,999,999 JPY. Far above any card transaction, and some
 # 900,000 times below BIGINT (the column's type), so end-of-day sums and FX conversions of
@@ -260,7 +253,9 @@ _WELL_FORMED = SchemaValidator(
             "local_time": _text_field(f"^{LOCAL_TIME_PATTERN}$"),
             "sent_at": _text_field(f"^{SENT_AT_PATTERN}$"),
         },
-        extra_behavior="forbid",  # an unknown field: the careful path names it
+        # Not "forbid", which cost 5,000 instructions a message (callgrind): the quote count
+        # in `_fast_parse` sends a body with an unknown field to the careful path as surely.
+        extra_behavior="ignore",
     )
 )
 
@@ -273,9 +268,11 @@ def _fast_parse(body: str) -> PosMessage | None:
         doc = _WELL_FORMED.validate_json(body)
     except (ValidationError, ValueError):  # ValueError: a str that is not valid UTF-8
         return None
-    # A name written twice: the parser kept the last value, the careful path refuses it.
-    # Every name and every value here is quote-free (patterns), so a body without repeats
-    # has exactly two quotes a name and a string value: one C-level count tells.
+    # A name written twice (the parser kept the last value) or a name the contract does not
+    # have (the parser ignored it): the careful path refuses both. Every known name and
+    # value here is quote-free (patterns), so a body of just the 16 fields, each once, has
+    # exactly two quotes a name and a string value, and any other member adds at least
+    # two (its name): one C-level count tells.
     if body.count('"') != _QUOTES + 2 * (doc["original_transaction_id"] is not None):
         return None
     return _plain_message(doc)
@@ -308,13 +305,20 @@ def _plain_message(doc: dict[str, Any]) -> PosMessage | None:
 
 def _may_hold_pan(ids: str) -> bool:
     """Whether `cards.holds_pan` could say yes of these ids (and the amount), ASCII by their
-    patterns, joined by "/": a digit run of 13, or a chain of digit groups standing alone
-    that reads as a written PAN. The searches run in C and nearly always find nothing; a
-    chain they find (a UUID ending "-8821-944870810957", 4 in 10,000 generated ids) is
-    asked of `holds_pan` itself, so only a real PAN layout leaves the fast path."""
-    if _ASCII_DIGIT_RUN.search(ids):
-        return True
-    return any(map(holds_pan, _DIGIT_CHAIN.findall(ids)))
+    patterns, joined by "/". Necessary for it: a run of 13 digits, or a group of four digits
+    followed by two more groups (4 + up to 6 is under 13). Looked for in the ids' shape
+    (digits as "0", "." as "-"), where one literal prefix lets the regex engine skip ahead:
+    ~6,000 instructions, where the base commit's single `[0-9]{13}` search cost 13,000
+    (callgrind). The rare id with such a layout (a UUID in 30) is asked of `holds_pan`
+    itself, so only a real PAN leaves the fast path."""
+    shape = ids.encode("ascii").translate(_SHAPE)
+    match = _PAN_SHAPE.search(shape)
+    return match is not None and (match.group() == _RUN or holds_pan(ids))
+
+
+_SHAPE = bytes.maketrans(b"0123456789.", b"0000000000-")
+_RUN = b"0" * PAN_LENGTHS.start
+_PAN_SHAPE = re.compile(rb"0000(?:0{9}|-0{1,6}-0)")
 
 
 def _plain_amount(text: str, currency: str) -> int | None:

@@ -32,6 +32,7 @@ from settlement.adapters.staging import (
 )
 from settlement.domain.cards import mask_pans
 from settlement.domain.message_body import masked_body
+from settlement.domain.plausibility import PlausibleSpan
 from settlement.domain.pos_message import Rejection, RejectReason, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
 
@@ -74,10 +75,11 @@ class Gateway:
 
     def process(self, messages: Sequence[InboundMessage]) -> BatchReport:
         received_at = self.clock()
+        span = self.policy.window.around(received_at)
         rows: list[StagedRow] = []
         rejects: list[RejectRow] = []
         for message in messages:
-            judged = self.judge(message, received_at)
+            judged = self.judge(message, received_at, span)
             if isinstance(judged, StagedRow):
                 rows.append(judged)
             else:
@@ -93,15 +95,16 @@ class Gateway:
         _count(report, outcome, rejects)
         return report
 
-    def judge(self, message: InboundMessage, received_at: datetime) -> StagedRow | RejectRow:
-        """The message's row, or its reject; never raises, whatever the body holds."""
+    def judge(
+        self, message: InboundMessage, received_at: datetime, span: PlausibleSpan
+    ) -> StagedRow | RejectRow:
+        """The message's row, or its reject; never raises, whatever the body holds. `span`:
+        the plausible window around `received_at`, placed once for the batch."""
         try:
             parsed = parse_pos_message(message.body)
             if isinstance(parsed, Rejection):
                 return _reject(message, parsed)
-            implausible = self.policy.window.implausibility(
-                received_at, parsed.local_time, parsed.sent_at
-            )
+            implausible = span.implausibility(parsed.local_time, parsed.sent_at)
             if implausible is not None:
                 why = Rejection(RejectReason.IMPLAUSIBLE_TIME, implausible, parsed.transaction_id)
                 return _reject(message, why)

@@ -38,6 +38,7 @@ from tests.support.stored_pans import pans_anywhere, stored_pans
 ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
 SQS_MAX_BODY_BYTES = 256 * 1024  # larger bodies are the sender's problem (pos_simulator.transmit)
 _INDEXES = count(1000)
+OUR_LOGGERS = ("settlement", "aws_lambda_powertools")
 
 
 def valid_bodies(n: int) -> list[str]:
@@ -63,15 +64,21 @@ def gateway(engine: Engine) -> Gateway:
 
 
 @pytest.fixture
-def log_lines(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRecord]]:
+def log_lines(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every log record of the test, DEBUG included (read `.records` when checking: the
+    list is replaced between set-up and the test itself)."""
     with caplog.at_level(logging.DEBUG):
-        yield caplog.records
+        yield caplog
 
 
-def assert_nothing_kept(engine: Engine, logs: list[logging.LogRecord]) -> None:
+def assert_nothing_kept(engine: Engine, logs: pytest.LogCaptureFixture) -> None:
     url = engine.url.render_as_string(hide_password=False)
     assert stored_pans(url) == []
-    for record in logs:
+    assert logs.records, "no log record captured: the check would prove nothing"
+    # Ours at every level; other libraries' from INFO (botocore's DEBUG dumps every request
+    # and response, bodies included, whoever sends them: keep it off in production).
+    ours = [r for r in logs.records if r.name.startswith(OUR_LOGGERS) or r.levelno >= logging.INFO]
+    for record in ours:
         line = record.getMessage()
         assert pans_anywhere(line) == [], line
         assert '"schema"' not in line and "cardsettle.pos.v1" not in line, line
@@ -79,7 +86,7 @@ def assert_nothing_kept(engine: Engine, logs: list[logging.LogRecord]) -> None:
 
 @pytest.mark.parametrize("case", HOSTILE, ids=CASE_NAMES)
 def test_each_hostile_body_is_rejected_with_its_reason_beside_nine_staged_mates(
-    case: Hostile, gateway: Gateway, engine: Engine, log_lines: list[logging.LogRecord]
+    case: Hostile, gateway: Gateway, engine: Engine, log_lines: pytest.LogCaptureFixture
 ) -> None:
     mates = valid_bodies(9)
     position = CASE_NAMES.index(case.name) % 10
@@ -111,7 +118,7 @@ def _expected(cases: list[Hostile]) -> dict[str, int]:
 
 
 def test_the_direct_transport_stages_every_valid_line_and_rejects_each_hostile_one(
-    gateway: Gateway, engine: Engine, tmp_path: Path, log_lines: list[logging.LogRecord]
+    gateway: Gateway, engine: Engine, tmp_path: Path, log_lines: pytest.LogCaptureFixture
 ) -> None:
     cases = list(HOSTILE)
     path, valid = _capture(tmp_path, cases)
@@ -130,7 +137,7 @@ def test_sqs_ingest_stages_every_valid_message_and_dead_letters_none(
     engine: Engine,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    log_lines: list[logging.LogRecord],
+    log_lines: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("CARDSETTLE_MAX_RECEIVE_COUNT", "2")
     cases = [c for c in HOSTILE if c.sqs_safe and len(c.body.encode()) <= SQS_MAX_BODY_BYTES]
@@ -148,3 +155,34 @@ def test_sqs_ingest_stages_every_valid_message_and_dead_letters_none(
     assert dict(summary.report.rejected) == _expected(cases)
     assert len(staged_ids(engine)) == valid
     assert_nothing_kept(engine, log_lines)
+
+
+def test_an_unforeseen_exception_rejects_its_message_only_and_never_logs_its_text(
+    gateway: Gateway,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    log_lines: pytest.LogCaptureFixture,
+) -> None:
+    """A defect in row building (here: a planted one) costs the message it hit, with the
+    exception's type as detail: never its text, which could quote the body and its PAN."""
+    from settlement.gateway import service
+
+    real = service.staged_row
+
+    def flawed(message: Any, *args: Any) -> Any:
+        if message.transaction_id == "doomed":
+            raise ValueError(f"cannot stage {message.pan}")
+        return real(message, *args)
+
+    monkeypatch.setattr(service, "staged_row", flawed)
+    mates = valid_bodies(9)
+    doomed = body(3, transaction_id="doomed")
+    records = [sqs_record(f"m{i}", b, ARN, "eu-west-1") for i, b in enumerate([doomed, *mates])]
+    response, report = process_event({"Records": records}, gateway)
+    assert response == {"batchItemFailures": []}
+    assert (report.staged, dict(report.rejected)) == (9, {"unexpected_error": 1})
+    with engine.connect() as conn:
+        row = conn.execute(select(rejected_messages)).one()
+    assert (row.transaction_id, row.detail) == (None, "unexpected ValueError")
+    assert_nothing_kept(engine, log_lines)
+    assert any("unexpected ValueError" in r.getMessage() for r in log_lines.records)
