@@ -59,3 +59,17 @@ def test_uuids_are_not_taken_for_pans() -> None:
     rng = random.Random(7)
     ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(100_000)]
     assert [value for value in ids if holds_pan(value)] == []
+
+
+def test_hostile_lengths_cost_linear_time() -> None:
+    """Found by issue 14's corpus: a run of 10 million "5"s (no 13-19 digit window of it
+    passes the Luhn check) was searched window by window for minutes, and 200,000 groups
+    "1234-1234-..." took 88 s (the rest of the list copied for every group). A run over
+    1,000 digits now counts as hiding a PAN unsearched; groups are walked by index."""
+    import time
+
+    started = time.perf_counter()
+    assert holds_pan("5" * 10_000_000)
+    assert not holds_pan("5" * 999)  # searched: no window passes
+    assert not holds_pan("1234-" * 200_000)
+    assert time.perf_counter() - started < 30  # was minutes; ~2 s here
