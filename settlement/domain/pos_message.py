@@ -8,7 +8,9 @@ checks no pattern can make (Luhn, currency exponent, ceiling, PAN in an id, time
 It only ever accepts: at the first doubt it hands the body to the careful path, which decides.
 Its patterns are ASCII subsets of the careful ones, so anything it accepts the careful path
 accepts identically (a property test holds the two to that). The JSON Schema shipped with
-the simulator documents the same contract; a test checks the two agree.
+the simulator states the same grammar, pattern for pattern (tests/unit/test_wire_grammar.py);
+docs/message-contract.md lists every rule and reason. Whether the timestamps are plausible
+is the gateway's to ask (`Gateway.judge`): it needs the receiving clock, which this does not read.
 """
 
 from __future__ import annotations
