@@ -77,7 +77,7 @@ def prevalidated_chunks(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows the gateway would write, built outside any timed section."""
     settings = load_settings()
-    policy = StagingPolicy(b"bench", settings.zone, settings.cutoff_time)
+    policy = StagingPolicy(b"bench", settings.zone, settings.cutoff_time, settings.time_window)
     now = datetime.now(UTC).replace(tzinfo=None)
     chunk: list[tuple[Any, ...]] = []
     for number, line in read_bodies(path):

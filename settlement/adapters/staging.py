@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from settlement.adapters.tables import rejected_messages, staged_transactions
-from settlement.domain.cards import mask_pans
+from settlement.domain.message_body import masked_body
 
 _LOOKUP_CHUNK = 500
 _UNIQUE_VIOLATION = "23505"  # SQLSTATE
@@ -133,7 +133,27 @@ class StagingRepository:
 
 
 def body_digest(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8", "surrogateescape")).hexdigest()
+    """SHA-256 of the body as received. surrogateescape keeps the digest of a body decoded
+    that way what it always was; a lone surrogate outside its range (U+D800..U+DC7F, which
+    only a capture file can carry) is digested as its surrogatepass bytes instead of raising."""
+    try:
+        raw = body.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = body.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(raw).hexdigest()
+
+
+def storable(text: str) -> str:
+    """`text` as both databases can keep it: PostgreSQL refuses NUL in text and neither
+    driver encodes a lone surrogate, so those become their escapes (\\x00, \\ud800). A
+    reject keeps what arrived, and what arrived must never make its own reject unstorable."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _stage_rows(conn: Connection, rows: Sequence[StagedRow]) -> StageOutcome:
@@ -190,7 +210,7 @@ def _classify_repeat(outcome: StageOutcome, row: StagedRow, kept_hash: str) -> N
             row.transaction_id,
             "conflict",
             detail,
-            mask_pans(row.body),
+            masked_body(row.body),
             body_digest(row.body),
         )  # fmt: skip
     )
@@ -303,8 +323,8 @@ def _insert_rejects(conn: Connection, rejects: Iterable[RejectRow], received_at:
             "transaction_id": reject.transaction_id,
             "received_at": received_at,
             "reason_code": reject.reason_code,
-            "detail": reject.detail,
-            "body": reject.body,
+            "detail": storable(reject.detail),
+            "body": storable(reject.body),
             "body_sha256": reject.body_sha256,
         }
         for reject in rejects

@@ -43,10 +43,10 @@ def minor_units(text: str, currency: str) -> int:
         raise TypeError(f"amount must be text, got {type(text).__name__}")
     exponent = minor_unit_exponent(currency)
     negative = text.startswith("-")
-    # -?\d+(\.\d+)? without a regex (this runs for every message the gateway stages);
-    # isdecimal() is the Unicode Nd category, what \d matches.
+    # -?[0-9]+(\.[0-9]+)? without a regex (this runs for every message the gateway stages).
+    # ASCII only: isdecimal() alone is the Unicode Nd category, which would read "١٢" as 12.
     units, point, fraction = text[negative:].partition(".")
-    if not units.isdecimal() or (point and not fraction.isdecimal()):
+    if not (text.isascii() and units.isdecimal()) or (point and not fraction.isdecimal()):
         raise AmountFormatError(f"amount {text!r} is not a plain decimal number")
     if len(fraction) > exponent:
         raise AmountFormatError(

@@ -29,24 +29,60 @@ class TimeWindow:
         `received_at` is naive UTC (the convention of the gateway's clock); the others are
         aware. Never raises, whatever the year: the comparisons are made on aware instants
         and no arithmetic is done on the message's own values."""
+        return self.around(received_at).implausibility(local_time, sent_at)
+
+    def around(self, received_at: datetime) -> PlausibleSpan:
+        """The window placed around one receiving instant: a batch received together is
+        held to one span, its bounds computed once (per message the check is then a few
+        comparisons, not 3.5 us of set-up)."""
         now = received_at.replace(tzinfo=UTC)
         earliest, latest = _shifted(now, -self.max_age), _shifted(now, self.max_ahead)
+        inner = (_shifted(earliest, self.max_delivery_delay), _shifted(latest, -self.max_ahead))
+        return PlausibleSpan(self, earliest, latest, *inner, -self.max_ahead)
+
+
+@dataclass(frozen=True, slots=True)
+class PlausibleSpan:
+    window: TimeWindow
+    earliest: datetime  # aware UTC, as all four bounds
+    latest: datetime
+    # A sent_at between these two leaves room for every gap the rule allows: local_time,
+    # at most max_delivery_delay before it and max_ahead after it, is then within bounds.
+    inner_earliest: datetime
+    inner_latest: datetime
+    min_gap: timedelta  # -max_ahead
+
+    def implausibility(self, local_time: datetime, sent_at: datetime | None = None) -> str | None:
+        """`TimeWindow.implausibility` at this span's receiving instant.
+
+        First a sufficient condition that costs one comparison across time zones (a
+        message sent just now, local_time shortly before): comparing aware instants in
+        different zones calls both `utcoffset`s, instants in one zone (sent_at and the bounds
+        are UTC) compare field by field; the full rule cost 2.5 times as much (callgrind).
+        Only a message it does not clear is held to the full rule."""
+        if (
+            sent_at is not None
+            and self.inner_earliest <= sent_at <= self.inner_latest
+            and self.min_gap <= sent_at - local_time <= self.window.max_delivery_delay
+        ):
+            return None
+        return self._full_rule(local_time, sent_at)
+
+    def _full_rule(self, local_time: datetime, sent_at: datetime | None) -> str | None:
+        earliest, latest, window = self.earliest, self.latest, self.window
         for name, instant in (("local_time", local_time), ("sent_at", sent_at)):
             if instant is None:
                 continue
             if instant < earliest:
-                return f"{name} {instant.isoformat()} is more than {self.max_age.days} days old"
+                return f"{name} {instant.isoformat()} is more than {window.max_age.days} days old"
             if instant > latest:
                 return f"{name} {instant.isoformat()} is ahead of the receiving clock"
-        if (
-            sent_at is not None
-            and not -self.max_ahead <= sent_at - local_time <= self.max_delivery_delay
-        ):
-            return (
-                f"sent_at {sent_at.isoformat()} is not within {self.max_delivery_delay.days} "
-                f"days after local_time {local_time.isoformat()}"
-            )
-        return None
+        if sent_at is None or self.min_gap <= sent_at - local_time <= window.max_delivery_delay:
+            return None
+        return (
+            f"sent_at {sent_at.isoformat()} is not within {window.max_delivery_delay.days} "
+            f"days after local_time {local_time.isoformat()}"
+        )
 
 
 def _shifted(instant: datetime, delta: timedelta) -> datetime:

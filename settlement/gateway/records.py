@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from settlement.adapters.staging import STAGED_COLUMNS, StagedRow
 from settlement.domain.calendar import business_date_of
 from settlement.domain.cards import CardTokenizer, card_brand
+from settlement.domain.plausibility import TimeWindow
 from settlement.domain.pos_message import PosMessage
 from settlement.domain.transactions import EntryMode, TransactionType
 
@@ -36,9 +37,14 @@ _VALUE: dict[StrEnum, str] = {
 
 @dataclass(frozen=True, slots=True)
 class StagingPolicy:
+    """How a validated message becomes a row: its card token's key, the business day's zone
+    and cutoff, and the window of plausible timestamps (a message outside it is rejected as
+    implausible_time before any date arithmetic is done on it)."""
+
     token_key: bytes = field(repr=False)
     zone: ZoneInfo
     cutoff: time
+    window: TimeWindow
     tokenize: CardTokenizer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -1,5 +1,10 @@
 """The gateway's core loop body: validate a batch of messages and stage it.
 
+Each message is judged on its own (`Gateway.judge`): parsed, its timestamps held to the
+plausible window before any date arithmetic, its row built; whatever its content makes go
+wrong there, even an exception nobody foresaw, becomes that message's reject with a reason,
+so it can never fail, delay or dead-letter a batch-mate.
+
 Fast path: one database transaction for the whole batch. If that fails, fall back to one
 transaction per message so one bad record never fails its neighbours: a transient error
 (database down, lock timeout) marks just that message for redelivery, a permanent one
@@ -12,6 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -25,6 +31,8 @@ from settlement.adapters.staging import (
     body_digest,
 )
 from settlement.domain.cards import mask_pans
+from settlement.domain.message_body import masked_body
+from settlement.domain.plausibility import PlausibleSpan
 from settlement.domain.pos_message import Rejection, RejectReason, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
 
@@ -67,24 +75,45 @@ class Gateway:
 
     def process(self, messages: Sequence[InboundMessage]) -> BatchReport:
         received_at = self.clock()
+        span = self.policy.window.around(received_at)
         rows: list[StagedRow] = []
         rejects: list[RejectRow] = []
         for message in messages:
-            parsed = parse_pos_message(message.body)
-            if isinstance(parsed, Rejection):
-                rejects.append(_reject(message, parsed))
+            judged = self.judge(message, received_at, span)
+            if isinstance(judged, StagedRow):
+                rows.append(judged)
             else:
-                rows.append(
-                    staged_row(parsed, self.policy, message.message_id, received_at, message.body)
-                )
+                rejects.append(judged)
         report = BatchReport(received=len(messages))
         try:
             outcome = self._stage(rows, rejects)
         except Exception as error:  # noqa: BLE001 - any batch failure falls back per record
-            log.warning("batch of %d failed (%s); retrying one by one", len(messages), error)
+            # The type only: a driver's message can quote the rows, bodies included.
+            log.warning("batch of %d failed (%s); retrying one by one", len(messages),
+                        type(error).__name__)  # fmt: skip
             return self._one_by_one(rows, rejects, report)
         _count(report, outcome, rejects)
         return report
+
+    def judge(
+        self, message: InboundMessage, received_at: datetime, span: PlausibleSpan
+    ) -> StagedRow | RejectRow:
+        """The message's row, or its reject; never raises, whatever the body holds. `span`:
+        the plausible window around `received_at`, placed once for the batch."""
+        try:
+            parsed = parse_pos_message(message.body)
+            if isinstance(parsed, Rejection):
+                return _reject(message, parsed)
+            implausible = span.implausibility(parsed.local_time, parsed.sent_at)
+            if implausible is not None:
+                why = Rejection(RejectReason.IMPLAUSIBLE_TIME, implausible, parsed.transaction_id)
+                return _reject(message, why)
+            return staged_row(parsed, self.policy, message.message_id, received_at, message.body)
+        except Exception as error:  # noqa: BLE001 - a defect must cost one message, not a batch
+            name = type(error).__name__  # never its text: it could quote the body, PAN and all
+            log.error("message %s: unexpected %s while judging it; rejected", message.message_id,
+                      name)  # fmt: skip
+            return _reject(message, Rejection(RejectReason.UNEXPECTED_ERROR, f"unexpected {name}"))
 
     def _stage(self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow]) -> StageOutcome:
         staged_at = self.clock()
@@ -109,13 +138,14 @@ class Gateway:
             _count(report, self._stage(rows, rejects), rejects)
         except Exception as error:  # noqa: BLE001 - classified below, never swallowed silently
             if is_transient(error) or not rows:
-                log.warning("message %s left for redelivery: %s", message_id, error)
+                log.warning("message %s left for redelivery: %s", message_id,
+                            type(error).__name__)  # fmt: skip
                 report.failed_message_ids.add(message_id)
                 return
             detail = f"database refused the row: {type(error).__name__}"
             row = rows[0]
             refusal = RejectRow(
-                message_id, row.transaction_id, "storage_rejected", detail, mask_pans(row.body),
+                message_id, row.transaction_id, "storage_rejected", detail, masked_body(row.body),
                 body_digest(row.body),
             )  # fmt: skip
             self._attempt(report, [], [refusal], message_id)
@@ -127,7 +157,7 @@ def _reject(message: InboundMessage, rejection: Rejection) -> RejectRow:
         transaction_id=rejection.transaction_id,
         reason_code=rejection.reason.value,
         detail=mask_pans(rejection.detail),
-        body=mask_pans(message.body),
+        body=masked_body(message.body),
         body_sha256=body_digest(message.body),
     )
 

@@ -37,6 +37,7 @@ def gateway_from_settings(
         token_key=settings.pan_token_key.get_secret_value().encode(),
         zone=settings.zone,
         cutoff=settings.cutoff_time,
+        window=settings.time_window,
     )
     repository = StagingRepository(engine or staging_engine(settings))
     return Gateway(repository, policy, utc_now)

@@ -169,7 +169,7 @@ def row_locked(database: str, message_body: str) -> Iterator[None]:
     parsed = parse_pos_message(message_body)
     assert isinstance(parsed, PosMessage)
     policy = StagingPolicy(settings.pan_token_key.get_secret_value().encode(), settings.zone,
-                           settings.cutoff_time)  # fmt: skip
+                           settings.cutoff_time, settings.time_window)  # fmt: skip
     row = staged_row(parsed, policy, "lock-holder", utc_now(), message_body)
     with row_held_open(database, row):
         yield

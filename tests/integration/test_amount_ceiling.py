@@ -35,8 +35,7 @@ BIGINT_MAX = 2**63 - 1
         ("10000000000000", "JPY"),
         ("10000000000.000", "KWD"),
         ("92233720368547758.08", "EUR"),  # BIGINT + 1 minor unit
-        ("9" * 5000, "EUR"),  # past Python's int() digit limit: must not raise
-        ("4111111111111111", "USD"),  # a PAN keyed into the amount
+        ("9" * 999, "EUR"),  # the longest run searched for a PAN window by window
     ],
 )
 def test_amounts_past_the_ceiling_are_out_of_range(amount: str, currency: str) -> None:
@@ -52,12 +51,31 @@ def test_amounts_past_the_ceiling_are_out_of_range(amount: str, currency: str) -
     [
         ("99999999999.99", "EUR", MAX_AMOUNT_MINOR),
         ("9999999999999", "JPY", MAX_AMOUNT_MINOR),
-        ("0" * 5000 + "12.50", "EUR", 1250),  # leading zeros are harmless
     ],
 )
 def test_amounts_up_to_the_ceiling_parse(amount: str, currency: str, minor: int) -> None:
     outcome = parse_pos_message(body(1, amount=amount, currency=currency))
     assert isinstance(outcome, PosMessage) and outcome.amount.amount_minor == minor
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "4111111111111111",  # a PAN keyed into the amount
+        "9" * 5000,  # past Python's int() digit limit, and too long a run to search
+    ],
+)
+def test_a_pan_keyed_into_the_amount_is_in_the_wrong_field(amount: str) -> None:
+    outcome = parse_pos_message(body(1, amount=amount, currency="USD"))
+    assert isinstance(outcome, Rejection)
+    assert outcome.reason is RejectReason.PAN_IN_WRONG_FIELD
+    assert outcome.transaction_id == "tx-00000001"
+
+
+@pytest.mark.parametrize("amount", ["012.50", "0" * 5 + "12.50", "00.50"])
+def test_an_amount_has_one_spelling_no_leading_zero(amount: str) -> None:
+    outcome = parse_pos_message(body(1, amount=amount))
+    assert isinstance(outcome, Rejection) and outcome.reason is RejectReason.INVALID_AMOUNT
 
 
 def test_the_ceiling_leaves_room_for_sums_below_bigint() -> None:

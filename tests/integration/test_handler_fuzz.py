@@ -27,12 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
+from settlement.adapters.clock import utc_now
 from settlement.adapters.database import create_db_engine, upgrade
 from settlement.adapters.sqs_events import sqs_record
 from settlement.adapters.staging import body_digest
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
-from settlement.domain.pos_message import PosMessage, parse_pos_message
+from settlement.domain.pos_message import PosMessage, Rejection, RejectReason, parse_pos_message
 from settlement.gateway.handler import process_event
 from settlement.gateway.records import staged_row
 from settlement.gateway.service import Gateway
@@ -108,7 +109,7 @@ class Rig:
                     select(rejected_messages).where(rejected_messages.c.body_sha256.in_(digests))
                 )
             }
-            parsed = {body: parse_pos_message(body) for body in bodies}
+            parsed = {body: self._verdict(body) for body in bodies}
             wanted = {p.transaction_id for p in parsed.values() if isinstance(p, PosMessage)}
             staged = {
                 row.transaction_id: row
@@ -141,6 +142,15 @@ class Rig:
             assert pans_in(" ".join(values)) == [], f"PAN staged in {row}"
         for row in rejects.values():
             self._check_reject(dict(row._mapping))
+
+    def _verdict(self, body: str) -> PosMessage | Rejection:
+        """What the gateway must decide: the parser's verdict, then the plausible window."""
+        outcome = parse_pos_message(body)
+        if isinstance(outcome, Rejection):
+            return outcome
+        window = self.gateway.policy.window
+        why = window.implausibility(utc_now(), outcome.local_time, outcome.sent_at)
+        return outcome if why is None else Rejection(RejectReason.IMPLAUSIBLE_TIME, why)
 
     def _check_reject(self, row: dict[str, Any]) -> None:
         for column in ("transaction_id", "detail", "body", "message_id"):
@@ -268,7 +278,8 @@ def test_found_c_an_unstorable_transaction_id_is_rejected_not_redelivered(rig: R
 def test_found_d_a_repeat_of_a_conflicting_batch_mate_is_a_conflict(rig: Rig) -> None:
     rig.run([json.dumps(message(1))])
     changed = message(1, amount="9.99")
-    first, repeat = json.dumps(changed), json.dumps({**changed, "unexpected_field": 1})
+    # the repeat differs from the first only by sent_at, which the content hash leaves out
+    first, repeat = json.dumps(changed), json.dumps({**changed, "sent_at": "2026-11-27T07:01:09Z"})
     _, report = process_event(
         {
             "Records": [

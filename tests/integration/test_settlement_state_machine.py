@@ -222,7 +222,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         rates = [f"{d},{c},{r}" for d in DAYS for c, r in (("USD", "1.0850"), ("GBP", "0.8650"))]
         import_rates(engine, ["date,currency,units_per_eur", *rates], NOW)
         policy = StagingPolicy(config.pan_token_key.get_secret_value().encode(), config.zone,
-                               config.cutoff_time)  # fmt: skip
+                               config.cutoff_time, config.time_window)  # fmt: skip
         gateway = Gateway(StagingRepository(engine), policy, lambda: NOW)
         yield World(engine, config, gateway, CrashInjector(engine), Counter())
     finally:

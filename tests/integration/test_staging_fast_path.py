@@ -27,7 +27,7 @@ from tests.support.messages import body
 
 def row(index: int, message_id: str, **overrides: object) -> StagedRow:
     settings = load_settings()
-    policy = StagingPolicy(b"test-key", settings.zone, settings.cutoff_time)
+    policy = StagingPolicy(b"test-key", settings.zone, settings.cutoff_time, settings.time_window)
     text = body(index, **overrides)
     parsed = parse_pos_message(text)
     assert isinstance(parsed, PosMessage)

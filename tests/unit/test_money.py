@@ -56,7 +56,9 @@ def test_too_many_decimals_names_amount_and_currency() -> None:
         Money.parse("1.2345", "KWD")
 
 
-@pytest.mark.parametrize("text", ["", "1e3", "1,00", " 1.00", "+1", "1.", ".5", "NaN", "1.0.0"])
+@pytest.mark.parametrize(
+    "text", ["", "1e3", "1,00", " 1.00", "+1", "1.", ".5", "NaN", "1.0.0", "١٢٣.٤٥", "１２", "1.٥"]
+)
 def test_parse_rejects_non_plain_decimals(text: str) -> None:
     with pytest.raises(AmountFormatError):
         Money.parse(text, "EUR")
@@ -136,10 +138,12 @@ def test_convert_matches_decimal_quantize(amount_minor: int, rate: Decimal) -> N
     assert Money(amount_minor, "EUR").convert(rate, "USD").amount_minor == int(expected)
 
 
-_PLAIN_DECIMAL = re.compile(r"-?(\d+)(?:\.(\d+))?")  # the grammar, Unicode digits included
+# The grammar: ASCII digits only. Other scripts' digits ("٣" Arabic-Indic, "߂" NKo, "３"
+# fullwidth) and "²" are refused, as the message contract and master data both say [0-9].
+_PLAIN_DECIMAL = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
 
 
-@given(text=st.text(alphabet="-.0123456789٣߂²+e ", max_size=8))
+@given(text=st.text(alphabet="-.0123456789٣߂３²+e ", max_size=8))
 def test_parse_accepts_exactly_the_plain_decimal_grammar(text: str) -> None:
     match = _PLAIN_DECIMAL.fullmatch(text)
     if match is None or len(match[2] or "") > 3:

@@ -73,3 +73,14 @@ def test_uuids_are_not_taken_for_pans() -> None:
 def test_escapes_of_other_characters_are_left_as_they_are() -> None:
     text = '{"name":"caf\\u00e9 \\u0041"}'
     assert mask_pans(text) == text and find_pans(text) == []
+
+
+def test_hostile_lengths_cost_linear_time() -> None:
+    """Found by issue 14's corpus: a run of 10 million "5"s (no 13-19 digit window of it
+    passes the Luhn check) was searched window by window for minutes, and 200,000 groups
+    "1234-1234-..." took 88 s (the rest of the list copied for every group). A run over
+    1,000 digits now counts as hiding a PAN unsearched; groups are walked by index. No
+    timing assertion (this machine is noisy): the old code made this test run for minutes."""
+    assert holds_pan("5" * 10_000_000)
+    assert not holds_pan("5" * 999)  # searched: no window passes
+    assert not holds_pan("1234-" * 200_000)

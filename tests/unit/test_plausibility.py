@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from settlement.domain.plausibility import TimeWindow
@@ -43,3 +43,42 @@ def test_delivery_delay_and_skew_bound_sent_at() -> None:
 def test_never_raises(local: datetime, sent: datetime | None, age_days: int) -> None:
     window = TimeWindow(timedelta(days=age_days), timedelta(days=age_days), timedelta(days=30))
     window.implausibility(NOW, local, sent)
+
+
+ZONES = st.sampled_from([EAST, WEST, UTC])
+NEAR_S = st.integers(-40 * 86_400, 40 * 86_400)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.datetimes(timezones=ZONES) | st.tuples(st.integers(0, 2), NEAR_S, ZONES),
+    st.datetimes(timezones=ZONES) | st.tuples(NEAR_S, ZONES),
+    st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)),
+)
+def test_the_batch_span_decides_as_the_plain_rule(
+    local_draw: datetime | tuple[int, int, timezone],
+    sent_draw: datetime | tuple[int, timezone],
+    now: datetime,
+) -> None:
+    """`PlausibleSpan` avoids comparisons across zones; its verdict is the rule's, stated
+    plainly here, at the calendar's edges and, as often, within days of the window's bounds
+    and of each other, where the bounds are decided."""
+    earliest = now.replace(tzinfo=UTC) - WINDOW.max_age
+    latest = now.replace(tzinfo=UTC) + WINDOW.max_ahead
+    if isinstance(local_draw, tuple):
+        anchor, offset_s, zone = local_draw
+        local = ((earliest, now.replace(tzinfo=UTC), latest)[anchor]
+                 + timedelta(seconds=offset_s)).astimezone(zone)  # fmt: skip
+    else:
+        local = local_draw
+    if isinstance(sent_draw, tuple) and local.year not in (1, 9999):
+        sent = (local + timedelta(seconds=sent_draw[0])).astimezone(sent_draw[1])
+    else:
+        sent = sent_draw if isinstance(sent_draw, datetime) else local
+    plain = (
+        earliest <= local <= latest
+        and earliest <= sent <= latest
+        and -WINDOW.max_ahead <= sent - local <= WINDOW.max_delivery_delay
+    )
+    assert (WINDOW.around(now).implausibility(local, sent) is None) is plain
+    assert (WINDOW.implausibility(now, local, sent) is None) is plain

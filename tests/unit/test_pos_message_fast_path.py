@@ -55,7 +55,7 @@ VALID: dict[str, st.SearchStrategy[Any]] = {
     ),
     "local_time": st.sampled_from(
         ["2026-11-27T08:01:00+01:00", "2026-03-29T02:30:00Z", "2026-10-25T02:30:00.123456-05:00",
-         "2026-12-31T23:59:59+05:30", "2026-11-27 08:01:00+00:00", "2026-11-27T08:01+14:00"]
+         "2026-12-31T23:59:59+05:30", "2026-11-27T08:01:00-00:00", "2026-11-27T08:01:00+14:00"]
     ),
 }  # fmt: skip
 BORDERLINE: dict[str, st.SearchStrategy[Any]] = {
@@ -63,18 +63,23 @@ BORDERLINE: dict[str, st.SearchStrategy[Any]] = {
         ["tx-4111111111111111", "4111111111111111", "tx-1234567890123", "a" * 65, "tx 1", "tx-١٢٣"]
     ),
     "original_transaction_id": st.sampled_from([None, "tx-0", "tx-5555555555554444", ""]),
-    "terminal_id": st.sampled_from(["T-6011111111111117", "T" * 33, "", "T:0"]),
+    "terminal_id": st.sampled_from(["T-6011111111111117", "T" * 33, "", "T:0",
+                                    "4111-1111-1111-1111", "6011.1111.1111.1117", "T-1234-5678"]),
     "pan": st.sampled_from(["4111111111111112", "411111111111", "4" * 20, "４111111111111111"]),
     "amount": st.from_regex(r"[0-9]{1,15}(\.[0-9]{0,5})?", fullmatch=True)
     | st.sampled_from(["01.00", "１２.00", "1e3", "-1.00", "0", "0.00", " 1.00"]),
     "currency": st.sampled_from(["XAU", "eur", "EURO", "JPY", "KWD"]),
-    "mcc": st.sampled_from(["541", "٥٤١١", "54111"]),
+    "mcc": st.sampled_from(["541", "٥٤١١", "54111", "７９９５"]),
     "entry_mode": st.sampled_from(["CHIP", "swipe", "contactless"]),
-    "type": st.sampled_from(["refund", "reversal", "Purchase"]),
+    "type": st.sampled_from(["refund", "reversal", "Purchase", "purchase"]),
     "local_time": st.sampled_from(
-        ["2026-11-27T08:01:00", "2026-11-27", "2026-02-29T10:00Z", "2026-11-27T08:01+01:00:30"]
+        ["2026-11-27T08:01:00", "2026-11-27", "2026-02-29T10:00Z", "2026-11-27T08:01+01:00:30",
+         "2026-11-27 08:01:00+00:00", "2026-11-27T08:01+14:00", "0001-01-01T00:00:00+14:00",
+         "9999-12-31T23:59:59-14:00", "2026-02-30T10:00:00Z", "2026-11-27T08:01:00.1234567Z",
+         "٢٠٢٦-11-27T08:01:00+01:00"]
     ),
-    "sent_at": st.sampled_from(["2026-11-27T07:01:02.5+05:30", "2026-11-27T07:01", "yesterday"]),
+    "sent_at": st.sampled_from(["2026-11-27T07:01:02.5+05:30", "2026-11-27T07:01", "yesterday",
+                                "0001-01-01T00:00:00Z", "2026-11-27T07:01:02+00:00"]),
 }  # fmt: skip
 
 
@@ -134,7 +139,18 @@ def test_plausible_messages_get_the_careful_verdict_and_mostly_the_fast_path() -
         body(1, terminal_id="T-5555555555554444"),
         body(1, transaction_id="tx-4111111111111112"),  # a long digit run that is no PAN
         body(1, type="refund"),  # no original
-        body(1, original_transaction_id="tx-0"),  # a purchase naming one: kept
+        body(1, original_transaction_id="tx-0"),  # a purchase naming one: original_on_purchase
+        body(1)[:-1] + ',"mcc":"5411"}',  # a name written twice, the same value
+        body(1)[:-1] + ',"note":"x"}',  # an unknown field
+        body(1, terminal_id="4111-1111-1111-1111"),  # a written PAN in an id
+        body(1, transaction_id="0190a1b2-1234-7123-8123-1234567890ab"),  # a UUID's digit groups
+        body(1, transaction_id="tx-1234-5678-9012-3456"),  # groups standing alone, no Luhn
+        body(1, sent_at="0001-01-01T00:00:00Z"),  # no overflow on either path
+        body(1, local_time="0001-01-01T00:00:00+14:00"),
+        body(1, local_time="9999-12-31T23:59:59-14:00"),
+        body(1, local_time="2026-02-30T10:00:00+01:00"),
+        body(1, amount="4111111111111", currency="JPY"),  # 13 digits: careful asks holds_pan
+        " " * 70_000 + body(1),  # over the body limit, however valid
         body(1, local_time="2026-11-27T08:01:00"),  # no offset
         body(1, sent_at="2026-11-27T07:01:02.5+05:30"),
         body(1, local_time="2026-11-27T08:01:00+01:00:30"),  # an offset with seconds
@@ -156,3 +172,19 @@ def test_ordinary_messages_take_the_fast_path(currency: str, amount: str) -> Non
                     original_transaction_id=f"tx-{index}")  # fmt: skip
         fast, careful = verdicts(text)
         assert fast is not None and fast == careful
+
+
+def test_uuid_transaction_ids_keep_the_fast_path() -> None:
+    """The prefilter sends an id with a written PAN's layout to the careful path, and no
+    UUID: their digit groups either touch hex letters or cannot open a card number."""
+    import random
+    import uuid
+
+    rng = random.Random(14)
+    digit_heavy = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(5_000)]
+    # and UUIDs made of digits only, the likeliest to look like grouped card numbers
+    digit_heavy += [uuid.UUID("".join(rng.choice("0123456789") for _ in range(32)))
+                    for _ in range(5_000)]  # fmt: skip
+    left = [str(u) for u in digit_heavy if _fast_parse(body(1, transaction_id=str(u))) is None]
+    assert left == []
+    assert _fast_parse(body(1, transaction_id="tx-4111-1111-1111-1111")) is None

@@ -13,12 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from settlement.adapters.staging import STAGED_COLUMNS
+from settlement.config import Settings
 from settlement.domain.cards import CardTokenizer, card_token
 from settlement.domain.pos_message import PosMessage, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
 from tests.support.messages import body
 
-POLICY = StagingPolicy(b"pinned-key", ZoneInfo("Europe/Amsterdam"), time(22, 0))
+POLICY = StagingPolicy(
+    b"pinned-key", ZoneInfo("Europe/Amsterdam"), time(22, 0), Settings().time_window
+)
 
 
 @pytest.mark.parametrize(
