@@ -84,3 +84,13 @@ def test_hostile_lengths_cost_linear_time() -> None:
     assert holds_pan("5" * 10_000_000)
     assert not holds_pan("5" * 999)  # searched: no window passes
     assert not holds_pan("1234-" * 200_000)
+
+
+def test_the_pre_check_never_clears_what_find_pans_reports() -> None:
+    """`could_hold_pan` may say yes too often, never no for a PAN of any spelling."""
+    from settlement.domain.cards import could_hold_pan
+
+    escaped = "".join(f"\\u{ord(digit):04x}" for digit in PAN)
+    for written in [*SPELLINGS, escaped, "4111 - 1111 - 1111 - 1111"]:
+        assert find_pans(written), written
+        assert could_hold_pan(written), written
