@@ -23,7 +23,7 @@ from settlement.adapters.aws import create_queues, queue_url, sqs_client
 from settlement.adapters.sqs_events import queue_arn, send_bodies
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.config import Settings
-from settlement.domain.cards import mask_pans
+from settlement.domain.message_body import masked_body
 from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def dlq_inspect(limit: int = typer.Option(50, min=1, help="Most messages to show
             break
         for message in messages:
             receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
-            table.add_row(message["MessageId"], str(receives), mask_pans(message["Body"])[:200])
+            table.add_row(message["MessageId"], str(receives), masked_body(message["Body"])[:200])
             handles.append(message["ReceiptHandle"])
         shown += len(messages)
     for start in range(0, len(handles), 10):  # looking must not hide them from a redrive
@@ -230,9 +230,10 @@ def ingest(
                 workers=workers, wait_s=wait_seconds, advance=advance,
             )  # fmt: skip
     _print_summary(summary, transport)
-    for refused in summary.refused:  # after the rest was sent: one line each, then exit 1
-        print(f"ingest: {refused.describe()}", file=sys.stderr)
-    if summary.refused:
+    failures = summary.failures(settings.dlq_name)
+    for line in failures:  # after the rest was sent: one line each, then exit 1
+        print(f"ingest: {line}", file=sys.stderr)
+    if failures:
         raise typer.Exit(ExitCode.FAILED)
 
 

@@ -44,6 +44,20 @@ class IngestSummary:
     # Lines SQS would refuse or did refuse (size, characters): never sent, each reported.
     refused: list[Refusal] = field(default_factory=list)
     send_calls: int = 0
+    # The DLQ's depth when this ingest began: what earlier runs left there is not ours.
+    dlq_depth_before: int = 0
+
+    def failures(self, dlq_name: str) -> list[str]:
+        """One line for each thing this ingest could not do; empty when it did its job.
+        Rejected messages are not failures: the gateway judged them and kept them, with
+        their reason, in the rejects table."""
+        lines = [refused.describe() for refused in self.refused]
+        if self.dead_lettered:
+            lines.append(
+                f"{self.dead_lettered} message(s) went to the dead-letter queue {dlq_name} "
+                "(settlement dlq inspect)"
+            )
+        return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +77,7 @@ def ingest_via_sqs(
     """Send and consume at once; returns when every sent message is handled or dead-lettered."""
     if plan.one_thread:
         return _ingest_in_turns(path, handler, plan, progress)
-    summary = IngestSummary()
+    summary = IngestSummary(dlq_depth_before=_approximate_depth(plan.sqs, plan.dlq_url))
     started = time.perf_counter()
     lock, handled = threading.Condition(), [0]
 
@@ -119,12 +133,16 @@ def _wait_until_drained(
         with lock:
             if lock.wait_for(lambda: handled[0] >= summary.sent, timeout=1.0):
                 return
-        summary.dead_lettered = _approximate_depth(plan.sqs, plan.dlq_url)
+        summary.dead_lettered = _dead_lettered_since(plan, summary)
         if (
             handled[0] + summary.dead_lettered >= summary.sent
             and _approximate_depth(plan.sqs, plan.queue_url) == 0
         ):
             return
+
+
+def _dead_lettered_since(plan: SqsIngestPlan, summary: IngestSummary) -> int:
+    return max(0, _approximate_depth(plan.sqs, plan.dlq_url) - summary.dlq_depth_before)
 
 
 def _approximate_depth(sqs: SQSClient, queue_url: str) -> int:
@@ -164,7 +182,7 @@ def _ingest_in_turns(
         _take_turns(pollers, lambda: handled[0] < summary.sent)
     while not _take_turns(pollers, lambda: handled[0] < summary.sent):
         # What is left is hidden for its redelivery backoff, or on its way to the DLQ.
-        summary.dead_lettered = _approximate_depth(plan.sqs, plan.dlq_url)
+        summary.dead_lettered = _dead_lettered_since(plan, summary)
         if handled[0] + summary.dead_lettered >= summary.sent and not _approximate_depth(
             plan.sqs, plan.queue_url
         ):

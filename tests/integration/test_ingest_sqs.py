@@ -104,6 +104,8 @@ def test_a_message_that_keeps_failing_is_dead_lettered_and_ingest_returns(
     assert staged(engine) == 29
     dead = rig.sqs.receive_message(QueueUrl=rig.dlq_url, MaxNumberOfMessages=10)["Messages"]
     assert [poison in m["Body"] for m in dead] == [True]
+    assert summary.failures("the-dlq") == ["1 message(s) went to the dead-letter queue the-dlq "
+                                           "(settlement dlq inspect)"]  # fmt: skip
 
 
 def test_turns_take_fewer_receives_than_messages(engine: Engine, tmp_path: Path) -> None:
