@@ -45,10 +45,17 @@ def capture(path: Path) -> tuple[Path, list[str]]:
     # raw U+FFFF in the terminal id (json.dumps would have escaped it as text)
     bodies[REFUSED_CHARACTER_LINE - 1] = body(20).replace('"T0007"', '"T\uffff07"')
     assert "\uffff" in bodies[REFUSED_CHARACTER_LINE - 1]
-    bodies[3:6] = [body(i, note="y" * 100_000) for i in (3, 4, 5)]  # 3 x 100 KB: two batches
+    # 3 x 100 KB: two batches. SQS carries them; the gateway then rejects each alone
+    # (body_too_large, an unknown field): they arrive, are judged and kept as rejects.
+    bodies[3:6] = [body(i, note="y" * 100_000) for i in (3, 4, 5)]
     path.write_text("\n".join(bodies) + "\n", encoding="utf-8")
     bad = {OVERSIZED_LINE - 1, REFUSED_CHARACTER_LINE - 1}
     return path, [b for i, b in enumerate(bodies) if i not in bad]
+
+
+def stageable(sendable: list[str]) -> set[str]:
+    """The transaction ids of the bodies the gateway stages: all but the padded three."""
+    return {json.loads(b)["transaction_id"] for b in sendable if '"note"' not in b}
 
 
 def aws_sized_queue() -> str:
@@ -112,11 +119,12 @@ def test_ingest_over_sqs_reports_each_refusal_and_stages_the_rest(
         result = CliRunner().invoke(settlement, ["ingest", str(path), "--transport", "sqs"])
     assert result.exit_code == ExitCode.FAILED, result.output
     assert_one_line_per_refusal(result, "ingest")
-    assert staged(db_url) == {json.loads(b)["transaction_id"] for b in sendable}
+    assert staged(db_url) == stageable(sendable)
     start = result.stdout.rindex('{\n  "staged"')
-    assert json.loads(result.stdout[start:])["not_sent"] == 2
+    summary = json.loads(result.stdout[start:])
+    assert (summary["not_sent"], summary["rejected"]) == (2, {"body_too_large": 3})
     with engine_count(db_url) as count:
-        assert count == 28
+        assert count == 25
 
 
 class engine_count:  # noqa: N801 - reads as a with-statement
@@ -152,4 +160,6 @@ def test_ingest_with_consumer_threads_refuses_the_same_lines(
         handler = lambda event: process_event(event, gateway)  # noqa: E731
         summary = ingest_via_sqs(path, handler, plan, lambda _n: None)
     assert [r.line for r in summary.refused] == [OVERSIZED_LINE, REFUSED_CHARACTER_LINE]
-    assert (summary.sent, summary.report.staged) == (len(sendable), len(sendable))
+    assert (summary.sent, summary.report.received) == (len(sendable), len(sendable))
+    assert summary.report.staged == len(stageable(sendable)) == len(sendable) - 3
+    assert summary.report.rejected == {"body_too_large": 3}
