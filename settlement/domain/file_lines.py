@@ -19,12 +19,9 @@ from enum import StrEnum
 
 from settlement.domain.cards import could_hold_pan, holds_pan, mask_pans
 from settlement.domain.currencies import is_known_currency
+from settlement.domain.identifiers import TRANSACTION_ID
 from settlement.domain.money import AmountFormatError, minor_units
 
-# The gateway's id grammar (settlement.domain.pos_message `_IDENTIFIER` and `_SHORT_ID`;
-# a test holds the two equal): a transaction id fits String(64), other ids String(32).
-TRANSACTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-SHORT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,31}")
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _PREVIEW_CHARS = 40

@@ -16,8 +16,6 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from settlement.domain.file_lines import (
-    SHORT_ID,
-    TRANSACTION_ID,
     LineReason,
     LineRejected,
     amount_minor,
@@ -27,6 +25,7 @@ from settlement.domain.file_lines import (
     reject_pans,
     required,
 )
+from settlement.domain.identifiers import SHORT_ID, TRANSACTION_ID
 from settlement.domain.plausibility import TimeWindow
 from settlement.domain.pos_message import MAX_AMOUNT_MINOR
 from settlement.domain.reconciliation import JournalEntry, JournalFormatError, parse_journal_row

@@ -20,7 +20,6 @@ import iso18245
 import pycountry
 
 from settlement.domain.file_lines import (
-    SHORT_ID,
     LineReason,
     LineRejected,
     amount_minor,
@@ -32,6 +31,7 @@ from settlement.domain.file_lines import (
     reject_pans,
     required,
 )
+from settlement.domain.identifiers import SHORT_ID
 
 MERCHANT_COLUMNS: Final = (
     "merchant_id", "name", "mcc", "country", "city", "timezone", "settlement_currency",

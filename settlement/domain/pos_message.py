@@ -26,6 +26,12 @@ from pydantic_core import core_schema as cs
 
 from settlement.domain.cards import PAN_LENGTHS, holds_pan, luhn_valid
 from settlement.domain.currencies import is_known_currency
+from settlement.domain.identifiers import (
+    SHORT_ID,
+    SHORT_ID_PATTERN,
+    TRANSACTION_ID,
+    TRANSACTION_ID_PATTERN,
+)
 from settlement.domain.message_body import (
     MAX_BODY_CHARS,
     JsonObject,
@@ -49,8 +55,7 @@ _KNOWN_FIELDS = frozenset((*REQUIRED_FIELDS, _ORIGINAL))
 # The wire grammar: ASCII only, [0-9] wherever the contract says digits (never \d, which in
 # a str pattern matches every script's digits: "٧٩٩٥" would be an MCC).
 # The JSON Schema states the same patterns; tests/unit/test_wire_grammar.py holds them equal.
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-_SHORT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,31}")
+_IDENTIFIER, _SHORT_ID = TRANSACTION_ID, SHORT_ID
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _MCC = re.compile(r"[0-9]{4}")
 _PAN = re.compile(f"[0-9]{{{PAN_LENGTHS.start},{PAN_LENGTHS.stop - 1}}}")
@@ -232,8 +237,8 @@ _TYPES = {member.value: member for member in TransactionType}
 _ENTRY_MODES = {member.value: member for member in EntryMode}
 
 
-_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"  # ASCII subsets of the careful path's patterns
-_SHORT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$"
+_ID = f"^{TRANSACTION_ID_PATTERN}$"  # the careful path's patterns, anchored
+_SHORT = f"^{SHORT_ID_PATTERN}$"
 _WELL_FORMED = SchemaValidator(
     cs.typed_dict_schema(
         {

@@ -14,19 +14,13 @@ from hypothesis import strategies as st
 
 from pos_simulator import vocabulary
 from settlement.config import load_settings
-from settlement.domain import pos_message
 from settlement.domain.cards import could_hold_pan, holds_pan
-from settlement.domain.file_lines import SHORT_ID, TRANSACTION_ID, LineRejected
+from settlement.domain.file_lines import LineRejected
 from settlement.domain.fx import RateQuote
 from settlement.domain.journal_lines import JOURNAL_COLUMNS, parse_journal_line
 from settlement.domain.merchant_lines import MERCHANT_COLUMNS, parse_merchant_line
 from settlement.domain.rate_lines import RateLine, band_problems, parse_rate_line, rate_jump
 from settlement.domain.reconciliation import JournalFormatError, parse_journal_row
-
-
-def test_id_grammar_is_the_gateways() -> None:
-    assert TRANSACTION_ID.pattern == pos_message._IDENTIFIER.pattern
-    assert SHORT_ID.pattern == pos_message._SHORT_ID.pattern
 
 
 def test_columns_are_what_the_simulator_writes() -> None:
