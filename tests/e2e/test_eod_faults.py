@@ -258,10 +258,13 @@ def _status(url: str, attempt: int) -> str | None:
 
 
 def _kill_mid_run(
-    url: str, workdir: Path, number: int, delay_s: float
+    url: str, workdir: Path, number: int, delay_s: float, copy: str
 ) -> tuple[Scheduler, str | None]:
-    """Start a scheduler, let attempt `number` run `delay_s`, SIGKILL it; the status after."""
-    scheduler = Scheduler.start(url, workdir, f"scheduler-{number}")
+    """Start a scheduler, let attempt `number` run `delay_s`, SIGKILL it; the status after.
+    Its reports directory is the database copy's own (`copy`): a retry on a fresh copy must
+    not find the payout file a previous copy's completed run left, which eod refuses to
+    replace (it belongs to another database)."""
+    scheduler = Scheduler.start(url, workdir, f"scheduler-{copy}-{number}")
 
     def started() -> bool:
         return _status(url, number) is not None
@@ -287,9 +290,10 @@ def _kill_repeatedly(day: LoadedDay, delays_s: list[float]) -> Kills | None:
     None if a kill came only after the run had committed (the machine ran faster than the
     reference), so the caller can try again with earlier kills."""
     kills = Kills(day.copy(), [], [])
+    copy = uuid.uuid4().hex[:8]
     for delay_s in delays_s:
         number = len(kills.killed) + 1
-        scheduler, status = _kill_mid_run(kills.url, day.workdir, number, delay_s)
+        scheduler, status = _kill_mid_run(kills.url, day.workdir, number, delay_s, copy)
         kills.killed.append(scheduler)
         kills.points_s.append(round(delay_s, 2))
         if status == "completed":
