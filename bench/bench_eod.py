@@ -419,7 +419,9 @@ def bench_sqlite(workdir: Path, sizes: list[int]) -> None:
         path = workdir / f"eod-{count}.db"
         upgrade(f"sqlite:///{path}")
         load_sqlite(path, count)
-        eod = run_child(f"sqlite:///{path}", workdir / "reports")
+        # Reports of each database apart: a payout file another database's run wrote is
+        # refused by the next run, as it must be.
+        eod = run_child(f"sqlite:///{path}", workdir / f"reports-sqlite-{count}")
         measured.append(_report("sqlite", count, eod, raw_sqlite(path)))
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -433,7 +435,7 @@ def bench_postgres(workdir: Path, sizes: list[int]) -> None:
             with scratch_database(server) as url:
                 upgrade(url)
                 load_postgres(url, count)
-                eod = run_child(url, workdir / "reports")
+                eod = run_child(url, workdir / f"reports-postgresql-{count}")
                 measured.append(_report("postgresql", count, eod, raw_postgres(url)))
     _memory_line("postgresql", measured[0], measured[-1])
 
