@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from settlement.domain.cards import holds_pan, mask_pans
+from settlement.eod.input_file import read_input_text
 from settlement.errors import BadInput
 
 COLUMNS = ("transaction_id", "label")
@@ -24,18 +25,8 @@ PLAIN_LINE = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12},[A-Za-z_]+
 
 
 def read_labels(path: Path) -> dict[str, str]:
-    """transaction_id -> label; raises BadInput for a missing, unreadable or malformed file.
-    A device or pipe (`--labels /dev/zero`) is refused before it is read: read whole, it
-    never ends, and the process grew until the kernel killed it."""
-    if path.exists() and not path.is_dir() and not path.is_file():
-        raise BadInput(f"labels file {path}: not a regular file (a device, pipe or socket)")
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            return _parse(path, handle.read().splitlines())
-    except UnicodeDecodeError:
-        raise BadInput(f"labels file {path}: not UTF-8 text") from None
-    except OSError as error:
-        raise BadInput(f"labels file {path}: {error.strerror or error}") from None
+    """transaction_id -> label; raises BadInput for a missing, unreadable or malformed file."""
+    return _parse(path, read_input_text(path, f"labels file {path}").splitlines())
 
 
 def _parse(path: Path, lines: list[str]) -> dict[str, str]:

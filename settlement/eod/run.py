@@ -37,13 +37,14 @@ from settlement.config import Settings
 from settlement.domain.calendar import business_days_between, cutoff_instant
 from settlement.domain.fraud import Rulebook, load_rulebook
 from settlement.eod import fraud_step, fx_step, ledger_step
+from settlement.eod.input_file import read_input_text
 from settlement.eod.payout_file import (
     payout_file_path,
     prepare_directory,
     restore_payout_file,
     write_payout_file,
 )
-from settlement.errors import BadInput, DatabaseReplaced
+from settlement.errors import DatabaseReplaced
 from settlement.exit_codes import ExitCode
 
 StepHook = Callable[[str, Connection], None]  # (step just done, the run's connection)
@@ -199,21 +200,12 @@ def _scope(conn: Connection, settings: Settings, day: date) -> eod_sql.Scope:
 
 def _rulebook(settings: Settings) -> Rulebook:
     """The fraud rulebook, read and checked before the date is claimed: a bad file is a
-    usage error that changes nothing (read after the claim, it left a failed run behind).
-    A device or pipe is refused unread (/dev/zero grew until MemoryError)."""
+    usage error that changes nothing (read after the claim, it left a failed run behind)."""
     path = settings.fraud_rules_file
     if path is None:
         return load_rulebook(None)
-    if path.exists() and not path.is_dir() and not path.is_file():
-        raise BadInput(f"fraud rulebook {path} (CARDSETTLE_FRAUD_RULES_FILE): not a regular file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise BadInput(
-            f"fraud rulebook {path} (CARDSETTLE_FRAUD_RULES_FILE): {reason or error}"
-        ) from None
-    return load_rulebook(text)
+    what = f"fraud rulebook {path} (CARDSETTLE_FRAUD_RULES_FILE)"
+    return load_rulebook(read_input_text(path, what))
 
 
 def _execute(
