@@ -173,6 +173,21 @@ class PayoutIdentity:
     fx_markup_minor: int
 
 
+def payout_identities(
+    flows: Iterable[SettledFlow], paid: Mapping[str, tuple[int, int, int]]
+) -> dict[str, PayoutIdentity]:
+    """The payout identity's two sides per settlement currency: the lines' purchases minus
+    refunds (`flows`), and the payout rows' (payouts, fees, fx markup) sums (`paid`)."""
+    net: dict[str, int] = defaultdict(int)
+    for flow in flows:
+        signed = flow.converted_minor
+        net[flow.settlement_currency] += (
+            -signed if flow.transaction_type is TransactionType.REFUND else signed
+        )
+    currencies = sorted(set(net) | set(paid))
+    return {c: PayoutIdentity(net.get(c, 0), *paid.get(c, (0, 0, 0))) for c in currencies}
+
+
 def check_payout_identity(totals: Mapping[str, PayoutIdentity]) -> list[Finding]:
     """purchases - refunds (over lines) = payouts + fees + fx markup (over payouts)."""
     found = []

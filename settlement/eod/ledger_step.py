@@ -19,13 +19,12 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from settlement.adapters import eod_sql
+from settlement.adapters import books, eod_sql
 from settlement.adapters.bulk import bulk_insert
 from settlement.adapters.eod_tables import ledger_entries
 from settlement.domain.ledger import (
     Conservation,
     Finding,
-    PayoutIdentity,
     Posting,
     SettledFlow,
     SuspenseFlow,
@@ -34,6 +33,7 @@ from settlement.domain.ledger import (
     check_payout_identity,
     check_refunds_within_original,
     check_reversals_equal_original,
+    payout_identities,
     post,
 )
 from settlement.domain.transactions import TransactionType
@@ -48,33 +48,7 @@ class InvariantBroken(RuntimeError):
         self.findings = findings
 
 
-LineTotals = list[tuple[str, str, str, int, int, int, int]]
-
-
-def _line_totals(conn: Connection, run_date: date) -> LineTotals:
-    """Settlement lines summed per (type, original currency, settlement currency): one scan
-    feeds the postings, the settled side of conservation and the payout identity (three
-    scans of a million lines cost ~15 s on SQLite). Ordered, because the postings are
-    numbered in this order and a re-run must number them the same whatever the plan."""
-    return [
-        (str(kind), str(src), str(dst), int(a), int(b), int(c), int(d))
-        for kind, src, dst, a, b, c, d in eod_sql.rows(
-            conn,
-            "SELECT transaction_type, original_currency, settlement_currency,"
-            " SUM(original_amount_minor), SUM(converted_amount_minor), SUM(fee_minor),"
-            " SUM(fx_markup_minor) FROM settlement_lines WHERE run_date = :d"
-            " GROUP BY transaction_type, original_currency, settlement_currency"
-            " ORDER BY transaction_type, original_currency, settlement_currency",
-            d=run_date,
-        )
-    ]
-
-
-def _postings(conn: Connection, run_date: date, lines: LineTotals) -> list[Posting]:
-    settled = [
-        SettledFlow(TransactionType(kind), src, dst, a, b, c, d)
-        for kind, src, dst, a, b, c, d in lines
-    ]
+def _postings(conn: Connection, run_date: date, settled: list[SettledFlow]) -> list[Posting]:
     parked = [
         SuspenseFlow(outcome, TransactionType(kind), currency, int(total))
         for outcome, kind, currency, total in eod_sql.rows(
@@ -90,7 +64,7 @@ def _postings(conn: Connection, run_date: date, lines: LineTotals) -> list[Posti
 
 
 def _conservation(
-    conn: Connection, scope: eod_sql.Scope, lines: LineTotals
+    conn: Connection, scope: eod_sql.Scope, lines: list[SettledFlow]
 ) -> dict[str, Conservation]:
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     staged = eod_sql.rows(
@@ -101,8 +75,8 @@ def _conservation(
     )
     for currency, total in staged:
         totals[currency]["staged_minor"] += int(total)
-    for _kind, currency, _dst, original, _converted, _fee, _markup in lines:
-        totals[currency]["settled_minor"] += original
+    for flow in lines:
+        totals[flow.original_currency]["settled_minor"] += flow.original_minor
     names = {"held": "held_minor", "exception": "exceptions_minor", "reversed": "reversed_minor"}
     for currency, outcome, total in eod_sql.rows(
         conn,
@@ -115,33 +89,16 @@ def _conservation(
     return {currency: Conservation(**values) for currency, values in totals.items()}
 
 
-def _payout_identity(
-    conn: Connection, run_date: date, lines: LineTotals
-) -> dict[str, PayoutIdentity]:
-    net: dict[str, int] = defaultdict(int)
-    for kind, _src, currency, _original, converted, _fee, _markup in lines:
-        net[currency] += -converted if kind == "refund" else converted
-    paid = {
-        currency: (int(a), int(b), int(c))
-        for currency, a, b, c in eod_sql.rows(
-            conn,
-            "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor)"
-            " FROM payouts WHERE run_date = :d GROUP BY currency",
-            d=run_date,
-        )
-    }
-    currencies = set(net) | set(paid)
-    return {c: PayoutIdentity(net.get(c, 0), *paid.get(c, (0, 0, 0))) for c in sorted(currencies)}
-
-
 def post_and_check(conn: Connection, scope: eod_sql.Scope) -> dict[str, dict[str, int]]:
     """Write the ledger, then check every invariant; raises InvariantBroken on any finding."""
-    lines = _line_totals(conn, scope.run_date)
+    lines = books.settled_flows(conn, scope.run_date)
     postings = _postings(conn, scope.run_date, lines)
     conservation = _conservation(conn, scope, lines)
     findings = check_balanced(postings)
     findings += check_conservation(conservation)
-    findings += check_payout_identity(_payout_identity(conn, scope.run_date, lines))
+    findings += check_payout_identity(
+        payout_identities(lines, books.paid_out(conn, scope.run_date))
+    )
     findings += check_refunds_within_original(eod_sql.settled_refunds(conn, scope.run_date))
     findings += check_reversals_equal_original(*eod_sql.voids(conn, scope.run_date))
     if findings:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, func, select
 
-from settlement.adapters import eod_sql
+from settlement.adapters import books, eod_sql
 from settlement.adapters.eod_tables import fx_conversions, ledger_entries, payouts, settlement_lines
 from settlement.adapters.tables import merchants
 from settlement.domain.ledger import (
@@ -22,11 +22,11 @@ from settlement.domain.ledger import (
     REVERSALS_CHECK,
     Conservation,
     Finding,
-    PayoutIdentity,
     check_conservation,
     check_payout_identity,
     check_refunds_within_original,
     check_reversals_equal_original,
+    payout_identities,
 )
 from settlement.domain.money import Money
 from settlement.reports.model import (
@@ -153,7 +153,7 @@ def gather_checks(
         for c, t in conservation.items()
     }
     checks += _as_checks("conservation", held, check_conservation(conservation))
-    identity = _payout_identity(conn, day)
+    identity = payout_identities(books.settled_flows(conn, day), books.paid_out(conn, day))
     paid = {
         c: f"purchases - refunds {_m(t.lines_net_minor, c)} = payouts + fees + FX markup"
         for c, t in identity.items()
@@ -192,22 +192,3 @@ def _as_checks(name: str, holds: dict[str, str], findings: list[Finding]) -> lis
         Check(name, currency, currency not in failed, failed.get(currency, holds[currency]))
         for currency in sorted(holds)
     ]
-
-
-def _payout_identity(conn: Connection, day: date) -> dict[str, PayoutIdentity]:
-    signed = case(
-        (sl.c.transaction_type == "refund", -sl.c.converted_amount_minor),
-        else_=sl.c.converted_amount_minor,
-    )
-    lines = select(sl.c.settlement_currency, func.sum(signed)).where(sl.c.run_date == day)
-    net = {str(c): int(t) for c, t in conn.execute(lines.group_by(sl.c.settlement_currency))}
-    paid = select(
-        po.c.currency, func.sum(po.c.payout_minor), func.sum(po.c.fees_minor),
-        func.sum(po.c.fx_markup_minor),
-    ).where(po.c.run_date == day)  # fmt: skip
-    sums = {str(c): (int(a), int(b), int(m)) for c, a, b, m in conn.execute(
-        paid.group_by(po.c.currency))}  # fmt: skip
-    return {
-        c: PayoutIdentity(net.get(c, 0), *sums.get(c, (0, 0, 0)))
-        for c in sorted(set(net) | set(sums))
-    }
