@@ -1,8 +1,9 @@
 """Money as a value: integer minor units plus an ISO 4217 code. Never a float.
 
 One constructor parses decimal strings (`Money.parse`), one function rounds
-(`round_half_even`), and every conversion and fee goes through that function, so the
-rounding rule of the whole system is decided in exactly one place.
+(`half_even_quotient`; `round_half_even` applies it to a Fraction), and every conversion and
+fee goes through it, in Python and in the end-of-day SQL generated from it, so the rounding
+rule of the whole system is decided in exactly one place.
 """
 
 from __future__ import annotations
@@ -22,18 +23,27 @@ class CurrencyMismatchError(ValueError):
     """Arithmetic between two different currencies."""
 
 
-def round_half_even(value: Fraction) -> int:
-    """Round an exact rational to the nearest integer, ties to even (banker's rounding).
+def half_even_quotient(numerator: int, denominator: int) -> int:
+    """`numerator / denominator` rounded to the nearest integer, ties to even (banker's rounding).
 
-    The single rounding point of cardsettle: FX conversion, MDR fees and FX markup all
-    reduce to an exact fraction of minor units and end here.
+    The single rounding point of cardsettle: FX conversion, MDR fees and FX markup all reduce
+    to an integer quotient and end here, and the end-of-day SQL evaluates the same steps
+    (`settlement.domain.formula.HalfEvenDiv`, rendered in `settlement.adapters.sql_render`).
+    Integers only, so SQL can do exactly the same: the quotient, then twice the remainder
+    against the divisor. `denominator` must be positive.
     """
-    floor = value.numerator // value.denominator
-    remainder = value - floor
-    half = Fraction(1, 2)
-    if remainder > half or (remainder == half and floor % 2 == 1):
-        return floor + 1
-    return floor
+    if denominator <= 0:
+        raise ValueError(f"denominator must be positive, got {denominator}")
+    quotient, remainder = divmod(numerator, denominator)
+    twice_remainder = 2 * remainder
+    if twice_remainder > denominator or (twice_remainder == denominator and quotient % 2 == 1):
+        return quotient + 1
+    return quotient
+
+
+def round_half_even(value: Fraction) -> int:
+    """An exact rational rounded half-even: `half_even_quotient` of its lowest terms."""
+    return half_even_quotient(value.numerator, value.denominator)
 
 
 def minor_units(text: str, currency: str) -> int:
