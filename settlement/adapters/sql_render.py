@@ -43,19 +43,19 @@ def literal(value: str | None) -> str:
 
 
 def half_even_sql(numerator: str, denominator: str) -> str:
-    """`money.half_even_quotient` in integer SQL (no floats, no NUMERIC): the quotient, plus
-    one when twice the remainder passes the divisor, or equals it and the quotient is odd.
+    """`money.half_even_quotient` in integer SQL (no floats, no NUMERIC), step for step: the
+    quotient, plus one when the remainder passes what is left of the divisor, or equals it
+    and the quotient is odd.
 
     Integer division in SQL truncates, which is the floor `half_even_quotient` takes only for
     numerator >= 0 and denominator > 0: what `formula.HalfEvenDiv` requires (amounts, rates
-    and basis points are positive)."""
+    and basis points are positive). Comparing the remainder with `denominator - remainder`
+    (not twice the remainder with the divisor) never leaves BIGINT for any divisor."""
     q = f"(({numerator}) / ({denominator}))"
-    twice_r = f"(2 * (({numerator}) - {q} * ({denominator})))"
+    r = f"(({numerator}) - {q} * ({denominator}))"
+    rest = f"(({denominator}) - {r})"
     odd = f"({q} - 2 * ({q} / 2) = 1)"
-    return (
-        f"({q} + CASE WHEN {twice_r} > ({denominator}) "
-        f"OR ({twice_r} = ({denominator}) AND {odd}) THEN 1 ELSE 0 END)"
-    )
+    return f"({q} + CASE WHEN {r} > {rest} OR ({r} = {rest} AND {odd}) THEN 1 ELSE 0 END)"
 
 
 def _column(column: Column, columns: Mapping[str, str]) -> str:

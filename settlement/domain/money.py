@@ -29,14 +29,15 @@ def half_even_quotient(numerator: int, denominator: int) -> int:
     The single rounding point of cardsettle: FX conversion, MDR fees and FX markup all reduce
     to an integer quotient and end here, and the end-of-day SQL evaluates the same steps
     (`settlement.domain.formula.HalfEvenDiv`, rendered in `settlement.adapters.sql_render`).
-    Integers only, so SQL can do exactly the same: the quotient, then twice the remainder
-    against the divisor. `denominator` must be positive.
+    Integers only, so SQL can do exactly the same: the quotient, then the remainder against
+    what is left of the divisor (never a product that could leave 64 bits). `denominator`
+    must be positive.
     """
     if denominator <= 0:
         raise ValueError(f"denominator must be positive, got {denominator}")
     quotient, remainder = divmod(numerator, denominator)
-    twice_remainder = 2 * remainder
-    if twice_remainder > denominator or (twice_remainder == denominator and quotient % 2 == 1):
+    rest = denominator - remainder
+    if remainder > rest or (remainder == rest and quotient % 2 == 1):
         return quotient + 1
     return quotient
 
