@@ -39,17 +39,9 @@ from settlement.adapters.sql_render import (
     precedence_case,
     value_case,
 )
+from settlement.domain import netting
 from settlement.domain.ledger import SettledRefunds, Void
 from settlement.domain.money import Money
-from settlement.domain.netting import (
-    CONVERTED_MINOR,
-    FEE_MINOR,
-    FX_MARKUP_MINOR,
-    IS_DEBIT,
-    LINE_SHARES,
-    PAYOUT_MINOR,
-    PayoutDirection,
-)
 from settlement.domain.originals import (
     REFUND_CHECKS,
     REVERSAL_MUST_EQUAL,
@@ -638,16 +630,17 @@ def currency_pairs(conn: Connection, run_date: date) -> list[tuple[str, str | No
 
 def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int) -> int:
     """One line per settling item, priced by `netting`'s formulas rendered to SQL."""
-    converted = expression(CONVERTED_MINOR, {
-        "amount_minor": "i.staged_amount_minor",
-        "rate_numerator": "f.minor_numerator",
-        "rate_denominator": "f.minor_denominator",
+    converted = expression(netting.CONVERTED_MINOR, {
+        netting.AMOUNT_MINOR.name: "i.staged_amount_minor",
+        netting.RATE_NUMERATOR.name: "f.minor_numerator",
+        netting.RATE_DENOMINATOR.name: "f.minor_denominator",
     })  # fmt: skip
     priced = {
-        "converted_minor": "x.converted", "mdr_bps": "x.mdr_bps",
-        "fee_fixed_minor": "x.fee_fixed_minor", "fx_markup_bps": str(int(fx_markup_bps)),
-        "transaction_type": "x.transaction_type", "currency": "x.currency",
-        "settlement_currency": "x.settlement_currency",
+        netting.CONVERTED.name: "x.converted", netting.MDR_BPS.name: "x.mdr_bps",
+        netting.FEE_FIXED_MINOR.name: "x.fee_fixed_minor",
+        netting.FX_MARKUP_BPS.name: str(int(fx_markup_bps)),  # the run's setting
+        netting.TRANSACTION_TYPE.name: "x.transaction_type", netting.CURRENCY.name: "x.currency",
+        netting.SETTLEMENT_CURRENCY.name: "x.settlement_currency",
     }  # fmt: skip
     statement = f"""
     INSERT INTO settlement_lines (
@@ -656,8 +649,8 @@ def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int
       fx_markup_minor, rate, rate_date, rate_source)
     SELECT x.run_date, x.transaction_id, x.merchant_id, x.transaction_type, x.amount,
            x.currency, x.settlement_currency, x.converted,
-           {expression(FEE_MINOR, priced)},
-           {expression(FX_MARKUP_MINOR, priced)},
+           {expression(netting.FEE_MINOR, priced)},
+           {expression(netting.FX_MARKUP_MINOR, priced)},
            x.rate, x.rate_date, x.source
     FROM (
       SELECT i.run_date, i.transaction_id, i.merchant_id, i.transaction_type,
@@ -675,28 +668,29 @@ def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int
 
 # The settlement_lines columns that feed `netting.LINE_SHARES`.
 _LINE_COLUMNS = {
-    "transaction_type": "transaction_type",
-    "converted_minor": "converted_amount_minor",
-    "fee_minor": "fee_minor",
-    "fx_markup_minor": "fx_markup_minor",
+    netting.TRANSACTION_TYPE.name: "transaction_type",
+    netting.CONVERTED.name: "converted_amount_minor",
+    netting.LINE_FEE_MINOR.name: "fee_minor",
+    netting.LINE_FX_MARKUP_MINOR.name: "fx_markup_minor",
 }
 
 
 def insert_payouts(conn: Connection, run_date: date) -> int:
     """Net the date's lines per merchant and settlement currency by `netting`'s formulas."""
-    totals = {
-        total: f"SUM({expression(share, _LINE_COLUMNS)})" for total, share in LINE_SHARES.items()
-    }
-    net = expression(PAYOUT_MINOR, totals)
+    shares = netting.LINE_SHARES.items()
+    totals = {total: f"SUM({expression(share, _LINE_COLUMNS)})" for total, share in shares}
+    net = expression(netting.PAYOUT_MINOR, totals)
+    debit, credit = netting.PayoutDirection.DEBIT, netting.PayoutDirection.CREDIT
     direction = (
-        f"CASE WHEN {condition(IS_DEBIT, totals)} THEN {literal(PayoutDirection.DEBIT)}"
-        f" ELSE {literal(PayoutDirection.CREDIT)} END"
+        f"CASE WHEN {condition(netting.IS_DEBIT, totals)} THEN {literal(debit)}"
+        f" ELSE {literal(credit)} END"
     )
     statement = f"""
     INSERT INTO payouts (run_date, merchant_id, currency, purchases_minor, refunds_minor,
                          fees_minor, fx_markup_minor, payout_minor, direction, line_count)
-    SELECT :d, merchant_id, settlement_currency, {totals["purchases_minor"]},
-           {totals["refunds_minor"]}, {totals["fees_minor"]}, {totals["fx_markup_minor"]},
+    SELECT :d, merchant_id, settlement_currency, {totals[netting.PURCHASES_MINOR.name]},
+           {totals[netting.REFUNDS_MINOR.name]}, {totals[netting.FEES_MINOR.name]},
+           {totals[netting.FX_MARKUPS_MINOR.name]},
            {net}, {direction}, COUNT(*)
     FROM settlement_lines WHERE run_date = :d
     GROUP BY merchant_id, settlement_currency

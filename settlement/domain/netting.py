@@ -76,17 +76,21 @@ FX_MARKUP_MINOR: Expr = When(
     Const(0),
 )
 
-# What one line adds to each payout total (a line's own fee and markup columns).
+# A priced line's own fee and markup (FEE_MINOR, FX_MARKUP_MINOR once computed).
+LINE_FEE_MINOR = Column("fee_minor")
+LINE_FX_MARKUP_MINOR = Column("fx_markup_minor")
+# A payout's totals, each the sum of one share of every line of the merchant and currency.
+PURCHASES_MINOR = Column("purchases_minor")
+REFUNDS_MINOR = Column("refunds_minor")
+FEES_MINOR = Column("fees_minor")
+FX_MARKUPS_MINOR = Column("fx_markup_minor")
 LINE_SHARES: dict[str, Expr] = {
-    "purchases_minor": When(IS_PURCHASE, CONVERTED, Const(0)),
-    "refunds_minor": When(IS_REFUND, CONVERTED, Const(0)),
-    "fees_minor": Column("fee_minor"),
-    "fx_markup_minor": Column("fx_markup_minor"),
+    PURCHASES_MINOR.name: When(IS_PURCHASE, CONVERTED, Const(0)),
+    REFUNDS_MINOR.name: When(IS_REFUND, CONVERTED, Const(0)),
+    FEES_MINOR.name: LINE_FEE_MINOR,
+    FX_MARKUPS_MINOR.name: LINE_FX_MARKUP_MINOR,
 }
-PAYOUT_MINOR: Expr = Sub(
-    Sub(Sub(Column("purchases_minor"), Column("refunds_minor")), Column("fees_minor")),
-    Column("fx_markup_minor"),
-)
+PAYOUT_MINOR: Expr = Sub(Sub(Sub(PURCHASES_MINOR, REFUNDS_MINOR), FEES_MINOR), FX_MARKUPS_MINOR)
 IS_DEBIT = Negative(PAYOUT_MINOR)  # a negative payout is a debit owed by the merchant
 
 
@@ -120,8 +124,8 @@ class SettlementLine:
         inputs = {
             TRANSACTION_TYPE.name: self.transaction_type.value,
             CONVERTED.name: self.converted.amount_minor,
-            "fee_minor": self.fee.amount_minor,
-            "fx_markup_minor": self.fx_markup.amount_minor,
+            LINE_FEE_MINOR.name: self.fee.amount_minor,
+            LINE_FX_MARKUP_MINOR.name: self.fx_markup.amount_minor,
         }
         return {total: evaluate(share, inputs) for total, share in LINE_SHARES.items()}
 
@@ -223,10 +227,10 @@ class Payout:
         return Payout(
             self.merchant_id,
             self.currency,
-            self.purchases_minor + shares["purchases_minor"],
-            self.refunds_minor + shares["refunds_minor"],
-            self.fees_minor + shares["fees_minor"],
-            self.fx_markup_minor + shares["fx_markup_minor"],
+            self.purchases_minor + shares[PURCHASES_MINOR.name],
+            self.refunds_minor + shares[REFUNDS_MINOR.name],
+            self.fees_minor + shares[FEES_MINOR.name],
+            self.fx_markup_minor + shares[FX_MARKUPS_MINOR.name],
             self.line_count + 1,
         )
 

@@ -166,7 +166,7 @@ def test_the_line_and_payout_sql_is_rendered_from_netting(monkeypatch: pytest.Mo
     assert "x.mdr_bps" in lines
     # a changed fee formula changes the statement: 1% of the converted amount, no MDR
     flat = HalfEvenDiv(Mul(netting.CONVERTED, Const(100)), Const(10_000))
-    monkeypatch.setattr(eod_sql, "FEE_MINOR", When(netting.IS_PURCHASE, flat, Const(0)))
+    monkeypatch.setattr(netting, "FEE_MINOR", When(netting.IS_PURCHASE, flat, Const(0)))
     changed = _statements(monkeypatch)["insert_settlement_lines"]
     assert "x.mdr_bps" not in changed
     assert half_even_sql("(x.converted * 100)", "10000") in changed
