@@ -1,17 +1,21 @@
 """The set-based half of the end-of-day run: reconciliation, settlement and netting in SQL.
 
 Every statement works over a whole business date inside the run's transaction, so a day of a
-million rows never passes through Python lists. The arithmetic mirrors the pure domain
-exactly (integer half-even rounding, see `_half_even`); property tests hold SQL and domain
-equal. Statements are plain SQL that SQLite and PostgreSQL both accept; the one dialect
-difference (seconds between two timestamps) is `_seconds_apart`.
+million rows never passes through Python lists. The rules are not restated here:
+the classification CASEs are built from the domain's precedences and checks
+(`recon_classes.STAGED_PRECEDENCE`, `JOURNAL_ONLY_PRECEDENCE`, `originals.REFUND_CHECKS`,
+`REVERSAL_MUST_EQUAL`), each named test rendered by an exhaustive mapping below, and the
+line and payout arithmetic is rendered from `netting`'s formulas (`sql_render`); every
+class, outcome and type literal comes from the domain's enums. Property tests hold SQL and
+domain equal. Statements are plain SQL that SQLite and PostgreSQL both accept; the dialect
+differences (seconds between two timestamps, epoch seconds, code-point order) are helpers.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -28,10 +32,34 @@ from sqlalchemy import (
 )
 
 from settlement.adapters.bulk import sqlite_value
+from settlement.adapters.sql_render import (
+    condition,
+    expression,
+    literal,
+    precedence_case,
+    value_case,
+)
+from settlement.domain import netting
 from settlement.domain.ledger import SettledRefunds, Void
 from settlement.domain.money import Money
-from settlement.domain.originals import TransactionFacts
-from settlement.domain.recon_classes import Outcome, ReconClass, outcome_of
+from settlement.domain.originals import (
+    REFUND_CHECKS,
+    REVERSAL_MUST_EQUAL,
+    OriginalCheck,
+    TransactionFacts,
+)
+from settlement.domain.recon_classes import (
+    JOURNAL_ONLY_OUTCOME,
+    JOURNAL_ONLY_PRECEDENCE,
+    STAGED_PRECEDENCE,
+    JournalOnlyTest,
+    MatchMethod,
+    Outcome,
+    ReconClass,
+    StagedTest,
+    outcome_of,
+    reason_of,
+)
 from settlement.domain.transactions import TransactionType
 
 SETTLES = Outcome.SETTLED.value
@@ -150,7 +178,8 @@ def burst_terminals(
     statement = f"""
     WITH b AS (
       SELECT terminal_id, {bucket} AS k, COUNT(*) AS n FROM staged_transactions
-      WHERE business_date BETWEEN :start AND :end AND transaction_type = 'purchase'
+      WHERE business_date BETWEEN :start AND :end
+        AND transaction_type = {literal(TransactionType.PURCHASE)}
       GROUP BY terminal_id, {bucket})
     SELECT DISTINCT b1.terminal_id FROM b b1
     LEFT JOIN b b2 ON b2.terminal_id = b1.terminal_id AND b2.k = b1.k + 1
@@ -158,17 +187,6 @@ def burst_terminals(
     ORDER BY b1.terminal_id
     """
     return [str(row[0]) for row in rows(conn, statement, start=span[0], end=span[1])]
-
-
-def _half_even(numerator: str, denominator: str) -> str:
-    """round_half_even(n / d) for n >= 0, d > 0 in integer SQL (no floats, no NUMERIC)."""
-    q = f"(({numerator}) / ({denominator}))"
-    twice_r = f"(2 * (({numerator}) - {q} * ({denominator})))"
-    odd = f"({q} - 2 * ({q} / 2) = 1)"
-    return (
-        f"({q} + CASE WHEN {twice_r} > ({denominator}) "
-        f"OR ({twice_r} = ({denominator}) AND {odd}) THEN 1 ELSE 0 END)"
-    )
 
 
 _NOT_TAKEN = (
@@ -213,24 +231,52 @@ def delete_results(conn: Connection, run_date: date, tables: list[str]) -> None:
         run(conn, f"DELETE FROM {table} WHERE run_date = :d", d=run_date)
 
 
+# Each named test of the staged precedence as a predicate over the row `s`, its journal line
+# `j` (by id) and its original staged (`o`, any date) or journalled (`oj`).
+STAGED_TEST_SQL: dict[StagedTest, str] = {
+    StagedTest.ARRIVED_LATE: "s.business_date < :d OR s.sent_at >= :cutoff",
+    StagedTest.ORIGINAL_NOWHERE: (
+        f"s.transaction_type <> {literal(TransactionType.PURCHASE)}"
+        " AND o.transaction_id IS NULL AND oj.transaction_id IS NULL"
+    ),
+    StagedTest.NOT_IN_JOURNAL: "j.transaction_id IS NULL",
+    StagedTest.JOURNAL_DIFFERS: "j.amount_minor <> s.amount_minor OR j.currency <> s.currency",
+}
+# ... and of the journal-only one over a never-staged journal line `j2`.
+JOURNAL_ONLY_TEST_SQL: dict[JournalOnlyTest, str] = {
+    JournalOnlyTest.ORIGINAL_NOWHERE: (
+        f"j2.transaction_type <> {literal(TransactionType.PURCHASE)}"
+        " AND NOT EXISTS (SELECT 1 FROM staged_transactions o"
+        " WHERE o.transaction_id = j2.original_transaction_id)"
+        " AND NOT EXISTS (SELECT 1 FROM journal_entries oj"
+        " WHERE oj.transaction_id = j2.original_transaction_id)"
+    ),
+}
+
+
+def _outcome_case(column: str, classes: Iterable[ReconClass]) -> str:
+    return value_case(column, ((c, outcome_of(c)) for c in classes))
+
+
+def _reason_case(column: str, classes: Iterable[ReconClass]) -> str:
+    """`reason_of` over `column`: NULL for the classes that carry none, else the class."""
+    listed = list(classes)
+    if any(reason_of(c) not in (None, c.value) for c in listed):
+        raise ValueError("a reason other than the class itself needs its own CASE")
+    silent = ", ".join(literal(c) for c in listed if reason_of(c) is None)
+    return f"CASE WHEN {column} IN ({silent}) THEN NULL ELSE {column} END" if silent else column
+
+
 def classify_staged(conn: Connection, scope: Scope) -> int:
-    """One item per staged row in scope: late, orphan_refund, matched, amount_mismatch or
-    unexpected_in_staging (tolerant matching and reversal pairing refine it afterwards)."""
+    """One item per staged row in scope, classed by `STAGED_PRECEDENCE` (tolerant matching
+    and reversal pairing refine it afterwards)."""
     statement = f"""
     WITH {scope_cte(scope)},
     classified AS (
       SELECT s.transaction_id, s.business_date, s.merchant_id, s.terminal_id,
              s.transaction_type, s.original_transaction_id, s.currency, s.amount_minor,
              j.transaction_id AS jid, j.amount_minor AS jamount,
-             CASE
-               WHEN s.business_date < :d OR s.sent_at >= :cutoff THEN 'late'
-               WHEN s.transaction_type <> 'purchase' AND o.transaction_id IS NULL
-                    AND oj.transaction_id IS NULL THEN 'orphan_refund'
-               WHEN j.transaction_id IS NULL THEN 'unexpected_in_staging'
-               WHEN j.amount_minor <> s.amount_minor OR j.currency <> s.currency
-                    THEN 'amount_mismatch'
-               ELSE 'matched'
-             END AS cls
+             {precedence_case(STAGED_PRECEDENCE, STAGED_TEST_SQL)} AS cls
       FROM scope s
       LEFT JOIN journal_entries j ON j.transaction_id = s.transaction_id
       LEFT JOIN staged_transactions o ON o.transaction_id = s.original_transaction_id
@@ -242,34 +288,31 @@ def classify_staged(conn: Connection, scope: Scope) -> int:
       journal_amount_minor, recon_class, match_method, outcome, reason, age_business_days)
     SELECT :d, transaction_id, jid, business_date, merchant_id, terminal_id, transaction_type,
            original_transaction_id, currency, amount_minor, jamount, cls,
-           CASE WHEN jid IS NULL THEN NULL ELSE 'id' END,
-           CASE cls WHEN 'matched' THEN 'settled' ELSE 'exception' END,
-           CASE cls WHEN 'matched' THEN NULL ELSE cls END, 0
+           CASE WHEN jid IS NULL THEN NULL ELSE {literal(MatchMethod.ID)} END,
+           {_outcome_case("cls", STAGED_PRECEDENCE.classes)},
+           {_reason_case("cls", STAGED_PRECEDENCE.classes)}, 0
     FROM classified
     """
     return run(conn, statement, cutoff=scope.cutoff_utc, **scope_params(scope))
 
 
 def classify_journal_only(conn: Connection, run_date: date) -> int:
-    """Journal rows of the date never staged: missing_in_staging, or orphan_refund when the
-    original is nowhere. No money reached us, so the outcome is not_staged."""
-    statement = """
+    """Journal rows of the date never staged, classed by `JOURNAL_ONLY_PRECEDENCE`
+    (missing_in_staging, or orphan_refund when the original is nowhere). No money reached
+    us, so the outcome is `JOURNAL_ONLY_OUTCOME`."""
+    statement = f"""
     INSERT INTO reconciliation_items (
       run_date, transaction_id, journal_transaction_id, business_date, merchant_id,
       terminal_id, transaction_type, original_transaction_id, currency, staged_amount_minor,
       journal_amount_minor, recon_class, match_method, outcome, reason, age_business_days)
     SELECT :d, j.transaction_id, j.transaction_id, j.business_date, j.merchant_id,
            j.terminal_id, j.transaction_type, j.original_transaction_id, j.currency, NULL,
-           j.amount_minor, c.cls, NULL, 'not_staged', c.cls, 0
+           j.amount_minor, c.cls, NULL, {literal(JOURNAL_ONLY_OUTCOME)},
+           {_reason_case("c.cls", JOURNAL_ONLY_PRECEDENCE.classes)}, 0
     FROM journal_entries j
     JOIN (
       SELECT j2.transaction_id,
-             CASE WHEN j2.transaction_type <> 'purchase'
-                   AND NOT EXISTS (SELECT 1 FROM staged_transactions o
-                                   WHERE o.transaction_id = j2.original_transaction_id)
-                   AND NOT EXISTS (SELECT 1 FROM journal_entries oj
-                                   WHERE oj.transaction_id = j2.original_transaction_id)
-                  THEN 'orphan_refund' ELSE 'missing_in_staging' END AS cls
+             {precedence_case(JOURNAL_ONLY_PRECEDENCE, JOURNAL_ONLY_TEST_SQL)} AS cls
       FROM journal_entries j2
       WHERE j2.business_date = :d
         AND NOT EXISTS (SELECT 1 FROM staged_transactions s
@@ -289,10 +332,10 @@ def tolerant_pairs(
     statement = f"""
     WITH ls AS (
       SELECT i.transaction_id FROM reconciliation_items i
-      WHERE i.run_date = :d AND i.recon_class = 'unexpected_in_staging'),
+      WHERE i.run_date = :d AND i.recon_class = {literal(ReconClass.UNEXPECTED_IN_STAGING)}),
     lj AS (
       SELECT i.transaction_id FROM reconciliation_items i
-      WHERE i.run_date = :d AND i.recon_class = 'missing_in_staging'),
+      WHERE i.run_date = :d AND i.recon_class = {literal(ReconClass.MISSING_IN_STAGING)}),
     cand AS (
       SELECT s.transaction_id AS sid, j.transaction_id AS jid, j.amount_minor AS jamount,
              ABS(s.amount_minor - j.amount_minor) AS gap, {seconds} AS apart
@@ -314,12 +357,15 @@ def tolerant_pairs(
 def apply_tolerant_pairs(
     conn: Connection, run_date: date, pairs: list[tuple[str, str, int]]
 ) -> None:
+    matched = ReconClass.MATCHED
     for sid, jid, amount in pairs:
         run(
             conn,
-            "UPDATE reconciliation_items SET recon_class = 'matched', match_method = 'tolerant',"
+            f"UPDATE reconciliation_items SET recon_class = {literal(matched)},"
+            f" match_method = {literal(MatchMethod.TOLERANT)},"
             " journal_transaction_id = :jid, journal_amount_minor = :amount,"
-            " outcome = 'settled', reason = NULL WHERE run_date = :d AND transaction_id = :sid",
+            f" outcome = {literal(outcome_of(matched))}, reason = {literal(reason_of(matched))}"
+            " WHERE run_date = :d AND transaction_id = :sid",
             d=run_date,
             sid=sid,
             jid=jid,
@@ -350,17 +396,43 @@ def _original(column: str) -> str:
 def _judge(conn: Connection, run_date: date, verdicts: str) -> None:
     """Write (transaction_id, recon_class) `verdicts` (a query over CTEs) onto the date's items,
     with the outcome and reason each class leads to; a set-based UPDATE ... FROM."""
-    outcome = " ".join(f"WHEN '{c}' THEN '{outcome_of(c)}'" for c in ReconClass)
     run(
         conn,
         f"{verdicts} UPDATE reconciliation_items SET recon_class = v.cls,"
-        f" outcome = CASE v.cls {outcome} END,"
-        f" reason = CASE WHEN v.cls IN ('{ReconClass.MATCHED}', '{ReconClass.REVERSED}')"
-        " THEN NULL ELSE v.cls END"
+        f" outcome = {_outcome_case('v.cls', ReconClass)},"
+        f" reason = {_reason_case('v.cls', ReconClass)}"
         " FROM verdicts v WHERE reconciliation_items.run_date = :d"
         " AND reconciliation_items.transaction_id = v.transaction_id",
         d=run_date,
     )
+
+
+# Each check a refund or reversal `r` is held to, as the predicate that it FAILS against the
+# original it names (staged `o`, else journalled `oj`).
+ORIGINAL_CHECK_FAILS_SQL: dict[OriginalCheck, str] = {
+    OriginalCheck.IS_PURCHASE: (
+        f"{_original('transaction_type')} <> {literal(TransactionType.PURCHASE)}"
+    ),
+    OriginalCheck.SAME_MERCHANT: f"{_original('merchant_id')} <> r.merchant_id",
+    OriginalCheck.SAME_TERMINAL: f"{_original('terminal_id')} <> r.terminal_id",
+    OriginalCheck.SAME_CURRENCY: f"{_original('currency')} <> r.currency",
+    OriginalCheck.SAME_AMOUNT: f"{_original('amount_minor')} <> r.staged_amount_minor",
+}
+
+
+def reversal_differs_sql() -> str:
+    """A reversal fails `REVERSAL_MUST_EQUAL`: any of its checks fails."""
+    return " OR ".join(ORIGINAL_CHECK_FAILS_SQL[check] for check in REVERSAL_MUST_EQUAL)
+
+
+def refund_mismatch_sql() -> str:
+    """`originals.refund_mismatch`: the class of the first of `REFUND_CHECKS` that fails,
+    else NULL."""
+    whens = " ".join(
+        f"WHEN {ORIGINAL_CHECK_FAILS_SQL[check]} THEN {literal(recon_class)}"
+        for recon_class, check in REFUND_CHECKS
+    )
+    return f"CASE {whens} END"
 
 
 # A refund of the named original that another run settled (the partial index on
@@ -384,16 +456,10 @@ def pair_reversals(conn: Connection, run_date: date) -> None:
     passes made PostgreSQL take the just-marked rows for none (25 s at 100k rows).
     """
     tie = _by_code_point(conn, "transaction_id")
-    differs = " OR ".join(
-        f"{_original(column)} <> r.{mine}"
-        for column, mine in (("merchant_id", "merchant_id"), ("terminal_id", "terminal_id"),
-                             ("currency", "currency"), ("amount_minor", "staged_amount_minor"))
-    )  # fmt: skip
     verdicts = f"""
     WITH rv AS (
       SELECT r.transaction_id, r.original_transaction_id AS oid, s.transacted_at,
-             CASE WHEN {_original("transaction_type")} <> '{TransactionType.PURCHASE}'
-                       OR {differs} THEN '{ReconClass.REVERSAL_MISMATCH}'
+             CASE WHEN {reversal_differs_sql()} THEN '{ReconClass.REVERSAL_MISMATCH}'
                   WHEN p.transaction_id IS NULL OR EXISTS ({_REFUNDED_ELSEWHERE})
                     THEN '{ReconClass.UNPAIRED_REVERSAL}'
                   ELSE '{ReconClass.REVERSED}' END AS cls
@@ -425,12 +491,7 @@ def judge_refunds(conn: Connection, run_date: date) -> None:
     WITH rf AS (
       SELECT r.transaction_id, r.original_transaction_id AS oid, r.staged_amount_minor AS amount,
              s.transacted_at,
-             CASE WHEN {_original("transaction_type")} <> '{TransactionType.PURCHASE}'
-                    THEN '{ReconClass.REFUND_NOT_OF_PURCHASE}'
-                  WHEN {_original("merchant_id")} <> r.merchant_id
-                    THEN '{ReconClass.REFUND_MERCHANT_MISMATCH}'
-                  WHEN {_original("currency")} <> r.currency
-                    THEN '{ReconClass.REFUND_CURRENCY_MISMATCH}' END AS cls,
+             {refund_mismatch_sql()} AS cls,
              CASE WHEN EXISTS (SELECT 1 FROM reconciliation_items v
                                WHERE v.transaction_id = r.original_transaction_id
                                  AND v.recon_class = '{ReconClass.REVERSED}') THEN 0
@@ -546,7 +607,7 @@ def hold(conn: Connection, run_date: date, where: str, reason: str, **params: An
     """Move settling items matching `where` to held with `reason`."""
     return run(
         conn,
-        "UPDATE reconciliation_items SET outcome = 'held', reason = :reason"
+        f"UPDATE reconciliation_items SET outcome = {literal(Outcome.HELD)}, reason = :reason"
         f" WHERE run_date = :d AND outcome = '{SETTLES}' AND ({where})",
         d=run_date,
         reason=reason,
@@ -568,10 +629,19 @@ def currency_pairs(conn: Connection, run_date: date) -> list[tuple[str, str | No
 
 
 def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int) -> int:
-    """One line per settling item under the contract of `settlement.domain.netting`."""
-    converted = _half_even("i.staged_amount_minor * f.minor_numerator", "f.minor_denominator")
-    fee = _half_even("x.converted * x.mdr_bps", "10000")
-    markup = _half_even(f"x.converted * {int(fx_markup_bps)}", "10000")
+    """One line per settling item, priced by `netting`'s formulas rendered to SQL."""
+    converted = expression(netting.CONVERTED_MINOR, {
+        netting.AMOUNT_MINOR.name: "i.staged_amount_minor",
+        netting.RATE_NUMERATOR.name: "f.minor_numerator",
+        netting.RATE_DENOMINATOR.name: "f.minor_denominator",
+    })  # fmt: skip
+    priced = {
+        netting.CONVERTED.name: "x.converted", netting.MDR_BPS.name: "x.mdr_bps",
+        netting.FEE_FIXED_MINOR.name: "x.fee_fixed_minor",
+        netting.FX_MARKUP_BPS.name: str(int(fx_markup_bps)),  # the run's setting
+        netting.TRANSACTION_TYPE.name: "x.transaction_type", netting.CURRENCY.name: "x.currency",
+        netting.SETTLEMENT_CURRENCY.name: "x.settlement_currency",
+    }  # fmt: skip
     statement = f"""
     INSERT INTO settlement_lines (
       run_date, transaction_id, merchant_id, transaction_type, original_amount_minor,
@@ -579,9 +649,8 @@ def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int
       fx_markup_minor, rate, rate_date, rate_source)
     SELECT x.run_date, x.transaction_id, x.merchant_id, x.transaction_type, x.amount,
            x.currency, x.settlement_currency, x.converted,
-           CASE WHEN x.transaction_type = 'purchase' THEN {fee} + x.fee_fixed_minor ELSE 0 END,
-           CASE WHEN x.transaction_type = 'purchase' AND x.currency <> x.settlement_currency
-                THEN {markup} ELSE 0 END,
+           {expression(netting.FEE_MINOR, priced)},
+           {expression(netting.FX_MARKUP_MINOR, priced)},
            x.rate, x.rate_date, x.source
     FROM (
       SELECT i.run_date, i.transaction_id, i.merchant_id, i.transaction_type,
@@ -597,18 +666,32 @@ def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int
     return run(conn, statement, d=run_date)
 
 
+# The settlement_lines columns that feed `netting.LINE_SHARES`.
+_LINE_COLUMNS = {
+    netting.TRANSACTION_TYPE.name: "transaction_type",
+    netting.CONVERTED.name: "converted_amount_minor",
+    netting.LINE_FEE_MINOR.name: "fee_minor",
+    netting.LINE_FX_MARKUP_MINOR.name: "fx_markup_minor",
+}
+
+
 def insert_payouts(conn: Connection, run_date: date) -> int:
-    purchases = (
-        "SUM(CASE WHEN transaction_type = 'purchase' THEN converted_amount_minor ELSE 0 END)"
+    """Net the date's lines per merchant and settlement currency by `netting`'s formulas."""
+    shares = netting.LINE_SHARES.items()
+    totals = {total: f"SUM({expression(share, _LINE_COLUMNS)})" for total, share in shares}
+    net = expression(netting.PAYOUT_MINOR, totals)
+    debit, credit = netting.PayoutDirection.DEBIT, netting.PayoutDirection.CREDIT
+    direction = (
+        f"CASE WHEN {condition(netting.IS_DEBIT, totals)} THEN {literal(debit)}"
+        f" ELSE {literal(credit)} END"
     )
-    refunds = "SUM(CASE WHEN transaction_type = 'refund' THEN converted_amount_minor ELSE 0 END)"
-    net = f"({purchases} - {refunds} - SUM(fee_minor) - SUM(fx_markup_minor))"
     statement = f"""
     INSERT INTO payouts (run_date, merchant_id, currency, purchases_minor, refunds_minor,
                          fees_minor, fx_markup_minor, payout_minor, direction, line_count)
-    SELECT :d, merchant_id, settlement_currency, {purchases}, {refunds}, SUM(fee_minor),
-           SUM(fx_markup_minor), {net}, CASE WHEN {net} < 0 THEN 'debit' ELSE 'credit' END,
-           COUNT(*)
+    SELECT :d, merchant_id, settlement_currency, {totals[netting.PURCHASES_MINOR.name]},
+           {totals[netting.REFUNDS_MINOR.name]}, {totals[netting.FEES_MINOR.name]},
+           {totals[netting.FX_MARKUPS_MINOR.name]},
+           {net}, {direction}, COUNT(*)
     FROM settlement_lines WHERE run_date = :d
     GROUP BY merchant_id, settlement_currency
     """

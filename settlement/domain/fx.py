@@ -120,7 +120,8 @@ def convert(amount: Money, rate: CrossRate) -> Conversion:
 def minor_unit_fraction(rate: CrossRate, from_exponent: int, to_exponent: int) -> Fraction:
     """The rate in minor units: converted_minor = round_half_even(amount_minor * this).
 
-    The set-based SQL path multiplies by its numerator and divides by its denominator with
-    integer arithmetic; this is the same number `Money.convert` uses.
+    `netting.CONVERTED_MINOR` multiplies by its numerator and divides by its denominator,
+    half-even, in Python and in the SQL rendered from it; this is the same number
+    `Money.convert` uses.
     """
     return rate.rate * Fraction(10) ** (to_exponent - from_exponent)

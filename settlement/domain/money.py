@@ -1,8 +1,9 @@
 """Money as a value: integer minor units plus an ISO 4217 code. Never a float.
 
 One constructor parses decimal strings (`Money.parse`), one function rounds
-(`round_half_even`), and every conversion and fee goes through that function, so the
-rounding rule of the whole system is decided in exactly one place.
+(`half_even_quotient`; `round_half_even` applies it to a Fraction), and every conversion and
+fee goes through it, in Python and in the end-of-day SQL generated from it, so the rounding
+rule of the whole system is decided in exactly one place.
 """
 
 from __future__ import annotations
@@ -22,18 +23,28 @@ class CurrencyMismatchError(ValueError):
     """Arithmetic between two different currencies."""
 
 
-def round_half_even(value: Fraction) -> int:
-    """Round an exact rational to the nearest integer, ties to even (banker's rounding).
+def half_even_quotient(numerator: int, denominator: int) -> int:
+    """`numerator / denominator` rounded to the nearest integer, ties to even (banker's rounding).
 
-    The single rounding point of cardsettle: FX conversion, MDR fees and FX markup all
-    reduce to an exact fraction of minor units and end here.
+    The single rounding point of cardsettle: FX conversion, MDR fees and FX markup all reduce
+    to an integer quotient and end here, and the end-of-day SQL evaluates the same steps
+    (`settlement.domain.formula.HalfEvenDiv`, rendered in `settlement.adapters.sql_render`).
+    Integers only, so SQL can do exactly the same: the quotient, then the remainder against
+    what is left of the divisor (never a product that could leave 64 bits). `denominator`
+    must be positive.
     """
-    floor = value.numerator // value.denominator
-    remainder = value - floor
-    half = Fraction(1, 2)
-    if remainder > half or (remainder == half and floor % 2 == 1):
-        return floor + 1
-    return floor
+    if denominator <= 0:
+        raise ValueError(f"denominator must be positive, got {denominator}")
+    quotient, remainder = divmod(numerator, denominator)
+    rest = denominator - remainder
+    if remainder > rest or (remainder == rest and quotient % 2 == 1):
+        return quotient + 1
+    return quotient
+
+
+def round_half_even(value: Fraction) -> int:
+    """An exact rational rounded half-even: `half_even_quotient` of its lowest terms."""
+    return half_even_quotient(value.numerator, value.denominator)
 
 
 def minor_units(text: str, currency: str) -> int:

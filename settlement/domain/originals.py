@@ -6,8 +6,10 @@ date, never exceed it. A reversal voids a sale, so it must equal its purchase ex
 (merchant, terminal, currency, amount), and a purchase is voided once. Without these, a
 message could void another merchant's sale or pay out more than was ever taken.
 
-These predicates are the one home of the rules: `reconciliation.reconcile` classifies with
-them, and the ledger's invariant checks judge a run's settled rows with them again.
+These declarations are the one home of the rules: `reconciliation.reconcile` classifies with
+them, the ledger's invariant checks judge a run's settled rows with them again, and the
+end-of-day SQL (`eod_sql.pair_reversals`, `judge_refunds`) builds its CASEs from
+`REFUND_CHECKS` and `REVERSAL_MUST_EQUAL`, one rendered predicate per `OriginalCheck`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import assert_never
 
 from settlement.domain.money import Money
 from settlement.domain.recon_classes import ReconClass
@@ -32,14 +36,57 @@ class TransactionFacts:
     amount: Money
 
 
+class OriginalCheck(StrEnum):
+    """One thing a refund or reversal is held to about the original it names."""
+
+    IS_PURCHASE = "is_purchase"  # the original is a purchase (not a refund or a reversal)
+    SAME_MERCHANT = "same_merchant"
+    SAME_TERMINAL = "same_terminal"
+    SAME_CURRENCY = "same_currency"
+    SAME_AMOUNT = "same_amount"  # amount in minor units (with SAME_CURRENCY: the same money)
+
+
+# A refund: the first check it fails names its exception, in this order.
+REFUND_CHECKS: tuple[tuple[ReconClass, OriginalCheck], ...] = (
+    (ReconClass.REFUND_NOT_OF_PURCHASE, OriginalCheck.IS_PURCHASE),
+    (ReconClass.REFUND_MERCHANT_MISMATCH, OriginalCheck.SAME_MERCHANT),
+    (ReconClass.REFUND_CURRENCY_MISMATCH, OriginalCheck.SAME_CURRENCY),
+)
+
+# A reversal voids its original only when every one of these holds; else reversal_mismatch.
+REVERSAL_MUST_EQUAL: tuple[OriginalCheck, ...] = (
+    OriginalCheck.IS_PURCHASE,
+    OriginalCheck.SAME_MERCHANT,
+    OriginalCheck.SAME_TERMINAL,
+    OriginalCheck.SAME_CURRENCY,
+    OriginalCheck.SAME_AMOUNT,
+)
+
+
+def check_holds(
+    check: OriginalCheck, claimant: TransactionFacts, original: TransactionFacts
+) -> bool:
+    """Whether `claimant` (a refund or reversal) passes `check` against `original`."""
+    match check:
+        case OriginalCheck.IS_PURCHASE:
+            return original.transaction_type is TransactionType.PURCHASE
+        case OriginalCheck.SAME_MERCHANT:
+            return claimant.merchant_id == original.merchant_id
+        case OriginalCheck.SAME_TERMINAL:
+            return claimant.terminal_id == original.terminal_id
+        case OriginalCheck.SAME_CURRENCY:
+            return claimant.amount.currency == original.amount.currency
+        case OriginalCheck.SAME_AMOUNT:
+            return claimant.amount.amount_minor == original.amount.amount_minor
+    assert_never(check)
+
+
 def refund_mismatch(refund: TransactionFacts, original: TransactionFacts) -> ReconClass | None:
-    """Why `refund` may not refund `original` at all, in this order; None when it may."""
-    if original.transaction_type is not TransactionType.PURCHASE:
-        return ReconClass.REFUND_NOT_OF_PURCHASE
-    if refund.merchant_id != original.merchant_id:
-        return ReconClass.REFUND_MERCHANT_MISMATCH
-    if refund.amount.currency != original.amount.currency:
-        return ReconClass.REFUND_CURRENCY_MISMATCH
+    """Why `refund` may not refund `original` at all (`REFUND_CHECKS`, in order); None when
+    it may."""
+    for recon_class, check in REFUND_CHECKS:
+        if not check_holds(check, refund, original):
+            return recon_class
     return None
 
 
@@ -49,12 +96,8 @@ def refundable_minor(original: TransactionFacts, voided: bool) -> int:
 
 
 def reversal_equals(reversal: TransactionFacts, original: TransactionFacts) -> bool:
-    """A reversal voids only the purchase it equals: same merchant, terminal and money."""
-    return original.transaction_type is TransactionType.PURCHASE and (
-        reversal.merchant_id,
-        reversal.terminal_id,
-        reversal.amount,
-    ) == (original.merchant_id, original.terminal_id, original.amount)
+    """A reversal voids only the purchase it equals (`REVERSAL_MUST_EQUAL`)."""
+    return all(check_holds(check, reversal, original) for check in REVERSAL_MUST_EQUAL)
 
 
 @dataclass(frozen=True, slots=True)

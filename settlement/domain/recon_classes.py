@@ -1,13 +1,20 @@
-"""The classes a reconciliation item can end in, what each means, and the outcome it leads to.
+"""The classes a reconciliation item can end in, the order a row is tested for them, what each
+means, and the outcome and reason it leads to.
 
-One home for the vocabulary: the pure reconciliation, the SQL of the run (which writes these
-values as literals taken from here) and the reports (which explain a class by `meaning`) all
-read it from this module.
+One home for these rules: the pure reconciliation (`reconciliation.reconcile`) evaluates the
+precedences below in order, the SQL of the run is generated from the same declarations
+(`settlement.adapters.eod_sql` renders each named test to its predicate and builds the CASE
+in this order, with these values as literals), and the reports explain a class by `meaning`.
+To change how a row is classified (say, a late refund), change it here; a test holds the
+generated SQL to these declarations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 
 class ReconClass(StrEnum):
@@ -67,6 +74,7 @@ class Outcome(StrEnum):
 
 
 def outcome_of(recon_class: ReconClass) -> Outcome:
+    """What a staged row of this class leads to: only `matched` settles."""
     if recon_class is ReconClass.MATCHED:
         return Outcome.SETTLED
     if recon_class is ReconClass.REVERSED:
@@ -74,3 +82,86 @@ def outcome_of(recon_class: ReconClass) -> Outcome:
     if recon_class is ReconClass.MISSING_IN_STAGING:
         return Outcome.NOT_STAGED
     return Outcome.EXCEPTION
+
+
+# A journal line never staged: no money reached us, whatever its class says about it.
+JOURNAL_ONLY_OUTCOME = Outcome.NOT_STAGED
+
+
+def reason_of(recon_class: ReconClass) -> str | None:
+    """The reason an item carries: its class, except for the two that are what was asked
+    for (settled as journalled, voided by its reversal)."""
+    if recon_class in (ReconClass.MATCHED, ReconClass.REVERSED):
+        return None
+    return recon_class.value
+
+
+class MatchMethod(StrEnum):
+    """How a staged row found its journal line: the same id, or a tolerant match."""
+
+    ID = "id"
+    TOLERANT = "tolerant"
+
+
+Test = TypeVar("Test", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class Precedence(Generic[Test]):
+    """Classes tried in order: the first whose named test holds, else `otherwise`.
+
+    Why named tests and not functions: the same order must run in SQL over a million rows;
+    each test is a name the domain evaluates (`classify`) and the adapter renders to a
+    predicate, so the order is written once."""
+
+    steps: tuple[tuple[ReconClass, Test], ...]
+    otherwise: ReconClass
+
+    def classify(self, holds: Callable[[Test], bool]) -> ReconClass:
+        for recon_class, test in self.steps:
+            if holds(test):
+                return recon_class
+        return self.otherwise
+
+    @property
+    def classes(self) -> tuple[ReconClass, ...]:
+        return (*(recon_class for recon_class, _ in self.steps), self.otherwise)
+
+
+class StagedTest(StrEnum):
+    """What the first pass asks of a staged row in scope."""
+
+    ARRIVED_LATE = "arrived_late"  # of an earlier business date, or sent at/after the cutoff
+    ORIGINAL_NOWHERE = (
+        "original_nowhere"  # a refund/reversal naming an id staged or journalled nowhere
+    )
+    NOT_IN_JOURNAL = "not_in_journal"  # no journal line under its transaction id
+    JOURNAL_DIFFERS = "journal_differs"  # its journal line has another amount or currency
+
+
+# A staged row: late wins over everything (it belongs to no cutoff of this run), then a
+# refund or reversal of nothing, then the journal by transaction id. Tolerant matching
+# (reconciliation.tolerant_distance) later refines what is left unexpected_in_staging.
+STAGED_PRECEDENCE: Precedence[StagedTest] = Precedence(
+    (
+        (ReconClass.LATE, StagedTest.ARRIVED_LATE),
+        (ReconClass.ORPHAN_REFUND, StagedTest.ORIGINAL_NOWHERE),
+        (ReconClass.UNEXPECTED_IN_STAGING, StagedTest.NOT_IN_JOURNAL),
+        (ReconClass.AMOUNT_MISMATCH, StagedTest.JOURNAL_DIFFERS),
+    ),
+    otherwise=ReconClass.MATCHED,
+)
+
+
+class JournalOnlyTest(StrEnum):
+    """What is asked of a journal line of the date that was never staged."""
+
+    ORIGINAL_NOWHERE = (
+        "original_nowhere"  # a refund/reversal naming an id staged or journalled nowhere
+    )
+
+
+JOURNAL_ONLY_PRECEDENCE: Precedence[JournalOnlyTest] = Precedence(
+    ((ReconClass.ORPHAN_REFUND, JournalOnlyTest.ORIGINAL_NOWHERE),),
+    otherwise=ReconClass.MISSING_IN_STAGING,
+)

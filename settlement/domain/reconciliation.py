@@ -1,17 +1,20 @@
 """Reconciliation of staged transactions against the terminals' journal for one business date.
 
-Precedence for a staged row: late, then orphan_refund, then the journal by transaction_id
-(matched / amount_mismatch), then tolerant matching of what is left (same merchant, card last
-four and currency, amount within a tolerance, time within a window; mutual best candidates),
-else unexpected_in_staging. Then matched reversals and refunds are held to the purchase
-they name (`settlement.domain.originals`, docs/refunds-and-reversals.md): a reversal equal to
-its matched purchase voids it (both `reversed`, nothing settles), any other is an exception;
-a refund of another merchant or currency, of no purchase, or past what is left of its
-purchase is an exception. A journal row of the date never staged is missing_in_staging
-(or orphan_refund when its original is nowhere). Only `matched` settles.
+Precedence for a staged row (declared in `recon_classes.STAGED_PRECEDENCE`, the one home the
+SQL is generated from too): late, then orphan_refund, then the journal by transaction_id
+(unexpected / amount_mismatch / matched), then tolerant matching of what is left (same
+merchant, card last four and currency, amount within a tolerance, time within a window;
+mutual best candidates), else unexpected_in_staging. Then matched reversals and refunds
+are held to the purchase they name (`settlement.domain.originals`,
+docs/refunds-and-reversals.md): a reversal equal to its matched purchase voids it (both
+`reversed`, nothing settles), any other is an exception; a refund of another merchant or
+currency, of no purchase, or past what is left of its purchase is an exception. A journal
+row of the date never staged is missing_in_staging (or orphan_refund when its original is
+nowhere). Only `matched` settles.
 
 This module is the executable specification; the run does the same set-based in SQL
-(settlement/adapters/eod_sql.py) and a property test holds the two equal.
+(settlement/adapters/eod_sql.py, its CASEs generated from `recon_classes` and `originals`)
+and a property test holds the two equal.
 """
 
 from __future__ import annotations
@@ -33,7 +36,18 @@ from settlement.domain.originals import (
     refunds_over,
     reversal_equals,
 )
-from settlement.domain.recon_classes import Outcome, ReconClass, outcome_of
+from settlement.domain.recon_classes import (
+    JOURNAL_ONLY_OUTCOME,
+    JOURNAL_ONLY_PRECEDENCE,
+    STAGED_PRECEDENCE,
+    JournalOnlyTest,
+    MatchMethod,
+    Outcome,
+    ReconClass,
+    StagedTest,
+    outcome_of,
+    reason_of,
+)
 from settlement.domain.transactions import TransactionType
 
 __all__ = ["Outcome", "ReconClass", "outcome_of"]  # re-exported: their home is recon_classes
@@ -124,7 +138,13 @@ class ReconItem:
 
     @property
     def outcome(self) -> Outcome:
+        if self.staged_amount_minor is None:  # journal only: no money reached us
+            return JOURNAL_ONLY_OUTCOME
         return outcome_of(self.recon_class)
+
+    @property
+    def reason(self) -> str | None:
+        return reason_of(self.recon_class)
 
 
 def tolerant_distance(
@@ -143,34 +163,51 @@ def tolerant_distance(
     return None
 
 
-def _first_pass(
-    staged: StagedFacts, journal: Mapping[str, JournalEntry], known_ids: set[str], cutoff: datetime
-) -> ReconItem:
-    def item(recon_class: ReconClass, entry: JournalEntry | None = None) -> ReconItem:
-        return ReconItem(
-            staged.transaction_id,
-            recon_class,
-            entry.transaction_id if entry else None,
-            staged.amount.amount_minor,
-            entry.amount.amount_minor if entry else None,
-            staged.amount.currency,
-            staged.transaction_type,
-            staged.original_transaction_id,
-            "id" if entry else None,
-        )
+def _staged_tests(
+    staged: StagedFacts,
+    entry: JournalEntry | None,
+    known_ids: set[str],
+    run_date: date,
+    cutoff: datetime,
+) -> dict[StagedTest, bool]:
+    """What each named test of `STAGED_PRECEDENCE` says of one staged row."""
+    return {
+        StagedTest.ARRIVED_LATE: staged.business_date < run_date or staged.sent_at >= cutoff,
+        StagedTest.ORIGINAL_NOWHERE: staged.transaction_type is not TransactionType.PURCHASE
+        and staged.original_transaction_id not in known_ids,
+        StagedTest.NOT_IN_JOURNAL: entry is None,
+        StagedTest.JOURNAL_DIFFERS: entry is not None and entry.amount != staged.amount,
+    }
 
+
+def _journal_only_tests(entry: JournalEntry, known_ids: set[str]) -> dict[JournalOnlyTest, bool]:
+    """What each named test of `JOURNAL_ONLY_PRECEDENCE` says of a never-staged journal line."""
+    return {
+        JournalOnlyTest.ORIGINAL_NOWHERE: entry.transaction_type is not TransactionType.PURCHASE
+        and entry.original_transaction_id not in known_ids,
+    }
+
+
+def _first_pass(
+    staged: StagedFacts,
+    journal: Mapping[str, JournalEntry],
+    known_ids: set[str],
+    run_date: date,
+    cutoff: datetime,
+) -> ReconItem:
     entry = journal.get(staged.transaction_id)
-    if staged.sent_at >= cutoff:
-        return item(ReconClass.LATE, entry)
-    if staged.transaction_type is not TransactionType.PURCHASE and (
-        staged.original_transaction_id not in known_ids
-    ):
-        return item(ReconClass.ORPHAN_REFUND, entry)
-    if entry is None:
-        return item(ReconClass.UNEXPECTED_IN_STAGING)
-    if entry.amount != staged.amount:
-        return item(ReconClass.AMOUNT_MISMATCH, entry)
-    return item(ReconClass.MATCHED, entry)
+    tests = _staged_tests(staged, entry, known_ids, run_date, cutoff)
+    return ReconItem(
+        staged.transaction_id,
+        STAGED_PRECEDENCE.classify(tests.__getitem__),
+        entry.transaction_id if entry else None,
+        staged.amount.amount_minor,
+        entry.amount.amount_minor if entry else None,
+        staged.amount.currency,
+        staged.transaction_type,
+        staged.original_transaction_id,
+        MatchMethod.ID if entry else None,
+    )
 
 
 def _mutual_best(
@@ -304,10 +341,7 @@ def reconcile(
     originals.update({key: facts_of(row) for key, row in staged_by_id.items()})
     items: dict[str, ReconItem] = {}
     for row in staged_rows:
-        first = _first_pass(row, journal_by_id, known, cutoff)
-        if row.business_date < run_date:
-            first = replace(first, recon_class=ReconClass.LATE)
-        items[row.transaction_id] = first
+        items[row.transaction_id] = _first_pass(row, journal_by_id, known, run_date, cutoff)
     leftover_s = [
         r
         for r in staged_rows
@@ -326,7 +360,7 @@ def reconcile(
             recon_class=ReconClass.MATCHED,
             journal_transaction_id=jid,
             journal_amount_minor=amount,
-            match_method="tolerant",
+            match_method=MatchMethod.TOLERANT,
         )
     _judge_reversals(items, staged_by_id, originals, history)
     _judge_refunds(items, staged_by_id, originals, history)
@@ -334,10 +368,7 @@ def reconcile(
     for j in leftover_j:
         if j.transaction_id in used:
             continue
-        orphan = j.transaction_type is not TransactionType.PURCHASE and (
-            j.original_transaction_id not in known
-        )
-        kind = ReconClass.ORPHAN_REFUND if orphan else ReconClass.MISSING_IN_STAGING
+        kind = JOURNAL_ONLY_PRECEDENCE.classify(_journal_only_tests(j, known).__getitem__)
         items[j.transaction_id] = ReconItem(
             j.transaction_id, kind, j.transaction_id, None, j.amount.amount_minor,
             j.amount.currency, j.transaction_type, j.original_transaction_id, None,
