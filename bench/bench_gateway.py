@@ -40,13 +40,13 @@ from settlement.adapters.database import upgrade
 from settlement.adapters.staging import STAGED_COLUMNS, STAGED_COPY_TYPES
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
+from settlement.entrypoints.wiring import gateway_from_settings, staging_engine
 from settlement.gateway.capture import read_bodies
 from settlement.gateway.direct import DirectPlan, ingest_direct, ingest_direct_parallel
 from settlement.gateway.handler import process_event
 from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs
 from settlement.gateway.poller import PollerConfig
 from settlement.gateway.records import StagingPolicy, staged_row
-from settlement.gateway.wiring import gateway_from_settings, staging_engine
 from tests.support.messages import body
 from tests.support.pgcluster import scratch_database, throwaway_cluster
 

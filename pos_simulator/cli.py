@@ -26,9 +26,9 @@ from pos_simulator.day import DaySummary
 from pos_simulator.generate import generate_day
 from pos_simulator.options import RateOptions, build_config, parse_cutoff
 from pos_simulator.profiles import PROFILE_HELP
-from pos_simulator.sending import open_queue, send_file
+from pos_simulator.send import TransmitReport
+from pos_simulator.send_cli import open_queue, send_file
 from pos_simulator.timeline import from_ms
-from pos_simulator.transmit import TransmitReport
 from pos_simulator.writer import MESSAGES
 from settlement.cli.boundary import guarded, request_debug
 from settlement.config import ConfigurationError, Settings, load_settings

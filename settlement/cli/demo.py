@@ -113,7 +113,7 @@ def start_clean(settings: Settings, workdir: Path) -> str:
 
 
 def _handler(settings: Settings) -> AbstractContextManager[EventHandler]:
-    from settlement.gateway.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
+    from settlement.entrypoints.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
 
     return handler_from_settings(settings)
 

@@ -213,7 +213,7 @@ def print_report(report: RunReport) -> None:
 @app.command("scheduler")
 def scheduler() -> None:
     """Run end of day at every cutoff (APScheduler); first catch up missed business dates."""
-    from settlement.eod.scheduler import run_scheduler  # noqa: PLC0415  (APScheduler only here)
+    from settlement.eod.catch_up import run_scheduler  # noqa: PLC0415  (APScheduler only here)
 
     settings = settings_or_exit()
     with existing_engine(settings) as engine:

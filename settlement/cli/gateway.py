@@ -42,7 +42,7 @@ app.add_typer(dlq_app, name="dlq")
 
 
 def _handler(settings: Settings) -> AbstractContextManager[EventHandler]:
-    from settlement.gateway.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
+    from settlement.entrypoints.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
 
     return handler_from_settings(settings)
 

@@ -142,7 +142,7 @@ _WORKER_HANDLER: Callable[[dict[str, Any]], Any] | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _WORKER_HANDLER  # noqa: PLW0603 - one gateway per worker process
-    from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
+    from settlement.entrypoints.wiring import gateway_from_settings  # noqa: PLC0415
 
     gateway: Gateway = gateway_from_settings(settings)
     _WORKER_HANDLER = lambda event: process_event(event, gateway)  # noqa: E731

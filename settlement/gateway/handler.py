@@ -124,7 +124,7 @@ _GATEWAY: Gateway | None = None
 def _cold_start_gateway() -> Gateway:
     global _GATEWAY  # noqa: PLW0603 - Lambda reuses the process: build once per container
     if _GATEWAY is None:
-        from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
+        from settlement.entrypoints.wiring import gateway_from_settings  # noqa: PLC0415
 
         _GATEWAY = gateway_from_settings()
     return _GATEWAY

@@ -51,7 +51,7 @@ from settlement.adapters.eod_tables import (
 from settlement.cli import app
 from settlement.cli.eod import utc_now
 from settlement.config import load_settings
-from settlement.eod.scheduler import catch_up
+from settlement.eod.catch_up import catch_up
 from tests.e2e.rig import wait_until
 from tests.support.pan_scan import PanScanner, sent_pans
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from settlement.adapters import aws
 from settlement.adapters.eod_tables import eod_runs, payouts
 from settlement.config import Settings
-from settlement.eod import lambda_entry
+from settlement.eod import lambda_event as lambda_entry
 from settlement.eod.run import RunRequest, run_end_of_day
 from tests.integration.test_eod_day import DAY, NOW, eod_database, load_hand_day
 from tests.support.staging_builder import claim_running

@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from settlement.adapters import database
 from settlement.adapters.imports import import_journal, import_merchants
 from settlement.config import Settings, load_settings
-from settlement.eod import scheduler as scheduler_module
+from settlement.eod import catch_up as scheduler_module
+from settlement.eod.catch_up import build_scheduler, catch_up, cutoff_trigger, due_dates
 from settlement.eod.run import RunReport, RunRequest, run_end_of_day
-from settlement.eod.scheduler import build_scheduler, catch_up, cutoff_trigger, due_dates
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     MERCHANTS_HEADER,

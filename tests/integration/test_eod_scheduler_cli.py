@@ -29,7 +29,7 @@ from settlement.adapters.eod_tables import eod_runs
 from settlement.adapters.imports import import_merchants
 from settlement.cli import app
 from settlement.cli import eod as eod_cli
-from settlement.eod import scheduler as eod_scheduler
+from settlement.eod import catch_up as eod_scheduler
 from tests.support.staging_builder import MERCHANTS_HEADER, insert_staged, merchant_line, staged
 
 START = datetime(2026, 3, 29, 12, 0)  # Sunday; Amsterdam moved to CEST at 01:00 UTC today

@@ -20,10 +20,10 @@ from settlement.adapters.sqs_events import queue_arn, send_bodies, sqs_record
 from settlement.adapters.staging import RejectRow, StagedRow, StageOutcome, StagingRepository
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.poller import Poller, PollerConfig
 from settlement.gateway.service import BatchReport, Gateway
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body, message
 from tests.support.pan_scan import pans_in, pans_in_database
 from tests.support.serialized import Serialized

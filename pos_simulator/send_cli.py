@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from pos_simulator.transmit import MAX_BATCH, TransmitReport, paced, read_bodies, transmit
+from pos_simulator.send import MAX_BATCH, TransmitReport, paced, read_bodies, transmit
 from settlement.adapters.aws import create_queues, sqs_client
 from settlement.config import Settings
 
