@@ -148,11 +148,11 @@ def test_a_database_file_gone_mid_run_is_not_completed(tmp_path: Path, how: str)
 def test_the_scheduled_job_never_recreates_a_deleted_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from settlement.eod.catch_up import scheduled_end_of_day  # noqa: PLC0415
+    from settlement.entrypoints.scheduler import end_of_day_job  # noqa: PLC0415
 
     gone = tmp_path / "cardsettle.db"  # deleted while the scheduler waited for the cutoff
     monkeypatch.setenv("CARDSETTLE_DATABASE_URL", f"sqlite:///{gone}")
-    scheduled_end_of_day()
+    end_of_day_job()
     assert "end of day not run" in capsys.readouterr().out and not gone.exists()
 
 

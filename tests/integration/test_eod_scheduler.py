@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 from settlement.adapters import database
 from settlement.adapters.imports import import_journal, import_merchants
 from settlement.config import Settings, load_settings
+from settlement.entrypoints.scheduler import build_scheduler, cutoff_trigger
 from settlement.eod import catch_up as scheduler_module
-from settlement.eod.catch_up import build_scheduler, catch_up, cutoff_trigger, due_dates
+from settlement.eod.catch_up import catch_up, due_dates
 from settlement.eod.run import RunReport, RunRequest, run_end_of_day
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
