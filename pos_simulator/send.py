@@ -1,30 +1,23 @@
-"""Put message bodies on an SQS queue: batches of ten, failed entries retried with backoff.
+"""Put message bodies on an SQS queue: batches of ten, through the one SQS sender.
 
-`send_message_batch` can succeed for some entries and fail for others; only the failed
-entries are sent again, up to `max_attempts` in all, waiting `backoff_s`, 2x, 4x... between
-tries. Entries SQS rejects as the sender's fault (`SenderFault`) are not retried: they
-would fail again. Bodies go on the wire exactly as given, garbled ones included, because
+`settlement.adapters.sqs_events.send_batch` sends each batch: only the entries SQS fails are
+sent again, up to `max_attempts` in all, waiting `backoff_s`, 2x, 4x... (at most the
+policy's cap) between tries; entries SQS rejects as the sender's fault (`SenderFault`) are
+not retried. Bodies go on the wire exactly as given, garbled ones included, because
 rejecting them is the gateway's job; only what SQS cannot carry (over its size limit,
 characters it refuses: `settlement.adapters.sqs_limits`) stays behind, reported by line,
-and the rest of the file is sent.
+and the rest of the file is sent. The simulator uses settlement's sender rather than a
+copy: it sends to the same queue under the same limits as `settlement ingest` does.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from settlement.adapters.sqs_limits import (
-    MAX_BATCH_ENTRIES,
-    NumberedBody,
-    Refusal,
-    failure_reason,
-    message_bytes,
-    packed,
-    send_entries,
-)
+from settlement.adapters.sqs_events import RetryPolicy, SendOutcome, send_batch
+from settlement.adapters.sqs_limits import MAX_BATCH_ENTRIES, NumberedBody, Refusal, packed
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -32,24 +25,6 @@ if TYPE_CHECKING:
 MAX_BATCH = MAX_BATCH_ENTRIES  # the SQS limit per send_message_batch call
 Sleep = Callable[[float], None]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    backoff_s: float = 0.2  # before the first retry; doubles each time
-    sleep: Sleep = time.sleep
-
-
-@dataclass(slots=True)
-class TransmitReport:
-    sent: int = 0
-    retries: int = 0  # entries sent again after a failure
-    refused: list[Refusal] = field(default_factory=list)  # not sent: one each, with its line
-
-    @property
-    def failed(self) -> int:
-        return len(self.refused)
 
 
 def transmit(
@@ -62,13 +37,13 @@ def transmit(
     backoff_s: float = 0.2,
     sleep: Sleep = time.sleep,
     on_batch: Callable[[int], None] | None = None,
-) -> TransmitReport:
+) -> SendOutcome:
     """Send every (line number, body); `on_batch(n)` is told how many lines each finished
     batch held, and 1 for each line refused before sending (`sqs_limits`)."""
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
-    report = TransmitReport()
-    policy = RetryPolicy(max_attempts, backoff_s, sleep)
+    report = SendOutcome()
+    policy = RetryPolicy(max_attempts, base_s=backoff_s, sleep=sleep)
     done = on_batch or (lambda _count: None)
 
     def refuse(refused: Refusal) -> None:
@@ -76,35 +51,9 @@ def transmit(
         done(1)
 
     for batch in packed(bodies, refuse, batch_size):
-        _send_batch(sqs, queue_url, batch, report, policy)
+        send_batch(sqs, queue_url, batch, report, policy)
         done(len(batch))
     return report
-
-
-def _send_batch(
-    sqs: SQSClient,
-    queue_url: str,
-    batch: list[NumberedBody],
-    report: TransmitReport,
-    policy: RetryPolicy,
-) -> None:
-    pending = {str(i): numbered for i, numbered in enumerate(batch)}
-    for attempt in range(1, policy.max_attempts + 1):
-        entries = [{"Id": key, "MessageBody": body} for key, (_, body) in pending.items()]
-        response = send_entries(sqs, queue_url, entries)
-        report.sent += len(response.get("Successful", []))
-        retry: dict[str, NumberedBody] = {}
-        for failure in response.get("Failed", []):
-            line, body = pending[failure["Id"]]
-            if failure.get("SenderFault") or attempt == policy.max_attempts:
-                report.refused.append(Refusal(line, message_bytes(body), failure_reason(failure)))
-            else:
-                retry[failure["Id"]] = (line, body)
-        if not retry:
-            return
-        report.retries += len(retry)
-        policy.sleep(policy.backoff_s * 2 ** (attempt - 1))
-        pending = retry
 
 
 def read_bodies(lines: Iterable[str]) -> Iterator[NumberedBody]:

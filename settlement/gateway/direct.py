@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from settlement.adapters.sqs_events import epoch_ms, sqs_record, system_attributes
+from settlement.backoff import backoff_s
 from settlement.gateway.capture import LineRun, NumberedBody, line_runs, read_run
 from settlement.gateway.ingest import IngestSummary, Progress
 from settlement.gateway.poller import EventHandler
@@ -107,7 +108,7 @@ def handle_chunk(
         pending = [record for record in pending if record["messageId"] in retry]
         if not pending or attempt == max_attempts:
             break
-        time.sleep(min(0.5 * 2 ** (attempt - 1), 5.0))
+        time.sleep(backoff_s(attempt, 0.5, 5.0))
         again = system_attributes(now_ms, receive_count=attempt + 1)  # as SQS counts them
         pending = [{**record, "attributes": again} for record in pending]
     total.received += len(pending)
