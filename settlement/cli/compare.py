@@ -18,7 +18,8 @@ from rich.table import Table  # already loaded by settlement.cli.app
 from settlement.cli.app import app, console, settings_or_exit
 
 if TYPE_CHECKING:
-    from settlement.compare.harness import Mode, ModeResult
+    from settlement.compare.harness import Mode
+    from settlement.compare.result import ModeResult
     from settlement.config import Settings
 
 
@@ -32,7 +33,8 @@ def compare_modes(
     """Run the same traffic through async (batch size 1) and batch (10, long poll) consumers."""
     from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy: see the module docstring
     from pos_simulator.generate import generate_day  # noqa: PLC0415
-    from settlement.compare.harness import ASYNC, BATCH, write_comparison  # noqa: PLC0415
+    from settlement.compare.harness import ASYNC, BATCH  # noqa: PLC0415
+    from settlement.compare.result import write_comparison  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
     settings = settings_or_exit()

@@ -27,7 +27,7 @@ from pos_simulator.profiles import PROFILES
 from settlement.adapters import database
 from settlement.cli import app
 from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest
-from settlement.compare.harness import ModeResult, write_comparison
+from settlement.compare.result import ModeResult, write_comparison
 from settlement.config import Settings, load_settings
 from settlement.domain.money import Money
 from settlement.reports import write_reports
