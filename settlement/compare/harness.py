@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
+from settlement.adapters.clock import utc_now
 from settlement.adapters.staging import sent_and_staged_at
 from settlement.compare.result import ModeResult
 from settlement.gateway.handler import process_event
@@ -124,7 +125,8 @@ def _send_at_rate(sqs: SQSClient, queue_url: str, bodies: Sequence[str], tps: fl
         pause = next_at - time.perf_counter()
         if pause > 0:
             time.sleep(pause)
-        sqs.send_message(QueueUrl=queue_url, MessageBody=stamp_sent_at(body, datetime.now(UTC)))
+        sent_at = utc_now().replace(tzinfo=UTC)
+        sqs.send_message(QueueUrl=queue_url, MessageBody=stamp_sent_at(body, sent_at))
         next_at += interval
 
 
