@@ -36,7 +36,7 @@ from tests.support.messages import body
 from tests.support.pan_scan import PanScanner
 
 ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
-SQS_MAX_BODY_BYTES = 256 * 1024  # larger bodies are the sender's problem (pos_simulator.transmit)
+SQS_MAX_BODY_BYTES = 256 * 1024  # larger bodies are the sender's problem (pos_simulator.send)
 _INDEXES = count(1000)
 OUR_LOGGERS = ("settlement", "aws_lambda_powertools")
 
