@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PACKAGES := settlement pos_simulator
 
-.PHONY: test lint typecheck unit demo bench clean
+.PHONY: test lint typecheck architecture unit demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict $(PACKAGES)
 
-test: lint typecheck
+architecture: $(STAMP)  # the layers, as import-linter contracts in pyproject.toml
+	$(BIN)/lint-imports
+
+test: lint typecheck architecture
 	$(BIN)/pytest
 
 demo: $(STAMP)
@@ -31,4 +34,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) cardsettle.db cardsettle.db-* reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) cardsettle.db cardsettle.db-* reports .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -40,13 +40,17 @@ from settlement.adapters.database import upgrade
 from settlement.adapters.staging import STAGED_COLUMNS, STAGED_COPY_TYPES
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
+from settlement.entrypoints.wiring import (
+    gateway_event_handler,
+    gateway_from_settings,
+    staging_engine,
+)
 from settlement.gateway.capture import read_bodies
 from settlement.gateway.direct import DirectPlan, ingest_direct, ingest_direct_parallel
 from settlement.gateway.handler import process_event
 from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs
 from settlement.gateway.poller import PollerConfig
 from settlement.gateway.records import StagingPolicy, staged_row
-from settlement.gateway.wiring import gateway_from_settings, staging_engine
 from tests.support.messages import body
 from tests.support.pgcluster import scratch_database, throwaway_cluster
 
@@ -162,7 +166,8 @@ def ours_direct(url: str, path: Path, workers: int) -> Cost:
     summary: IngestSummary
     cpu = time.process_time() + _children_cpu()
     if workers > 1:
-        summary = ingest_direct_parallel(path, settings, plan, lambda _n: None)
+        make_handler = partial(gateway_event_handler, settings)
+        summary = ingest_direct_parallel(path, make_handler, plan, lambda _n: None)
     else:
         gateway = gateway_from_settings(settings, staging_engine(settings))
         handler = lambda event: process_event(event, gateway)  # noqa: E731

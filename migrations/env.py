@@ -1,10 +1,10 @@
-"""Alembic environment: the schema comes from settlement.adapters.tables.metadata."""
+"""Alembic environment: the schema comes from settlement.adapters.schema.metadata."""
 
 from alembic import context
 from sqlalchemy import pool
 
 from settlement.adapters.database import create_db_engine
-from settlement.adapters.tables import metadata
+from settlement.adapters.schema import metadata
 
 config = context.config
 

@@ -26,10 +26,10 @@ from pos_simulator.day import DaySummary
 from pos_simulator.generate import generate_day
 from pos_simulator.options import RateOptions, build_config, parse_cutoff
 from pos_simulator.profiles import PROFILE_HELP
-from pos_simulator.sending import open_queue, send_file
+from pos_simulator.send_cli import open_queue, send_file
 from pos_simulator.timeline import from_ms
-from pos_simulator.transmit import TransmitReport
 from pos_simulator.writer import MESSAGES
+from settlement.adapters.sqs_events import SendOutcome
 from settlement.cli.boundary import guarded, request_debug
 from settlement.config import ConfigurationError, Settings, load_settings
 from settlement.domain.calendar import FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE
@@ -259,7 +259,7 @@ def run(
         _check(send_file(sqs, url, directory / MESSAGES, console, per_second=tps))
 
 
-def _check(report: TransmitReport) -> None:
+def _check(report: SendOutcome) -> None:
     """One line on stderr per message not sent, then exit 1: the rest was sent."""
     for refused in report.refused:
         print(f"pos-sim: {refused.describe()}", file=sys.stderr)

@@ -27,9 +27,9 @@ from pos_simulator.kit import Kit
 from pos_simulator.plan import plan_day
 from pos_simulator.pools import Merchant, Pools
 from pos_simulator.records import Txn
+from pos_simulator.render import Transmitter
 from pos_simulator.streams import InstantStream, SlotClock
 from pos_simulator.timeline import MS_PER_S
-from pos_simulator.transmission import Transmitter
 from pos_simulator.trips import plan_trips
 from pos_simulator.vocabulary import LEGIT
 from pos_simulator.writer import FLUSH_ROWS, DayWriter

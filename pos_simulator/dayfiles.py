@@ -1,7 +1,8 @@
 """Reading a generated day back: for scoring (labels, faults) and for the simulator's tests.
 
-The settlement side never needs labels.csv or faults.csv to do its work; it reads them only
-to score itself, through these functions, so the file layout is known in one place.
+The settlement side never needs labels.csv or faults.csv to do its work; it reads labels.csv
+only to score itself (`eod --labels`). Its one reader, `settlement.eod.labels.read_labels`,
+reads it here too: the checks it makes (header, PAN scan, columns) hold for every caller.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pos_simulator.writer import FAULTS, JOURNAL, LABELS, MERCHANTS, MESSAGES
+from settlement.eod.labels import read_labels as labels_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +29,8 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 def read_labels(day_dir: Path) -> dict[str, str]:
-    """transaction_id -> fraud scenario name or `legit`."""
-    return {row["transaction_id"]: row["label"] for row in _rows(day_dir / LABELS)}
+    """transaction_id -> fraud scenario name or `legit`, of the day in `day_dir`."""
+    return labels_file(day_dir / LABELS)
 
 
 def read_faults(day_dir: Path) -> list[FaultRow]:

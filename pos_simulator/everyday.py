@@ -17,9 +17,9 @@ from pos_simulator.amounts import amount_text
 from pos_simulator.kit import CONTACTLESS_SHARE, MAGSTRIPE_SHARE, MANUAL_SHARE, Kit
 from pos_simulator.pools import Merchant
 from pos_simulator.records import Txn
+from pos_simulator.render import LATENCY_MS, Transmitter
 from pos_simulator.streams import Chunk, SlotClock
 from pos_simulator.timeline import MS_PER_DAY, local_time_text, utc_text, uuid7_text
-from pos_simulator.transmission import LATENCY_MS, Transmitter
 from pos_simulator.vocabulary import LEGIT, SCHEMA_ID
 from pos_simulator.writer import DayWriter
 

@@ -13,6 +13,7 @@ whose "completed" end of day overwrites the real payout file.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import re
@@ -32,6 +33,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import NullPool
 
 import settlement
+from settlement.backoff import backoff_s, equal_jitter_s
 from settlement.errors import DatabaseNotReady, DatabaseUnreachable
 
 log = logging.getLogger(__name__)
@@ -152,8 +154,8 @@ def wait_for_database(
     A gateway that starts before its database (a container restart, a failover) should wait
     for it, not exit: polling SQS meanwhile would only push messages toward the DLQ."""
     rng = rng or random.Random()
-    deadline, step_s = clock() + max_wait_s, 0.5
-    while True:
+    deadline = clock() + max_wait_s
+    for retry in itertools.count(1):
         try:
             with engine.connect():
                 return
@@ -161,11 +163,10 @@ def wait_for_database(
             left_s = deadline - clock()
             if left_s <= 0:
                 raise
-            pause_s = min(left_s, step_s / 2 + rng.uniform(0, step_s / 2))
+            pause_s = min(left_s, equal_jitter_s(backoff_s(retry, 0.5, 10.0), rng))
             reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
             log.warning("database unavailable (%s): retrying in %.1f s", reason, pause_s)
             sleep(pause_s)
-            step_s = min(step_s * 2, 10.0)
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -3,7 +3,7 @@
 Results are keyed by `run_date` (the business date of the run that produced them), so a
 re-run replaces one date's rows in one transaction and a date can never hold two payouts.
 Staged rows stay immutable: what happened to a transaction is its reconciliation item.
-They share `metadata` with the staging tables, so Alembic sees one schema.
+They share `metadata` with the staging tables, so Alembic sees one schema (`schema`).
 """
 
 from sqlalchemy import (

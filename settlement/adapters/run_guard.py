@@ -31,6 +31,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from settlement.adapters.eod_tables import eod_runs
+from settlement.adapters.tables import staged_transactions
 
 _RUNNING_IN = "running in process "
 _PROCESS = re.compile(re.escape(_RUNNING_IN) + r"(?P<host>\S+):(?P<pid>\d+)$")
@@ -205,3 +206,15 @@ def completed_dates(engine: Engine) -> set[date]:
     with engine.connect() as conn:
         query = select(eod_runs.c.business_date).where(eod_runs.c.status == "completed")
         return {row[0] for row in conn.execute(query)}
+
+
+def staged_dates(engine: Engine) -> list[date]:
+    """The business dates that have staged transactions, oldest first: the scheduler's
+    candidates (a date without traffic is never run by it)."""
+    with engine.connect() as conn:
+        query = (
+            select(staged_transactions.c.business_date)
+            .distinct()
+            .order_by(staged_transactions.c.business_date)
+        )
+        return [row[0] for row in conn.execute(query)]

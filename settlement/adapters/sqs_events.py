@@ -1,14 +1,17 @@
-"""SQS shapes: turn `receive_message` output into the event Lambda would deliver, and send.
+"""SQS shapes: turn `receive_message` output into the event Lambda would deliver; and the
+one SQS sender (`send_batch`), used by the simulator, `settlement ingest` and the DLQ redrive.
 
 The local poller hands the handler exactly what an SQS event source mapping would, so the
-handler cannot tell the two apart.
+handler cannot tell the two apart. The sender puts bodies on the wire exactly as given,
+garbled ones included (rejecting them is the gateway's job); only what SQS cannot carry
+(`sqs_limits`) stays behind, reported by line.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,7 @@ from settlement.adapters.sqs_limits import (
     packed,
     send_entries,
 )
+from settlement.backoff import backoff_s
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -99,23 +103,42 @@ def event_from_messages(
     return {"Records": records}
 
 
-def send_bodies(
-    sqs: SQSClient, queue_url: str, bodies: Iterable[str], max_attempts: int = 5
-) -> int:
-    """Send bodies (packed by `sqs_limits`), retrying the entries SQS reports failed; returns
-    the count. For bodies SQS carried before (a redrive, tests): any refusal raises."""
-    outcome = SendOutcome()
-    for batch in packed(enumerate(bodies, start=1), outcome.refused.append):
-        send_batch(sqs, queue_url, batch, outcome, max_attempts)
-    if outcome.refused:
-        raise RuntimeError("; ".join(refused.describe() for refused in outcome.refused[:3]))
-    return outcome.sent
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How the sender retries the entries SQS failed: `max_attempts` sends in all, waiting
+    `backoff_s(retry, base_s, cap_s)` before each retry (50 ms doubling to 2 s by default)."""
+
+    max_attempts: int = 5
+    base_s: float = 0.05
+    cap_s: float = 2.0
+    sleep: Callable[[float], object] = time.sleep
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(slots=True)
 class SendOutcome:
     sent: int = 0
-    refused: list[Refusal] = field(default_factory=list)
+    retries: int = 0  # entries sent again after a failure
+    refused: list[Refusal] = field(default_factory=list)  # not sent: one each, with its line
+
+    @property
+    def failed(self) -> int:
+        return len(self.refused)
+
+
+def send_bodies(
+    sqs: SQSClient, queue_url: str, bodies: Iterable[str], policy: RetryPolicy = DEFAULT_RETRY
+) -> int:
+    """Send bodies (packed by `sqs_limits`), retrying the entries SQS reports failed; returns
+    the count. For bodies SQS carried before (a redrive, tests): any refusal raises."""
+    outcome = SendOutcome()
+    for batch in packed(enumerate(bodies, start=1), outcome.refused.append):
+        send_batch(sqs, queue_url, batch, outcome, policy)
+    if outcome.refused:
+        raise RuntimeError("; ".join(refused.describe() for refused in outcome.refused[:3]))
+    return outcome.sent
 
 
 def send_batch(
@@ -123,25 +146,28 @@ def send_batch(
     queue_url: str,
     batch: list[NumberedBody],
     outcome: SendOutcome,
-    max_attempts: int = 5,
+    policy: RetryPolicy = DEFAULT_RETRY,
 ) -> None:
-    """Send one packed batch. Entries SQS fails are retried with backoff, except those it
-    fails as the sender's fault (they would fail again); what is still failing after
-    `max_attempts` is refused too, so the rest of the capture goes on either way."""
+    """Send one packed batch: the one SQS sender (the simulator's and the gateway's).
+
+    Only the entries SQS fails are sent again, with backoff, except those it fails as the
+    sender's fault (they would fail again); what is still failing after `max_attempts` is
+    refused too, so the rest of the capture goes on either way."""
     pending = {str(index): numbered for index, numbered in enumerate(batch)}
-    for attempt in range(1, max_attempts + 1):
+    for attempt in range(1, policy.max_attempts + 1):
         entries = [{"Id": key, "MessageBody": body} for key, (_, body) in pending.items()]
         response = send_entries(sqs, queue_url, entries)
         outcome.sent += len(response.get("Successful", []))
         retry = {}
         for failure in response.get("Failed", []):
             line, body = pending[failure["Id"]]
-            if failure.get("SenderFault") or attempt == max_attempts:
+            if failure.get("SenderFault") or attempt == policy.max_attempts:
                 reason = failure_reason(failure)
                 outcome.refused.append(Refusal(line, message_bytes(body), reason))
             else:
                 retry[failure["Id"]] = (line, body)
         if not retry:
             return
-        time.sleep(min(0.05 * 2 ** (attempt - 1), 2.0))
+        outcome.retries += len(retry)
+        policy.sleep(backoff_s(attempt, policy.base_s, policy.cap_s))
         pending = retry

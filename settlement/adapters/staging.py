@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime, Engine, select
@@ -336,3 +337,11 @@ def _insert_rejects(conn: Connection, rejects: Iterable[RejectRow], received_at:
         index_elements=["body_sha256", "reason_code"]
     )
     conn.execute(statement, values)
+
+
+def sent_and_staged_at(engine: Engine) -> list[tuple[datetime, datetime]]:
+    """(sent_at, staged_at) of every staged row: a message's latency through the gateway,
+    as `settlement compare-modes` measures it."""
+    with engine.connect() as conn:
+        query = select(staged_transactions.c.sent_at, staged_transactions.c.staged_at)
+        return [(sent, staged) for sent, staged in conn.execute(query)]

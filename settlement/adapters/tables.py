@@ -1,5 +1,8 @@
 """The staging schema as SQLAlchemy Core tables; Alembic in `migrations/` evolves it.
 
+`metadata` is defined here and the end-of-day tables (`eod_tables`) are built on it too;
+`schema.metadata` is the whole schema, both modules' tables, for Alembic.
+
 Column names use the payments vocabulary. Money columns are integer minor units beside
 their ISO 4217 currency. No column can hold a full PAN: cards are a keyed token, the BIN
 and the last four digits.
@@ -111,5 +114,3 @@ rejected_messages = Table(
     Index(None, "received_at"),
     Index(None, "reason_code"),
 )
-
-from settlement.adapters import eod_tables as _eod_tables  # noqa: E402, F401  (end-of-day tables)

@@ -1,4 +1,5 @@
-"""The `settlement` command: the only place that wires settings, engines and clients together.
+"""The `settlement` command. With settlement/entrypoints/ (the Lambda handlers, the
+scheduler's job) the only place that reads settings and wires engines and clients together.
 
 Each command group lives in its own module of this package and registers itself on `app`.
 """

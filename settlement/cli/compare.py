@@ -18,8 +18,9 @@ from rich.table import Table  # already loaded by settlement.cli.app
 from settlement.cli.app import app, console, settings_or_exit
 
 if TYPE_CHECKING:
+    from settlement.compare.harness import Mode
+    from settlement.compare.result import ModeResult
     from settlement.config import Settings
-    from settlement.gateway.compare import Mode, ModeResult
 
 
 @app.command("compare-modes")
@@ -32,8 +33,9 @@ def compare_modes(
     """Run the same traffic through async (batch size 1) and batch (10, long poll) consumers."""
     from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy: see the module docstring
     from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from settlement.compare.harness import ASYNC, BATCH  # noqa: PLC0415
+    from settlement.compare.result import write_comparison  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
-    from settlement.gateway.compare import ASYNC, BATCH, write_comparison  # noqa: PLC0415
 
     settings = settings_or_exit()
     with tempfile.TemporaryDirectory(prefix="cardsettle-compare-") as tmp:
@@ -55,8 +57,8 @@ def _measure(
     from settlement.adapters.aws import sqs_client  # noqa: PLC0415 - heavy, as above
     from settlement.adapters.database import create_db_engine, ensure_schema  # noqa: PLC0415
     from settlement.adapters.sqs_events import queue_arn  # noqa: PLC0415
-    from settlement.gateway.compare import ModeRig, RequestCounter, run_mode  # noqa: PLC0415
-    from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
+    from settlement.compare.harness import ModeRig, RequestCounter, run_mode  # noqa: PLC0415
+    from settlement.entrypoints.wiring import gateway_from_settings  # noqa: PLC0415
 
     queue = f"{settings.queue_name}-compare-{mode.name}"
     consumer, sender = sqs_client(settings), sqs_client(settings)

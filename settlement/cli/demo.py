@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ import typer
 from rich.table import Table  # already loaded by settlement.cli.app
 
 from settlement.adapters.aws import create_queues, sqs_client
+from settlement.adapters.clock import utc_now
 from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.cli.report import make_reports, migrated_engine, parse_date
@@ -84,10 +85,6 @@ class DemoPlan:
         )  # fmt: skip
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _sqlite_file(settings: Settings) -> Path | None:
     from sqlalchemy.engine import make_url  # noqa: PLC0415
 
@@ -113,7 +110,7 @@ def start_clean(settings: Settings, workdir: Path) -> str:
 
 
 def _handler(settings: Settings) -> AbstractContextManager[EventHandler]:
-    from settlement.gateway.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
+    from settlement.entrypoints.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
 
     return handler_from_settings(settings)
 

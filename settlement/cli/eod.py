@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from settlement.adapters import aws
+from settlement.adapters.clock import utc_now
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.cli.report import existing_engine, migrated_engine, parse_date
 from settlement.config import Settings
@@ -36,10 +36,6 @@ rates_app = typer.Typer(help="Operator FX rates (override the shipped ECB rates)
 app.add_typer(merchants_app, name="merchants")
 app.add_typer(journal_app, name="journal")
 app.add_typer(rates_app, name="rates")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _lines(source: str, settings: Settings) -> Generator[str]:
@@ -213,7 +209,7 @@ def print_report(report: RunReport) -> None:
 @app.command("scheduler")
 def scheduler() -> None:
     """Run end of day at every cutoff (APScheduler); first catch up missed business dates."""
-    from settlement.eod.scheduler import run_scheduler  # noqa: PLC0415  (APScheduler only here)
+    from settlement.entrypoints.scheduler import run_scheduler  # noqa: PLC0415  (APScheduler)
 
     settings = settings_or_exit()
     with existing_engine(settings) as engine:

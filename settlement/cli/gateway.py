@@ -10,9 +10,10 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,9 +43,16 @@ app.add_typer(dlq_app, name="dlq")
 
 
 def _handler(settings: Settings) -> AbstractContextManager[EventHandler]:
-    from settlement.gateway.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
+    from settlement.entrypoints.wiring import handler_from_settings  # noqa: PLC0415 - start-up time
 
     return handler_from_settings(settings)
+
+
+def _worker_handler(settings: Settings) -> Callable[[], EventHandler]:
+    """What each direct-transport worker process calls to build its own gateway."""
+    from settlement.entrypoints.wiring import gateway_event_handler  # noqa: PLC0415
+
+    return partial(gateway_event_handler, settings)
 
 
 def _poller_config(
@@ -222,7 +230,7 @@ def ingest(
             summary = (
                 ingest_direct(capture, handler, plan, advance)
                 if workers == 1
-                else ingest_direct_parallel(capture, settings, plan, advance)
+                else ingest_direct_parallel(capture, _worker_handler(settings), plan, advance)
             )
         else:
             summary = _ingest_sqs(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from settlement.adapters.aws import describe_target
+from settlement.adapters.aws import describe_target, s3_client
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.domain.calendar import parse_business_date
 from settlement.exit_codes import ExitCode
@@ -61,7 +61,7 @@ def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) 
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED) from None
     if upload:
-        keys = upload_reports(settings, day, written.files)
+        keys = upload_reports(settings, day, written.files, s3_client(settings))
         where = describe_target(settings)
         console.print(f"uploaded {len(keys)} file(s) to s3://{settings.s3_bucket}/"
                       f"reports/{day.isoformat()}/ on {where}")  # fmt: skip

@@ -26,15 +26,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from settlement.adapters.sqs_events import epoch_ms, sqs_record, system_attributes
-from settlement.config import Settings
+from settlement.backoff import backoff_s
 from settlement.gateway.capture import LineRun, NumberedBody, line_runs, read_run
-from settlement.gateway.handler import process_event
 from settlement.gateway.ingest import IngestSummary, Progress
 from settlement.gateway.poller import EventHandler
-from settlement.gateway.service import BatchReport, Gateway
+from settlement.gateway.service import BatchReport
 
 Handled = tuple[BatchReport, int, int]  # a batch's counts, dead-lettered, messages sent
 
@@ -63,14 +61,20 @@ def ingest_direct(
 
 
 def ingest_direct_parallel(
-    path: Path, settings: Settings, plan: DirectPlan, progress: Progress
+    path: Path, make_handler: Callable[[], EventHandler], plan: DirectPlan, progress: Progress
 ) -> IngestSummary:
     """Stage a capture with `plan.workers` processes, each with its own gateway, each
-    reading the runs of lines it is given from the file itself."""
+    reading the runs of lines it is given from the file itself.
+
+    `make_handler` is called once in each worker to build that worker's handler (and its
+    engine); it crosses to the workers by pickling, so it is a module-level function or a
+    `functools.partial` of one (the entry points pass `gateway_event_handler` and settings)."""
     summary = IngestSummary()
     started = time.perf_counter()
     in_flight: deque[Future[Handled]] = deque()
-    with ProcessPoolExecutor(plan.workers, initializer=_init_worker, initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(
+        plan.workers, initializer=_init_worker, initargs=(make_handler,)
+    ) as pool:
         for run in line_runs(path, plan.batch_size):
             if len(in_flight) >= 2 * plan.workers:
                 _add(summary, in_flight.popleft().result(), progress)
@@ -104,7 +108,7 @@ def handle_chunk(
         pending = [record for record in pending if record["messageId"] in retry]
         if not pending or attempt == max_attempts:
             break
-        time.sleep(min(0.5 * 2 ** (attempt - 1), 5.0))
+        time.sleep(backoff_s(attempt, 0.5, 5.0))
         again = system_attributes(now_ms, receive_count=attempt + 1)  # as SQS counts them
         pending = [{**record, "attributes": again} for record in pending]
     total.received += len(pending)
@@ -137,15 +141,12 @@ def _add(summary: IngestSummary, handled: Handled, progress: Progress) -> None:
     progress(sent)
 
 
-_WORKER_HANDLER: Callable[[dict[str, Any]], Any] | None = None
+_WORKER_HANDLER: EventHandler | None = None
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(make_handler: Callable[[], EventHandler]) -> None:
     global _WORKER_HANDLER  # noqa: PLW0603 - one gateway per worker process
-    from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
-
-    gateway: Gateway = gateway_from_settings(settings)
-    _WORKER_HANDLER = lambda event: process_event(event, gateway)  # noqa: E731
+    _WORKER_HANDLER = make_handler()
     gc.freeze()
 
 

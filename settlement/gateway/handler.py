@@ -1,10 +1,11 @@
-"""The AWS Lambda entry point: an SQS event in, a partial batch response out.
+"""An SQS event in, a partial batch response out: what the gateway does with a batch.
 
-It runs unchanged on Lambda behind an SQS event source mapping with
-ReportBatchItemFailures. Powertools' BatchProcessor builds the `batchItemFailures`
-response and its parser validates each record's envelope; the whole batch is staged in
-one database transaction when the processor opens (`_prepare`), and the per-record handler
-then only reports the messages that must come back.
+The Lambda handler (`settlement.entrypoints.lambdas.gateway_handler`, behind an SQS event
+source mapping with ReportBatchItemFailures), the local poller and the direct transport
+all hand their events to `process_event`. Powertools' BatchProcessor builds the
+`batchItemFailures` response and its parser validates each record's envelope; the whole
+batch is staged in one database transaction when the processor opens (`_prepare`), and the
+per-record handler then only reports the messages that must come back.
 """
 
 from __future__ import annotations
@@ -116,26 +117,3 @@ def process_event(
     with processor(records=event.get("Records", []), handler=processor.record_handler):
         processor.process()
     return processor.response(), processor.report
-
-
-_GATEWAY: Gateway | None = None
-
-
-def _cold_start_gateway() -> Gateway:
-    global _GATEWAY  # noqa: PLW0603 - Lambda reuses the process: build once per container
-    if _GATEWAY is None:
-        from settlement.gateway.wiring import gateway_from_settings  # noqa: PLC0415
-
-        _GATEWAY = gateway_from_settings()
-    return _GATEWAY
-
-
-def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    """AWS Lambda handler for the SQS event source mapping (ReportBatchItemFailures on)."""
-    response, report = process_event(event, _cold_start_gateway())
-    log.info(
-        "batch: received=%d staged=%d duplicates=%d rejected=%s redeliver=%d",
-        report.received, report.staged, report.duplicates, dict(report.rejected),
-        len(report.failed_message_ids),
-    )  # fmt: skip
-    return response

@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from botocore.exceptions import BotoCoreError, ClientError
 
 from settlement.adapters.sqs_events import event_from_messages
+from settlement.backoff import backoff_s, equal_jitter_s
 from settlement.gateway.service import BatchReport
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[dict[str, Any]], tuple[PartialItemFailureResponse, BatchReport]]
 Sleep = Callable[[float], object]
-_MAX_DOUBLINGS = 32  # 2**32 s is past any cap SQS allows (12 h); keeps the integers small
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +61,13 @@ def start_line(config: PollerConfig) -> str:
 
 def redelivery_delay_s(receive_count: int, base_s: int, cap_s: int) -> int:
     """Visibility timeout for a message reported back after its `receive_count`-th receive."""
-    doublings = min(max(receive_count, 1) - 1, _MAX_DOUBLINGS)
-    return min(cap_s, base_s * (1 << doublings))
+    return backoff_s(receive_count, base_s, cap_s)
 
 
 def batch_failure_pause_s(failures: int, base_s: int, cap_s: int, rng: random.Random) -> float:
-    """Pause after `failures` whole-batch failures in a row: exponential, with equal jitter.
-
-    Half the step is fixed so a worker really waits; the random half spreads workers that
-    failed together (one database outage) so they do not all return in the same instant.
-    """
-    step_s = float(redelivery_delay_s(failures, base_s, cap_s))
-    return step_s / 2 + rng.uniform(0.0, step_s / 2)
+    """Pause after `failures` whole-batch failures in a row: the redelivery's backoff, with
+    equal jitter (workers that failed together do not all return in the same instant)."""
+    return equal_jitter_s(float(backoff_s(failures, base_s, cap_s)), rng)
 
 
 class Poller:

@@ -1,7 +1,10 @@
 """From a validated terminal message to the row the staging table keeps.
 
-Pure: the PAN becomes a keyed token, BIN and last four here and goes no further; the
-business date comes from the terminal's local time, the business timezone and the cutoff.
+No I/O and no clock (the receive time is an argument): the PAN becomes a keyed token, BIN
+and last four here and goes no further; the business date comes from the terminal's local
+time, the business timezone and the cutoff. Not pure domain, though: the row it builds is
+the staging adapter's `StagedRow`, in the table's column order, which it checks at import
+(this runs once per message on the gateway's hot path, so no per-row dict in between).
 """
 
 from __future__ import annotations

@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from settlement.reports.model import Comparison, ModeResult
-
-_LATENCIES = ("p50", "p95", "p99", "max")
+from settlement.compare.result import ModeResult
+from settlement.reports.model import Comparison
 
 
 class ComparisonFormatError(ValueError):
@@ -24,8 +23,12 @@ def _mode(document: dict[str, Any]) -> ModeResult:
         batch_window_s=float(document["batch_window_s"]),
         messages=int(document["messages"]),
         staged=int(document["staged"]),
+        seconds=float(document["seconds"]),
         throughput_msg_s=float(document["throughput_msg_s"]),
-        latency_ms={name: float(document[f"latency_ms_{name}"]) for name in _LATENCIES},
+        latency_ms_p50=float(document["latency_ms_p50"]),
+        latency_ms_p95=float(document["latency_ms_p95"]),
+        latency_ms_p99=float(document["latency_ms_p99"]),
+        latency_ms_max=float(document["latency_ms_max"]),
         sqs_requests={str(k): int(v) for k, v in sorted(document["sqs_requests"].items())},
         sqs_requests_total=int(document["sqs_requests_total"]),
         sqs_cost_usd=str(document["sqs_cost_usd"]),

@@ -16,10 +16,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from settlement.compare.result import ModeResult
 from settlement.domain.money import Money
 from settlement.domain.recon_classes import ReconClass
 from settlement.reports.charts import Bar, BarGroup, bar_chart, column_chart
-from settlement.reports.model import Comparison, DayReport, ModeResult, PayoutRow
+from settlement.reports.model import Comparison, DayReport, PayoutRow
 from settlement.reports.summary import decimal_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
+from settlement.compare.result import ModeResult
+
 DETAIL_ROWS = 500  # exceptions shown in the HTML
 HELD_ROWS = 200  # held items shown in the HTML
 
@@ -198,24 +200,6 @@ class Books:
     fx: tuple[FxPair, ...]
     trial_balance: tuple[BalanceRow, ...]
     settlement_lines: int
-
-
-@dataclass(frozen=True, slots=True)
-class ModeResult:
-    """One consumption mode of compare.json, as the report shows it."""
-
-    mode: str
-    batch_size: int
-    batch_window_s: float
-    messages: int
-    staged: int
-    throughput_msg_s: float
-    latency_ms: dict[str, float]  # p50, p95, p99, max
-    sqs_requests: dict[str, int]
-    sqs_requests_total: int
-    sqs_cost_usd: str
-    sqs_cost_usd_per_million_messages: str
-    staleness_s: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from pos_simulator.config import DayConfig
 from pos_simulator.generate import generate_day
 from pos_simulator.profiles import PROFILES
 from settlement.adapters import database, run_guard
+from settlement.adapters.clock import utc_now
 from settlement.adapters.eod_tables import (
     eod_runs,
     fraud_decisions,
@@ -49,9 +50,8 @@ from settlement.adapters.eod_tables import (
     settlement_lines,
 )
 from settlement.cli import app
-from settlement.cli.eod import utc_now
 from settlement.config import load_settings
-from settlement.eod.scheduler import catch_up
+from settlement.eod.catch_up import catch_up
 from tests.e2e.rig import wait_until
 from tests.support.pan_scan import PanScanner, sent_pans
 

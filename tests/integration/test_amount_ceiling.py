@@ -20,8 +20,8 @@ from settlement.domain.pos_message import (
     RejectReason,
     parse_pos_message,
 )
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body
 
 ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"

@@ -26,9 +26,9 @@ from settlement.adapters.staging import body_digest
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, Rejection, RejectReason, parse_pos_message
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.service import BatchReport, Gateway, InboundMessage
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.hostile_messages import HOSTILE
 from tests.support.message_fuzz import json_values, sqs_text_chars
 from tests.support.messages import body, message

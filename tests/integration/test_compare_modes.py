@@ -10,7 +10,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from settlement.cli import app
-from settlement.gateway.compare import percentile, stamp_sent_at
+from settlement.compare.harness import percentile, stamp_sent_at
 
 
 def test_percentile_nearest_rank() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from settlement.adapters import aws
 from settlement.adapters.eod_tables import eod_runs, payouts
 from settlement.config import Settings
-from settlement.eod import lambda_entry
+from settlement.entrypoints import lambdas
 from settlement.eod.run import RunRequest, run_end_of_day
 from tests.integration.test_eod_day import DAY, NOW, eod_database, load_hand_day
 from tests.support.staging_builder import claim_running
@@ -45,7 +45,7 @@ def _payout_rows(engine: Engine) -> int:
 def test_scheduled_event_runs_the_date_that_just_closed(setup: Setup) -> None:
     engine, settings = setup
     # NOW is the 11th's cutoff instant (22:00 CET): the event names no date.
-    result = lambda_entry.run_event({}, settings, engine, lambda: NOW)
+    result = lambdas.run_eod_event({}, settings, engine, lambda: NOW)
     assert json.loads(json.dumps(result)) == result
     assert (result["business_date"], result["status"]) == ("2026-03-11", "completed")
     direct = run_end_of_day(engine, settings, RunRequest(DAY, NOW, rerun=True))
@@ -62,16 +62,16 @@ def test_scheduled_event_runs_the_date_that_just_closed(setup: Setup) -> None:
 def test_a_retry_of_a_completed_date_changes_nothing_and_republishes(setup: Setup) -> None:
     engine, settings = setup
     event = {"business_date": "2026-03-11"}
-    first = lambda_entry.run_event(event, settings, engine, lambda: NOW + timedelta(hours=1))
+    first = lambdas.run_eod_event(event, settings, engine, lambda: NOW + timedelta(hours=1))
     assert first["status"] == "completed" and _payout_rows(engine) == 3
     (settings.reports_dir / "payouts-2026-03-11.csv").unlink()  # a lost /tmp, a failed upload
-    again = lambda_entry.run_event(event, settings, engine, lambda: NOW + timedelta(hours=2))
+    again = lambdas.run_eod_event(event, settings, engine, lambda: NOW + timedelta(hours=2))
     assert again["status"] == "already_completed" and "--rerun" in again["message"]
     assert again["counts"] == {} and _payout_rows(engine) == 3
     assert _published(settings, again["payout_file_keys"][0]) == _published(
         settings, first["payout_file_keys"][0]
     )
-    rerun = lambda_entry.run_event(
+    rerun = lambdas.run_eod_event(
         {**event, "rerun": True}, settings, engine, lambda: NOW + timedelta(hours=3)
     )
     assert rerun["status"] == "completed" and "attempt 2" in rerun["message"]
@@ -81,7 +81,7 @@ def test_a_retry_of_a_completed_date_changes_nothing_and_republishes(setup: Setu
 def test_a_date_running_elsewhere_is_refused_and_nothing_published(setup: Setup) -> None:
     engine, settings = setup
     claim_running(engine, DAY, NOW)
-    result = lambda_entry.run_event({}, settings, engine, lambda: NOW + timedelta(minutes=5))
+    result = lambdas.run_eod_event({}, settings, engine, lambda: NOW + timedelta(minutes=5))
     assert result["status"] == "refused" and "host-b:42" in result["message"]
     assert result["payout_file_keys"] == [] and _payout_rows(engine) == 0
 
@@ -93,19 +93,19 @@ def test_handler_reads_the_settings_and_caches_its_engine(
     monkeypatch.setenv("CARDSETTLE_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("CARDSETTLE_REPORTS_DIR", str(settings.reports_dir))
     engines: dict[str, Engine] = {}
-    monkeypatch.setattr(lambda_entry, "_ENGINES", engines)
+    monkeypatch.setattr(lambdas, "_ENGINES", engines)
     context: Any = SimpleNamespace(aws_request_id="req-7")
     try:
         # the real clock: 2026-03-11 closed long ago
-        result = lambda_entry.handler({"business_date": "2026-03-11"}, context)
+        result = lambdas.eod_handler({"business_date": "2026-03-11"}, context)
         assert result["status"] == "completed", result["message"]
-        again = lambda_entry.handler({"business_date": "2026-03-11"}, context)
+        again = lambdas.eod_handler({"business_date": "2026-03-11"}, context)
         assert again["status"] == "already_completed"
         assert list(engines) == [settings.database_url]
         with engine.connect() as conn:
             owner = conn.execute(select(eod_runs.c.owner)).scalar_one()
         assert owner == "lambda:req-7"
-        still_open = lambda_entry.handler({"business_date": "2999-01-01"}, context)
+        still_open = lambdas.eod_handler({"business_date": "2999-01-01"}, context)
         assert (still_open["status"], still_open["reason"]) == ("refused", "before_cutoff")
         assert still_open["payout_file_keys"] == []
     finally:

@@ -148,16 +148,16 @@ def test_a_database_file_gone_mid_run_is_not_completed(tmp_path: Path, how: str)
 def test_the_scheduled_job_never_recreates_a_deleted_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from settlement.eod.scheduler import scheduled_end_of_day  # noqa: PLC0415
+    from settlement.entrypoints.scheduler import end_of_day_job  # noqa: PLC0415
 
     gone = tmp_path / "cardsettle.db"  # deleted while the scheduler waited for the cutoff
     monkeypatch.setenv("CARDSETTLE_DATABASE_URL", f"sqlite:///{gone}")
-    scheduled_end_of_day()
+    end_of_day_job()
     assert "end of day not run" in capsys.readouterr().out and not gone.exists()
 
 
 def test_catch_up_stops_at_a_refused_date_so_dates_settle_in_order(setup: Setup) -> None:
-    from settlement.eod.scheduler import catch_up  # noqa: PLC0415
+    from settlement.eod.catch_up import catch_up  # noqa: PLC0415
 
     engine, settings = setup
     later = DAY + timedelta(days=1)

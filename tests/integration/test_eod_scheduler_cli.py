@@ -29,7 +29,7 @@ from settlement.adapters.eod_tables import eod_runs
 from settlement.adapters.imports import import_merchants
 from settlement.cli import app
 from settlement.cli import eod as eod_cli
-from settlement.eod import scheduler as eod_scheduler
+from settlement.entrypoints import scheduler as eod_scheduler
 from tests.support.staging_builder import MERCHANTS_HEADER, insert_staged, merchant_line, staged
 
 START = datetime(2026, 3, 29, 12, 0)  # Sunday; Amsterdam moved to CEST at 01:00 UTC today
@@ -123,7 +123,7 @@ def test_scheduler_command_catches_up_then_fires_at_the_cutoff(
     monkeypatch.setattr(executor_base, "datetime", frozen)
     monkeypatch.setattr(blocking, "Event", virtual_event(clock))
     monkeypatch.setattr(eod_cli, "utc_now", clock)  # the command's clock
-    monkeypatch.setattr(eod_scheduler, "_utc_now", clock)  # the persisted job's clock
+    monkeypatch.setattr(eod_scheduler, "utc_now", clock)  # the persisted job's clock
     started: list[blocking.BlockingScheduler] = []
     fired: list[JobExecutionEvent] = []
     original_start = blocking.BlockingScheduler.start

@@ -20,10 +20,10 @@ from settlement.adapters.sqs_events import queue_arn, send_bodies, sqs_record
 from settlement.adapters.staging import RejectRow, StagedRow, StageOutcome, StagingRepository
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.poller import Poller, PollerConfig
 from settlement.gateway.service import BatchReport, Gateway
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body, message
 from tests.support.pan_scan import pans_in, pans_in_database
 from tests.support.serialized import Serialized
@@ -277,22 +277,22 @@ def test_lambda_handler_with_a_real_sqs_event_shape(
 ) -> None:
     import copy
 
-    from settlement.gateway import handler
+    from settlement.entrypoints import lambdas
 
     upgrade(db_url)
     monkeypatch.setenv("CARDSETTLE_DATABASE_URL", db_url)
-    monkeypatch.setattr(handler, "_GATEWAY", None)
+    monkeypatch.setattr(lambdas, "_GATEWAY", None)
     sample = copy.deepcopy(AWS_SAMPLE_EVENT)
     sample["Records"][0]["body"] = body(1)
     sample["Records"][1]["body"] = "test message body"
-    response = handler.lambda_handler(sample, context=None)
+    response = lambdas.gateway_handler(sample, context=None)
     assert response == {"batchItemFailures": []}
-    gw = handler._GATEWAY
+    gw = lambdas._GATEWAY
     assert gw is not None
     assert count(gw.repository.engine, staged_transactions) == 1
     assert reasons(gw.repository.engine) == {"malformed_json": 1}
     gw.repository.engine.dispose()
-    monkeypatch.setattr(handler, "_GATEWAY", None)
+    monkeypatch.setattr(lambdas, "_GATEWAY", None)
 
 
 def test_malformed_envelope_is_reported_not_staged(gateway: Gateway) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from settlement.adapters.database import create_db_engine, upgrade, wait_for_database
 from settlement.config import load_settings
-from settlement.gateway.wiring import staging_engine
+from settlement.entrypoints.wiring import staging_engine
 from tests.support.pgcontrol import outage_cluster
 
 

@@ -22,10 +22,10 @@ from settlement.adapters.sqs_events import sqs_record
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import Settings, load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.records import staged_row
 from settlement.gateway.service import Gateway, is_transient
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body
 from tests.support.pgcluster import scratch_database
 from tests.support.staging_builder import row_held_open

@@ -34,10 +34,10 @@ from settlement.adapters.staging import body_digest
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, Rejection, RejectReason, parse_pos_message
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.records import staged_row
 from settlement.gateway.service import Gateway
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.message_fuzz import garbage_bodies, near_valid_bodies, schema_bodies
 from tests.support.messages import TEST_PANS, message
 from tests.support.pan_scan import is_hex_digest, pans_in, pans_in_database

@@ -25,18 +25,18 @@ from settlement.adapters.sqs_events import sqs_record
 from settlement.adapters.staging import body_digest
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.direct import DirectPlan, ingest_direct
 from settlement.gateway.handler import process_event
 from settlement.gateway.ingest import SqsIngestPlan, ingest_via_sqs
 from settlement.gateway.poller import PollerConfig
 from settlement.gateway.service import Gateway
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.hostile_messages import CASE_NAMES, HOSTILE, Hostile
 from tests.support.messages import body
 from tests.support.pan_scan import PanScanner
 
 ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
-SQS_MAX_BODY_BYTES = 256 * 1024  # larger bodies are the sender's problem (pos_simulator.transmit)
+SQS_MAX_BODY_BYTES = 256 * 1024  # larger bodies are the sender's problem (pos_simulator.send)
 _INDEXES = count(1000)
 OUR_LOGGERS = ("settlement", "aws_lambda_powertools")
 

@@ -16,11 +16,11 @@ from sqlalchemy import Engine, func, select
 from settlement.adapters.aws import create_queues
 from settlement.adapters.tables import staged_transactions
 from settlement.config import Settings, load_settings
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.ingest import IngestSummary, SqsIngestPlan, ingest_via_sqs
 from settlement.gateway.poller import PollerConfig
 from settlement.gateway.service import BatchReport, Gateway
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body
 from tests.support.serialized import Serialized
 

@@ -6,7 +6,7 @@ from alembic import command
 from sqlalchemy import create_engine, inspect
 
 from settlement.adapters import database
-from settlement.adapters.tables import metadata
+from settlement.adapters.schema import metadata
 
 
 def _tables(url: str) -> set[str]:

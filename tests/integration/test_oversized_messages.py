@@ -26,11 +26,11 @@ from settlement.adapters.database import upgrade
 from settlement.adapters.tables import staged_transactions
 from settlement.cli import app as settlement
 from settlement.config import load_settings
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.exit_codes import ExitCode
 from settlement.gateway.handler import process_event
 from settlement.gateway.ingest import SqsIngestPlan, ingest_via_sqs
 from settlement.gateway.poller import PollerConfig
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body
 from tests.support.serialized import Serialized
 

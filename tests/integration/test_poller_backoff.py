@@ -27,6 +27,7 @@ from settlement.adapters.sqs_events import queue_arn, send_bodies
 from settlement.adapters.staging import RejectRow, StagedRow, StageOutcome, StagingRepository
 from settlement.adapters.tables import staged_transactions
 from settlement.config import load_settings
+from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.poller import (
     Poller,
@@ -36,7 +37,6 @@ from settlement.gateway.poller import (
     start_line,
 )
 from settlement.gateway.service import BatchReport, Gateway
-from settlement.gateway.wiring import gateway_from_settings
 from tests.support.messages import body
 
 REGION = "eu-west-1"

@@ -12,7 +12,7 @@ from pos_simulator.config import DayConfig
 from pos_simulator.dayfiles import iter_message_lines
 from pos_simulator.generate import generate_day
 from pos_simulator.options import RateOptions, build_mix
-from pos_simulator.transmit import transmit
+from pos_simulator.send import transmit
 
 
 def drain(sqs: object, url: str) -> list[str]:

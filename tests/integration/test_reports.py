@@ -27,9 +27,9 @@ from pos_simulator.profiles import PROFILES
 from settlement.adapters import database
 from settlement.cli import app
 from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest
+from settlement.compare.result import ModeResult, write_comparison
 from settlement.config import Settings, load_settings
 from settlement.domain.money import Money
-from settlement.gateway.compare import ModeResult, write_comparison
 from settlement.reports import write_reports
 from settlement.reports.html import group_digits
 from settlement.reports.summary import decimal_text

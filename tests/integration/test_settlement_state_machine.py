@@ -54,8 +54,8 @@ from settlement.adapters.staging import StagingRepository
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import Settings, load_settings
 from settlement.domain.money import Money
+from settlement.eod.catch_up import catch_up
 from settlement.eod.run import RunRequest, run_end_of_day
-from settlement.eod.scheduler import catch_up
 from settlement.gateway.records import StagingPolicy
 from settlement.gateway.service import Gateway, InboundMessage
 from tests.support.messages import TEST_PANS, body

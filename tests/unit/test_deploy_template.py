@@ -21,8 +21,8 @@ import yaml
 from settlement.config import ENV_PREFIX, Settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
-GATEWAY_HANDLER = "settlement.gateway.handler.lambda_handler"
-EOD_HANDLER = "settlement.eod.lambda_entry.handler"
+GATEWAY_HANDLER = "settlement.entrypoints.lambdas.gateway_handler"
+EOD_HANDLER = "settlement.entrypoints.lambdas.eod_handler"
 
 
 class _CloudFormationLoader(yaml.SafeLoader):

@@ -12,7 +12,7 @@ import pytest
 
 from settlement.config import load_settings
 from settlement.domain.calendar import cutoff_instant
-from settlement.eod.lambda_entry import InvalidEvent, last_closed_business_date, request_from_event
+from settlement.eod.lambda_event import InvalidEvent, last_closed_business_date, request_from_event
 
 SETTINGS = load_settings()  # Europe/Amsterdam, cutoff 22:00
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pos_simulator.transmit import paced, read_bodies, transmit
+from pos_simulator.send import paced, read_bodies, transmit
 from settlement.adapters.sqs_limits import MAX_MESSAGE_BYTES, NumberedBody
 from tests.support.strict_sqs import StrictSqs
 

@@ -49,7 +49,7 @@ def test_the_eod_lambda_takes_the_same_dates(text: str) -> None:
     from datetime import datetime  # noqa: PLC0415
 
     from settlement.config import load_settings  # noqa: PLC0415
-    from settlement.eod.lambda_entry import InvalidEvent, request_from_event  # noqa: PLC0415
+    from settlement.eod.lambda_event import InvalidEvent, request_from_event  # noqa: PLC0415
 
     with pytest.raises(InvalidEvent, match="YYYY-MM-DD"):
         request_from_event({"business_date": text}, load_settings(), datetime(2026, 10, 15))

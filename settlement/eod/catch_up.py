@@ -1,6 +1,8 @@
-"""The end-of-day scheduler: APScheduler 3 fires at the cutoff in the business timezone.
+"""What the end-of-day scheduler does at start and at every cutoff: catch up.
 
-At start, and at every firing, it catches up: every past business date (its cutoff has
+The scheduler itself (APScheduler 3, firing at the cutoff in the business timezone) and its
+persisted job are an entry point: `settlement.entrypoints.scheduler`. At start, and at every
+firing, it catches up here: every past business date (its cutoff has
 passed) that has staged transactions and no completed run is run, oldest first. A date
 without staged transactions is not run at all: a cutoff that fires on a day without
 traffic leaves that date open, not locked as an empty day, so a journal imported or a
@@ -13,30 +15,18 @@ itself (table `apscheduler_jobs`, owned by APScheduler, ignored by `alembic chec
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine, select
-
-from settlement.adapters import database, run_guard
-from settlement.adapters.tables import staged_transactions
-from settlement.config import Settings, load_settings
+from settlement.adapters import run_guard
+from settlement.adapters.clock import Clock
+from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.eod.payout_file import restore_payout_file
 from settlement.eod.run import RunReport, RunRequest, run_end_of_day
-from settlement.errors import OperatorError
 
-JOB_ID = "end-of-day"
-Clock = Callable[[], datetime]  # naive UTC
-Say = Callable[[str], object]
-
-
-def cutoff_trigger(settings: Settings) -> CronTrigger:
-    cutoff = settings.cutoff_time
-    return CronTrigger(hour=cutoff.hour, minute=cutoff.minute, timezone=settings.zone)
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def due_dates(engine: Engine, settings: Settings, now: datetime) -> list[date]:
@@ -45,13 +35,7 @@ def due_dates(engine: Engine, settings: Settings, now: datetime) -> list[date]:
 
 
 def _due(engine: Engine, settings: Settings, now: datetime, done: set[date]) -> list[date]:
-    with engine.connect() as conn:
-        query = (
-            select(staged_transactions.c.business_date)
-            .distinct()
-            .order_by(staged_transactions.c.business_date)
-        )
-        dates = [row[0] for row in conn.execute(query)]
+    dates = run_guard.staged_dates(engine)
     zone, cutoff = settings.zone, settings.cutoff_time
     return [d for d in dates if d not in done and cutoff_instant(d, zone, cutoff) <= now]
 
@@ -88,51 +72,3 @@ def _failed(day: date, error: Exception) -> RunReport:
         f" It is retried at the next cutoff, or now with `settlement eod --date {day}`."
     )
     return RunReport(business_date=day, status="failed", message=message)
-
-
-def scheduled_end_of_day() -> None:
-    """The persisted job (must be importable by reference): catch up to the cutoff just passed.
-
-    The database is opened as it must already be: had its file been deleted since the
-    scheduler started, opening it the creating way would settle into a fresh empty one."""
-    settings = load_settings()
-    try:
-        engine = database.open_existing(settings.database_url)
-    except OperatorError as error:
-        print(f"end of day not run: {error}", flush=True)
-        return
-    try:
-        for report in catch_up(engine, settings, _utc_now):
-            print(report.message, flush=True)
-    finally:
-        engine.dispose()
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def build_scheduler(settings: Settings) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": settings.scheduler_misfire_grace_s,
-        },
-        timezone=settings.zone,
-    )
-    scheduler.add_job(
-        scheduled_end_of_day, cutoff_trigger(settings), id=JOB_ID, replace_existing=True
-    )
-    return scheduler
-
-
-def run_scheduler(settings: Settings, engine: Engine, clock: Clock, say: Say) -> None:
-    """Catch up, then block, firing at every cutoff."""
-    for report in catch_up(engine, settings, clock):
-        say(report.message)
-    scheduler = build_scheduler(settings)
-    next_fire = cutoff_trigger(settings).get_next_fire_time(None, clock().replace(tzinfo=UTC))
-    say(f"scheduler started; next end of day at {next_fire}")
-    scheduler.start()

@@ -1,5 +1,7 @@
 """Batch vs asynchronous consumption, measured side by side on the same traffic.
 
+A measurement harness behind `settlement compare-modes`, apart from the gateway it measures.
+
 Each mode gets its own queue and staging database, the same messages sent at the same rate
 by a terminal-like sender (one `send_message` per transaction, `sent_at` stamped at send
 time), and one consumer: asynchronous = batch size 1, batch = batch size 10 with a batching
@@ -15,21 +17,21 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
-
-from settlement.adapters.tables import staged_transactions
+from settlement.adapters.clock import utc_now
+from settlement.adapters.staging import sent_and_staged_at
+from settlement.compare.result import ModeResult
 from settlement.gateway.handler import process_event
 from settlement.gateway.poller import Poller, PollerConfig
 from settlement.gateway.service import BatchReport, Gateway
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from sqlalchemy import Engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,26 +44,6 @@ class Mode:
 
 ASYNC = Mode("async", batch_size=1, wait_s=20, batch_window_s=0.0)
 BATCH = Mode("batch", batch_size=10, wait_s=20, batch_window_s=0.5)
-
-
-@dataclass(slots=True)
-class ModeResult:
-    mode: str
-    batch_size: int
-    batch_window_s: float
-    messages: int
-    staged: int
-    seconds: float
-    throughput_msg_s: float
-    latency_ms_p50: float
-    latency_ms_p95: float
-    latency_ms_p99: float
-    latency_ms_max: float
-    sqs_requests: dict[str, int] = field(default_factory=dict)
-    sqs_requests_total: int = 0
-    sqs_cost_usd: str = "0"
-    sqs_cost_usd_per_million_messages: str = "0"
-    staleness_s: float = 0.0  # last send -> last staged: how far behind end of day would start
 
 
 class RequestCounter:
@@ -143,7 +125,8 @@ def _send_at_rate(sqs: SQSClient, queue_url: str, bodies: Sequence[str], tps: fl
         pause = next_at - time.perf_counter()
         if pause > 0:
             time.sleep(pause)
-        sqs.send_message(QueueUrl=queue_url, MessageBody=stamp_sent_at(body, datetime.now(UTC)))
+        sent_at = utc_now().replace(tzinfo=UTC)
+        sqs.send_message(QueueUrl=queue_url, MessageBody=stamp_sent_at(body, sent_at))
         next_at += interval
 
 
@@ -177,19 +160,11 @@ def _result(mode: Mode, sent: int, elapsed: float, rig: ModeRig, price: Decimal)
 
 
 def _latencies(engine: Engine) -> tuple[list[float], datetime, datetime]:
-    table = staged_transactions
-    with engine.connect() as conn:
-        rows = conn.execute(select(table.c.sent_at, table.c.staged_at)).all()
+    rows = sent_and_staged_at(engine)
     latencies = sorted(round((staged - sent).total_seconds() * 1000, 1) for sent, staged in rows)
     last_sent = max((sent for sent, _ in rows), default=datetime.min)
     last_staged = max((staged for _, staged in rows), default=datetime.min)
     return latencies, last_sent, last_staged
-
-
-def write_comparison(results: Sequence[ModeResult], path: Path, extra: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {**extra, "modes": [asdict(result) for result in results]}
-    path.write_text(json.dumps(document, indent=2) + "\n")
 
 
 RigFactory = Callable[[Mode], ModeRig]

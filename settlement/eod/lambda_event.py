@@ -1,10 +1,11 @@
-"""The AWS Lambda entry point of the end of day (`settlement.eod.lambda_entry.handler`).
+"""The end-of-day Lambda's event and result: what to run, and the JSON it answers with.
 
-deploy/template.yaml invokes it from EventBridge Scheduler at the cutoff, in the business
-timezone. The event may name the date (`{"business_date": "2026-03-11"}`, optionally with
-`"rerun": true` for an operator's manual invocation); the scheduled event names none, so the
-handler runs the last business date whose cutoff has passed. The `eod_runs` guard makes
-Scheduler's retries safe: a completed date is never run twice, a failed one is run again.
+`settlement.entrypoints.lambdas.eod_handler` is the handler; deploy/template.yaml invokes
+it from EventBridge Scheduler at the cutoff, in the business timezone. The event may name the
+date (`{"business_date": "2026-03-11"}`, optionally with `"rerun": true` for an operator's
+manual invocation); the scheduled event names none, so the handler runs the last business
+date whose cutoff has passed. The `eod_runs` guard makes Scheduler's retries safe: a
+completed date is never run twice, a failed one is run again.
 The run's own refusals hold here too and end the invocation normally (no retry): a date
 still open, and a date without staged transactions or journal lines (a cutoff on a day
 without traffic leaves the date open, as the scheduler does; an operator's event may say
@@ -17,22 +18,14 @@ complete, `already_completed` included, so a retry after a failed upload heals i
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
-from settlement.adapters import database
-from settlement.adapters.clock import Clock, utc_now
-from settlement.config import Settings, load_settings
+from settlement.config import Settings
 from settlement.domain.calendar import business_date_of, parse_business_date
-from settlement.eod.payout_file import write_payout_file
-from settlement.eod.run import RunReport, RunRequest, run_end_of_day
-from settlement.reports.upload import upload_reports
+from settlement.eod.run import RunReport, RunRequest
 
-log = logging.getLogger(__name__)
 OWNER = "lambda"
 
 
@@ -95,42 +88,3 @@ def summary(report: RunReport, payout_keys: list[str]) -> dict[str, Any]:
     if report.scorecard is not None:
         result["scorecard"] = report.scorecard
     return result
-
-
-def run_event(
-    event: Mapping[str, Any] | None, settings: Settings, engine: Engine, clock: Clock,
-    owner: str = OWNER,
-) -> dict[str, Any]:  # fmt: skip
-    """Run (or decline to run) the date the event asks for and publish its payout file."""
-    request = request_from_event(event, settings, clock(), owner)
-    report = run_end_of_day(engine, settings, request)
-    keys: list[str] = []
-    if report.status in {"completed", "already_completed"}:
-        # A run that just completed wrote the file, as did one that found it missing; a copy
-        # left in this container's /tmp by an earlier run may predate a re-run, so it is
-        # written again from the committed payouts.
-        payout_file = report.payout_file or write_payout_file(
-            engine, request.business_date, settings.reports_dir, replace=True
-        )
-        keys = upload_reports(settings, request.business_date, [payout_file])
-    log.info("%s", report.message)
-    return summary(report, keys)
-
-
-_ENGINES: dict[str, Engine] = {}
-
-
-def _warm_engine(settings: Settings) -> Engine:
-    """One engine per container and URL: Lambda reuses the process between invocations."""
-    url = settings.database_url
-    if url not in _ENGINES:
-        _ENGINES[url] = database.open_existing(url)  # never creates one, as `settlement eod`
-    return _ENGINES[url]
-
-
-def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
-    """AWS Lambda handler: the wall clock and the settings are read here and nowhere below."""
-    settings = load_settings()
-    request_id = getattr(context, "aws_request_id", None)
-    owner = f"{OWNER}:{request_id}" if request_id else OWNER  # shown when a run is refused
-    return run_event(event, settings, _warm_engine(settings), utc_now, owner)

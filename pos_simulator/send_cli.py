@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from pos_simulator.transmit import MAX_BATCH, TransmitReport, paced, read_bodies, transmit
+from pos_simulator.send import MAX_BATCH, paced, read_bodies, transmit
 from settlement.adapters.aws import create_queues, sqs_client
+from settlement.adapters.sqs_events import SendOutcome
 from settlement.config import Settings
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def send_file(
     *,
     max_attempts: int = 5,
     per_second: float | None = None,
-) -> TransmitReport:
+) -> SendOutcome:
     """Transmit every line of `path` as one message body, showing progress."""
     total = count_lines(path)
     # Paced demos send small batches so messages leave at the requested rate, not in tens.

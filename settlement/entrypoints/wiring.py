@@ -1,4 +1,8 @@
-"""Builds a Gateway from settings: the database engine, the staging policy and the clock."""
+"""Settings to running parts: the staging engine, the gateway and its SQS event handler.
+
+Called only by the entry points (the `settlement` commands, the Lambda handlers), which
+read the settings; the gateway below them is handed what these build.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy import Engine
 from settlement.adapters.clock import utc_now
 from settlement.adapters.database import create_db_engine, ensure_schema, wait_for_database
 from settlement.adapters.staging import StagingRepository
-from settlement.config import Settings, load_settings
+from settlement.config import Settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.poller import EventHandler
 from settlement.gateway.records import StagingPolicy
@@ -29,10 +33,7 @@ def staging_engine(settings: Settings) -> Engine:
     return engine
 
 
-def gateway_from_settings(
-    settings: Settings | None = None, engine: Engine | None = None
-) -> Gateway:
-    settings = settings or load_settings()
+def gateway_from_settings(settings: Settings, engine: Engine | None = None) -> Gateway:
     policy = StagingPolicy(
         token_key=settings.pan_token_key.get_secret_value().encode(),
         zone=settings.zone,
@@ -41,6 +42,12 @@ def gateway_from_settings(
     )
     repository = StagingRepository(engine or staging_engine(settings))
     return Gateway(repository, policy, utc_now)
+
+
+def gateway_event_handler(settings: Settings) -> EventHandler:
+    """The SQS event handler around a gateway of its own (one per process: see `direct`)."""
+    gateway = gateway_from_settings(settings)
+    return lambda event: process_event(event, gateway)
 
 
 @contextmanager

@@ -1,0 +1,104 @@
+"""The two AWS Lambda handlers, named alike: `gateway_handler` and `eod_handler`.
+
+deploy/template.yaml points at them. Each reads the settings and the wall clock here, and
+builds its engine once per container (Lambda reuses the process between invocations);
+what they call below receives all of it as arguments. Each handler imports its own stage
+inside its body: a container runs one of the two, and its cold start pays only for that one
+(the end of day's modules are not the gateway's, and Powertools is not the end of day's).
+
+- `gateway_handler`: the SQS event source mapping's target (ReportBatchItemFailures on).
+  It stages the batch through `settlement.gateway.handler.process_event` and returns the
+  partial batch response, so only the failed records come back.
+- `eod_handler`: EventBridge Scheduler's target at the cutoff. The event may name the date
+  (`settlement.eod.lambda_event` reads it); the run's payout file is published to the
+  reports bucket, since Lambda's /tmp vanishes with the container.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from settlement.adapters.clock import Clock, utc_now
+from settlement.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from sqlalchemy import Engine
+
+    from settlement.gateway.service import Gateway
+
+log = logging.getLogger(__name__)
+
+_GATEWAY: Gateway | None = None
+_ENGINES: dict[str, Engine] = {}
+
+
+def gateway_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    """AWS Lambda handler for the SQS event source mapping (ReportBatchItemFailures on)."""
+    from settlement.gateway.handler import process_event  # noqa: PLC0415 - see the docstring
+
+    response, report = process_event(event, _cold_start_gateway())
+    log.info(
+        "batch: received=%d staged=%d duplicates=%d rejected=%s redeliver=%d",
+        report.received, report.staged, report.duplicates, dict(report.rejected),
+        len(report.failed_message_ids),
+    )  # fmt: skip
+    return response
+
+
+def _cold_start_gateway() -> Gateway:
+    global _GATEWAY  # noqa: PLW0603 - Lambda reuses the process: build once per container
+    if _GATEWAY is None:
+        from settlement.entrypoints.wiring import gateway_from_settings  # noqa: PLC0415
+
+        _GATEWAY = gateway_from_settings(load_settings())
+    return _GATEWAY
+
+
+def eod_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    """AWS Lambda handler of the end of day (EventBridge Scheduler, or an operator's event)."""
+    from settlement.eod.lambda_event import OWNER  # noqa: PLC0415 - see the module docstring
+
+    settings = load_settings()
+    request_id = getattr(context, "aws_request_id", None)
+    owner = f"{OWNER}:{request_id}" if request_id else OWNER  # shown when a run is refused
+    return run_eod_event(event, settings, _warm_engine(settings), utc_now, owner)
+
+
+def run_eod_event(
+    event: Mapping[str, Any] | None, settings: Settings, engine: Engine, clock: Clock,
+    owner: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run (or decline to run) the date the event asks for and publish its payout file."""
+    from settlement.adapters.aws import s3_client  # noqa: PLC0415 - see the module docstring
+    from settlement.eod.lambda_event import OWNER, request_from_event, summary  # noqa: PLC0415
+    from settlement.eod.payout_file import write_payout_file  # noqa: PLC0415
+    from settlement.eod.run import run_end_of_day  # noqa: PLC0415
+    from settlement.reports.upload import upload_reports  # noqa: PLC0415
+
+    request = request_from_event(event, settings, clock(), owner or OWNER)
+    report = run_end_of_day(engine, settings, request)
+    keys: list[str] = []
+    if report.status in {"completed", "already_completed"}:
+        # A run that just completed wrote the file, as did one that found it missing; a copy
+        # left in this container's /tmp by an earlier run may predate a re-run, so it is
+        # written again from the committed payouts.
+        payout_file = report.payout_file or write_payout_file(
+            engine, request.business_date, settings.reports_dir, replace=True
+        )
+        s3 = s3_client(settings)
+        keys = upload_reports(settings, request.business_date, [payout_file], s3)
+    log.info("%s", report.message)
+    return summary(report, keys)
+
+
+def _warm_engine(settings: Settings) -> Engine:
+    """One engine per container and URL: Lambda reuses the process between invocations."""
+    from settlement.adapters import database  # noqa: PLC0415 - see the module docstring
+
+    url = settings.database_url
+    if url not in _ENGINES:
+        _ENGINES[url] = database.open_existing(url)  # never creates one, as `settlement eod`
+    return _ENGINES[url]

@@ -1,0 +1,81 @@
+"""The local end-of-day scheduler (`settlement scheduler`) and its persisted job.
+
+APScheduler 3 fires at the cutoff in the business timezone; what it does then, and at start,
+is `settlement.eod.catch_up.catch_up`. The job store is the database itself (table
+`apscheduler_jobs`, owned by APScheduler, ignored by `alembic check`), and `coalesce` plus
+`misfire_grace_time` stop a backlog of identical firings.
+
+The job is stored by reference (`settlement.entrypoints.scheduler:end_of_day_job`), so it
+must stay importable under that name; `build_scheduler` replaces the stored job at every
+start, so a job stored under an older reference is rewritten before it can fire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from settlement.adapters import database
+from settlement.adapters.clock import Clock, utc_now
+from settlement.config import Settings, load_settings
+from settlement.eod.catch_up import catch_up
+from settlement.errors import OperatorError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+JOB_ID = "end-of-day"
+Say = Callable[[str], object]
+
+
+def cutoff_trigger(settings: Settings) -> CronTrigger:
+    cutoff = settings.cutoff_time
+    return CronTrigger(hour=cutoff.hour, minute=cutoff.minute, timezone=settings.zone)
+
+
+def end_of_day_job() -> None:
+    """The persisted job: catch up to the cutoff just passed, with the settings and the
+    clock read now (the job outlives the process that scheduled it).
+
+    The database is opened as it must already be: had its file been deleted since the
+    scheduler started, opening it the creating way would settle into a fresh empty one."""
+    settings = load_settings()
+    try:
+        engine = database.open_existing(settings.database_url)
+    except OperatorError as error:
+        print(f"end of day not run: {error}", flush=True)
+        return
+    try:
+        for report in catch_up(engine, settings, utc_now):
+            print(report.message, flush=True)
+    finally:
+        engine.dispose()
+
+
+def build_scheduler(settings: Settings) -> BlockingScheduler:
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.scheduler_misfire_grace_s,
+        },
+        timezone=settings.zone,
+    )
+    scheduler.add_job(end_of_day_job, cutoff_trigger(settings), id=JOB_ID, replace_existing=True)
+    return scheduler
+
+
+def run_scheduler(settings: Settings, engine: Engine, clock: Clock, say: Say) -> None:
+    """Catch up, then block, firing at every cutoff."""
+    for report in catch_up(engine, settings, clock):
+        say(report.message)
+    scheduler = build_scheduler(settings)
+    next_fire = cutoff_trigger(settings).get_next_fire_time(None, clock().replace(tzinfo=UTC))
+    say(f"scheduler started; next end of day at {next_fire}")
+    scheduler.start()
