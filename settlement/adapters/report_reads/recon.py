@@ -30,7 +30,7 @@ from settlement.domain.fraud.model import Action
 from settlement.domain.recon_classes import Outcome
 
 ri, rt, ff, fd = reconciliation_items, reconciliation_totals, fraud_flags, fraud_decisions
-ITEM = columns_of(ri, ReconItem)
+ITEM = columns_of(ri, ReconItem._fields)
 EXCEPTION_OUTCOMES = (Outcome.EXCEPTION.value, Outcome.NOT_STAGED.value)
 # The held reasons the fraud step writes for the actions that hold (`fraud_<action>`).
 FRAUD_HOLDS = tuple(f"fraud_{action.value}" for action in (Action.REVIEW, Action.DECLINE))

@@ -13,9 +13,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Table
 
 
-def columns_of(table: Table, record: type[tuple[Any, ...]]) -> list[ColumnElement[Any]]:
-    """The table's columns named like the record's fields, in the record's order."""
-    fields: tuple[str, ...] = getattr(record, "_fields")  # noqa: B009 - NamedTuple classes
+def columns_of(table: Table, fields: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    """The table's columns named by a record's `_fields`, in the record's order."""
     return [table.c[name] for name in fields]
 
 
