@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant, opening_instant
+from settlement.domain.recon_classes import Outcome
+from settlement.domain.transactions import TransactionType
 from settlement.reports.gather_books import gather_books, gather_checks
 from settlement.reports.gather_recon import gather_fraud, gather_recon
 from settlement.reports.model import CurrencyVolume, DayReport, HourBucket, Hours, RunInfo
@@ -24,8 +26,8 @@ if TYPE_CHECKING:
 
 VOLUME_FIELDS = ("staged_count", "staged_minor", "settled_minor", "held_minor",
                  "exceptions_minor", "reversed_minor")  # fmt: skip
-UNSETTLED_FIELDS = {"held": "held_minor", "exception": "exceptions_minor",
-                    "reversed": "reversed_minor"}  # fmt: skip
+UNSETTLED_FIELDS = {Outcome.HELD.value: "held_minor", Outcome.EXCEPTION.value: "exceptions_minor",
+                    Outcome.REVERSED.value: "reversed_minor"}  # fmt: skip
 
 
 class ReportError(Exception):
@@ -58,7 +60,7 @@ def _run(reads: DayReads, day: date) -> RunInfo:
 
 def _by_type(reads: DayReads, day: date) -> dict[str, int]:
     found = reads.staged_by_type(day)
-    return {kind: found.get(kind, 0) for kind in ("purchase", "refund", "reversal")}
+    return {kind.value: found.get(kind.value, 0) for kind in TransactionType}
 
 
 def _volumes(reads: DayReads, day: date) -> tuple[CurrencyVolume, ...]:
