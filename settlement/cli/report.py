@@ -51,12 +51,13 @@ def existing_engine(settings: Settings) -> AbstractContextManager[Engine]:
 
 def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) -> WrittenReports:
     """Write (and optionally upload) the date's reports; a missing run exits with code 1."""
+    from settlement.adapters.report_reads import report_reads  # noqa: PLC0415
     from settlement.reports import ReportError, upload_reports, write_reports  # noqa: PLC0415
     from settlement.reports.comparison import ComparisonFormatError  # noqa: PLC0415
 
-    with existing_engine(settings) as engine:
+    with existing_engine(settings) as engine, report_reads(engine) as reads:
         try:
-            written = write_reports(engine, settings, day, out)
+            written = write_reports(reads, settings, day, out)
         except (ReportError, ComparisonFormatError) as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED) from None

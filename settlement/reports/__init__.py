@@ -1,8 +1,10 @@
 """Reports of a business date, from the database: report.html (inline CSS and SVG), CSV
 files, summary.json, uploaded to S3 under reports/<date>/.
 
-`gather` reads the end-of-day tables into plain values (`model`), `csv_files` streams the
-detail rows, `summary` and `html` render, `write` puts it together, `upload` ships it.
+The database is reached only through the report read model, `settlement.adapters.report_reads`
+(opened by the entry point): `gather` turns its reads into plain values (`model`), `csv_files`
+writes its streamed detail rows, `summary` and `html` render, `write` puts it together,
+`upload` ships it.
 """
 
 from settlement.reports.gather import ReportError

@@ -1,122 +1,85 @@
 """Read one business date's end-of-day results into a `DayReport` (aggregates only).
 
-Everything comes from the database, so a report can be re-created at any time and the same
+Everything comes from the database through the report read model
+(`settlement.adapters.report_reads`), so a report can be re-created at any time and the same
 database gives the same report. Detail rows for the CSV files are streamed separately
-(`settlement.reports.detail`), never held in memory.
+(`settlement.reports.csv_files`), never held in memory.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, and_, func, select
-
-from settlement.adapters.eod_tables import eod_runs, reconciliation_items, settlement_lines
-from settlement.adapters.tables import staged_transactions
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant, opening_instant
+from settlement.domain.recon_classes import Outcome
+from settlement.domain.transactions import TransactionType
 from settlement.reports.gather_books import gather_books, gather_checks
 from settlement.reports.gather_recon import gather_fraud, gather_recon
 from settlement.reports.model import CurrencyVolume, DayReport, HourBucket, Hours, RunInfo
 
-ri = reconciliation_items
-STAGED = ri.c.staged_amount_minor.is_not(None)
+if TYPE_CHECKING:
+    from settlement.adapters.report_reads import ReportReads
+    from settlement.adapters.report_reads.day import DayReads
+
+VOLUME_FIELDS = ("staged_count", "staged_minor", "settled_minor", "held_minor",
+                 "exceptions_minor", "reversed_minor")  # fmt: skip
+UNSETTLED_FIELDS = {Outcome.HELD.value: "held_minor", Outcome.EXCEPTION.value: "exceptions_minor",
+                    Outcome.REVERSED.value: "reversed_minor"}  # fmt: skip
 
 
 class ReportError(Exception):
     """No report can be made for the date (no completed end-of-day run)."""
 
 
-def gather_day(engine: Engine, settings: Settings, day: date) -> DayReport:
-    with engine.connect() as conn:
-        run = _run(conn, day)
-        volumes = _volumes(conn, day)
-        books = gather_books(conn, day)
-        return DayReport(
-            run=run,
-            timezone=settings.business_timezone,
-            by_type=_by_type(conn, day),
-            volumes=volumes,
-            hours=_hours(conn, settings, day),
-            recon=gather_recon(conn, day),
-            fraud=gather_fraud(conn, day, run.scorecard),
-            books=books,
-            checks=gather_checks(conn, day, volumes),
-        )
+def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
+    run = _run(reads.day, day)
+    volumes = _volumes(reads.day, day)
+    return DayReport(
+        run=run,
+        timezone=settings.business_timezone,
+        by_type=_by_type(reads.day, day),
+        volumes=volumes,
+        hours=_hours(reads.day, settings, day),
+        recon=gather_recon(reads.recon, day),
+        fraud=gather_fraud(reads.recon, day, run.scorecard),
+        books=gather_books(reads.ledger, day),
+        checks=gather_checks(reads.ledger, day, volumes),
+    )
 
 
-def _run(conn: Connection, day: date) -> RunInfo:
-    row = conn.execute(select(eod_runs).where(eod_runs.c.business_date == day)).first()
-    if row is None or row.status != "completed":
-        state = "no end-of-day run" if row is None else f"its run is {row.status}"
+def _run(reads: DayReads, day: date) -> RunInfo:
+    run = reads.run(day)
+    if run is None or run.status != "completed":
+        state = "no end-of-day run" if run is None else f"its run is {run.status}"
         raise ReportError(f"no report for {day}: {state} (run `settlement eod --date {day}`)")
-    timings: dict[str, float] = json.loads(row.timings_json or "{}")
-    scorecard: dict[str, Any] | None = json.loads(row.scorecard_json or "null")
-    return RunInfo(
-        day, row.run_id, row.status, row.attempt, row.started_at, row.finished_at, timings,
-        scorecard,
-    )  # fmt: skip
+    return RunInfo(*run)
 
 
-def _by_type(conn: Connection, day: date) -> dict[str, int]:
-    query = (
-        select(ri.c.transaction_type, func.count())
-        .where(ri.c.run_date == day, STAGED)
-        .group_by(ri.c.transaction_type)
-    )
-    found = {str(kind): int(count) for kind, count in conn.execute(query)}
-    return {kind: found.get(kind, 0) for kind in ("purchase", "refund", "reversal")}
+def _by_type(reads: DayReads, day: date) -> dict[str, int]:
+    found = reads.staged_by_type(day)
+    return {kind.value: found.get(kind.value, 0) for kind in TransactionType}
 
 
-def _volumes(conn: Connection, day: date) -> tuple[CurrencyVolume, ...]:
+def _volumes(reads: DayReads, day: date) -> tuple[CurrencyVolume, ...]:
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    staged = select(ri.c.currency, func.count(), func.sum(ri.c.staged_amount_minor)).where(
-        ri.c.run_date == day, STAGED
-    )
-    for currency, count, total in conn.execute(staged.group_by(ri.c.currency)):
-        totals[currency].update(staged_count=int(count), staged_minor=int(total))
-    names = {"held": "held_minor", "exception": "exceptions_minor", "reversed": "reversed_minor"}
-    parked = select(ri.c.currency, ri.c.outcome, func.sum(ri.c.staged_amount_minor)).where(
-        ri.c.run_date == day, STAGED, ri.c.outcome != "settled"
-    )
-    for currency, outcome, total in conn.execute(parked.group_by(ri.c.currency, ri.c.outcome)):
-        totals[currency][names[outcome]] += int(total)
-    sl = settlement_lines
-    settled = select(sl.c.original_currency, func.sum(sl.c.original_amount_minor)).where(
-        sl.c.run_date == day
-    )
-    for currency, total in conn.execute(settled.group_by(sl.c.original_currency)):
-        totals[currency]["settled_minor"] += int(total)
-    fields = ("staged_count", "staged_minor", "settled_minor", "held_minor", "exceptions_minor",
-              "reversed_minor")  # fmt: skip
+    for currency, count, staged_minor in reads.staged_by_currency(day):
+        totals[currency].update(staged_count=count, staged_minor=staged_minor)
+    for currency, outcome, unsettled_minor in reads.unsettled_by_currency(day):
+        totals[currency][UNSETTLED_FIELDS[outcome]] += unsettled_minor
+    for currency, settled_minor in reads.settled_by_currency(day):
+        totals[currency]["settled_minor"] += settled_minor
     return tuple(
-        CurrencyVolume(currency, *(totals[currency][name] for name in fields))
+        CurrencyVolume(currency, *(totals[currency][name] for name in VOLUME_FIELDS))
         for currency in sorted(totals)
     )
 
 
-def _hour_key(conn: Connection) -> Any:
-    """The UTC hour of `transacted_at` as 'YYYY-MM-DD HH' text, grouped in the database."""
-    at = staged_transactions.c.transacted_at
-    if conn.dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("hour", at), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", at)
-
-
-def _hours(conn: Connection, settings: Settings, day: date) -> Hours:
+def _hours(reads: DayReads, settings: Settings, day: date) -> Hours:
     """Staged transactions per hour of the business day, in the business timezone."""
-    key = _hour_key(conn).label("hour")
-    st = staged_transactions
-    query = (
-        select(key, func.count())
-        .select_from(st.join(ri, and_(ri.c.transaction_id == st.c.transaction_id)))
-        .where(ri.c.run_date == day, STAGED)
-        .group_by(key)
-    )
-    counts = {datetime.strptime(str(h), "%Y-%m-%d %H"): int(n) for h, n in conn.execute(query)}
+    counts = reads.staged_per_hour(day)
     start = opening_instant(day, settings.zone, settings.cutoff_time)
     end = cutoff_instant(day, settings.zone, settings.cutoff_time)
     buckets, hour = [], start.replace(minute=0, second=0, microsecond=0)

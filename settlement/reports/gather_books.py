@@ -11,12 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, func, select
-
-from settlement.adapters import books, eod_sql
-from settlement.adapters.eod_tables import fx_conversions, ledger_entries, payouts, settlement_lines
-from settlement.adapters.tables import merchants
 from settlement.domain.ledger import (
     REFUNDS_CHECK,
     REVERSALS_CHECK,
@@ -39,35 +35,28 @@ from settlement.reports.model import (
     PayoutTotal,
 )
 
-sl, po, fx, le = settlement_lines, payouts, fx_conversions, ledger_entries
+if TYPE_CHECKING:
+    from settlement.adapters.report_reads.ledger import LedgerReads
 
 
-def gather_books(conn: Connection, day: date) -> Books:
-    rows = _payouts(conn, day)
-    lines = select(func.count()).select_from(sl).where(sl.c.run_date == day)
+def gather_books(reads: LedgerReads, day: date) -> Books:
+    rows = _payouts(reads, day)
     return Books(
         payouts=rows,
         payout_totals=_payout_totals(rows),
-        fx=_fx(conn, day),
-        trial_balance=_trial_balance(conn, day),
-        settlement_lines=int(conn.execute(lines).scalar_one()),
+        fx=_fx(reads, day),
+        trial_balance=_trial_balance(reads, day),
+        settlement_lines=reads.settlement_line_count(day),
     )
 
 
-def _payouts(conn: Connection, day: date) -> tuple[PayoutRow, ...]:
-    query = (
-        select(po, func.coalesce(merchants.c.name, "").label("name"))
-        .select_from(po.outerjoin(merchants, merchants.c.merchant_id == po.c.merchant_id))
-        .where(po.c.run_date == day)
-        .order_by(po.c.currency, po.c.payout_minor.desc(), po.c.merchant_id)
-    )
+def _payouts(reads: LedgerReads, day: date) -> tuple[PayoutRow, ...]:
     return tuple(
         PayoutRow(
-            r.merchant_id, r.name, r.currency, int(r.purchases_minor), int(r.refunds_minor),
-            int(r.fees_minor), int(r.fx_markup_minor), int(r.payout_minor), r.direction,
-            int(r.line_count),
+            p.merchant_id, p.name or "", p.currency, p.purchases_minor, p.refunds_minor,
+            p.fees_minor, p.fx_markup_minor, p.payout_minor, p.direction, p.line_count,
         )
-        for r in conn.execute(query)
+        for p in reads.payouts(day)
     )  # fmt: skip
 
 
@@ -91,51 +80,30 @@ def _payout_totals(rows: Iterable[PayoutRow]) -> tuple[PayoutTotal, ...]:
     )
 
 
-def _fx(conn: Connection, day: date) -> tuple[FxPair, ...]:
+def _fx(reads: LedgerReads, day: date) -> tuple[FxPair, ...]:
     """Every rate of the run with what went through it and the rounding residue."""
-    lines = (
-        select(sl.c.original_currency.label("src"), sl.c.settlement_currency.label("dst"),
-               func.count().label("n"), func.sum(sl.c.original_amount_minor).label("orig"),
-               func.sum(sl.c.converted_amount_minor).label("conv"))
-        .where(sl.c.run_date == day)
-        .group_by(sl.c.original_currency, sl.c.settlement_currency)
-        .subquery()
+    return tuple(
+        FxPair(
+            use.from_currency, use.to_currency, use.rate, use.rate_date, use.source,
+            use.line_count, use.original_minor, use.converted_minor,
+            use.converted_minor - Fraction(
+                use.original_minor * use.minor_numerator, use.minor_denominator
+            ),
+        )
+        for use in reads.fx_uses(day)
     )  # fmt: skip
-    query = (
-        select(fx, lines.c.n, lines.c.orig, lines.c.conv)
-        .select_from(fx.outerjoin(
-            lines, and_(lines.c.src == fx.c.from_currency, lines.c.dst == fx.c.to_currency)
-        ))
-        .where(fx.c.run_date == day)
-        .order_by(fx.c.from_currency, fx.c.to_currency)
-    )  # fmt: skip
-    pairs = []
-    for r in conn.execute(query):
-        original, converted = int(r.orig or 0), int(r.conv or 0)
-        exact = Fraction(original * int(r.minor_numerator), int(r.minor_denominator))
-        pairs.append(
-            FxPair(r.from_currency, r.to_currency, r.rate, r.rate_date, r.source, int(r.n or 0),
-                   original, converted, converted - exact)
-        )  # fmt: skip
-    return tuple(pairs)
 
 
-def _trial_balance(conn: Connection, day: date) -> tuple[BalanceRow, ...]:
-    query = (
-        select(le.c.currency, le.c.account, func.sum(le.c.debit_minor), func.sum(le.c.credit_minor))
-        .where(le.c.run_date == day)
-        .group_by(le.c.currency, le.c.account)
-        .order_by(le.c.currency, le.c.account)
-    )
-    return tuple(BalanceRow(str(c), str(a), int(d), int(k)) for c, a, d, k in conn.execute(query))
+def _trial_balance(reads: LedgerReads, day: date) -> tuple[BalanceRow, ...]:
+    return tuple(BalanceRow(*row) for row in reads.trial_balance(day))
 
 
 def gather_checks(
-    conn: Connection, day: date, volumes: Iterable[CurrencyVolume]
+    reads: LedgerReads, day: date, volumes: Iterable[CurrencyVolume]
 ) -> tuple[Check, ...]:
     """Ledger balance, conservation and payout identity, one check per currency."""
     balance: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in _trial_balance(conn, day):
+    for row in _trial_balance(reads, day):
         balance[row.currency][0] += row.debit_minor
         balance[row.currency][1] += row.credit_minor
     checks = [
@@ -153,19 +121,19 @@ def gather_checks(
         for c, t in conservation.items()
     }
     checks += _as_checks("conservation", held, check_conservation(conservation))
-    identity = payout_identities(books.settled_flows(conn, day), books.paid_out(conn, day))
+    identity = payout_identities(reads.settled_flows(day), reads.paid_out(day))
     paid = {
         c: f"purchases - refunds {_m(t.lines_net_minor, c)} = payouts + fees + FX markup"
         for c, t in identity.items()
     }
     checks += _as_checks("payout_identity", paid, check_payout_identity(identity))
-    return tuple(checks) + _original_checks(conn, day, sorted(conservation))
+    return tuple(checks) + _original_checks(reads, day, sorted(conservation))
 
 
-def _original_checks(conn: Connection, day: date, currencies: list[str]) -> tuple[Check, ...]:
+def _original_checks(reads: LedgerReads, day: date, currencies: list[str]) -> tuple[Check, ...]:
     """Refunds within their purchase and voids equal to it, judged as the run judged them."""
-    refunds = check_refunds_within_original(eod_sql.settled_refunds(conn, day))
-    voids = check_reversals_equal_original(*eod_sql.voids(conn, day))
+    refunds = check_refunds_within_original(reads.settled_refunds(day))
+    voids = check_reversals_equal_original(*reads.voids(day))
     holds = {
         REFUNDS_CHECK: "settled refunds name a purchase of their merchant and currency, within it",
         REVERSALS_CHECK: "each voided purchase voided once, by a reversal equal to it",

@@ -1,8 +1,9 @@
 """Write one business date's reports into `<dir>/<date>/`: report.html, the CSV files and
 summary.json, plus compare.json when a batch-vs-async comparison is there to show.
 
-Everything is read from the database (and compare.json, if present), so the same database
-gives byte-identical files: nothing here reads the clock.
+Everything is read from the database through the report read model
+(`settlement.adapters.report_reads`) and compare.json, if present, so the same database gives
+byte-identical files: nothing here reads the clock or writes SQL.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import shutil
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from settlement.config import Settings
 from settlement.reports.comparison import load_comparison
@@ -21,6 +21,9 @@ from settlement.reports.gather import gather_day
 from settlement.reports.html import render_html
 from settlement.reports.model import DayReport
 from settlement.reports.summary import build_summary, summary_text
+
+if TYPE_CHECKING:
+    from settlement.adapters.report_reads import ReportReads
 
 COMPARE_FILE = "compare.json"
 
@@ -37,9 +40,10 @@ class WrittenReports:
 
 
 def write_reports(
-    engine: Engine, settings: Settings, day: date, out_dir: Path | None = None
+    reads: ReportReads, settings: Settings, day: date, out_dir: Path | None = None
 ) -> WrittenReports:
-    """Gather the date from the database and write its files (replacing earlier ones).
+    """Gather the date from the database (through the read model `reads`, which the entry
+    point opens) and write its files (replacing earlier ones).
 
     `compare.json` is taken from `<reports_dir>/compare.json` (where compare-modes writes
     it) and copied beside the report, so the directory stands on its own."""
@@ -47,9 +51,9 @@ def write_reports(
     directory.mkdir(parents=True, exist_ok=True)
     comparison_source = settings.reports_dir / COMPARE_FILE
     report = replace(
-        gather_day(engine, settings, day), comparison=load_comparison(comparison_source)
+        gather_day(reads, settings, day), comparison=load_comparison(comparison_source)
     )
-    files = write_csv_files(engine, day, directory)
+    files = write_csv_files(reads, day, directory)
     summary = directory / "summary.json"
     summary.write_text(summary_text(report), encoding="utf-8")
     html = directory / "report.html"

@@ -27,7 +27,7 @@ from settlement.config import Settings
 from settlement.domain.recon_classes import ReconClass
 from settlement.eod.ledger_step import InvariantBroken
 from settlement.eod.run import RunRequest, run_end_of_day
-from settlement.reports import write_reports
+from tests.support.reports import write_day_reports
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     MERCHANTS_HEADER,
@@ -179,7 +179,7 @@ def test_the_report_names_each_new_class_and_its_checks_hold(setup: Setup, tmp_p
         row("V", "10.00", DAY1, 2, kind="reversal", original="P", merchant_id="B"),
     ])  # fmt: skip
     run(engine, settings, DAY1)
-    written = write_reports(engine, settings, DAY1, tmp_path / "reports")
+    written = write_day_reports(engine, settings, DAY1, tmp_path / "reports")
     html = written.html.read_text()
     for recon_class in (ReconClass.REFUND_EXCEEDS_ORIGINAL, ReconClass.REVERSAL_MISMATCH):
         assert f"<td>{recon_class}</td><td>{recon_class.meaning}" in html.replace("&#39;", "'")

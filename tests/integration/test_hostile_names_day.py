@@ -12,8 +12,8 @@ from pathlib import Path
 from settlement.adapters.imports import import_journal, import_merchants
 from settlement.domain.money import Money
 from settlement.eod.run import RunRequest, run_end_of_day
-from settlement.reports import write_reports
 from tests.support.hostile_files import GOOD_MERCHANT, MERCHANT_COLUMNS, csv_line
+from tests.support.reports import write_day_reports
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     insert_staged,
@@ -70,7 +70,7 @@ def test_no_csv_cell_starts_a_formula(db_url: str, tmp_path: Path) -> None:
         assert report.rejected == 0, report
         run = run_end_of_day(engine, settings, RunRequest(DAY, NOW))
         assert run.status == "completed", run.message
-        write_reports(engine, settings, DAY)
+        write_day_reports(engine, settings, DAY)
     files = sorted((tmp_path / "out").rglob("*.csv"))
     assert {path.name for path in files} >= {"payouts.csv", "reconciliation.csv",
                                               "exceptions.csv", f"payouts-{DAY}.csv"}  # fmt: skip

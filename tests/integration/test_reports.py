@@ -30,9 +30,9 @@ from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest
 from settlement.compare.result import ModeResult, write_comparison
 from settlement.config import Settings, load_settings
 from settlement.domain.money import Money
-from settlement.reports import write_reports
 from settlement.reports.html import group_digits
 from settlement.reports.summary import decimal_text
+from tests.support.reports import write_day_reports
 
 DAY = date(2026, 10, 14)
 
@@ -101,8 +101,8 @@ def test_reports_regenerate_identically_and_agree_with_summary(
 ) -> None:
     engine, settings = settled_day
     write_sample_comparison(settings.reports_dir / "compare.json")
-    first = write_reports(engine, settings, DAY, tmp_path / "a")
-    second = write_reports(engine, settings, DAY, tmp_path / "b")
+    first = write_day_reports(engine, settings, DAY, tmp_path / "a")
+    second = write_day_reports(engine, settings, DAY, tmp_path / "b")
     names = sorted(path.name for path in first.files)
     assert names == sorted(path.name for path in second.files)
     assert names == sorted(

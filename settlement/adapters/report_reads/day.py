@@ -1,0 +1,85 @@
+"""The run of a business date and where its staged money went: counts, sums, hours."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from settlement.adapters.eod_tables import eod_runs, reconciliation_items, settlement_lines
+from settlement.adapters.report_reads.records import StoredRun
+from settlement.adapters.tables import staged_transactions
+from settlement.domain.recon_classes import Outcome
+
+ri, sl, st = reconciliation_items, settlement_lines, staged_transactions
+STAGED = ri.c.staged_amount_minor.is_not(None)  # journal-only items hold no staged money
+
+
+class DayReads:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def run(self, day: date) -> StoredRun | None:
+        """The date's run in whatever state it is (None: never run)."""
+        row = self._conn.execute(select(eod_runs).where(eod_runs.c.business_date == day)).first()
+        if row is None:
+            return None
+        return StoredRun(
+            row.business_date, row.run_id, row.status, row.attempt, row.started_at,
+            row.finished_at, json.loads(row.timings_json or "{}"),
+            json.loads(row.scorecard_json or "null"),
+        )  # fmt: skip
+
+    def staged_by_type(self, day: date) -> dict[str, int]:
+        """Staged items per transaction type (types with none are absent)."""
+        query = (
+            select(ri.c.transaction_type, func.count())
+            .where(ri.c.run_date == day, STAGED)
+            .group_by(ri.c.transaction_type)
+        )
+        return {str(kind): int(count) for kind, count in self._conn.execute(query)}
+
+    def staged_by_currency(self, day: date) -> list[tuple[str, int, int]]:
+        """(currency, staged items, staged minor units) per transaction currency."""
+        query = select(ri.c.currency, func.count(), func.sum(ri.c.staged_amount_minor)).where(
+            ri.c.run_date == day, STAGED
+        )
+        rows = self._conn.execute(query.group_by(ri.c.currency))
+        return [(str(c), int(n), int(total)) for c, n, total in rows]
+
+    def unsettled_by_currency(self, day: date) -> list[tuple[str, str, int]]:
+        """(currency, outcome, staged minor units) of the staged items not settled."""
+        query = select(ri.c.currency, ri.c.outcome, func.sum(ri.c.staged_amount_minor)).where(
+            ri.c.run_date == day, STAGED, ri.c.outcome != Outcome.SETTLED.value
+        )
+        rows = self._conn.execute(query.group_by(ri.c.currency, ri.c.outcome))
+        return [(str(c), str(outcome), int(total)) for c, outcome, total in rows]
+
+    def settled_by_currency(self, day: date) -> list[tuple[str, int]]:
+        """(transaction currency, minor units) settled, summed over the settlement lines."""
+        query = select(sl.c.original_currency, func.sum(sl.c.original_amount_minor)).where(
+            sl.c.run_date == day
+        )
+        rows = self._conn.execute(query.group_by(sl.c.original_currency))
+        return [(str(c), int(total)) for c, total in rows]
+
+    def staged_per_hour(self, day: date) -> dict[datetime, int]:
+        """Staged items of the date per UTC hour of `transacted_at` (the hour's start)."""
+        key = self._hour_key().label("hour")
+        query = (
+            select(key, func.count())
+            .select_from(st.join(ri, ri.c.transaction_id == st.c.transaction_id))
+            .where(ri.c.run_date == day, STAGED)
+            .group_by(key)
+        )
+        rows = self._conn.execute(query)
+        return {datetime.strptime(str(hour), "%Y-%m-%d %H"): int(n) for hour, n in rows}
+
+    def _hour_key(self) -> Any:
+        """The UTC hour of `transacted_at` as 'YYYY-MM-DD HH' text, grouped in the database."""
+        at = st.c.transacted_at
+        if self._conn.dialect.name == "postgresql":
+            return func.to_char(func.date_trunc("hour", at), "YYYY-MM-DD HH24")
+        return func.strftime("%Y-%m-%d %H", at)

@@ -1,0 +1,96 @@
+"""Payouts, FX, the ledger's trial balance and what the run's invariants are checked on.
+
+The payout identity's reads have one home (`settlement.adapters.books`) and the refund and
+void facts theirs (`settlement.adapters.eod_sql`): the run checks them before it commits and
+the report re-checks them from the same queries, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, Select, and_, func, select
+
+from settlement.adapters import books, eod_sql
+from settlement.adapters.eod_tables import fx_conversions, ledger_entries, payouts, settlement_lines
+from settlement.adapters.report_reads.records import FxUse, MerchantPayout, columns_of
+from settlement.adapters.tables import merchants
+from settlement.domain.ledger import SettledFlow, SettledRefunds, Void
+
+sl, po, fx, le = settlement_lines, payouts, fx_conversions, ledger_entries
+PAYOUT = columns_of(po, MerchantPayout._fields[:-1])  # the last, name, is the merchant's
+
+
+def payouts_with_names(day: date) -> Select[tuple[object, ...]]:
+    """The date's payouts, each with its merchant's name (None: not in the master data)."""
+    return (
+        select(*PAYOUT, merchants.c.name)
+        .select_from(po.outerjoin(merchants, merchants.c.merchant_id == po.c.merchant_id))
+        .where(po.c.run_date == day)
+    )
+
+
+class LedgerReads:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def payouts(self, day: date) -> list[MerchantPayout]:
+        """By currency, the largest payout first, then by merchant."""
+        query = payouts_with_names(day).order_by(
+            po.c.currency, po.c.payout_minor.desc(), po.c.merchant_id
+        )
+        return [MerchantPayout._make(row) for row in self._conn.execute(query)]
+
+    def fx_uses(self, day: date) -> list[FxUse]:
+        """Every rate of the run with the lines converted through it (none: zero counts)."""
+        lines = (
+            select(sl.c.original_currency.label("src"), sl.c.settlement_currency.label("dst"),
+                   func.count().label("n"), func.sum(sl.c.original_amount_minor).label("orig"),
+                   func.sum(sl.c.converted_amount_minor).label("conv"))
+            .where(sl.c.run_date == day)
+            .group_by(sl.c.original_currency, sl.c.settlement_currency)
+            .subquery()
+        )  # fmt: skip
+        query = (
+            select(fx.c.from_currency, fx.c.to_currency, fx.c.rate, fx.c.minor_numerator,
+                   fx.c.minor_denominator, fx.c.rate_date, fx.c.source, lines.c.n,
+                   lines.c.orig, lines.c.conv)
+            .select_from(fx.outerjoin(
+                lines, and_(lines.c.src == fx.c.from_currency, lines.c.dst == fx.c.to_currency)
+            ))
+            .where(fx.c.run_date == day)
+            .order_by(fx.c.from_currency, fx.c.to_currency)
+        )  # fmt: skip
+        return [
+            FxUse(r.from_currency, r.to_currency, r.rate, int(r.minor_numerator),
+                  int(r.minor_denominator), r.rate_date, r.source, int(r.n or 0),
+                  int(r.orig or 0), int(r.conv or 0))
+            for r in self._conn.execute(query)
+        ]  # fmt: skip
+
+    def trial_balance(self, day: date) -> list[tuple[str, str, int, int]]:
+        """(currency, account, debits, credits) of the date's ledger, in that order."""
+        query = (
+            select(le.c.currency, le.c.account, func.sum(le.c.debit_minor),
+                   func.sum(le.c.credit_minor))
+            .where(le.c.run_date == day)
+            .group_by(le.c.currency, le.c.account)
+            .order_by(le.c.currency, le.c.account)
+        )  # fmt: skip
+        return [(str(c), str(a), int(d), int(k)) for c, a, d, k in self._conn.execute(query)]
+
+    def settlement_line_count(self, day: date) -> int:
+        query = select(func.count()).select_from(sl).where(sl.c.run_date == day)
+        return int(self._conn.execute(query).scalar_one())
+
+    def settled_flows(self, day: date) -> list[SettledFlow]:
+        return books.settled_flows(self._conn, day)
+
+    def paid_out(self, day: date) -> dict[str, tuple[int, int, int]]:
+        return books.paid_out(self._conn, day)
+
+    def settled_refunds(self, day: date) -> list[SettledRefunds]:
+        return eod_sql.settled_refunds(self._conn, day)
+
+    def voids(self, day: date) -> tuple[list[Void], list[tuple[str, str]]]:
+        return eod_sql.voids(self._conn, day)

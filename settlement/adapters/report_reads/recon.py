@@ -1,0 +1,137 @@
+"""Reconciliation and fraud results of a business date: classes, open items, rule hits.
+
+Exceptions are the open items that stop money: staged rows classed as exceptions and journal
+lines never staged; held items are matched but kept from settlement (fraud review or
+decline, no rate, unknown merchant).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from settlement.adapters.eod_tables import (
+    fraud_decisions,
+    fraud_flags,
+    journal_entries,
+    reconciliation_items,
+    reconciliation_totals,
+)
+from settlement.adapters.report_reads.records import (
+    HeldItem,
+    ReconItem,
+    RuleCount,
+    TerminalTotals,
+    columns_of,
+)
+from settlement.domain.fraud.model import Action
+from settlement.domain.recon_classes import Outcome
+
+ri, rt, ff, fd = reconciliation_items, reconciliation_totals, fraud_flags, fraud_decisions
+ITEM = columns_of(ri, ReconItem._fields)
+EXCEPTION_OUTCOMES = (Outcome.EXCEPTION.value, Outcome.NOT_STAGED.value)
+# The held reasons the fraud step writes for the actions that hold (`fraud_<action>`).
+FRAUD_HOLDS = tuple(f"fraud_{action.value}" for action in (Action.REVIEW, Action.DECLINE))
+
+
+def exception_filter(day: date) -> ColumnElement[bool]:
+    return and_(ri.c.run_date == day, ri.c.outcome.in_(EXCEPTION_OUTCOMES))
+
+
+def held_filter(day: date) -> ColumnElement[bool]:
+    return and_(ri.c.run_date == day, ri.c.outcome == Outcome.HELD.value)
+
+
+class ReconReads:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def class_counts(self, day: date) -> list[tuple[str, str, int]]:
+        """(recon class, outcome, items) of the date, in no particular order."""
+        query = select(ri.c.recon_class, ri.c.outcome, func.count()).where(ri.c.run_date == day)
+        rows = self._conn.execute(query.group_by(ri.c.recon_class, ri.c.outcome))
+        return [(str(c), str(o), int(n)) for c, o, n in rows]
+
+    def journal_count(self, day: date) -> int:
+        query = select(func.count()).where(journal_entries.c.business_date == day)
+        return int(self._conn.execute(query).scalar_one())
+
+    def terminal_count(self, day: date) -> int:
+        query = select(func.count(func.distinct(rt.c.key))).where(
+            rt.c.run_date == day, rt.c.level == "terminal"
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+    def terminal_differences(self, day: date) -> list[TerminalTotals]:
+        """Terminals whose journal and staged totals differ, by terminal and currency."""
+        query = (
+            select(rt.c.key, rt.c.currency, rt.c.journal_minor, rt.c.staged_minor,
+                   rt.c.difference_minor)
+            .where(rt.c.run_date == day, rt.c.level == "terminal", rt.c.difference_minor != 0)
+            .order_by(rt.c.key, rt.c.currency)
+        )  # fmt: skip
+        return [TerminalTotals._make(row) for row in self._conn.execute(query)]
+
+    def exceptions(self, day: date, limit: int) -> tuple[list[ReconItem], int]:
+        """The first `limit` exceptions by class and transaction id, and how many in all."""
+        where = exception_filter(day)
+        query = select(*ITEM).where(where).order_by(ri.c.recon_class, ri.c.transaction_id)
+        rows = self._conn.execute(query.limit(limit))
+        return [ReconItem._make(row) for row in rows], self._count(where)
+
+    def held(self, day: date, limit: int) -> tuple[list[HeldItem], int]:
+        """The first `limit` held items by reason and transaction id, with the fraud rules
+        that held them, and how many in all."""
+        where = held_filter(day)
+        query = (
+            select(*ITEM, fd.c.reasons.label("rules"), fd.c.score.label("fraud_score"))
+            .select_from(ri.outerjoin(
+                fd, and_(fd.c.run_date == ri.c.run_date, fd.c.transaction_id == ri.c.transaction_id)
+            ))
+            .where(where)
+            .order_by(ri.c.reason, ri.c.transaction_id)
+            .limit(limit)
+        )  # fmt: skip
+        rows = [
+            HeldItem(ReconItem._make(row[: len(ITEM)]), row.rules, row.fraud_score)
+            for row in self._conn.execute(query)
+        ]
+        return rows, self._count(where)
+
+    def held_by_reason(self, day: date) -> dict[str, int]:
+        query = (
+            select(ri.c.reason, func.count())
+            .where(held_filter(day))
+            .group_by(ri.c.reason)
+            .order_by(ri.c.reason)
+        )
+        return {str(reason): int(n) for reason, n in self._conn.execute(query)}
+
+    def flags_by_rule(self, day: date) -> list[RuleCount]:
+        """Each rule's flags of the date and how many of its transactions were held for fraud."""
+        held = func.sum(case((ri.c.reason.in_(FRAUD_HOLDS), 1), else_=0))
+        query = (
+            select(ff.c.rule, func.count(), held)
+            .select_from(ff.outerjoin(
+                ri, and_(ri.c.run_date == ff.c.run_date, ri.c.transaction_id == ff.c.transaction_id)
+            ))
+            .where(ff.c.run_date == day)
+            .group_by(ff.c.rule)
+            .order_by(ff.c.rule)
+        )  # fmt: skip
+        return [RuleCount(str(r), int(n), int(h or 0)) for r, n, h in self._conn.execute(query)]
+
+    def decisions_by_action(self, day: date) -> dict[str, int]:
+        query = (
+            select(fd.c.action, func.count())
+            .where(fd.c.run_date == day)
+            .group_by(fd.c.action)
+            .order_by(fd.c.action)
+        )
+        return {str(action): int(n) for action, n in self._conn.execute(query)}
+
+    def _count(self, where: ColumnElement[bool]) -> int:
+        query = select(func.count()).select_from(ri).where(where)
+        return int(self._conn.execute(query).scalar_one())

@@ -1,0 +1,146 @@
+"""The rows the report reads, as typed records named for what they hold.
+
+Each record lists the columns it reads by name, and the queries select exactly those
+columns (`columns_of`), so a record and its query cannot drift apart. Values stay as stored:
+integer minor units beside their currency, dates as dates; formatting is the report's job.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Table
+
+
+def columns_of(table: Table, fields: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    """The table's columns named by a record's `_fields`, in the record's order."""
+    return [table.c[name] for name in fields]
+
+
+class StoredRun(NamedTuple):
+    """A date's end-of-day run, its timings and fraud scorecard decoded from their JSON."""
+
+    business_date: date
+    run_id: str
+    status: str
+    attempt: int
+    started_at: datetime
+    finished_at: datetime | None
+    timings: dict[str, float]
+    scorecard: dict[str, Any] | None
+
+
+class ReconItem(NamedTuple):
+    """One reconciliation item: what happened to a transaction (or a journal line)."""
+
+    transaction_id: str
+    journal_transaction_id: str | None
+    business_date: date
+    merchant_id: str
+    terminal_id: str
+    transaction_type: str
+    original_transaction_id: str | None
+    currency: str
+    staged_amount_minor: int | None  # None: journal only
+    journal_amount_minor: int | None  # None: never in the journal
+    recon_class: str
+    match_method: str | None
+    outcome: str
+    reason: str | None
+    age_business_days: int
+
+
+class HeldItem(NamedTuple):
+    """A held item with the fraud rules that held it and their score (None: not fraud)."""
+
+    item: ReconItem
+    rules: str | None
+    fraud_score: int | None
+
+
+class FlaggedTransaction(NamedTuple):
+    """One fraud rule's flag on a transaction, with the decision and what became of it."""
+
+    transaction_id: str
+    rule: str
+    score: int
+    reason: str
+    action: str
+    decision_score: int
+    outcome: str | None  # None: the flagged transaction has no reconciliation item
+    held_reason: str | None
+    merchant_id: str | None
+    currency: str | None
+    staged_amount_minor: int | None
+
+
+class SettlementLine(NamedTuple):
+    transaction_id: str
+    merchant_id: str
+    transaction_type: str
+    original_amount_minor: int
+    original_currency: str
+    settlement_currency: str
+    converted_amount_minor: int
+    fee_minor: int
+    fx_markup_minor: int
+    rate: str
+    rate_date: date
+    rate_source: str
+
+
+class MerchantPayout(NamedTuple):
+    """One merchant's payout in one settlement currency, with the merchant's name (None:
+    a merchant no longer in the master data)."""
+
+    merchant_id: str
+    currency: str
+    purchases_minor: int
+    refunds_minor: int
+    fees_minor: int
+    fx_markup_minor: int
+    payout_minor: int
+    direction: str
+    line_count: int
+    name: str | None
+
+
+class LedgerEntry(NamedTuple):
+    entry_no: int
+    account: str
+    currency: str
+    debit_minor: int
+    credit_minor: int
+    memo: str
+
+
+class FxUse(NamedTuple):
+    """A rate of the run and the settlement lines converted through it."""
+
+    from_currency: str
+    to_currency: str
+    rate: str
+    minor_numerator: int
+    minor_denominator: int
+    rate_date: date
+    source: str
+    line_count: int
+    original_minor: int
+    converted_minor: int
+
+
+class TerminalTotals(NamedTuple):
+    """A terminal's journal and staged totals in one currency that differ."""
+
+    terminal_id: str
+    currency: str
+    journal_minor: int
+    staged_minor: int
+    difference_minor: int
+
+
+class RuleCount(NamedTuple):
+    rule: str
+    flags: int
+    held: int  # flagged transactions held for fraud (review or decline)

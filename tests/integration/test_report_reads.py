@@ -1,0 +1,79 @@
+"""The report read model on SQLite and PostgreSQL, against the rows it reads: the hours
+(grouped by each backend's own SQL) equal the staged rows counted here, a page of a listing
+is the head of its CSV stream, and held items carry the fraud rules that held them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from settlement.adapters.eod_tables import reconciliation_items
+from settlement.adapters.report_reads import ReportReads, report_reads
+from settlement.adapters.report_reads.recon import FRAUD_HOLDS
+from settlement.adapters.tables import staged_transactions
+from tests.support.reports import settled_generated_day
+
+DAY = date(2026, 10, 14)
+
+
+@pytest.fixture
+def settled(db_url: str, tmp_path: Path) -> Iterator[tuple[Engine, ReportReads]]:
+    with (
+        settled_generated_day(db_url, tmp_path, DAY, profile="faulty") as (engine, _),
+        report_reads(engine) as reads,
+    ):
+        yield engine, reads
+
+
+def _staged_hours(engine: Engine) -> Counter[datetime]:
+    """The date's staged rows per UTC hour, counted in Python."""
+    ri, st = reconciliation_items, staged_transactions
+    query = (
+        select(st.c.transacted_at)
+        .select_from(st.join(ri, ri.c.transaction_id == st.c.transaction_id))
+        .where(ri.c.run_date == DAY, ri.c.staged_amount_minor.is_not(None))
+    )
+    with engine.connect() as conn:
+        return Counter(
+            at.replace(minute=0, second=0, microsecond=0) for (at,) in conn.execute(query)
+        )
+
+
+def test_the_read_model_agrees_with_the_rows_it_reads(
+    settled: tuple[Engine, ReportReads],
+) -> None:
+    engine, reads = settled
+    assert reads.day.staged_per_hour(DAY) == _staged_hours(engine)
+    assert sum(reads.day.staged_by_type(DAY).values()) == sum(_staged_hours(engine).values())
+
+    everything = list(reads.detail.exceptions(DAY))
+    assert len(everything) > 3
+    assert everything == sorted(everything, key=lambda item: (item.recon_class,
+                                                              item.transaction_id))  # fmt: skip
+    page, total = reads.recon.exceptions(DAY, 3)
+    assert (page, total) == (everything[:3], len(everything))
+
+    flagged = list(reads.detail.flagged_transactions(DAY))
+    held_for_fraud = Counter(flag.rule for flag in flagged if flag.held_reason in FRAUD_HOLDS)
+    by_rule = reads.recon.flags_by_rule(DAY)
+    assert {rule.rule: rule.held for rule in by_rule if rule.held} == held_for_fraud
+    assert sum(rule.flags for rule in by_rule) == len(flagged) and held_for_fraud
+
+    held, held_total = reads.recon.held(DAY, 1_000)
+    assert len(held) == held_total == sum(reads.recon.held_by_reason(DAY).values())
+    for row in held:
+        assert (row.rules is not None) == (row.item.reason in FRAUD_HOLDS), row
+
+
+def test_payouts_page_and_stream_hold_the_same_rows(settled: tuple[Engine, ReportReads]) -> None:
+    _, reads = settled
+    streamed = list(reads.detail.payouts(DAY))
+    assert streamed == sorted(streamed, key=lambda p: (p.merchant_id, p.currency))
+    listed = reads.ledger.payouts(DAY)
+    assert sorted(listed) == sorted(streamed) and listed
+    assert listed == sorted(listed, key=lambda p: (p.currency, -p.payout_minor, p.merchant_id))

@@ -1,0 +1,50 @@
+"""Reports of a settled day for tests: a small generated day through end of day, and its
+reports written from an engine as `settlement report` writes them (the read model over one
+connection, handed to the report writer)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from pos_simulator.config import DayConfig
+from pos_simulator.generate import generate_day
+from pos_simulator.profiles import PROFILES
+from settlement.adapters import database
+from settlement.adapters.report_reads import report_reads
+from settlement.config import Settings, load_settings
+from settlement.reports import WrittenReports, write_reports
+
+
+def write_day_reports(
+    engine: Engine, settings: Settings, day: date, out_dir: Path | None = None
+) -> WrittenReports:
+    with report_reads(engine) as reads:
+        return write_reports(reads, settings, day, out_dir)
+
+
+@contextmanager
+def settled_generated_day(
+    db_url: str, workdir: Path, day: date, profile: str = "faulty"
+) -> Iterator[tuple[Engine, Settings]]:
+    """A small generated day (400 transactions) staged, imported and through end of day."""
+    from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest  # noqa: PLC0415
+
+    config = DayConfig(seed=5, business_date=day, transactions=400, merchants=25, cards=500,
+                       mix=PROFILES[profile])  # fmt: skip
+    generate_day(config, workdir / "day")
+    settings = load_settings(database_url=db_url, reports_dir=workdir / "reports")
+    database.upgrade(db_url)
+    plan = DemoPlan(day, 400, 5, "direct", False, workdir)
+    engine = database.create_db_engine(db_url)
+    try:
+        import_inputs(engine, settings, plan)
+        ingest(settings, plan, lambda _n: None)
+        assert end_of_day(engine, settings, plan).status == "completed"
+        yield engine, settings
+    finally:
+        engine.dispose()
