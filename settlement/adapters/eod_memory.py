@@ -26,6 +26,7 @@ from typing import Any
 
 from settlement.adapters.eod_sql import Scope
 from settlement.adapters.purchase_rows import Narrowing
+from settlement.adapters.rates import ecb_currencies, ecb_history
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
 from settlement.domain.fx import CrossRate
@@ -105,11 +106,16 @@ class MemoryEodStore:
         journal: Iterable[JournalEntry],
         merchants: Iterable[MerchantTerms],
         rates: Mapping[str, RateHistory] | None = None,
+        *,
+        published: Mapping[str, RateHistory] | None = None,
     ) -> None:
+        """`rates`: imported; `published`: the reference history, None for the shipped ECB
+        file the SQL store reads (a unit test passes its own: parsing the file takes ~1 s)."""
         self.staged = {row.transaction.transaction_id: row for row in staged}
         self.journal = {entry.transaction_id: entry for entry in journal}
         self.merchants = {terms.merchant_id: terms for terms in merchants}
         self.rates = {c: sorted(history) for c, history in (rates or {}).items()}
+        self.published = None if published is None else dict(published)
         self.results: dict[date, DayResults] = {}
         self.completed: dict[date, dict[str, Any]] = {}
 
@@ -246,6 +252,14 @@ class MemoryEodStore:
     def imported_rates(self, until: date) -> dict[str, RateHistory]:
         found = {c: [(d, r) for d, r in history if d <= until] for c, history in self.rates.items()}
         return {c: history for c, history in found.items() if history}
+
+    def published_rates(self, currency: str) -> RateHistory:
+        if self.published is None:
+            return ecb_history(currency)
+        return self.published.get(currency, [])
+
+    def published_currencies(self) -> tuple[str, ...]:
+        return ecb_currencies() if self.published is None else tuple(sorted(self.published))
 
     def currency_pairs(self, run_date: date) -> list[tuple[str, str | None, int]]:
         largest: dict[tuple[str, str | None], int] = {}

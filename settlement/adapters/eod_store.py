@@ -34,7 +34,7 @@ from settlement.adapters.eod_tables import (
     payouts,
 )
 from settlement.adapters.purchase_rows import DAY, FIELDS, ID, Narrowing, Raw, builder, time_parser
-from settlement.adapters.rates import History, imported_histories
+from settlement.adapters.rates import History, ecb_currencies, ecb_history, imported_histories
 from settlement.adapters.tables import staged_transactions as st
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
@@ -179,6 +179,12 @@ class SqlEodStore:
     # --- FX ------------------------------------------------------------------------------
     def imported_rates(self, until: date) -> dict[str, History]:
         return imported_histories(self.conn, None, until)
+
+    def published_rates(self, currency: str) -> History:
+        return ecb_history(currency)
+
+    def published_currencies(self) -> tuple[str, ...]:
+        return ecb_currencies()
 
     def currency_pairs(self, run_date: date) -> list[tuple[str, str | None, int]]:
         return eod_sql.currency_pairs(self.conn, run_date)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
 
-from settlement.adapters.rates import ecb_currencies, ecb_history
 from settlement.domain.currencies import is_known_currency, minor_unit_exponent
 from settlement.domain.fraud import RateTableToEur, rate_table_to_eur
 from settlement.domain.fx import (
@@ -33,19 +32,20 @@ class DayQuotes:
 
     def __init__(self, store: EodStore, day: date) -> None:
         self.day = day
+        self._store = store
         self._imported = store.imported_rates(day)  # a few rows a currency a day
         self._quotes: dict[str, RateQuote | None] = {}
 
     def __call__(self, currency: str) -> RateQuote | None:
         if currency not in self._quotes:
             imported = self._imported.get(currency, [])
-            published = ecb_history(currency) if currency != EUR else []
+            published = self._store.published_rates(currency) if currency != EUR else []
             self._quotes[currency] = pick_quote(currency, self.day, imported, published)
         return self._quotes[currency]
 
     def currencies(self) -> set[str]:
         """Every currency that may have a quote: the ECB's and the imported ones."""
-        return set(ecb_currencies()) | set(self._imported)
+        return set(self._store.published_currencies()) | set(self._imported)
 
 
 def quote_source(store: EodStore, day: date) -> DayQuotes:

@@ -79,6 +79,12 @@ class EodStore(Protocol):
     def imported_rates(self, until: date) -> dict[str, RateHistory]:
         """Imported rates dated `until` or earlier, ascending per currency."""
 
+    def published_rates(self, currency: str) -> RateHistory:
+        """The reference (ECB) history of a currency, ascending; imported rates win a tie."""
+
+    def published_currencies(self) -> tuple[str, ...]:
+        """Every currency the reference history has a column for."""
+
     def currency_pairs(self, run_date: date) -> list[tuple[str, str | None, int]]:
         """(transaction currency, settlement currency or None: unknown merchant, largest
         amount) over the settling items."""
