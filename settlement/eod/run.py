@@ -42,7 +42,7 @@ from settlement.eod.payout_file import (
     restore_payout_file,
     write_payout_file,
 )
-from settlement.eod.store import EodStore
+from settlement.eod.store import EodStore, Scope
 from settlement.errors import DatabaseReplaced
 from settlement.exit_codes import ExitCode
 
@@ -209,6 +209,29 @@ def _execute(
     return report
 
 
+def _reconcile(store: EodStore, settings: Settings, day: date, steps: _Steps) -> Scope:
+    """Forget the date's previous results, then classify everything in its scope."""
+    store.reset(day)
+    scope = store.scope(
+        day,
+        cutoff_instant(day, settings.zone, settings.cutoff_time),
+        day - timedelta(days=settings.eod_late_lookback_days),
+    )
+    steps.done("reset")
+    tolerance = Tolerance(settings.recon_amount_tolerance_minor, settings.recon_time_window_s)
+    store.reconcile(scope, tolerance)
+    steps.done("reconcile")
+    return scope
+
+
+def _complete(store: EodStore, request: RunRequest, run_id: str, summary: dict[str, Any]) -> None:
+    day = request.business_date
+    if not store.complete(day, run_id, request.now, summary):
+        # Another run took the date over (this one's heartbeat went stale): roll back, so
+        # the date's results are the other run's alone and nobody is paid twice.
+        raise RunSuperseded(f"end of day {day}: run {run_id} was taken over")
+
+
 def close_day(
     store: EodStore,
     settings: Settings,
@@ -224,17 +247,7 @@ def close_day(
     date over; the caller rolls the store back then."""
     day = request.business_date
     steps = _Steps(on_step)
-    store.reset(day)
-    scope = store.scope(
-        day,
-        cutoff_instant(day, settings.zone, settings.cutoff_time),
-        day - timedelta(days=settings.eod_late_lookback_days),
-    )
-    steps.done("reset")
-    store.reconcile(
-        scope, Tolerance(settings.recon_amount_tolerance_minor, settings.recon_time_window_s)
-    )
-    steps.done("reconcile")
+    scope = _reconcile(store, settings, day, steps)
     quote = fx_step.quote_source(store, day)
     fraud = fraud_step.run_fraud(
         store, day, rulebook, fx_step.to_eur_converter(quote), request.labels
@@ -253,10 +266,7 @@ def close_day(
     summary = {"counts": counts, "totals": totals, "timings": steps.timings}
     if fraud.scorecard is not None:
         summary["scorecard"] = fraud.scorecard
-    if not store.complete(day, run_id, request.now, summary):
-        # Another run took the date over (this one's heartbeat went stale): roll back, so
-        # the date's results are the other run's alone and nobody is paid twice.
-        raise RunSuperseded(f"end of day {day}: run {run_id} was taken over")
+    _complete(store, request, run_id, summary)
     steps.done("complete")
     message = f"end of day {day} completed"
     return RunReport(
