@@ -163,20 +163,18 @@ class MemoryEodStore:
         return [row for row in self.staged.values() if covered(row)]
 
     def _history(self, run_date: date, scoped: set[str]) -> History:
-        refunded: dict[str, int] = defaultdict(int)
-        voided = set()
-        for day, results in self.results.items():
-            if day == run_date:
-                continue
-            for item in results.items.values():
-                if item.recon_class is ReconClass.REVERSED:
-                    voided.add(item.transaction_id)
-                if _settled_refund(item) and item.original_transaction_id is not None:
-                    refunded[item.original_transaction_id] += item.staged_amount_minor or 0
+        voided = {
+            item.transaction_id
+            for day, results in self.results.items()
+            if day != run_date
+            for item in results.items.values()
+            if item.recon_class is ReconClass.REVERSED
+        }
+        refunded = {k: v for k, v in self._refunded_elsewhere(run_date).items() if k is not None}
         originals = {
             tid: facts_of(_facts(row)) for tid, row in self.staged.items() if tid not in scoped
         }
-        return History(originals, dict(refunded), frozenset(voided))
+        return History(originals, refunded, frozenset(voided))
 
     def reconcile(self, scope: Scope, tolerance: Tolerance) -> None:
         day = scope.run_date
@@ -375,6 +373,7 @@ class MemoryEodStore:
             if line.transaction_type is TransactionType.REFUND:
                 oid = self.staged[line.transaction_id].transaction.original_transaction_id
                 groups[(oid, line.merchant_id, line.original.currency)].append(line)
+        voided, elsewhere = self._voided(), self._refunded_elsewhere(run_date)
         return [
             SettledRefunds(
                 min(line.transaction_id for line in lines),
@@ -383,14 +382,15 @@ class MemoryEodStore:
                 currency,
                 sum(line.original.amount_minor for line in lines),
                 self._original(oid),
-                self._voided(oid),
-                self._refunded_elsewhere(run_date, oid),
+                oid in voided,
+                elsewhere.get(oid, 0),
             )  # fmt: skip
             for (oid, merchant, currency), lines in groups.items()
         ]
 
     def voids(self, run_date: date) -> tuple[list[Void], list[tuple[str, str]]]:
         items = self._day(run_date).items
+        elsewhere = self._refunded_elsewhere(run_date)
         found, named = [], set()
         for item in items.values():
             if item.outcome is not Outcome.REVERSED:
@@ -402,7 +402,7 @@ class MemoryEodStore:
             here = items.get(oid or "")
             voided = here is not None and here.outcome is Outcome.REVERSED
             reversal = facts_of(_facts(self.staged[item.transaction_id]))
-            refunded = self._refunded_elsewhere(run_date, oid)
+            refunded = elsewhere.get(oid, 0)
             found.append(Void(reversal, oid, self._original(oid), voided, refunded))
         unvoided = sorted(
             (i.transaction_id, i.currency)
@@ -422,21 +422,24 @@ class MemoryEodStore:
         entry = self.journal.get(oid)
         return None if entry is None else facts_of(entry)
 
-    def _voided(self, oid: str | None) -> bool:
-        return any(
-            item.transaction_id == oid and item.recon_class is ReconClass.REVERSED
+    def _voided(self) -> set[str]:
+        """Ids of the items any run marked reversed."""
+        return {
+            item.transaction_id
             for results in self.results.values()
             for item in results.items.values()
-        )
+            if item.recon_class is ReconClass.REVERSED
+        }
 
-    def _refunded_elsewhere(self, run_date: date, oid: str | None) -> int:
-        return sum(
-            item.staged_amount_minor or 0
-            for day, results in self.results.items()
-            if day != run_date
-            for item in results.items.values()
-            if oid is not None and item.original_transaction_id == oid and _settled_refund(item)
-        )
+    def _refunded_elsewhere(self, run_date: date) -> dict[str | None, int]:
+        """What runs of other dates settled in refunds, per named original."""
+        refunded: dict[str | None, int] = defaultdict(int)
+        for day, results in self.results.items():
+            for item in results.items.values():
+                oid = item.original_transaction_id
+                if day != run_date and _settled_refund(item) and oid is not None:
+                    refunded[oid] += item.staged_amount_minor or 0
+        return refunded
 
     def write_ledger(self, run_date: date, postings: list[Posting]) -> None:
         self._day(run_date).ledger = list(postings)
