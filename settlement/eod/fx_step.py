@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from fractions import Fraction
 
-from sqlalchemy import Connection, insert
-
-from settlement.adapters import eod_sql
-from settlement.adapters.eod_tables import fx_conversions
-from settlement.adapters.rates import ecb_currencies, ecb_history, imported_histories
 from settlement.domain.currencies import is_known_currency, minor_unit_exponent
 from settlement.domain.fraud import RateTableToEur, rate_table_to_eur
 from settlement.domain.fx import (
@@ -22,8 +18,11 @@ from settlement.domain.fx import (
     minor_unit_fraction,
     pick_quote,
 )
+from settlement.eod.store import EodStore
 
 _INT64 = 2**63 - 1
+NO_RATE = "no_rate"  # hold reasons
+UNKNOWN_MERCHANT = "unknown_merchant"
 QuoteOf = Callable[[str], RateQuote | None]
 
 
@@ -31,25 +30,26 @@ class DayQuotes:
     """The quote of one business date for any currency (imported rates win a tie with the
     ECB); a `QuoteOf`. Each currency's history is read once, on first use."""
 
-    def __init__(self, conn: Connection, day: date) -> None:
+    def __init__(self, store: EodStore, day: date) -> None:
         self.day = day
-        self._imported = imported_histories(conn, None, day)  # a few rows a currency a day
+        self._store = store
+        self._imported = store.imported_rates(day)  # a few rows a currency a day
         self._quotes: dict[str, RateQuote | None] = {}
 
     def __call__(self, currency: str) -> RateQuote | None:
         if currency not in self._quotes:
             imported = self._imported.get(currency, [])
-            published = ecb_history(currency) if currency != EUR else []
+            published = self._store.published_rates(currency) if currency != EUR else []
             self._quotes[currency] = pick_quote(currency, self.day, imported, published)
         return self._quotes[currency]
 
     def currencies(self) -> set[str]:
         """Every currency that may have a quote: the ECB's and the imported ones."""
-        return set(ecb_currencies()) | set(self._imported)
+        return set(self._store.published_currencies()) | set(self._imported)
 
 
-def quote_source(conn: Connection, day: date) -> DayQuotes:
-    return DayQuotes(conn, day)
+def quote_source(store: EodStore, day: date) -> DayQuotes:
+    return DayQuotes(store, day)
 
 
 def to_eur_converter(quotes: DayQuotes) -> RateTableToEur:
@@ -76,38 +76,29 @@ def _rate_for(quote: QuoteOf, source: str, target: str, day: date) -> CrossRate 
     return None if a is None or b is None else cross_rate(a, b)
 
 
-def convert_day(conn: Connection, run_date: date, quote: QuoteOf) -> dict[str, int]:
+def convert_day(store: EodStore, run_date: date, quote: QuoteOf) -> dict[str, int]:
     """Record the rate of every settling currency pair, hold what cannot be converted."""
-    held = {"no_rate": 0, "unknown_merchant": 0}
-    for source, target, max_minor in eod_sql.currency_pairs(conn, run_date):
+    held = {NO_RATE: 0, UNKNOWN_MERCHANT: 0}
+    for source, target, max_minor in store.currency_pairs(run_date):
         if target is None:
-            held["unknown_merchant"] += eod_sql.hold(
-                conn, run_date, "currency = :c AND merchant_id NOT IN "
-                "(SELECT merchant_id FROM merchants)", "unknown_merchant", c=source,
-            )  # fmt: skip
+            held[UNKNOWN_MERCHANT] += store.hold_unknown_merchant(
+                run_date, source, UNKNOWN_MERCHANT
+            )
             continue
         rate = _rate_for(quote, source, target, run_date)
         if rate is None:
-            held["no_rate"] += eod_sql.hold(
-                conn, run_date, "currency = :c AND merchant_id IN (SELECT merchant_id FROM"
-                " merchants WHERE settlement_currency = :s)", "no_rate", c=source, s=target,
-            )  # fmt: skip
+            held[NO_RATE] += store.hold_no_rate(run_date, source, target, NO_RATE)
             continue
-        _record(conn, run_date, rate, max_minor)
+        store.record_rate(run_date, rate, _minor_rate(rate, max_minor))
     return held
 
 
-def _record(conn: Connection, run_date: date, rate: CrossRate, max_minor: int) -> None:
+def _minor_rate(rate: CrossRate, max_minor: int) -> Fraction:
+    """The rate in minor units, refused when integer settlement arithmetic would overflow."""
     exact = minor_unit_fraction(
         rate, minor_unit_exponent(rate.from_currency), minor_unit_exponent(rate.to_currency)
     )
     if max_minor * exact.numerator > _INT64 or exact.denominator > _INT64:
         raise OverflowError(f"rate {rate.text} for {rate.from_currency}->{rate.to_currency}"
                             " is too precise for integer settlement arithmetic")  # fmt: skip
-    conn.execute(
-        insert(fx_conversions).values(
-            run_date=run_date, from_currency=rate.from_currency, to_currency=rate.to_currency,
-            rate=rate.text, minor_numerator=exact.numerator,
-            minor_denominator=exact.denominator, rate_date=rate.rate_date, source=rate.source,
-        )
-    )  # fmt: skip
+    return exact

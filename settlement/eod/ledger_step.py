@@ -15,19 +15,12 @@ the run with the numbers.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 
-from sqlalchemy import Connection
-
-from settlement.adapters import books, eod_sql
-from settlement.adapters.bulk import bulk_insert
-from settlement.adapters.eod_tables import ledger_entries
+from settlement.adapters.eod_sql import Scope
 from settlement.domain.ledger import (
     Conservation,
     Finding,
-    Posting,
     SettledFlow,
-    SuspenseFlow,
     check_balanced,
     check_conservation,
     check_payout_identity,
@@ -36,7 +29,8 @@ from settlement.domain.ledger import (
     payout_identities,
     post,
 )
-from settlement.domain.transactions import TransactionType
+from settlement.domain.recon_classes import Outcome
+from settlement.eod.store import EodStore
 
 
 class InvariantBroken(RuntimeError):
@@ -48,71 +42,38 @@ class InvariantBroken(RuntimeError):
         self.findings = findings
 
 
-def _postings(conn: Connection, run_date: date, settled: list[SettledFlow]) -> list[Posting]:
-    parked = [
-        SuspenseFlow(outcome, TransactionType(kind), currency, int(total))
-        for outcome, kind, currency, total in eod_sql.rows(
-            conn,
-            "SELECT outcome, transaction_type, currency, SUM(staged_amount_minor)"
-            " FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL"
-            " AND outcome IN ('held', 'exception') GROUP BY outcome, transaction_type, currency"
-            " ORDER BY outcome, transaction_type, currency",  # entry_no follows this order
-            d=run_date,
-        )
-    ]
-    return post(settled, parked)
-
-
 def _conservation(
-    conn: Connection, scope: eod_sql.Scope, lines: list[SettledFlow]
+    store: EodStore, scope: Scope, lines: list[SettledFlow]
 ) -> dict[str, Conservation]:
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    staged = eod_sql.rows(
-        conn,
-        f"WITH {eod_sql.scope_cte(scope)} SELECT currency, SUM(amount_minor) FROM scope"
-        " GROUP BY currency",
-        **eod_sql.scope_params(scope),
-    )
-    for currency, total in staged:
-        totals[currency]["staged_minor"] += int(total)
+    for currency, total in store.staged_by_currency(scope).items():
+        totals[currency]["staged_minor"] += total
     for flow in lines:
         totals[flow.original_currency]["settled_minor"] += flow.original_minor
-    names = {"held": "held_minor", "exception": "exceptions_minor", "reversed": "reversed_minor"}
-    for currency, outcome, total in eod_sql.rows(
-        conn,
-        "SELECT currency, outcome, SUM(staged_amount_minor) FROM reconciliation_items"
-        " WHERE run_date = :d AND staged_amount_minor IS NOT NULL AND outcome <> 'settled'"
-        " GROUP BY currency, outcome",
-        d=scope.run_date,
-    ):
-        totals[currency][names.get(outcome, "unknown_" + outcome)] += int(total)
+    names: dict[str, str] = {
+        Outcome.HELD: "held_minor",
+        Outcome.EXCEPTION: "exceptions_minor",
+        Outcome.REVERSED: "reversed_minor",
+    }
+    for currency, outcome, total in store.unsettled_by_currency(scope.run_date):
+        totals[currency][names.get(outcome, "unknown_" + outcome)] += total
     return {currency: Conservation(**values) for currency, values in totals.items()}
 
 
-def post_and_check(conn: Connection, scope: eod_sql.Scope) -> dict[str, dict[str, int]]:
-    """Write the ledger, then check every invariant; raises InvariantBroken on any finding."""
-    lines = books.settled_flows(conn, scope.run_date)
-    postings = _postings(conn, scope.run_date, lines)
-    conservation = _conservation(conn, scope, lines)
+def post_and_check(store: EodStore, scope: Scope) -> dict[str, dict[str, int]]:
+    """Check every invariant, then write the ledger; raises InvariantBroken on any finding."""
+    day = scope.run_date
+    lines = store.settled_flows(day)
+    postings = post(lines, store.parked_flows(day))
+    conservation = _conservation(store, scope, lines)
     findings = check_balanced(postings)
     findings += check_conservation(conservation)
-    findings += check_payout_identity(
-        payout_identities(lines, books.paid_out(conn, scope.run_date))
-    )
-    findings += check_refunds_within_original(eod_sql.settled_refunds(conn, scope.run_date))
-    findings += check_reversals_equal_original(*eod_sql.voids(conn, scope.run_date))
+    findings += check_payout_identity(payout_identities(lines, store.paid_out(day)))
+    findings += check_refunds_within_original(store.settled_refunds(day))
+    findings += check_reversals_equal_original(*store.voids(day))
     if findings:
         raise InvariantBroken(findings)
-    bulk_insert(
-        conn,
-        ledger_entries,
-        ["run_date", "entry_no", "account", "currency", "debit_minor", "credit_minor", "memo"],
-        (
-            (scope.run_date, number, str(p.account), p.currency, p.debit_minor, p.credit_minor,
-             p.memo[:80])
-            for number, p in enumerate(postings, start=1)
-        ),
-    )  # fmt: skip
+    store.write_ledger(day, postings)
     return {
         currency: {
             "staged_minor": c.staged_minor,

@@ -14,14 +14,15 @@ import os
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sqlalchemy import Engine, select
-
-from settlement.adapters.eod_tables import payouts
+from settlement.adapters.eod_store import read_payouts
 from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.money import Money
 from settlement.errors import OutputNotWritable, PayoutFileConflict
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 HEADER = (
     "business_date", "merchant_id", "currency", "purchases", "refunds", "fees", "fx_markup",
@@ -85,20 +86,14 @@ def write_payout_file(engine: Engine, day: date, directory: Path, *, replace: bo
 
 
 def _write_rows(engine: Engine, day: date, out: TextIO) -> None:
-    query = (
-        select(payouts)
-        .where(payouts.c.run_date == day)
-        .order_by(payouts.c.merchant_id, payouts.c.currency)
-    )
     writer = csv.writer(out)
     writer.writerow(HEADER)
-    with engine.connect() as conn:
-        for row in conn.execute(query):
-            amounts = (
-                row.purchases_minor, row.refunds_minor, row.fees_minor, row.fx_markup_minor,
-                row.payout_minor,
-            )  # fmt: skip
-            text = [Money(int(a), row.currency).format() for a in amounts]
-            cells = [day.isoformat(), row.merchant_id, row.currency, *text, row.direction,
-                     row.line_count]  # fmt: skip
-            writer.writerow(spreadsheet_safe_row(cells))
+    for row in read_payouts(engine, day):
+        amounts = (
+            row.purchases_minor, row.refunds_minor, row.fees_minor, row.fx_markup_minor,
+            row.payout_minor,
+        )  # fmt: skip
+        text = [Money(int(a), row.currency).format() for a in amounts]
+        cells = [day.isoformat(), row.merchant_id, row.currency, *text, row.direction,
+                 row.line_count]  # fmt: skip
+        writer.writerow(spreadsheet_safe_row(cells))

@@ -1,65 +1,28 @@
-"""Staged purchases as the fraud screen reads them: raw driver rows, and the domain value.
+"""The raw purchase rows the fraud screen's store streams, as the pre-filter reads them.
 
-The screen streams a million rows twice (by card, by terminal), so rows stay the driver's
-tuples until a group is actually screened; `builder` turns one into a `StagedTransaction`
-positionally, the cheapest way there is. SQLite returns the ISO text SQLAlchemy stored for
-dates and datetimes, PostgreSQL native values.
+Their shape is the SQL store's (`settlement.adapters.purchase_rows`); this name stays for
+the pre-filter, which reads the tuples positionally before any is built into a
+`StagedTransaction`.
 """
 
-from __future__ import annotations
+from settlement.adapters.purchase_rows import (
+    AMOUNT,
+    AT,
+    COUNTRY,
+    CURRENCY,
+    DAY,
+    FIELDS,
+    ID,
+    MCC,
+    MODE,
+    GroupTest,
+    Narrowing,
+    Raw,
+    builder,
+    time_parser,
+)
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
-from typing import Any
-
-from settlement.domain.transactions import EntryMode, StagedTransaction, TransactionType
-
-FIELDS = (
-    "transaction_id", "transaction_type", "original_transaction_id", "merchant_id",
-    "terminal_id", "card_token", "card_bin", "card_last4", "card_brand", "card_country",
-    "merchant_country", "mcc", "entry_mode", "amount_minor", "currency", "local_time",
-    "utc_offset_min", "transacted_at", "business_date",
-)  # fmt: skip
-ID = FIELDS.index("transaction_id")
-COUNTRY = FIELDS.index("merchant_country")
-MCC = FIELDS.index("mcc")
-MODE = FIELDS.index("entry_mode")
-AMOUNT = FIELDS.index("amount_minor")
-CURRENCY = FIELDS.index("currency")
-AT = FIELDS.index("transacted_at")
-DAY = FIELDS.index("business_date")
-
-Raw = Sequence[Any]
-_TYPES = {kind.value: kind for kind in TransactionType}
-_MODES = {mode.value: mode for mode in EntryMode}
-
-
-def _from_postgresql(row: Raw) -> StagedTransaction:
-    values = list(row)
-    values[1] = _TYPES[values[1]]
-    values[MODE] = _MODES[values[MODE]]
-    return StagedTransaction(*values)
-
-
-def _from_sqlite(row: Raw) -> StagedTransaction:
-    """Parse the stored ISO text as SQLAlchemy's SQLite types would."""
-    values = list(row)
-    values[1] = _TYPES[values[1]]
-    values[MODE] = _MODES[values[MODE]]
-    values[15] = datetime.fromisoformat(values[15])
-    values[AT] = datetime.fromisoformat(values[AT])
-    values[DAY] = date.fromisoformat(values[DAY])
-    return StagedTransaction(*values)
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def builder(dialect: str) -> Callable[[Raw], StagedTransaction]:
-    return _from_sqlite if dialect == "sqlite" else _from_postgresql
-
-
-def time_parser(dialect: str) -> Callable[[Any], datetime]:
-    """transacted_at of a raw row as a datetime."""
-    return datetime.fromisoformat if dialect == "sqlite" else _same
+__all__ = [
+    "AMOUNT", "AT", "COUNTRY", "CURRENCY", "DAY", "FIELDS", "ID", "MCC", "MODE", "GroupTest",
+    "Narrowing", "Raw", "builder", "time_parser",
+]  # fmt: skip

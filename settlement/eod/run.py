@@ -27,15 +27,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine
-
-from settlement.adapters import database, eod_sql, run_guard
-from settlement.adapters.eod_tables import RESULT_TABLES
+from settlement.adapters import database, eod_sql, eod_store, run_guard
 from settlement.config import Settings
-from settlement.domain.calendar import business_days_between, cutoff_instant
+from settlement.domain.calendar import cutoff_instant
 from settlement.domain.fraud import Rulebook, load_rulebook
+from settlement.domain.reconciliation import Tolerance
 from settlement.eod import fraud_step, fx_step, ledger_step
 from settlement.eod.input_file import read_input_text
 from settlement.eod.payout_file import (
@@ -44,10 +42,14 @@ from settlement.eod.payout_file import (
     restore_payout_file,
     write_payout_file,
 )
+from settlement.eod.store import EodStore, Scope
 from settlement.errors import DatabaseReplaced
 from settlement.exit_codes import ExitCode
 
-StepHook = Callable[[str, Connection], None]  # (step just done, the run's connection)
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+StepHook = Callable[[str, "Connection"], None]  # (step just done, the run's connection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,18 +167,11 @@ def _same_database_file(url: str, before: tuple[int, int] | None, day: date) -> 
     )
 
 
-def _transaction(engine: Engine) -> Any:
-    conn = engine.connect()
-    if engine.dialect.name == "postgresql":
-        # One snapshot for every statement, so conservation compares like with like.
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-    return conn
-
-
 class _Steps:
-    def __init__(self, hook: StepHook | None, conn: Connection) -> None:
+    """Times each step and calls the run's hook after it (tests inject crashes there)."""
+
+    def __init__(self, hook: Callable[[str], None] | None) -> None:
         self.hook = hook
-        self.conn = conn
         self.timings: dict[str, float] = {}
         self._mark = stopwatch.perf_counter()
 
@@ -185,17 +180,7 @@ class _Steps:
         self.timings[name] = round(now - self._mark, 3)
         self._mark = now
         if self.hook is not None:
-            self.hook(name, self.conn)
-
-
-def _scope(conn: Connection, settings: Settings, day: date) -> eod_sql.Scope:
-    later = eod_sql.rows(conn, "SELECT COUNT(*) FROM eod_runs WHERE business_date > :d", d=day)
-    return eod_sql.Scope(
-        run_date=day,
-        cutoff_utc=cutoff_instant(day, settings.zone, settings.cutoff_time),
-        lookback_start=day - timedelta(days=settings.eod_late_lookback_days),
-        later_runs_exist=int(later[0][0]) > 0,
-    )
+            self.hook(name)
 
 
 def _rulebook(settings: Settings) -> Rulebook:
@@ -215,132 +200,75 @@ def _execute(
     claim: run_guard.Claim,
     rulebook: Rulebook,
 ) -> RunReport:
+    """The run in ONE database transaction: a crash or a broken invariant rolls it all back."""
+    with eod_store.run_transaction(engine) as store:
+        hook = request.after_step
+        on_step = None if hook is None else lambda name: hook(name, store.conn)
+        report = close_day(store, settings, request, claim.run_id, rulebook, on_step=on_step)
+    report.message += f" (run {claim.run_id}, attempt {claim.attempt})"
+    return report
+
+
+def _reconcile(store: EodStore, settings: Settings, day: date, steps: _Steps) -> Scope:
+    """Forget the date's previous results, then classify everything in its scope."""
+    store.reset(day)
+    scope = store.scope(
+        day,
+        cutoff_instant(day, settings.zone, settings.cutoff_time),
+        day - timedelta(days=settings.eod_late_lookback_days),
+    )
+    steps.done("reset")
+    tolerance = Tolerance(settings.recon_amount_tolerance_minor, settings.recon_time_window_s)
+    store.reconcile(scope, tolerance)
+    steps.done("reconcile")
+    return scope
+
+
+def _complete(store: EodStore, request: RunRequest, run_id: str, summary: dict[str, Any]) -> None:
     day = request.business_date
-    with _transaction(engine) as conn, conn.begin():
-        steps = _Steps(request.after_step, conn)
-        _reset(conn, day)
-        scope = _scope(conn, settings, day)
-        steps.done("reset")
-        _reconcile(conn, settings, scope)
-        steps.done("reconcile")
-        quote = fx_step.quote_source(conn, day)
-        fraud = fraud_step.run_fraud(
-            conn, day, rulebook, fx_step.to_eur_converter(quote), request.labels
-        )
-        steps.done("fraud")
-        fx_held = fx_step.convert_day(conn, day, quote)
-        steps.done("fx")
-        eod_sql.insert_settlement_lines(conn, day, settings.fx_markup_bps)
-        eod_sql.refresh_statistics(conn, "settlement_lines")
-        eod_sql.insert_payouts(conn, day)
-        eod_sql.insert_totals(conn, day)
-        steps.done("settle")
-        conservation = ledger_step.post_and_check(conn, scope)
-        steps.done("ledger")
-        _age_open_items(conn, day)
-        counts = _counts(conn, day)
-        counts.update(fraud_flags=fraud.flags, fraud_decisions=fraud.decisions, fx_held=fx_held)
-        totals = {"conservation": conservation, "payouts": _payout_totals(conn, day)}
-        summary = {"counts": counts, "totals": totals, "timings": steps.timings}
-        if fraud.scorecard is not None:
-            summary["scorecard"] = fraud.scorecard
-        completed = conn.execute(run_guard.completion(day, claim.run_id, request.now, summary))
-        if completed.rowcount != 1:
-            # Another run took the date over (this one's heartbeat went stale): roll back, so
-            # the date's results are the other run's alone and nobody is paid twice.
-            raise RunSuperseded(f"end of day {day}: run {claim.run_id} was taken over")
-        steps.done("complete")
-    message = f"end of day {day} completed (run {claim.run_id}, attempt {claim.attempt})"
+    if not store.complete(day, run_id, request.now, summary):
+        # Another run took the date over (this one's heartbeat went stale): roll back, so
+        # the date's results are the other run's alone and nobody is paid twice.
+        raise RunSuperseded(f"end of day {day}: run {run_id} was taken over")
+
+
+def close_day(
+    store: EodStore,
+    settings: Settings,
+    request: RunRequest,
+    run_id: str,
+    rulebook: Rulebook,
+    *,
+    on_step: Callable[[str], None] | None = None,
+) -> RunReport:
+    """The end of day of one claimed date on any store: reset, reconcile, screen for fraud,
+    convert, settle and net, post the ledger and check the invariants, age open items, mark
+    the run completed. Raises InvariantBroken, or RunSuperseded when another run took the
+    date over; the caller rolls the store back then."""
+    day = request.business_date
+    steps = _Steps(on_step)
+    scope = _reconcile(store, settings, day, steps)
+    quote = fx_step.quote_source(store, day)
+    fraud = fraud_step.run_fraud(
+        store, day, rulebook, fx_step.to_eur_converter(quote), request.labels
+    )
+    steps.done("fraud")
+    fx_held = fx_step.convert_day(store, day, quote)
+    steps.done("fx")
+    store.settle(day, settings.fx_markup_bps)
+    steps.done("settle")
+    conservation = ledger_step.post_and_check(store, scope)
+    steps.done("ledger")
+    store.age_open_items(day)
+    counts = store.counts(day)
+    counts.update(fraud_flags=fraud.flags, fraud_decisions=fraud.decisions, fx_held=fx_held)
+    totals = {"conservation": conservation, "payouts": store.payout_totals(day)}
+    summary = {"counts": counts, "totals": totals, "timings": steps.timings}
+    if fraud.scorecard is not None:
+        summary["scorecard"] = fraud.scorecard
+    _complete(store, request, run_id, summary)
+    steps.done("complete")
+    message = f"end of day {day} completed"
     return RunReport(
-        day, "completed", message, claim.run_id, counts, totals, steps.timings, fraud.scorecard
+        day, "completed", message, run_id, counts, totals, steps.timings, fraud.scorecard
     )
-
-
-def _reset(conn: Connection, day: date) -> None:
-    eod_sql.delete_results(conn, day, [table.name for table in RESULT_TABLES])
-    eod_sql.run(
-        conn, "UPDATE reconciliation_items SET resolved_on = NULL WHERE resolved_on = :d", d=day
-    )
-
-
-def _reconcile(conn: Connection, settings: Settings, scope: eod_sql.Scope) -> None:
-    day = scope.run_date
-    eod_sql.classify_staged(conn, scope)
-    eod_sql.classify_journal_only(conn, day)
-    eod_sql.refresh_statistics(conn, "reconciliation_items")
-    pairs = eod_sql.tolerant_pairs(
-        conn, day, settings.recon_amount_tolerance_minor, settings.recon_time_window_s
-    )
-    eod_sql.apply_tolerant_pairs(conn, day, pairs)
-    eod_sql.pair_reversals(conn, day)
-    eod_sql.judge_refunds(conn, day)
-
-
-_OPEN = "outcome IN ('exception', 'held', 'not_staged') AND resolved_on IS NULL"
-
-
-def _age_open_items(conn: Connection, day: date) -> None:
-    """Open items (this run's and earlier runs') carry their age in business days; a
-    journal-only item whose transaction has now arrived (late) is resolved."""
-    eod_sql.run(
-        conn,
-        f"UPDATE reconciliation_items SET resolved_on = :d WHERE run_date < :d AND {_OPEN}"
-        " AND outcome = 'not_staged' AND transaction_id IN (SELECT transaction_id FROM"
-        " reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL)",
-        d=day,
-    )
-    dates = eod_sql.rows(
-        conn,
-        f"SELECT DISTINCT business_date FROM reconciliation_items WHERE run_date <= :d AND {_OPEN}",
-        d=day,
-    )
-    for (business_date,) in dates:
-        opened = (
-            business_date if isinstance(business_date, date) else date.fromisoformat(business_date)
-        )
-        eod_sql.run(
-            conn,
-            "UPDATE reconciliation_items SET age_business_days = :age"
-            f" WHERE run_date <= :d AND business_date = :bd AND {_OPEN}",
-            d=day,
-            bd=opened,
-            age=business_days_between(opened, day),
-        )
-
-
-def _counts(conn: Connection, day: date) -> dict[str, Any]:
-    classes = eod_sql.rows(
-        conn,
-        "SELECT recon_class, COUNT(*) FROM reconciliation_items WHERE run_date = :d"
-        " GROUP BY recon_class",
-        d=day,
-    )
-    outcomes = eod_sql.rows(
-        conn,
-        "SELECT COALESCE(reason, outcome), COUNT(*) FROM reconciliation_items WHERE run_date = :d"
-        " AND outcome IN ('held', 'settled', 'reversed') GROUP BY COALESCE(reason, outcome)",
-        d=day,
-    )
-    lines = eod_sql.rows(conn, "SELECT COUNT(*) FROM settlement_lines WHERE run_date = :d", d=day)
-    payouts = eod_sql.rows(conn, "SELECT COUNT(*) FROM payouts WHERE run_date = :d", d=day)
-    return {
-        "classes": {str(k): int(v) for k, v in sorted(classes)},
-        "outcomes": {str(k): int(v) for k, v in sorted(outcomes)},
-        "settlement_lines": int(lines[0][0]),
-        "payouts": int(payouts[0][0]),
-    }
-
-
-def _payout_totals(conn: Connection, day: date) -> dict[str, dict[str, int]]:
-    found = eod_sql.rows(
-        conn,
-        "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor),"
-        " SUM(CASE WHEN payout_minor < 0 THEN 1 ELSE 0 END)"
-        " FROM payouts WHERE run_date = :d GROUP BY currency ORDER BY currency",
-        d=day,
-    )
-    return {
-        str(c): {"payout_minor": int(p), "fees_minor": int(f), "fx_markup_minor": int(m),
-                 "merchant_debits": int(n)}
-        for c, p, f, m, n in found
-    }  # fmt: skip

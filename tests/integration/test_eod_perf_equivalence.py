@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from settlement.adapters.eod_store import SqlEodStore
 from settlement.adapters.eod_tables import reconciliation_items
 from settlement.adapters.imports import import_journal, import_merchants, import_rates
 from settlement.config import Settings
@@ -95,8 +96,10 @@ def _dense_day(seed: int) -> list[dict[str, Any]]:
 def _screen(engine: Engine, rules: str | None, exhaustive: bool) -> list[FraudFlag]:
     rulebook = load_rulebook(rules)
     with engine.connect() as conn:
-        to_eur = fx_step.to_eur_converter(fx_step.quote_source(conn, DAY))
-        flags = fraud_step.screen_day(conn, DAY, rulebook, to_eur, exhaustive=exhaustive)
+        to_eur = fx_step.to_eur_converter(fx_step.quote_source(SqlEodStore(conn), DAY))
+        flags = fraud_step.screen_day(
+            SqlEodStore(conn), DAY, rulebook, to_eur, exhaustive=exhaustive
+        )
     return sorted(flags, key=lambda f: (f.transaction_id, f.rule))
 
 
@@ -119,7 +122,7 @@ def test_eur_rate_table_equals_conversion_at_the_cross_rate(
                           f"{DAY},SAR,4.0750"], NOW)  # fmt: skip
     rng = random.Random(3)
     with engine.connect() as conn:
-        quotes = fx_step.quote_source(conn, DAY)
+        quotes = fx_step.quote_source(SqlEodStore(conn), DAY)
         to_eur = fx_step.to_eur_converter(quotes)
         eur_quote = quotes(EUR)
         assert eur_quote is not None

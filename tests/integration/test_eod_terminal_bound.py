@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from settlement.adapters import eod_sql
+from settlement.adapters import eod_sql, eod_store
+from settlement.adapters.eod_store import SqlEodStore
 from settlement.config import Settings
 from settlement.domain.fraud import load_rulebook
 from settlement.eod import fraud_step, fx_step, prefilter
@@ -50,7 +51,7 @@ def test_burst_bound_keeps_every_terminal_the_rule_can_flag(
 ) -> None:
     engine, _ = setup
     if read_back == "one_pass":  # as with very many candidates
-        monkeypatch.setattr(fraud_step, "CANDIDATE_TERMINALS", 1)
+        monkeypatch.setattr(eod_store, "CANDIDATE_TERMINALS", 1)
     rows = [
         *_burst("T-EXACT", 9, WINDOW),  # 9 cards within exactly 30 min: flagged
         *_burst("T-WIDE", 9, WINDOW + timedelta(microseconds=2)),  # just over: not flagged
@@ -64,9 +65,11 @@ def test_burst_bound_keeps_every_terminal_the_rule_can_flag(
     span = (DAY - timedelta(days=rulebook.terminal_lookback_days), DAY)
     with engine.connect() as conn:
         candidates = eod_sql.burst_terminals(conn, span, bound.window_s, bound.max_count)
-        to_eur = fx_step.to_eur_converter(fx_step.quote_source(conn, DAY))
-        quick = fraud_step.screen_day(conn, DAY, rulebook, to_eur)
-        exhaustive = fraud_step.screen_day(conn, DAY, rulebook, to_eur, exhaustive=True)
+        to_eur = fx_step.to_eur_converter(fx_step.quote_source(SqlEodStore(conn), DAY))
+        quick = fraud_step.screen_day(SqlEodStore(conn), DAY, rulebook, to_eur)
+        exhaustive = fraud_step.screen_day(
+            SqlEodStore(conn), DAY, rulebook, to_eur, exhaustive=True
+        )
     # a superset: T-WIDE may stay (whole seconds), T-EIGHT cannot
     assert {"T-EXACT", "T-YDAY"} <= set(candidates) and "T-EIGHT" not in candidates
     flagged = {f.transaction_id.split("-", 2)[1] for f in exhaustive}

@@ -1,0 +1,435 @@
+"""The end of day's SQL store: `settlement.eod.store.EodStore` over one database transaction.
+
+It calls the set-based statements of `eod_sql` and the books' reads of `books`, and holds
+the few statements the run needed beside them (scope, reset, holds, ageing, counts, the
+fraud screen's reads). Literals come from the domain's enums.
+
+The fraud screen's reads bypass SQLAlchemy's result processing (`eod_sql.stream`): over a
+million purchases read twice (by card, by terminal), per-row Python work was most of the
+run. They first carry only the columns the pre-filter needs (`Narrowing`); only the groups
+it cannot rule out are re-read whole, by primary key, and built into `StagedTransaction`s.
+The terminal pass finds its few burst candidates in SQL (`eod_sql.burst_terminals`) rather
+than stream every purchase out by terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from fractions import Fraction
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from settlement.adapters import books, eod_sql, run_guard
+from settlement.adapters.bulk import bulk_insert, sqlite_value
+from settlement.adapters.eod_tables import (
+    RESULT_TABLES,
+    fraud_decisions,
+    fraud_flags,
+    fx_conversions,
+    ledger_entries,
+    payouts,
+)
+from settlement.adapters.purchase_rows import DAY, FIELDS, ID, Narrowing, Raw, builder, time_parser
+from settlement.adapters.rates import History, ecb_currencies, ecb_history, imported_histories
+from settlement.adapters.tables import staged_transactions as st
+from settlement.domain.calendar import business_days_between
+from settlement.domain.fraud import FraudDecision, FraudFlag
+from settlement.domain.fx import CrossRate
+from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, SuspenseFlow, Void
+from settlement.domain.recon_classes import Outcome
+from settlement.domain.reconciliation import Tolerance
+from settlement.domain.transactions import StagedTransaction, TransactionType
+
+CANDIDATE_ROWS = 2000  # whole rows are re-read by primary key in batches of about this many
+CANDIDATE_TERMINALS = 500  # more burst candidates than this: one filtered pass over the span
+
+_PURCHASE = f"transaction_type = '{TransactionType.PURCHASE}'"
+_OPEN = (
+    f"outcome IN ('{Outcome.EXCEPTION}', '{Outcome.HELD}', '{Outcome.NOT_STAGED}')"
+    " AND resolved_on IS NULL"
+)
+_SETTLING = f"outcome = '{Outcome.SETTLED}'"
+Span = tuple[date, date]
+
+
+@contextmanager
+def run_transaction(engine: Engine) -> Iterator[SqlEodStore]:
+    """A store over one new transaction, committed when the block ends without error."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        # One snapshot for every statement, so conservation compares like with like.
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    with conn, conn.begin():
+        yield SqlEodStore(conn)
+
+
+def read_payouts(engine: Engine, run_date: date) -> list[Any]:
+    """The date's committed payout rows, by merchant and currency (the payout file's lines)."""
+    query = (
+        select(payouts)
+        .where(payouts.c.run_date == run_date)
+        .order_by(payouts.c.merchant_id, payouts.c.currency)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(query))
+
+
+class SqlEodStore:
+    """`EodStore` on the run's connection `conn` (tests' step hooks receive it)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- the run's own results -----------------------------------------------------------
+    def reset(self, run_date: date) -> None:
+        eod_sql.delete_results(self.conn, run_date, [table.name for table in RESULT_TABLES])
+        eod_sql.run(
+            self.conn,
+            "UPDATE reconciliation_items SET resolved_on = NULL WHERE resolved_on = :d",
+            d=run_date,
+        )
+
+    def scope(self, run_date: date, cutoff_utc: datetime, lookback_start: date) -> eod_sql.Scope:
+        later = eod_sql.rows(
+            self.conn, "SELECT COUNT(*) FROM eod_runs WHERE business_date > :d", d=run_date
+        )
+        return eod_sql.Scope(run_date, cutoff_utc, lookback_start, int(later[0][0]) > 0)
+
+    def reconcile(self, scope: eod_sql.Scope, tolerance: Tolerance) -> None:
+        conn, day = self.conn, scope.run_date
+        eod_sql.classify_staged(conn, scope)
+        eod_sql.classify_journal_only(conn, day)
+        eod_sql.refresh_statistics(conn, "reconciliation_items")
+        pairs = eod_sql.tolerant_pairs(conn, day, tolerance.amount_minor, tolerance.window_s)
+        eod_sql.apply_tolerant_pairs(conn, day, pairs)
+        eod_sql.pair_reversals(conn, day)
+        eod_sql.judge_refunds(conn, day)
+
+    # --- fraud screen --------------------------------------------------------------------
+    def purchase_groups(
+        self, key: str, span: Span, narrowing: Narrowing | None
+    ) -> Iterator[list[StagedTransaction]]:
+        build, index = builder(self._dialect), FIELDS.index(key)
+        if narrowing is None:
+            for raw, _ in _today_groups(self._purchases(key, span, None), index, self._day(span)):
+                yield [build(row) for row in raw]
+            return
+        for ids in self._candidates(key, span, narrowing):
+            for _, rows in groupby(self._whole_rows(key, ids), key=lambda row: row[index]):
+                yield [build(row) for row in rows]
+
+    def burst_groups(
+        self, span: Span, window_s: int, max_count: int
+    ) -> Iterator[list[StagedTransaction]]:
+        """Why: on a normal day a handful of a million purchases' terminals can burst, and
+        finding them in SQL spares streaming every purchase out sorted by terminal (no index
+        has that order). Candidates are read back by terminal id, or, when there are very
+        many (an aggressive rulebook), by one pass over the span that keeps only theirs."""
+        candidates = eod_sql.burst_terminals(self.conn, span, window_s, max_count)
+        if not candidates:
+            return
+        build, index = builder(self._dialect), FIELDS.index("terminal_id")
+        if len(candidates) <= CANDIDATE_TERMINALS:
+            rows = self._terminal_rows(span, candidates)
+        else:
+            wanted = set(candidates)
+            every = self._purchases("terminal_id", span, None)
+            rows = (row for row in every if row[index] in wanted)
+        for raw, _ in _today_groups(rows, index, self._day(span)):
+            yield [build(row) for row in raw]
+
+    def record_fraud(
+        self, run_date: date, flags: list[FraudFlag], decisions: Mapping[str, FraudDecision]
+    ) -> None:
+        bulk_insert(
+            self.conn,
+            fraud_flags,
+            ["run_date", "transaction_id", "rule", "score", "reason"],
+            ((run_date, f.transaction_id, f.rule, f.score, f.reason) for f in flags),
+        )
+        bulk_insert(
+            self.conn,
+            fraud_decisions,
+            ["run_date", "transaction_id", "action", "score", "reasons"],
+            (
+                (run_date, d.transaction_id, str(d.action), d.score, ",".join(d.reasons))
+                for d in decisions.values()
+            ),
+        )
+        eod_sql.refresh_statistics(self.conn, "fraud_decisions")
+
+    def hold_decided(self, run_date: date, action: str, reason: str) -> int:
+        return eod_sql.hold(
+            self.conn, run_date, "transaction_id IN (SELECT transaction_id FROM fraud_decisions"
+            " WHERE run_date = :d AND action = :action)", reason, action=action,
+        )  # fmt: skip
+
+    def purchase_ids(self, run_date: date) -> Iterable[str]:
+        query = select(st.c.transaction_id).where(
+            st.c.business_date == run_date, st.c.transaction_type == TransactionType.PURCHASE
+        )
+        options = {"stream_results": True, "yield_per": 10_000}
+        for row in self.conn.execute(query, execution_options=options):
+            yield row[0]
+
+    # --- FX ------------------------------------------------------------------------------
+    def imported_rates(self, until: date) -> dict[str, History]:
+        return imported_histories(self.conn, None, until)
+
+    def published_rates(self, currency: str) -> History:
+        return ecb_history(currency)
+
+    def published_currencies(self) -> tuple[str, ...]:
+        return ecb_currencies()
+
+    def currency_pairs(self, run_date: date) -> list[tuple[str, str | None, int]]:
+        return eod_sql.currency_pairs(self.conn, run_date)
+
+    def hold_unknown_merchant(self, run_date: date, currency: str, reason: str) -> int:
+        return eod_sql.hold(
+            self.conn, run_date, "currency = :c AND merchant_id NOT IN "
+            "(SELECT merchant_id FROM merchants)", reason, c=currency,
+        )  # fmt: skip
+
+    def hold_no_rate(
+        self, run_date: date, currency: str, settlement_currency: str, reason: str
+    ) -> int:
+        return eod_sql.hold(
+            self.conn, run_date, "currency = :c AND merchant_id IN (SELECT merchant_id FROM"
+            " merchants WHERE settlement_currency = :s)", reason, c=currency,
+            s=settlement_currency,
+        )  # fmt: skip
+
+    def record_rate(self, run_date: date, rate: CrossRate, minor_rate: Fraction) -> None:
+        self.conn.execute(
+            insert(fx_conversions).values(
+                run_date=run_date, from_currency=rate.from_currency,
+                to_currency=rate.to_currency, rate=rate.text,
+                minor_numerator=minor_rate.numerator, minor_denominator=minor_rate.denominator,
+                rate_date=rate.rate_date, source=rate.source,
+            )
+        )  # fmt: skip
+
+    # --- settle --------------------------------------------------------------------------
+    def settle(self, run_date: date, fx_markup_bps: int) -> None:
+        eod_sql.insert_settlement_lines(self.conn, run_date, fx_markup_bps)
+        eod_sql.refresh_statistics(self.conn, "settlement_lines")
+        eod_sql.insert_payouts(self.conn, run_date)
+        eod_sql.insert_totals(self.conn, run_date)
+
+    # --- the ledger and its checks -------------------------------------------------------
+    def settled_flows(self, run_date: date) -> list[SettledFlow]:
+        return books.settled_flows(self.conn, run_date)
+
+    def paid_out(self, run_date: date) -> dict[str, tuple[int, int, int]]:
+        return books.paid_out(self.conn, run_date)
+
+    def parked_flows(self, run_date: date) -> list[SuspenseFlow]:
+        found = eod_sql.rows(
+            self.conn,
+            "SELECT outcome, transaction_type, currency, SUM(staged_amount_minor)"
+            " FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL"
+            f" AND outcome IN ('{Outcome.HELD}', '{Outcome.EXCEPTION}')"
+            " GROUP BY outcome, transaction_type, currency"
+            " ORDER BY outcome, transaction_type, currency",  # entry_no follows this order
+            d=run_date,
+        )
+        return [
+            SuspenseFlow(outcome, TransactionType(kind), currency, int(total))
+            for outcome, kind, currency, total in found
+        ]
+
+    def staged_by_currency(self, scope: eod_sql.Scope) -> dict[str, int]:
+        found = eod_sql.rows(
+            self.conn,
+            f"WITH {eod_sql.scope_cte(scope)} SELECT currency, SUM(amount_minor) FROM scope"
+            " GROUP BY currency",
+            **eod_sql.scope_params(scope),
+        )
+        return {str(currency): int(total) for currency, total in found}
+
+    def unsettled_by_currency(self, run_date: date) -> list[tuple[str, str, int]]:
+        found = eod_sql.rows(
+            self.conn,
+            "SELECT currency, outcome, SUM(staged_amount_minor) FROM reconciliation_items"
+            " WHERE run_date = :d AND staged_amount_minor IS NOT NULL"
+            f" AND outcome <> '{Outcome.SETTLED}' GROUP BY currency, outcome",
+            d=run_date,
+        )
+        return [(str(currency), str(outcome), int(total)) for currency, outcome, total in found]
+
+    def settled_refunds(self, run_date: date) -> list[SettledRefunds]:
+        return eod_sql.settled_refunds(self.conn, run_date)
+
+    def voids(self, run_date: date) -> tuple[list[Void], list[tuple[str, str]]]:
+        return eod_sql.voids(self.conn, run_date)
+
+    def write_ledger(self, run_date: date, postings: list[Posting]) -> None:
+        bulk_insert(
+            self.conn,
+            ledger_entries,
+            ["run_date", "entry_no", "account", "currency", "debit_minor", "credit_minor", "memo"],
+            (
+                (run_date, number, str(p.account), p.currency, p.debit_minor, p.credit_minor,
+                 p.memo[:80])
+                for number, p in enumerate(postings, start=1)
+            ),
+        )  # fmt: skip
+
+    # --- closing -------------------------------------------------------------------------
+    def age_open_items(self, run_date: date) -> None:
+        eod_sql.run(
+            self.conn,
+            f"UPDATE reconciliation_items SET resolved_on = :d WHERE run_date < :d AND {_OPEN}"
+            f" AND outcome = '{Outcome.NOT_STAGED}' AND transaction_id IN (SELECT transaction_id"
+            " FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL)",
+            d=run_date,
+        )
+        dates = eod_sql.rows(
+            self.conn,
+            "SELECT DISTINCT business_date FROM reconciliation_items"
+            f" WHERE run_date <= :d AND {_OPEN}",
+            d=run_date,
+        )
+        for (business_date,) in dates:
+            opened = (
+                business_date
+                if isinstance(business_date, date)
+                else date.fromisoformat(business_date)
+            )
+            eod_sql.run(
+                self.conn,
+                "UPDATE reconciliation_items SET age_business_days = :age"
+                f" WHERE run_date <= :d AND business_date = :bd AND {_OPEN}",
+                d=run_date,
+                bd=opened,
+                age=business_days_between(opened, run_date),
+            )
+
+    def counts(self, run_date: date) -> dict[str, Any]:
+        conn = self.conn
+        classes = eod_sql.rows(
+            conn,
+            "SELECT recon_class, COUNT(*) FROM reconciliation_items WHERE run_date = :d"
+            " GROUP BY recon_class",
+            d=run_date,
+        )
+        settled = ", ".join(f"'{o}'" for o in (Outcome.HELD, Outcome.SETTLED, Outcome.REVERSED))
+        outcomes = eod_sql.rows(
+            conn,
+            "SELECT COALESCE(reason, outcome), COUNT(*) FROM reconciliation_items"
+            f" WHERE run_date = :d AND outcome IN ({settled}) GROUP BY COALESCE(reason, outcome)",
+            d=run_date,
+        )
+        lines = eod_sql.rows(
+            conn, "SELECT COUNT(*) FROM settlement_lines WHERE run_date = :d", d=run_date
+        )
+        paid = eod_sql.rows(conn, "SELECT COUNT(*) FROM payouts WHERE run_date = :d", d=run_date)
+        return {
+            "classes": {str(k): int(v) for k, v in sorted(classes)},
+            "outcomes": {str(k): int(v) for k, v in sorted(outcomes)},
+            "settlement_lines": int(lines[0][0]),
+            "payouts": int(paid[0][0]),
+        }
+
+    def payout_totals(self, run_date: date) -> dict[str, dict[str, int]]:
+        found = eod_sql.rows(
+            self.conn,
+            "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor),"
+            " SUM(CASE WHEN payout_minor < 0 THEN 1 ELSE 0 END)"
+            " FROM payouts WHERE run_date = :d GROUP BY currency ORDER BY currency",
+            d=run_date,
+        )
+        return {
+            str(c): {"payout_minor": int(p), "fees_minor": int(f), "fx_markup_minor": int(m),
+                     "merchant_debits": int(n)}
+            for c, p, f, m, n in found
+        }  # fmt: skip
+
+    def complete(self, run_date: date, run_id: str, now: datetime, summary: dict[str, Any]) -> bool:
+        done = self.conn.execute(run_guard.completion(run_date, run_id, now, summary))
+        return done.rowcount == 1
+
+    # --- the fraud screen's reads --------------------------------------------------------
+    @property
+    def _dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def _day(self, span: Span) -> object:
+        """The span's last date as the driver returns it (SQLite: ISO text)."""
+        return sqlite_value(span[1]) if self._dialect == "sqlite" else span[1]
+
+    def _purchases(self, key: str, span: Span, columns: frozenset[str] | None) -> Iterator[Raw]:
+        """Raw purchases of [start, end] ordered by (`key`, time); only keys with a purchase
+        on `end` when there is any history at all (the others are never screened)."""
+        start, end = span
+        where = f"business_date BETWEEN :start AND :end AND {_PURCHASE}"
+        if start < end and eod_sql.rows(
+            self.conn,
+            "SELECT 1 FROM staged_transactions WHERE business_date >= :start"
+            f" AND business_date < :end AND {_PURCHASE} LIMIT 1",
+            start=start,
+            end=end,
+        ):
+            where += (
+                f" AND {key} IN (SELECT {key} FROM staged_transactions"
+                f" WHERE business_date = :end AND {_PURCHASE})"
+            )
+        statement = (
+            f"SELECT {_projection(columns)} FROM staged_transactions WHERE {where}"
+            f" ORDER BY {key}, transacted_at, transaction_id"
+        )
+        return eod_sql.stream(self.conn, statement, {"start": start, "end": end})
+
+    def _whole_rows(self, key: str, ids: list[str]) -> Iterator[Raw]:
+        """Every column of the purchases `ids` (by primary key), in the screen's order."""
+        marks = ", ".join(f":t{i}" for i in range(len(ids)))
+        statement = (
+            f"SELECT {_projection(None)} FROM staged_transactions WHERE transaction_id IN"
+            f" ({marks}) ORDER BY {key}, transacted_at, transaction_id"
+        )
+        return eod_sql.stream(self.conn, statement, {f"t{i}": tid for i, tid in enumerate(ids)})
+
+    def _terminal_rows(self, span: Span, terminals: list[str]) -> Iterator[Raw]:
+        marks = ", ".join(f":t{i}" for i in range(len(terminals)))
+        statement = (
+            f"SELECT {_projection(None)} FROM staged_transactions"
+            f" WHERE business_date BETWEEN :start AND :end AND {_PURCHASE}"
+            f" AND terminal_id IN ({marks}) ORDER BY terminal_id, transacted_at, transaction_id"
+        )
+        params: dict[str, Any] = {f"t{i}": terminal for i, terminal in enumerate(terminals)}
+        return eod_sql.stream(self.conn, statement, {"start": span[0], "end": span[1], **params})
+
+    def _candidates(self, key: str, span: Span, narrowing: Narrowing) -> Iterator[list[str]]:
+        """Ids of the groups `narrowing` cannot rule out, whole groups, about CANDIDATE_ROWS
+        a batch."""
+        parse_time = time_parser(self._dialect)
+        narrow = self._purchases(key, span, narrowing.columns | {key})
+        batch: list[str] = []
+        for raw, is_today in _today_groups(narrow, FIELDS.index(key), self._day(span)):
+            if narrowing.may_hit(raw, is_today, parse_time):
+                batch.extend(row[ID] for row in raw)
+                if len(batch) >= CANDIDATE_ROWS:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+
+def _projection(columns: frozenset[str] | None) -> str:
+    """FIELDS in order; NULL for a column not in `columns` (None: every column)."""
+    return ", ".join(n if columns is None or n in columns else "NULL" for n in FIELDS)
+
+
+def _today_groups(
+    rows: Iterable[Raw], index: int, today: object
+) -> Iterator[tuple[list[Raw], list[bool]]]:
+    for _, grouped in groupby(rows, key=lambda row: row[index]):
+        raw = list(grouped)
+        is_today = [row[DAY] == today for row in raw]
+        if any(is_today):
+            yield raw, is_today
