@@ -49,7 +49,6 @@ from settlement.domain.transactions import StagedTransaction, TransactionType
 Span = tuple[date, date]
 RateHistory = list[tuple[date, Decimal]]
 _OPEN = (Outcome.EXCEPTION, Outcome.HELD, Outcome.NOT_STAGED)
-_NO_REASON = (ReconClass.MATCHED, ReconClass.REVERSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,16 +499,13 @@ def _facts(row: StagedRow) -> StagedFacts:
 
 
 def _item(run_date: date, found: ReconItem, where: StagedTransaction | JournalEntry) -> Item:
-    """The domain's item as a row. A journal-only item is `not_staged` whatever its class
-    (an orphan refund too): no money reached us, so none is parked in suspense."""
-    cls = found.recon_class
-    staged = found.staged_amount_minor is not None
+    """The domain's item as a row: its class, outcome and reason as the domain decides them."""
     return Item(
         run_date, found.transaction_id, found.journal_transaction_id, where.business_date,
         where.merchant_id, where.terminal_id, found.transaction_type,
         found.original_transaction_id, found.currency, found.staged_amount_minor,
-        found.journal_amount_minor, cls, found.match_method,
-        found.outcome if staged else Outcome.NOT_STAGED, None if cls in _NO_REASON else str(cls),
+        found.journal_amount_minor, found.recon_class, found.match_method, found.outcome,
+        found.reason,
     )  # fmt: skip
 
 
