@@ -24,13 +24,12 @@ from settlement.domain.fraud import (
     screen_card,
     screen_terminal,
 )
+from settlement.domain.holds import FRAUD_HOLDS
 from settlement.domain.transactions import StagedTransaction
 from settlement.eod import prefilter
 from settlement.eod.prefilter import Prefilter
 from settlement.eod.purchase_rows import Narrowing, Raw
 from settlement.eod.store import EodStore
-
-_HELD_ACTIONS = ("review", "decline")  # each held with reason fraud_<action>
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +101,9 @@ def run_fraud(
     flags = screen_day(store, run_date, rulebook, to_eur)
     decisions = decide(flags, rulebook)
     store.record_fraud(run_date, flags, decisions)
-    held = sum(store.hold_decided(run_date, action, f"fraud_{action}") for action in _HELD_ACTIONS)
+    held = sum(
+        store.hold_decided(run_date, str(action), reason) for action, reason in FRAUD_HOLDS.items()
+    )
     counts: dict[str, int] = {}
     for decision in decisions.values():
         counts[str(decision.action)] = counts.get(str(decision.action), 0) + 1

@@ -18,11 +18,11 @@ from settlement.domain.fx import (
     minor_unit_fraction,
     pick_quote,
 )
+from settlement.domain.holds import HoldReason
 from settlement.eod.store import EodStore
 
 _INT64 = 2**63 - 1
-NO_RATE = "no_rate"  # hold reasons
-UNKNOWN_MERCHANT = "unknown_merchant"
+NO_RATE, UNKNOWN_MERCHANT = str(HoldReason.NO_RATE), str(HoldReason.UNKNOWN_MERCHANT)
 QuoteOf = Callable[[str], RateQuote | None]
 
 

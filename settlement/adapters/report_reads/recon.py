@@ -26,14 +26,14 @@ from settlement.adapters.report_reads.records import (
     TerminalTotals,
     columns_of,
 )
-from settlement.domain.fraud.model import Action
+from settlement.domain.holds import FRAUD_HOLDS as HOLD_FOR_FRAUD
 from settlement.domain.recon_classes import Outcome
 
 ri, rt, ff, fd = reconciliation_items, reconciliation_totals, fraud_flags, fraud_decisions
 ITEM = columns_of(ri, ReconItem._fields)
 EXCEPTION_OUTCOMES = (Outcome.EXCEPTION.value, Outcome.NOT_STAGED.value)
 # The held reasons the fraud step writes for the actions that hold (`fraud_<action>`).
-FRAUD_HOLDS = tuple(f"fraud_{action.value}" for action in (Action.REVIEW, Action.DECLINE))
+FRAUD_HOLDS = tuple(str(reason) for reason in HOLD_FOR_FRAUD.values())
 
 
 def exception_filter(day: date) -> ColumnElement[bool]:
