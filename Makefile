@@ -31,10 +31,11 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
-# The pure tier (tests/unit: no database, moto, subprocess, network or browser; its
-# conftest fails a test that opens one), for the edit loop. `make test` is the contract.
+# The pure tier for the edit loop (tests/unit: no database, moto, subprocess, network or
+# browser; its conftest fails a test that opens one), property tests at a tenth of their
+# examples (tests/support/example_budget.py). `make test` is the contract: everything, in full.
 unit: $(STAMP)
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q --hypothesis-profile=unit tests/unit
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/settlement demo

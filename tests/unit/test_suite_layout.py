@@ -14,8 +14,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 import tests
+from tests.support.example_budget import examples
 from tests.support.impurity_guard import FORBIDDEN_IN_UNIT, ImpureUnitTest
 
 TESTS_DIR = Path(tests.__file__).parent
@@ -123,3 +125,16 @@ def test_the_unit_tier_refuses_sockets_processes_and_databases(
         psycopg.connect("postgresql://127.0.0.1:9/x")
     assert len(impure_attempts) == 6
     impure_attempts.clear()  # expected here; anywhere else they fail the test at teardown
+
+
+def test_property_tests_keep_their_full_count_outside_the_unit_profile() -> None:
+    """`make test` runs every count as written; only `make unit` takes a tenth."""
+    active = settings.get_current_profile_name()
+    try:
+        for profile in ("default", "ci"):
+            settings.load_profile(profile)
+            assert examples(3000) == 3000 and examples(1) == 1
+        settings.load_profile("unit")
+        assert (examples(3000), examples(5), settings.default.max_examples) == (300, 1, 10)
+    finally:
+        settings.load_profile(active)
