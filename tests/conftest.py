@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+import tests.support.example_budget  # noqa: F401  (registers the `unit` Hypothesis profile)
 from settlement.adapters.aws import stop_embedded_aws
 from settlement.adapters.database import create_db_engine, upgrade
 from tests.support.pgcluster import PostgresUnavailable, scratch_database, throwaway_cluster

@@ -52,8 +52,8 @@ from settlement.adapters.eod_tables import (
 from settlement.cli import app
 from settlement.config import load_settings
 from settlement.eod.catch_up import catch_up
-from tests.e2e.rig import wait_until
 from tests.support.pan_scan import PanScanner, sent_pans
+from tests.support.real_mode import wait_until
 
 pytestmark = pytest.mark.e2e
 

@@ -28,7 +28,11 @@ from settlement.adapters.tables import staged_transactions
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
-from tests.e2e.rig import (
+from tests.support import pgcontrol
+from tests.support.messages import body
+from tests.support.pgcluster import scratch_database
+from tests.support.pgcontrol import ControlledCluster
+from tests.support.real_mode import (
     Sender,
     assert_exactly_once,
     drained,
@@ -38,10 +42,6 @@ from tests.e2e.rig import (
     survivors_report,
     wait_until,
 )
-from tests.support import pgcontrol
-from tests.support.messages import body
-from tests.support.pgcluster import scratch_database
-from tests.support.pgcontrol import ControlledCluster
 from tests.support.staging_builder import row_held_open
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from settlement.adapters import database
 from settlement.cli import app
 from settlement.exit_codes import ExitCode
-from tests.integration.test_eod_day import DAY, hand_day
+from tests.support.hand_day import DAY, hand_day
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     MERCHANTS_HEADER,

@@ -1,7 +1,7 @@
 """Each fraud rule fires on its scenario inside a real end-of-day run, and stays quiet on
 plain traffic, on SQLite and PostgreSQL.
 
-The traffic and scenarios are the unit tests' (tests/unit/test_fraud_rules.py): 31 days of
+The traffic and scenarios are the unit tests' (tests/support/fraud_scenarios.py): 31 days of
 seeded cardholders with the scenarios injected on the business date. Here they go through
 the database: staged rows, merchants, the journal (so items match and a hold is visible),
 operator rates equal to the unit tests' FX table, then `run_end_of_day`. The run streams
@@ -29,9 +29,9 @@ from settlement.domain.calendar import business_date_of, cutoff_instant
 from settlement.domain.fraud import load_rulebook
 from settlement.domain.transactions import StagedTransaction, TransactionType
 from settlement.eod.run import RunRequest, run_end_of_day
+from tests.support.fraud_scenarios import SCENARIOS
+from tests.support.fraud_traffic import BUSINESS_DATE, COUNTRIES, Traffic, screen_all
 from tests.support.staging_builder import JOURNAL_HEADER, MERCHANTS_HEADER, migrated_database
-from tests.unit.test_fraud_rules import SCENARIOS
-from tests.unit.test_fraud_traffic import BUSINESS_DATE, COUNTRIES, Traffic, screen_all
 
 Setup = tuple[Engine, Settings]
 

@@ -17,7 +17,7 @@ from settlement.adapters import database
 from settlement.adapters.eod_tables import journal_entries
 from settlement.cli import app
 from settlement.exit_codes import ExitCode
-from tests.integration.test_eod_day import hand_day
+from tests.support.hand_day import hand_day
 from tests.support.staging_builder import JOURNAL_HEADER
 
 

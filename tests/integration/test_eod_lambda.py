@@ -19,7 +19,7 @@ from settlement.adapters.eod_tables import eod_runs, payouts
 from settlement.config import Settings
 from settlement.entrypoints import lambdas
 from settlement.eod.run import RunRequest, run_end_of_day
-from tests.integration.test_eod_day import DAY, NOW, eod_database, load_hand_day
+from tests.support.hand_day import DAY, NOW, eod_database, load_hand_day
 from tests.support.staging_builder import claim_running
 
 Setup = tuple[Engine, Settings]

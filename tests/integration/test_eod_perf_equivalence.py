@@ -31,7 +31,7 @@ from settlement.domain.fx import EUR, convert, cross_rate
 from settlement.domain.money import Money
 from settlement.eod import fraud_step, fx_step
 from settlement.eod.run import RunRequest, run_end_of_day
-from tests.integration.test_eod_day import eod_database
+from tests.support.hand_day import eod_database
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     MERCHANTS_HEADER,

@@ -35,7 +35,7 @@ from settlement.domain.reconciliation import (
 )
 from settlement.domain.transactions import TransactionType
 from settlement.eod.run import RunRequest, run_end_of_day
-from tests.integration.test_eod_day import eod_database
+from tests.support.hand_day import eod_database
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
     MERCHANTS_HEADER,

@@ -17,7 +17,7 @@ from settlement.adapters.eod_tables import RESULT_TABLES, eod_runs, fx_conversio
 from settlement.config import Settings
 from settlement.eod.ledger_step import InvariantBroken
 from settlement.eod.run import RunRequest, RunSuperseded, run_end_of_day
-from tests.integration.test_eod_day import DAY, NOW, eod_database, load_hand_day
+from tests.support.hand_day import DAY, NOW, eod_database, load_hand_day
 from tests.support.staging_builder import (
     MERCHANTS_HEADER,
     claim_running,

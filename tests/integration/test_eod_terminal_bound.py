@@ -18,7 +18,7 @@ from settlement.adapters.eod_store import SqlEodStore
 from settlement.config import Settings
 from settlement.domain.fraud import load_rulebook
 from settlement.eod import fraud_step, fx_step, prefilter
-from tests.integration.test_eod_day import eod_database
+from tests.support.hand_day import eod_database
 from tests.support.staging_builder import insert_staged, staged
 
 DAY = date(2026, 3, 11)

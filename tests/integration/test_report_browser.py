@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from settlement.cli import app
 from settlement.domain.money import Money
-from tests.integration.test_reports import summary_value, write_sample_comparison
+from tests.support.report_files import summary_value, write_sample_comparison
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

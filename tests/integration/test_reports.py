@@ -27,36 +27,14 @@ from pos_simulator.profiles import PROFILES
 from settlement.adapters import database
 from settlement.cli import app
 from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest
-from settlement.compare.result import ModeResult, write_comparison
 from settlement.config import Settings, load_settings
 from settlement.domain.money import Money
 from settlement.reports.html import group_digits
 from settlement.reports.summary import decimal_text
+from tests.support.report_files import summary_value, write_sample_comparison
 from tests.support.reports import write_day_reports
 
 DAY = date(2026, 10, 14)
-
-
-def write_sample_comparison(path: Path) -> None:
-    """A compare.json as `settlement compare-modes` writes it."""
-    common = {"messages": 120, "staged": 120, "seconds": 3.1}
-    modes = [
-        ModeResult(
-            mode="async", batch_size=1, batch_window_s=0.0, throughput_msg_s=38.7,
-            latency_ms_p50=30.5, latency_ms_p95=80.2, latency_ms_p99=95.0, latency_ms_max=99.9,
-            sqs_requests={"DeleteMessageBatch": 120, "ReceiveMessage": 121, "SendMessage": 120},
-            sqs_requests_total=361, sqs_cost_usd="0.00014440",
-            sqs_cost_usd_per_million_messages="1.20", staleness_s=0.101, **common,
-        ),
-        ModeResult(
-            mode="batch", batch_size=10, batch_window_s=0.5, throughput_msg_s=38.2,
-            latency_ms_p50=420.0, latency_ms_p95=610.4, latency_ms_p99=700.1, latency_ms_max=702.0,
-            sqs_requests={"DeleteMessageBatch": 14, "ReceiveMessage": 27, "SendMessage": 120},
-            sqs_requests_total=161, sqs_cost_usd="0.00006440",
-            sqs_cost_usd_per_million_messages="0.54", staleness_s=0.702, **common,
-        ),
-    ]  # fmt: skip
-    write_comparison(modes, path, {"messages": 120, "tps": 40.0, "seed": 7})
 
 
 @pytest.fixture(scope="module")
@@ -176,13 +154,6 @@ def check_payouts_and_ledger(
     assert {c: dict(v) for c, v in ledger.items()} == summary["ledger"]
     for sums in summary["ledger"].values():
         assert sums["debit_minor"] == sums["credit_minor"]
-
-
-def summary_value(summary: dict[str, Any], key: str) -> Any:
-    value: Any = summary
-    for part in key.split("."):
-        value = value[part]
-    return value
 
 
 KEYED = re.compile(

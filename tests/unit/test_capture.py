@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from settlement.gateway.capture import line_runs, read_bodies, read_run
+from tests.support.example_budget import examples
 
 _PIECES = st.sampled_from(
     [
@@ -29,7 +30,7 @@ _PIECES = st.sampled_from(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(content=st.lists(_PIECES, max_size=40).map(b"".join), size=st.integers(1, 7))
 def test_runs_read_back_what_read_bodies_yields(content: bytes, size: int) -> None:
     with tempfile.TemporaryDirectory() as workdir:

@@ -29,6 +29,7 @@ from settlement.domain.fraud.spec import CardRule
 from settlement.domain.money import Money
 from settlement.eod import prefilter
 from settlement.eod.purchase_rows import FIELDS, Raw, builder, time_parser
+from tests.support.example_budget import examples
 
 DAY = date(2026, 3, 11)
 START = datetime(2026, 3, 10, 22, 0)
@@ -149,7 +150,7 @@ def _check(found: prefilter.Prefilter | None, case: Case, flagged: Callable[[], 
         assert not flagged(), "the pre-filter ruled out a group the rules flag"
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(cases)
 def test_a_card_the_filter_rules_out_is_never_flagged(case: Case) -> None:
     build = builder("postgresql")
@@ -161,7 +162,7 @@ def test_a_card_the_filter_rules_out_is_never_flagged(case: Case) -> None:
     )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(cases)
 def test_a_terminal_the_filter_rules_out_is_never_flagged(case: Case) -> None:
     build = builder("postgresql")

@@ -21,7 +21,7 @@ from settlement.domain.fraud.rules.high_risk_mcc_night import at_night
 from settlement.domain.fraud.window import count_bursts, may_exceed
 from settlement.domain.money import Money
 from settlement.domain.transactions import EntryMode, StagedTransaction, TransactionType
-from tests.unit.test_fraud_traffic import BUSINESS_DATE, Traffic, to_eur
+from tests.support.fraud_traffic import BUSINESS_DATE, Traffic, to_eur
 
 T0 = datetime(2026, 11, 27, 12, 0)
 TEN_MIN = timedelta(minutes=10)

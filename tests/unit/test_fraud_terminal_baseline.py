@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from settlement.domain.fraud import load_rulebook, screen_terminal
 from settlement.domain.transactions import StagedTransaction
-from tests.unit.test_fraud_traffic import BUSINESS_DATE, Traffic
+from tests.support.fraud_traffic import BUSINESS_DATE, Traffic
 
 OPEN = datetime(2026, 11, 27, 7, 0)  # UTC, on the business date
 

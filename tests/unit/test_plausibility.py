@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from settlement.domain.plausibility import TimeWindow
+from tests.support.example_budget import examples
 
 WINDOW = TimeWindow(timedelta(days=3650), timedelta(days=1), timedelta(days=30))
 NOW = datetime(2026, 12, 3, 7, 0)
@@ -49,7 +50,7 @@ ZONES = st.sampled_from([EAST, WEST, UTC])
 NEAR_S = st.integers(-40 * 86_400, 40 * 86_400)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(
     st.datetimes(timezones=ZONES) | st.tuples(st.integers(0, 2), NEAR_S, ZONES),
     st.datetimes(timezones=ZONES) | st.tuples(NEAR_S, ZONES),

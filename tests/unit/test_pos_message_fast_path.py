@@ -23,6 +23,7 @@ from settlement.domain.pos_message import (
     careful_parse,
     parse_pos_message,
 )
+from tests.support.example_budget import examples
 from tests.support.message_fuzz import garbage_bodies, near_valid_bodies, schema_bodies
 from tests.support.messages import TEST_PANS, body, message
 
@@ -96,7 +97,7 @@ def plausible_documents(draw: st.DrawFn) -> dict[str, Any]:
     return document
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=examples(600))
 @given(garbage_bodies | near_valid_bodies | schema_bodies)
 def test_fuzzed_bodies_get_the_careful_verdict(text: str) -> None:
     verdicts(text)

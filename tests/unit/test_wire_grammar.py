@@ -28,12 +28,13 @@ from pos_simulator.contract import message_schema
 from settlement.config import Settings
 from settlement.domain import pos_message
 from settlement.domain.pos_message import PosMessage, Rejection, RejectReason, parse_pos_message
+from tests.support.example_budget import examples
 from tests.support.hostile_messages import HOSTILE
 from tests.support.message_fuzz import json_values, pan_like, schema_bodies
 from tests.support.messages import message
 
 PROPERTY = settings(
-    deadline=None, database=None, derandomize=True, max_examples=1500,
+    deadline=None, database=None, derandomize=True, max_examples=examples(1500),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )  # fmt: skip
 # The checks the schema cannot express, as its description lists them.
@@ -200,7 +201,7 @@ def test_hostile_values_get_the_same_verdict_from_schema_and_gateway(text: str) 
     assert_agree(text)
 
 
-@settings(PROPERTY, max_examples=600)
+@settings(PROPERTY, max_examples=examples(600))
 @given(schema_bodies)
 def test_schema_derived_messages_get_the_same_verdict(text: str) -> None:
     assert_agree(text)
