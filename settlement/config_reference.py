@@ -19,7 +19,6 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
-import annotated_types
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
@@ -117,18 +116,21 @@ def _unwrap_optional(annotation: object) -> tuple[object, bool]:
 
 
 def _bounds(field: FieldInfo) -> list[str]:
-    low = next((m.ge for m in field.metadata if isinstance(m, annotated_types.Ge)), None)
-    high = next((m.le for m in field.metadata if isinstance(m, annotated_types.Le)), None)
-    length = next((m for m in field.metadata if isinstance(m, annotated_types.MinLen)), None)
+    # pydantic keeps Field(ge=, le=, min_length=) as annotated_types markers, one each.
+    low, high = _constraint(field, "ge"), _constraint(field, "le")
+    length = _constraint(field, "min_length")
     if low is not None and high is not None:
         return [f"{low:,} to {high:,}"]
     if low is not None:
         return [f"at least {low:,}"]
     if length is not None:
-        return [
-            "non-empty" if length.min_length == 1 else f"at least {length.min_length} characters"
-        ]
+        return ["non-empty" if length == 1 else f"at least {length} characters"]
     return []
+
+
+def _constraint(field: FieldInfo, name: str) -> int | Decimal | None:
+    found = [getattr(marker, name) for marker in field.metadata if hasattr(marker, name)]
+    return found[0] if found else None
 
 
 def _choices(annotation: object) -> list[str]:
