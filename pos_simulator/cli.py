@@ -67,7 +67,7 @@ Transactions = Annotated[
 ]
 Merchants = Annotated[int, typer.Option(min=10, help="Merchants in the pool.")]
 Cards = Annotated[int, typer.Option(min=10, help="Cards in the pool.")]
-Profile = Annotated[str, typer.Option(help=f"Preset mix: {PROFILES_TEXT} (see README).")]
+Profile = Annotated[str, typer.Option(help=f"Preset mix: {PROFILES_TEXT} (see docs/simulator.md).")]
 Rate = float | None
 FraudRate = Annotated[Rate, typer.Option(help="Total fraud share, split like the profile.")]
 Scenario = Annotated[

@@ -42,8 +42,9 @@ class DebugSettings(BaseSettings):
 
     debug: bool = Field(
         False,
-        description="Show the full traceback of a failed command instead of its one-line "
-        "error (as the --debug option does).",
+        description="`1`/`true`: a failed command shows its full traceback instead of its "
+        "one-line `error: ...` (as the global `--debug` option does).",
+        examples=[True],
     )
 
 
@@ -54,116 +55,184 @@ _PG_INT_MAX = 2**31 - 1
 
 
 class Settings(DebugSettings):
-    """Effective settings; field docs become the README's configuration table."""
+    """Effective settings. Each field's description, bounds and example are rendered into
+    docs/configuration.md by `settlement.config_reference`; a test fails when they drift."""
 
     database_url: str = Field(
         "sqlite:///./cardsettle.db",
         description="SQLAlchemy URL of the staging database (SQLite file or PostgreSQL).",
+        examples=["postgresql+psycopg://cardsettle:secret@localhost:5432/cardsettle"],
+        json_schema_extra={"rule": "an `sqlite` or `postgresql` URL"},
     )
     aws_endpoint_url: str | None = Field(
         None,
         description="SQS/S3 endpoint (endpoint mode: moto server, LocalStack); unset = "
-        "embedded mode, or AWS itself with CARDSETTLE_AWS_MODE=aws.",
+        "embedded mode, or AWS itself with `CARDSETTLE_AWS_MODE=aws`.",
+        examples=["http://127.0.0.1:5000"],
+        json_schema_extra={"rule": "`http(s)://host[:port]`"},
     )
-    aws_region: str = Field("eu-west-1", description="AWS region for SQS and S3.")
-    queue_name: str = Field("cardsettle-transactions", description="Main SQS queue.")
-    dlq_name: str = Field("cardsettle-transactions-dlq", description="Dead-letter queue.")
+    aws_region: str = Field(
+        "eu-west-1", description="AWS region for SQS and S3.", examples=["us-east-1"]
+    )
+    queue_name: str = Field(
+        "cardsettle-transactions",
+        description="Main SQS queue.",
+        examples=["cardsettle-test"],
+        json_schema_extra={"rule": "1-80 of `A-Za-z0-9_-`, optionally ending `.fifo`"},
+    )
+    dlq_name: str = Field(
+        "cardsettle-transactions-dlq",
+        description="Dead-letter queue.",
+        examples=["cardsettle-test-dlq"],
+        json_schema_extra={"rule": "1-80 of `A-Za-z0-9_-`, optionally ending `.fifo`"},
+    )
     max_receive_count: int = Field(
-        3, ge=1, le=1000, description="Receives before SQS moves a message to the DLQ."
-    )
+        3, ge=1, le=1000,
+        description="Receives before SQS moves a message to the DLQ.",
+        examples=[5],
+    )  # fmt: skip
     visibility_timeout_s: int = Field(
-        60, ge=0, le=43_200, description="SQS visibility timeout (>= 6x handler time)."
+        60, ge=0, le=43_200,
+        description="SQS visibility timeout, seconds (>= 6x the handler's time).",
+        examples=[180],
+    )  # fmt: skip
+    s3_bucket: str = Field(
+        "cardsettle-reports",
+        description="S3 bucket for reports.",
+        examples=["acme-settlement-reports"],
+        json_schema_extra={"rule": "an S3 bucket name: 3-63 of `a-z0-9.-`"},
     )
-    s3_bucket: str = Field("cardsettle-reports", description="S3 bucket for reports.")
     business_timezone: str = Field(
-        "Europe/Amsterdam", description="IANA timezone of the business day and the cutoff."
+        "Europe/Amsterdam",
+        description="IANA timezone of the business day and the cutoff.",
+        examples=["America/New_York"],
+        json_schema_extra={"rule": "an IANA timezone name"},
     )
     cutoff_time: time = Field(
-        time(22, 0), description="Business-day cutoff (local wall clock, HH:MM)."
+        time(22, 0),
+        description="Business-day cutoff (local wall clock in the business timezone).",
+        examples=["18:00"],
     )
     pan_token_key: SecretStr = Field(
         SecretStr("cardsettle-dev-token-key-change-me"),
         min_length=1,  # empty (a deploy's unset variable): every token an unkeyed hash
         description="HMAC key that turns a PAN into a card token. Set your own outside demos.",
+        examples=["a-long-random-secret"],
     )
-    reports_dir: Path = Field(Path("reports"), description="Where reports are written.")
+    reports_dir: Path = Field(
+        Path("reports"),
+        description="Where reports are written.",
+        examples=["/var/lib/cardsettle/reports"],
+    )
     sqs_price_per_million_usd: Decimal = Field(
-        Decimal("0.40"), ge=0, description="SQS price per million requests (compare-modes)."
-    )
+        Decimal("0.40"), ge=0,
+        description="Public SQS price per million requests, for the cost column of "
+        "`settlement compare-modes`.",
+        examples=["0.50"],
+    )  # fmt: skip
     # End of day (issue 5).
     recon_amount_tolerance_minor: int = Field(
-        0, ge=0, description="Tolerant matching: max amount difference, in minor units."
-    )
+        0, ge=0,
+        description="Tolerant matching: max amount difference, in minor units.",
+        examples=[5],
+    )  # fmt: skip
     recon_time_window_s: int = Field(
-        300, ge=0, description="Tolerant matching: max seconds between staged and journal times."
-    )
+        300, ge=0,
+        description="Tolerant matching: max seconds between staged and journal times.",
+        examples=[600],
+    )  # fmt: skip
     fx_markup_bps: int = Field(
-        0, ge=0, le=1000, description="FX markup on cross-currency purchases, basis points."
-    )
+        0, ge=0, le=1000,
+        description="FX markup on cross-currency purchases, basis points.",
+        examples=[50],
+    )  # fmt: skip
     fraud_rules_file: Path | None = Field(
-        None, description="TOML fraud rulebook; unset = the shipped default rules."
+        None,
+        description="TOML fraud rulebook laid over the shipped default rules; unset = the "
+        "defaults alone.",
+        examples=["rules.toml"],
     )
     eod_late_lookback_days: int = Field(
-        3, ge=0, le=60, description="Earlier business dates searched for late arrivals."
-    )
+        3, ge=0, le=60,
+        description="Earlier business dates searched for late arrivals.",
+        examples=[5],
+    )  # fmt: skip
     eod_stale_run_s: int = Field(
-        3600, ge=1, le=_WEEK_S, description="A run 'running' longer than this is taken as crashed."
-    )
+        3600, ge=1, le=_WEEK_S,
+        description="A run 'running' longer than this is taken as crashed.",
+        examples=[7200],
+    )  # fmt: skip
     scheduler_misfire_grace_s: int = Field(
-        3600,
-        ge=1,
-        le=_WEEK_S,
+        3600, ge=1, le=_WEEK_S,
         description="How late the scheduler may still fire a missed cutoff run.",
-    )
+        examples=[600],
+    )  # fmt: skip
     # Gateway robustness.
     retry_backoff_base_s: int = Field(
         1, ge=0, le=43_200,
-        description="Poller backoff: a failed message stays hidden base * 2^(receives-1) s; "
-        "a consumer whose whole batch failed pauses on the same scale (jittered).",
+        description="Poller backoff: a message reported for redelivery stays hidden "
+        "base * 2^(receives-1) s; a consumer whose whole batch failed pauses on the same "
+        "scale (jittered).",
+        examples=[2],
     )  # fmt: skip
     retry_backoff_max_s: int = Field(
-        60, ge=0, le=43_200, description="Poller backoff cap, seconds (SQS allows 12 h)."
-    )
+        60, ge=0, le=43_200,
+        description="Cap of that backoff, seconds (43200 is SQS's limit).",
+        examples=[300],
+        json_schema_extra={"rule": "not below `CARDSETTLE_RETRY_BACKOFF_BASE_S`"},
+    )  # fmt: skip
     gateway_lock_timeout_ms: int = Field(
         5000, ge=0, le=_PG_INT_MAX,
-        description="PostgreSQL lock_timeout of gateway connections: a held lock fails the "
+        description="PostgreSQL `lock_timeout` of gateway connections: a held lock fails the "
         "batch for redelivery instead of hanging (0 = wait forever).",
+        examples=[2000],
     )  # fmt: skip
     gateway_statement_timeout_ms: int = Field(
         30_000, ge=0, le=_PG_INT_MAX,
-        description="PostgreSQL statement_timeout of gateway connections (0 = none).",
+        description="PostgreSQL `statement_timeout` of gateway connections (0 = none).",
+        examples=[60_000],
     )  # fmt: skip
     gateway_startup_wait_s: int = Field(
         60, ge=0, le=3600,
-        description="How long a starting gateway waits for an unreachable database, retrying "
-        "with backoff, before it gives up (0 = try once).",
+        description="How long a starting gateway (`gateway consume`, `ingest`, a Lambda cold "
+        "start) waits for an unreachable database, retrying with backoff, before it gives "
+        "up (0 = try once).",
+        examples=[300],
     )  # fmt: skip
     # Plausible timestamps (settlement.domain.plausibility), for messages and journal rows.
     time_max_age_days: int = Field(
         3650, ge=1, le=100_000,
-        description="A local_time or sent_at more than this many days before it reaches us "
-        "is rejected as implausible_time (messages; journal lines likewise).",
+        description="A message's `local_time` or `sent_at` (or a journal line's time) more "
+        "than this many days before it reaches cardsettle is rejected as `implausible_time`.",
+        examples=[365],
     )  # fmt: skip
     time_max_ahead_s: int = Field(
         86_400, ge=0, le=31_536_000,
         description="Clock skew allowed: a timestamp up to this many seconds after the "
-        "receiving clock, or a sent_at this much before its local_time, is still plausible.",
+        "receiving clock, or a `sent_at` this much before its `local_time`, is still "
+        "plausible.",
+        examples=[3600],
     )  # fmt: skip
     time_max_delivery_delay_days: int = Field(
         30, ge=0, le=3650,
-        description="A message's sent_at may follow its local_time by at most this many days "
-        "(a terminal that stored it offline); later is implausible_time.",
+        description="A message's `sent_at` may follow its `local_time` by at most this many "
+        "days (a terminal that stored it offline); later is `implausible_time`.",
+        examples=[7],
     )  # fmt: skip
     rate_max_jump_pct: int = Field(
         DEFAULT_MAX_JUMP_PCT, ge=1, le=10_000,
-        description="`rates import` refuses a rate more than this many percent above or "
-        "below the latest earlier known rate of its currency (imported or ECB).",
+        description="`settlement rates import` refuses a rate more than this many percent "
+        "above or below the latest earlier known rate of its currency (imported, in the same "
+        "file, or the ECB's); raise it for the import of a real devaluation.",
+        examples=[60],
     )  # fmt: skip
     aws_mode: AwsMode | None = Field(
         None, validate_default=True,
-        description="Where SQS and S3 are: embedded (moto in this process), endpoint "
-        "(CARDSETTLE_AWS_ENDPOINT_URL), aws (real AWS: no endpoint, boto3's credential "
-        "chain); unset = endpoint if CARDSETTLE_AWS_ENDPOINT_URL is set, else embedded.",
+        description="Where SQS and S3 are: `embedded` (moto in this process), `endpoint` "
+        "(`CARDSETTLE_AWS_ENDPOINT_URL`), `aws` (AWS itself: no endpoint, boto3's credential "
+        "chain). Unset = `endpoint` if an endpoint URL is set, else `embedded`.",
+        examples=["aws"],
+        json_schema_extra={"rule": "`endpoint` needs an endpoint URL, the others refuse one"},
     )  # fmt: skip
 
     @field_validator("database_url")

@@ -2,7 +2,7 @@
 
 Integers are minor units (`*_minor`) or counts; nothing is a float except the fraud
 scorecard's ratios and the FX residue, which is a decimal *string* of minor units (exact to
-six decimals). Keys are documented in README.md (section "Reports"); `schema` names the
+six decimals). Keys are documented in docs/reports.md (section "summary.json"); `schema` names the
 version so a consumer can refuse one it does not know.
 """
 
