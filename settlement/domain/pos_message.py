@@ -245,29 +245,34 @@ _ENTRY_MODES = {member.value: member for member in EntryMode}
 
 _ID = f"^{TRANSACTION_ID_PATTERN}$"  # the careful path's patterns, anchored
 _SHORT = f"^{SHORT_ID_PATTERN}$"
-# Every field's shape for the fast path, in MESSAGE_FIELDS order (a test holds the two equal).
-_FAST_SHAPES: dict[str, cs.TypedDictField] = {
-    "schema": cs.typed_dict_field(cs.literal_schema([SCHEMA_ID])),
-    "transaction_id": _text_field(_ID),
-    "type": _choice(TransactionType),
-    "original_transaction_id": _text_field(_ID, nullable=True),
-    "merchant_id": _text_field(_SHORT),
-    "terminal_id": _text_field(_SHORT),
-    "pan": _text_field(r"^[0-9]{13,19}$"),
-    "expiry": _text_field(r"^(0[1-9]|1[0-2])/[0-9]{2}$"),
-    # No leading zero, at most the ceiling's 13 digits before the point.
-    "amount": _text_field(r"^[1-9][0-9]{0,12}(\.[0-9]{1,4})?$"),
-    "currency": _text_field(r"^[A-Z]{3}$"),
-    "card_country": _text_field(r"^[A-Z]{2}$"),
-    "merchant_country": _text_field(r"^[A-Z]{2}$"),
-    "mcc": _text_field(r"^[0-9]{4}$"),
-    "entry_mode": _choice(EntryMode),
-    "local_time": _text_field(f"^{LOCAL_TIME_PATTERN}$"),
-    "sent_at": _text_field(f"^{SENT_AT_PATTERN}$"),
-}
+
+
+def _fast_shapes() -> dict[str, cs.TypedDictField]:
+    """Every field's shape for the fast path, in MESSAGE_FIELDS order (a test holds them equal)."""
+    return {
+        "schema": cs.typed_dict_field(cs.literal_schema([SCHEMA_ID])),
+        "transaction_id": _text_field(_ID),
+        "type": _choice(TransactionType),
+        "original_transaction_id": _text_field(_ID, nullable=True),
+        "merchant_id": _text_field(_SHORT),
+        "terminal_id": _text_field(_SHORT),
+        "pan": _text_field(r"^[0-9]{13,19}$"),
+        "expiry": _text_field(r"^(0[1-9]|1[0-2])/[0-9]{2}$"),
+        # No leading zero, at most the ceiling's 13 digits before the point.
+        "amount": _text_field(r"^[1-9][0-9]{0,12}(\.[0-9]{1,4})?$"),
+        "currency": _text_field(r"^[A-Z]{3}$"),
+        "card_country": _text_field(r"^[A-Z]{2}$"),
+        "merchant_country": _text_field(r"^[A-Z]{2}$"),
+        "mcc": _text_field(r"^[0-9]{4}$"),
+        "entry_mode": _choice(EntryMode),
+        "local_time": _text_field(f"^{LOCAL_TIME_PATTERN}$"),
+        "sent_at": _text_field(f"^{SENT_AT_PATTERN}$"),
+    }
+
+
 _WELL_FORMED = SchemaValidator(
     cs.typed_dict_schema(
-        _FAST_SHAPES,
+        _fast_shapes(),
         # Not "forbid", which cost 5,000 instructions a message (callgrind): the quote count
         # in `_fast_parse` sends a body with an unknown field to the careful path as surely.
         extra_behavior="ignore",

@@ -56,7 +56,7 @@ def test_the_simulator_and_the_fast_validator_take_the_domain_lists() -> None:
     assert ENTRY_MODES == tuple(mode.value for mode in EntryMode)
     assert REQUIRED_FIELDS == tuple(f for f in MESSAGE_FIELDS if f not in NULLABLE_FIELDS)
     assert set(DROPPABLE_FIELDS) == set(REQUIRED_FIELDS) - {"schema"}
-    assert tuple(pos_message._FAST_SHAPES) == MESSAGE_FIELDS
+    assert tuple(pos_message._fast_shapes()) == MESSAGE_FIELDS
 
 
 def _txns() -> list[Txn]:
