@@ -1,4 +1,8 @@
-"""The message contract `cardsettle.pos.v1` as a JSON Schema shipped inside the package."""
+"""The message contract `cardsettle.pos.v1` as a JSON Schema shipped inside the package.
+
+Its fields are the domain's `MESSAGE_FIELDS`; tests/unit/test_message_fields.py fails when
+the schema's properties or required list drift from them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-SCHEMA_RESOURCE = "cardsettle.pos.v1.json"
+from settlement.domain.pos_message import SCHEMA_ID
+
+SCHEMA_RESOURCE = f"{SCHEMA_ID}.json"
 
 
 def schema_text() -> str:

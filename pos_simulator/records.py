@@ -1,8 +1,10 @@
 """One card transaction as the terminal did it, and its text in the message and the journal.
 
 The message is written with an f-string, not `json.dumps`, because it is the hot path; every
-value is ASCII without quotes or backslashes (ids, digits, codes, timestamps), and a test
-checks the line equals `json.dumps(message_fields(...), separators=(",", ":"))`.
+value is ASCII without quotes or backslashes (ids, digits, codes, timestamps). Its fields are
+the domain's `MESSAGE_FIELDS`, spelled out for speed: tests/unit/test_message_fields.py checks
+the line has exactly those keys in that order and equals `json.dumps(message_fields(...),
+separators=(",", ":"))`.
 """
 
 from __future__ import annotations

@@ -1,17 +1,38 @@
-"""The names other components rely on: fraud labels, fault kinds, the message contract id.
+"""The names other components rely on: fraud labels, fault kinds, the message contract.
 
-Fraud labels are the settlement side's `FRAUD_SCENARIOS` (imported, not copied, so the two
-cannot drift); fault kinds are the simulator's own and double as the gateway's reason codes
-for the malformed ones.
+Fraud labels are the settlement side's `FRAUD_SCENARIOS`, and the message's fields, types
+and entry modes the domain's wire contract (`settlement.domain.pos_message`,
+`transactions`): imported, not copied, so the two sides cannot drift. Fault kinds are the
+simulator's own and double as the gateway's reason codes for the malformed ones.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from settlement.domain.transactions import FRAUD_SCENARIOS, LEGIT_LABEL
+from settlement.domain.pos_message import MESSAGE_FIELDS, SCHEMA_ID
+from settlement.domain.transactions import (
+    FRAUD_SCENARIOS,
+    LEGIT_LABEL,
+    EntryMode,
+    TransactionType,
+)
 
-SCHEMA_ID: Final = "cardsettle.pos.v1"
+__all__ = [
+    "DELIVERY_FAULTS",
+    "ENTRY_MODES",
+    "FAULT_COLUMNS",
+    "FAULT_KINDS",
+    "FRAUD_LABELS",
+    "JOURNAL_COLUMNS",
+    "LABEL_COLUMNS",
+    "LEGIT",
+    "MALFORMED_FAULTS",
+    "MERCHANT_COLUMNS",
+    "MESSAGE_KEYS",
+    "SCHEMA_ID",
+    "TRANSACTION_TYPES",
+]
 
 FRAUD_LABELS: Final[tuple[str, ...]] = FRAUD_SCENARIOS
 LEGIT: Final = LEGIT_LABEL
@@ -28,28 +49,11 @@ MALFORMED_FAULTS: Final = (
 )
 FAULT_KINDS: Final = DELIVERY_FAULTS + MALFORMED_FAULTS
 
-TRANSACTION_TYPES: Final = ("purchase", "refund", "reversal")
-ENTRY_MODES: Final = ("chip", "contactless", "ecommerce", "magstripe", "manual")
+TRANSACTION_TYPES: Final = tuple(kind.value for kind in TransactionType)
+ENTRY_MODES: Final = tuple(mode.value for mode in EntryMode)
 
-# Key order of every message; the JSON Schema lists the same keys.
-MESSAGE_KEYS: Final = (
-    "schema",
-    "transaction_id",
-    "type",
-    "original_transaction_id",
-    "merchant_id",
-    "terminal_id",
-    "pan",
-    "expiry",
-    "amount",
-    "currency",
-    "card_country",
-    "merchant_country",
-    "mcc",
-    "entry_mode",
-    "local_time",
-    "sent_at",
-)
+# Key order of every message: the wire contract's own list.
+MESSAGE_KEYS: Final = MESSAGE_FIELDS
 JOURNAL_COLUMNS: Final = (
     "transaction_id",
     "terminal_id",

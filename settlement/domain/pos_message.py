@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from pydantic_core import SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
@@ -43,15 +43,21 @@ from settlement.domain.message_body import (
 from settlement.domain.money import AmountFormatError, Money, minor_units
 from settlement.domain.transactions import EntryMode, TransactionType
 
-SCHEMA_ID = "cardsettle.pos.v1"
-_ORIGINAL = "original_transaction_id"
-_E = TypeVar("_E", bound=StrEnum)
-REQUIRED_FIELDS = (
-    "schema", "transaction_id", "type", "merchant_id", "terminal_id", "pan", "expiry",
-    "amount", "currency", "card_country", "merchant_country", "mcc", "entry_mode",
-    "local_time", "sent_at",
+SCHEMA_ID: Final = "cardsettle.pos.v1"
+# The wire contract's fields, in the order a message writes them: the one list the simulator's
+# vocabulary, faults and renderers, the fast validator below and the shipped JSON Schema
+# follow (tests/unit/test_message_fields.py holds the schema and the renderers to it).
+MESSAGE_FIELDS: Final = (
+    "schema", "transaction_id", "type", "original_transaction_id", "merchant_id",
+    "terminal_id", "pan", "expiry", "amount", "currency", "card_country", "merchant_country",
+    "mcc", "entry_mode", "local_time", "sent_at",
 )  # fmt: skip
-_KNOWN_FIELDS = frozenset((*REQUIRED_FIELDS, _ORIGINAL))
+_ORIGINAL = "original_transaction_id"
+NULLABLE_FIELDS: Final = (_ORIGINAL,)  # always present; null for a purchase
+# The fields that must hold a value, in message order (a reject lists missing ones so).
+REQUIRED_FIELDS: Final = tuple(name for name in MESSAGE_FIELDS if name not in NULLABLE_FIELDS)
+_KNOWN_FIELDS = frozenset(MESSAGE_FIELDS)
+_E = TypeVar("_E", bound=StrEnum)
 # The wire grammar: ASCII only, [0-9] wherever the contract says digits (never \d, which in
 # a str pattern matches every script's digits: "٧٩٩٥" would be an MCC).
 # The JSON Schema states the same patterns; tests/unit/test_wire_grammar.py holds them equal.
@@ -239,27 +245,34 @@ _ENTRY_MODES = {member.value: member for member in EntryMode}
 
 _ID = f"^{TRANSACTION_ID_PATTERN}$"  # the careful path's patterns, anchored
 _SHORT = f"^{SHORT_ID_PATTERN}$"
+
+
+def _fast_shapes() -> dict[str, cs.TypedDictField]:
+    """Every field's shape for the fast path, in MESSAGE_FIELDS order (a test holds them equal)."""
+    return {
+        "schema": cs.typed_dict_field(cs.literal_schema([SCHEMA_ID])),
+        "transaction_id": _text_field(_ID),
+        "type": _choice(TransactionType),
+        "original_transaction_id": _text_field(_ID, nullable=True),
+        "merchant_id": _text_field(_SHORT),
+        "terminal_id": _text_field(_SHORT),
+        "pan": _text_field(r"^[0-9]{13,19}$"),
+        "expiry": _text_field(r"^(0[1-9]|1[0-2])/[0-9]{2}$"),
+        # No leading zero, at most the ceiling's 13 digits before the point.
+        "amount": _text_field(r"^[1-9][0-9]{0,12}(\.[0-9]{1,4})?$"),
+        "currency": _text_field(r"^[A-Z]{3}$"),
+        "card_country": _text_field(r"^[A-Z]{2}$"),
+        "merchant_country": _text_field(r"^[A-Z]{2}$"),
+        "mcc": _text_field(r"^[0-9]{4}$"),
+        "entry_mode": _choice(EntryMode),
+        "local_time": _text_field(f"^{LOCAL_TIME_PATTERN}$"),
+        "sent_at": _text_field(f"^{SENT_AT_PATTERN}$"),
+    }
+
+
 _WELL_FORMED = SchemaValidator(
     cs.typed_dict_schema(
-        {
-            "schema": cs.typed_dict_field(cs.literal_schema([SCHEMA_ID])),
-            "transaction_id": _text_field(_ID),
-            "type": _choice(TransactionType),
-            "original_transaction_id": _text_field(_ID, nullable=True),
-            "merchant_id": _text_field(_SHORT),
-            "terminal_id": _text_field(_SHORT),
-            "pan": _text_field(r"^[0-9]{13,19}$"),
-            "expiry": _text_field(r"^(0[1-9]|1[0-2])/[0-9]{2}$"),
-            # No leading zero, at most the ceiling's 13 digits before the point.
-            "amount": _text_field(r"^[1-9][0-9]{0,12}(\.[0-9]{1,4})?$"),
-            "currency": _text_field(r"^[A-Z]{3}$"),
-            "card_country": _text_field(r"^[A-Z]{2}$"),
-            "merchant_country": _text_field(r"^[A-Z]{2}$"),
-            "mcc": _text_field(r"^[0-9]{4}$"),
-            "entry_mode": _choice(EntryMode),
-            "local_time": _text_field(f"^{LOCAL_TIME_PATTERN}$"),
-            "sent_at": _text_field(f"^{SENT_AT_PATTERN}$"),
-        },
+        _fast_shapes(),
         # Not "forbid", which cost 5,000 instructions a message (callgrind): the quote count
         # in `_fast_parse` sends a body with an unknown field to the careful path as surely.
         extra_behavior="ignore",

@@ -8,16 +8,20 @@ often and the implication "not may_hit => no flags" is tested where it matters.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from settlement.domain.fraud import (
+    RULES,
     ActiveRule,
+    Hit,
     Rulebook,
     ToEur,
     load_rulebook,
@@ -25,7 +29,9 @@ from settlement.domain.fraud import (
     screen_card,
     screen_terminal,
 )
-from settlement.domain.fraud.spec import CardRule
+from settlement.domain.fraud.bound import ROW_FIELDS, Bound, BurstBound
+from settlement.domain.fraud.rules import compromised_terminal
+from settlement.domain.fraud.spec import CardRule, TerminalRule
 from settlement.domain.money import Money
 from settlement.eod import prefilter
 from settlement.eod.purchase_rows import FIELDS, Raw, builder, time_parser
@@ -69,7 +75,7 @@ def _rows(parts: list[tuple[int, str, int, str, str, str, int]]) -> list[Raw]:
 
 
 @st.composite
-def rulebooks(draw: st.DrawFn) -> Rulebook:
+def rulebook_texts(draw: st.DrawFn) -> str:
     on = lambda: str(draw(st.booleans())).lower()  # noqa: E731
     money = lambda *v: draw(st.sampled_from(v))  # noqa: E731
     text = f"""
@@ -112,7 +118,11 @@ max_cards = {draw(st.integers(1, 3))}
 window_min = {draw(st.integers(1, 90))}
 baseline_multiplier = "{money("1", "2")}"
 """
-    return load_rulebook(text)
+    return text
+
+
+def rulebooks() -> st.SearchStrategy[Rulebook]:
+    return rulebook_texts().map(load_rulebook)
 
 
 @dataclass(frozen=True)
@@ -192,3 +202,58 @@ def test_a_rule_without_a_bound_switches_the_filter_off() -> None:
     rulebook = Rulebook((*shipped.rules, stranger), shipped.review_at, shipped.decline_at)
     assert prefilter.card_filter(rulebook) is None
     assert prefilter.terminal_filter(rulebook) is not None
+
+
+def _with(*extra: ActiveRule) -> Rulebook:
+    shipped = load_rulebook()
+    return Rulebook((*shipped.rules, *extra), shipped.review_at, shipped.decline_at)
+
+
+def _no_hits(_group: object, _params: object) -> list[Hit]:
+    return []
+
+
+def test_a_terminal_rule_without_a_bound_switches_the_terminal_bounds_off() -> None:
+    stranger = ActiveRule("stranger", 10, TerminalRule(object, _no_hits, ()), object())
+    rulebook = _with(stranger)
+    assert prefilter.terminal_filter(rulebook) is None
+    assert prefilter.terminal_burst_bound(rulebook) is None
+    assert prefilter.card_filter(rulebook) is not None
+
+
+def test_a_terminal_bound_with_no_burst_form_keeps_the_terminal_screen_in_python() -> None:
+    bound: Bound[object] = Bound(("mcc",), lambda _group, _params: True)
+    rule = ActiveRule("mcc_watch", 10, TerminalRule(object, _no_hits, (), bound=bound), object())
+    rulebook = _with(rule)
+    assert prefilter.terminal_burst_bound(rulebook) is None
+    found = prefilter.terminal_filter(rulebook)
+    assert found is not None and "mcc" in found.columns
+
+
+def test_burst_bounds_combine_into_the_loosest_count_in_the_widest_window() -> None:
+    def terminal(name: str, max_cards: int, window_min: int) -> ActiveRule:
+        params = compromised_terminal.Params(max_cards, window_min, Decimal(1), 3)
+        return ActiveRule(name, 10, compromised_terminal.RULE, params)
+
+    shipped = load_rulebook()
+    rulebook = Rulebook(
+        (terminal("wide", 8, 30), terminal("tight", 3, 10)), shipped.review_at, shipped.decline_at
+    )
+    assert prefilter.terminal_burst_bound(rulebook) == BurstBound(1800, 3)
+
+
+def test_every_registered_rule_has_a_bound_and_the_soundness_tests_draw_it() -> None:
+    """A new rule without a bound is exact but screens every group; a new rule with one must
+    be added to `rulebook_texts`, or the property tests above never try its bound."""
+    assert all(spec.bound is not None for spec in RULES.values())
+    drawn = tomllib.loads(find(rulebook_texts(), lambda _text: True))["rules"]
+    assert set(drawn) == set(RULES)
+
+
+def test_the_rows_the_screen_reads_are_laid_out_as_the_bounds_index_them() -> None:
+    assert FIELDS == ROW_FIELDS
+
+
+def test_a_bound_reading_a_field_no_row_has_is_refused() -> None:
+    with pytest.raises(ValueError, match="amount_eur"):
+        Bound(("amount_eur",), lambda _group, _params: True)

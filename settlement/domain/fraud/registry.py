@@ -1,7 +1,10 @@
 """Every fraud rule cardsettle knows, by the name used in the rules file.
 
-Adding a rule: write one module under `rules/` exposing `RULE`, add one line here, and give
-it a `[rules.<name>]` section in `default_rules.toml` (its parameters and score live there).
+Adding a rule: write one module under `rules/` exposing `RULE` (its check and, beside it,
+the pre-filter `bound` the end-of-day screen uses to skip cards it cannot flag; see
+`bound.py`), add one line here, and give it a `[rules.<name>]` section in
+`default_rules.toml` (its parameters and score live there). The soundness test of bounds
+(tests/unit/test_eod_prefilter.py) fails until it draws the new rule's parameters too.
 """
 
 from __future__ import annotations

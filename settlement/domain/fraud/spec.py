@@ -2,7 +2,9 @@
 
 A card rule sees one card's purchases, a terminal rule one terminal's; both return `Hit`s.
 `scenarios` ties a rule to ground-truth labels so the scorecard can report its recall;
-`horizon` says how much history before a purchase the check needs (the EOD look-back).
+`horizon` says how much history before a purchase the check needs (the EOD look-back);
+`bound` is the rule's cheap pre-filter test (see `bound`): None, and the end-of-day screen
+runs the check on every card (terminal), which is always correct, only slower.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import timedelta
 from typing import Generic, TypeVar
 
 from settlement.domain.fraud.activity import CardActivity, TerminalActivity
+from settlement.domain.fraud.bound import Bound
 from settlement.domain.fraud.model import Hit
 
 P = TypeVar("P")
@@ -28,6 +31,7 @@ class CardRule(Generic[P]):
     check: Callable[[CardActivity, P], Sequence[Hit]]
     scenarios: tuple[str, ...]
     horizon: Callable[[P], timedelta] = no_history  # how far back the check looks
+    bound: Bound[P] | None = None  # no bound: every group is screened
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,7 @@ class TerminalRule(Generic[P]):
     check: Callable[[TerminalActivity, P], Sequence[Hit]]
     scenarios: tuple[str, ...]
     horizon: Callable[[P], timedelta] = no_history  # how far back the check looks
+    bound: Bound[P] | None = None  # no bound: every group is screened
 
 
 def require_positive(**values: int) -> None:

@@ -1,1 +1,2 @@
-"""One module per fraud rule; each exposes `Params`, a pure `check` and `RULE`."""
+"""One module per fraud rule; each exposes `Params`, a pure `check`, its pre-filter bound
+`may_flag`, and `RULE`."""

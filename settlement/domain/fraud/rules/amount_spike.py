@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from settlement.domain.fraud.activity import CardActivity, eur_text
+from settlement.domain.fraud.bound import EUR_FIELDS, Bound, RawGroup
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule, require_positive
 from settlement.domain.money import Money, round_half_even
@@ -68,9 +69,21 @@ def check(card: CardActivity, params: Params) -> list[Hit]:
     return hits
 
 
+def may_flag(group: RawGroup, params: Params) -> bool:
+    """`check`'s early exit, and a hit needs a converted business-date purchase at the floor."""
+    if len(group.rows) <= params.min_history:
+        return False
+    floor = params.min_amount_eur.amount_minor
+    return any(
+        today and eur is not None and eur >= floor
+        for today, eur in zip(group.today, group.eur, strict=True)
+    )
+
+
 RULE = CardRule(
     Params,
     check,
     scenarios=("amount_spike", "stolen_card_spree"),
     horizon=lambda p: timedelta(days=p.history_days),
+    bound=Bound(EUR_FIELDS, may_flag),
 )

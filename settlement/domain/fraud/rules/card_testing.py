@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from settlement.domain.fraud.activity import CardActivity, eur_text
+from settlement.domain.fraud.bound import EUR_FIELDS, TIME_FIELDS, Bound, RawGroup
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule, require_positive
 from settlement.domain.fraud.window import count_bursts, may_exceed
@@ -50,6 +51,18 @@ def _reason(peak: int, ceiling: int, params: Params) -> str:
     )
 
 
+def may_flag(group: RawGroup, params: Params) -> bool:
+    """`check`'s two early exits: enough small purchases, and enough purchases in a window."""
+    ceiling = params.small_amount_eur.amount_minor
+    small = sum(1 for eur in group.eur if eur is not None and eur <= ceiling)
+    window = timedelta(minutes=params.window_min)
+    return small > params.max_count and may_exceed(group.times, window, params.max_count)
+
+
 RULE = CardRule(
-    Params, check, scenarios=("card_testing",), horizon=lambda p: timedelta(minutes=p.window_min)
+    Params,
+    check,
+    scenarios=("card_testing",),
+    horizon=lambda p: timedelta(minutes=p.window_min),
+    bound=Bound((*EUR_FIELDS, *TIME_FIELDS), may_flag),
 )

@@ -21,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from settlement.domain.fraud.activity import TerminalActivity
+from settlement.domain.fraud.bound import TIME_FIELDS, Bound, BurstBound, RawGroup
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import TerminalRule, require_positive
 from settlement.domain.fraud.window import BurstMarker, may_exceed
@@ -102,9 +103,21 @@ def _reason(peak: int, limit: int, params: Params) -> str:
     return f"{peak} distinct cards within {params.window_min} min (limit {limit})"
 
 
+def may_flag(group: RawGroup, params: Params) -> bool:
+    """`check`'s early exit (its card limit is never below `max_cards`)."""
+    window = timedelta(minutes=params.window_min)
+    return len(group.rows) > params.max_cards and may_exceed(group.times, window, params.max_cards)
+
+
+def burst(params: Params) -> BurstBound:
+    """`may_flag` as SQL counts it: more than `max_cards` purchases in one window."""
+    return BurstBound(params.window_min * 60, params.max_cards)
+
+
 RULE = TerminalRule(
     Params,
     check,
     scenarios=("compromised_terminal",),
     horizon=lambda p: timedelta(minutes=p.window_min),
+    bound=Bound(TIME_FIELDS, may_flag, burst=burst),
 )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from settlement.domain.fraud.activity import CardActivity
+from settlement.domain.fraud.bound import Bound, RawGroup, row_index
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule
 from settlement.domain.transactions import StagedTransaction
@@ -53,4 +54,14 @@ def _reason(tx: StagedTransaction, params: Params) -> str:
     )
 
 
-RULE = CardRule(Params, check, scenarios=("high_risk_mcc_night",))
+_MCC = row_index("mcc")
+
+
+def may_flag(group: RawGroup, params: Params) -> bool:
+    """A business-date purchase at a listed MCC, whatever the hour (local time is not read)."""
+    mccs = params.mccs
+    pairs = zip(group.rows, group.today, strict=True)
+    return any(today and row[_MCC] in mccs for row, today in pairs)
+
+
+RULE = CardRule(Params, check, scenarios=("high_risk_mcc_night",), bound=Bound(("mcc",), may_flag))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from settlement.domain.fraud.activity import CardActivity
+from settlement.domain.fraud.bound import Bound, RawGroup, row_index
 from settlement.domain.fraud.geo import distance_km
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule, require_positive
@@ -85,4 +86,19 @@ def check(card: CardActivity, params: Params) -> list[Hit]:
     return [Hit(card.purchases[i], reasons[i]) for i in sorted(reasons) if card.today[i]]
 
 
-RULE = CardRule(Params, check, scenarios=("impossible_travel",), horizon=lambda p: _LONGEST_TRIP)
+_COUNTRY, _MODE = row_index("merchant_country"), row_index("entry_mode")
+
+
+def may_flag(group: RawGroup, params: Params) -> bool:
+    """A pair needs two countries among the purchases `check` compares (card present)."""
+    skip = params.card_not_present_modes
+    return len({row[_COUNTRY] for row in group.rows if row[_MODE] not in skip}) > 1
+
+
+RULE = CardRule(
+    Params,
+    check,
+    scenarios=("impossible_travel",),
+    horizon=lambda p: _LONGEST_TRIP,
+    bound=Bound(("merchant_country", "entry_mode"), may_flag),
+)

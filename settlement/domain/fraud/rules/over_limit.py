@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from settlement.domain.fraud.activity import CardActivity, eur_text
+from settlement.domain.fraud.bound import EUR_FIELDS, Bound, RawGroup, row_index
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule
 from settlement.domain.money import Money
@@ -39,4 +40,22 @@ def check(card: CardActivity, params: Params) -> list[Hit]:
     return hits
 
 
-RULE = CardRule(Params, check, scenarios=("stolen_card_spree",))
+_AMOUNT, _CURRENCY = row_index("amount_minor"), row_index("currency")
+
+
+def may_flag(group: RawGroup, params: Params) -> bool:
+    """`check`'s hit condition itself: a business-date purchase over its limit."""
+    limit = params.limit_eur.amount_minor
+    for row, today, eur in zip(group.rows, group.today, group.eur, strict=True):
+        if not today:
+            continue
+        if eur is None:
+            fallback = params.fallback_limits.get(row[_CURRENCY])
+            if fallback is not None and row[_AMOUNT] > fallback.amount_minor:
+                return True
+        elif eur > limit:
+            return True
+    return False
+
+
+RULE = CardRule(Params, check, scenarios=("stolen_card_spree",), bound=Bound(EUR_FIELDS, may_flag))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from settlement.domain.fraud.activity import CardActivity, eur_text
+from settlement.domain.fraud.bound import EUR_FIELDS, Bound, RawGroup
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule, require_positive
 from settlement.domain.fraud.window import sum_bursts
@@ -48,9 +49,16 @@ def _reason(peak: int, limit: int, params: Params) -> str:
     )
 
 
+def may_flag(group: RawGroup, params: Params) -> bool:
+    """`check`'s early exit, and a window needs `min_count` converted purchases at least."""
+    known = [eur for eur in group.eur if eur is not None]
+    return len(known) >= params.min_count and sum(known) > params.limit_eur.amount_minor
+
+
 RULE = CardRule(
     Params,
     check,
     scenarios=("stolen_card_spree",),
     horizon=lambda p: timedelta(minutes=p.window_min),
+    bound=Bound(EUR_FIELDS, may_flag),
 )
