@@ -1,5 +1,5 @@
-"""The small hand-computed day (docs/end-of-day.md, "The settlement contract"): its staged rows, journal, master
-data and rates, with every payout, fee and FX amount worked out by hand in
+"""The small hand-computed day (docs/end-of-day.md, "The settlement contract"): its staged
+rows, journal, master data and rates, with every payout, fee and FX amount worked out by hand in
 tests/integration/test_eod_day.py. Other end-of-day tests reuse it as a known-good day."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def at(minutes: int) -> datetime:
 
 
 def hand_day() -> tuple[list[dict[str, Any]], list[str]]:
-    """Staged rows and journal lines of the hand-computed day (docs/end-of-day.md, "The settlement contract")."""
+    """Staged rows and journal lines of the hand-computed day (docs/end-of-day.md)."""
     d = {"business_date": DAY}
     rows = [
         staged("P1", "100.00", **d, at=at(0)),
