@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from settlement.adapters.eod_store import SqlEodStore
 from settlement.domain.fraud import ActiveRule, Hit, Rulebook, load_rulebook
 from settlement.domain.fraud.activity import CardActivity, TerminalActivity
 from settlement.domain.fraud.spec import CardRule, TerminalRule
@@ -47,9 +48,10 @@ def test_a_rule_without_a_bound_sees_every_card_and_terminal(engine: Engine) -> 
     assert prefilter.card_filter(rulebook) is None
     assert prefilter.terminal_filter(rulebook) is None
     with engine.connect() as conn:
-        to_eur = fx_step.to_eur_converter(fx_step.quote_source(conn, DAY))
-        ordinary = fraud_step.screen_day(conn, DAY, shipped, to_eur)
-        flags = fraud_step.screen_day(conn, DAY, rulebook, to_eur)
+        store = SqlEodStore(conn)
+        to_eur = fx_step.to_eur_converter(fx_step.quote_source(store, DAY))
+        ordinary = fraud_step.screen_day(store, DAY, shipped, to_eur)
+        flags = fraud_step.screen_day(store, DAY, rulebook, to_eur)
     assert ordinary == []  # the shipped rules' bounds alone would skip every one of them
     found = {(flag.transaction_id, flag.rule) for flag in flags}
     assert found == {(f"P{n}", rule) for n in range(4) for rule in ("every_card", "every_terminal")}
