@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import ast
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 
 import settlement.domain
+from settlement.domain.fraud.model import Action
+from settlement.domain.holds import HoldReason
+from settlement.domain.netting import PayoutDirection
+from settlement.domain.originals import OriginalCheck
+from settlement.domain.recon_classes import MatchMethod, Outcome, ReconClass
+from settlement.domain.transactions import TransactionType
 
 CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter", "time_ns"}
 DOMAIN_DIR = Path(settlement.domain.__file__).parent
@@ -54,3 +61,46 @@ def test_the_contracts_keep_the_domain_pure_and_the_layers_in_order() -> None:
     assert not pure.get("allow_indirect_imports", False)
     assert contracts["layers"]["layers"][-2:] == ["settlement.adapters", "settlement.domain"]
     assert "ignore_imports" not in contracts["layers"]
+
+
+# The domain's vocabularies: a value of one of these, typed as a literal where code decides
+# something (a comparison), is the rule restated; the enum member names its one home.
+RULE_ENUMS: tuple[type[StrEnum], ...] = (
+    ReconClass, Outcome, MatchMethod, TransactionType, HoldReason, Action, PayoutDirection,
+    OriginalCheck,
+)  # fmt: skip
+SETTLEMENT_DIR = DOMAIN_DIR.parent
+
+
+def _compared_rule_literals(tree: ast.AST, values: set[str]) -> list[str]:
+    """`x == "settled"`, `x in ("exception", ...)`: literals of a domain enum a test compares."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        for side in (node.left, *node.comparators):
+            elements = side.elts if isinstance(side, ast.Tuple | ast.List | ast.Set) else [side]
+            found += [
+                f"{element.value!r} at line {node.lineno}"
+                for element in elements
+                if isinstance(element, ast.Constant) and element.value in values
+            ]
+    return found
+
+
+def test_outside_the_domain_no_decision_compares_with_a_rule_literal() -> None:
+    values = {member.value for enum in RULE_ENUMS for member in enum}
+    for path in sorted(SETTLEMENT_DIR.rglob("*.py")):
+        if DOMAIN_DIR in path.parents:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        found = _compared_rule_literals(tree, values)
+        assert not found, f"{path.relative_to(SETTLEMENT_DIR)}: use the domain's enum: {found}"
+
+
+def test_guard_catches_a_compared_rule_literal() -> None:
+    bad = ast.parse('if row.outcome in ("exception", "other"):\n    x = row.direction == "debit"\n')
+    assert _compared_rule_literals(bad, {"exception", "debit"}) == [
+        "'exception' at line 1",
+        "'debit' at line 2",
+    ]
