@@ -104,3 +104,26 @@ def test_guard_catches_a_compared_rule_literal() -> None:
         "'exception' at line 1",
         "'debit' at line 2",
     ]
+
+
+def _parity_tests(tree: ast.AST) -> list[str]:
+    """`quotient % 2`: the tie-to-even step of a half-even rounding."""
+    return [
+        f"% 2 at line {node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mod)
+        and isinstance(node.right, ast.Constant)
+        and node.right.value == 2
+    ]
+
+
+def test_half_even_rounding_is_written_once() -> None:
+    """`money.half_even_quotient` is the one rounding (the SQL renders the same steps from
+    `formula.HalfEvenDiv`); a second copy of its tie rule is a second home that can drift."""
+    home = DOMAIN_DIR / "money.py"
+    assert _parity_tests(ast.parse(home.read_text())), "the guard no longer sees the home"
+    for path in sorted(SETTLEMENT_DIR.rglob("*.py")):
+        if path != home:
+            found = _parity_tests(ast.parse(path.read_text(), filename=str(path)))
+            assert not found, f"{path.relative_to(SETTLEMENT_DIR)}: {found}"
