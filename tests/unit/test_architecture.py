@@ -127,3 +127,35 @@ def test_half_even_rounding_is_written_once() -> None:
         if path != home:
             found = _parity_tests(ast.parse(path.read_text(), filename=str(path)))
             assert not found, f"{path.relative_to(SETTLEMENT_DIR)}: {found}"
+
+
+# Settings are read, and engines and clients built, by the entry points only; below them they
+# arrive as arguments. These are the builders, and the modules that define them.
+BUILDERS = {"load_settings", "Settings", "sqs_client", "s3_client", "create_db_engine"}
+ENTRY_POINTS = ("cli", "entrypoints")
+BUILDER_HOMES = ("adapters/aws.py", "adapters/database.py", "config.py")
+
+
+def _builder_calls(tree: ast.AST) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in BUILDERS:
+                found.append(f"{name}() at line {node.lineno}")
+    return found
+
+
+def test_only_entry_points_read_settings_or_build_engines_and_clients() -> None:
+    for path in sorted(SETTLEMENT_DIR.rglob("*.py")):
+        relative = path.relative_to(SETTLEMENT_DIR)
+        if relative.parts[0] in ENTRY_POINTS or relative.as_posix() in BUILDER_HOMES:
+            continue
+        found = _builder_calls(ast.parse(path.read_text(), filename=str(path)))
+        assert not found, f"{relative}: pass it in from the entry point: {found}"
+
+
+def test_guard_catches_a_client_built_below_the_entry_points() -> None:
+    bad = ast.parse("client = s3 or aws.s3_client(settings)\n")
+    assert _builder_calls(bad) == ["s3_client() at line 1"]
