@@ -60,6 +60,7 @@ from settlement.domain.recon_classes import (
     outcome_of,
     reason_of,
 )
+from settlement.domain.run_status import RunStatus
 from settlement.domain.transactions import TransactionType
 
 SETTLES = Outcome.SETTLED.value
@@ -195,13 +196,16 @@ _NOT_TAKEN = (
 )
 
 
+_COMPLETED = literal(RunStatus.COMPLETED)
+
+
 def scope_cte(scope: Scope) -> str:
     """`scope`: staged rows of the run date not reported by another run, plus rows of recent
     dates that already have a completed run and that no run reported (late arrivals)."""
     own = "s.business_date = :d" + (f" AND {_NOT_TAKEN}" if scope.later_runs_exist else "")
     late = (
         "s.business_date >= :lookback AND s.business_date < :d AND s.business_date IN"
-        " (SELECT business_date FROM eod_runs WHERE status = 'completed') AND " + _NOT_TAKEN
+        f" (SELECT business_date FROM eod_runs WHERE status = {_COMPLETED}) AND " + _NOT_TAKEN
     )
     return (
         f"scope AS (SELECT s.* FROM staged_transactions s WHERE {own}"

@@ -34,6 +34,7 @@ from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.domain.fraud import Rulebook, load_rulebook
 from settlement.domain.reconciliation import Tolerance
+from settlement.domain.run_status import RunStatus
 from settlement.eod import fraud_step, fx_step, ledger_step
 from settlement.eod.input_file import read_input_text
 from settlement.eod.payout_file import (
@@ -106,7 +107,7 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
         stale_after=timedelta(seconds=settings.eod_stale_run_s),
     )  # fmt: skip
     if isinstance(claim, run_guard.Refusal):
-        if claim.status != "completed":
+        if claim.status != RunStatus.COMPLETED:
             return RunReport(day, "refused", claim.message, reason="running")
         report = RunReport(day, "already_completed", claim.message)
         report.payout_file = restore_payout_file(engine, day, settings.reports_dir)
@@ -126,7 +127,7 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
 def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunReport | None:
     """The reasons not to start at all, each with the flag that overrides it."""
     day = request.business_date
-    if run_guard.status_of(engine, day) == "completed" and not request.rerun:
+    if run_guard.status_of(engine, day) == RunStatus.COMPLETED and not request.rerun:
         return None  # the claim says "already completed" (and restores a missing file)
     closes = cutoff_instant(day, settings.zone, settings.cutoff_time)
     if closes > request.now and not request.before_cutoff:
