@@ -173,7 +173,8 @@ def burst_terminals(
     Why it is sound: purchases within `window_s` of each other are at most `window_s` whole
     seconds apart, so they fall in two consecutive fixed buckets of `window_s`; a terminal
     whose every pair of consecutive buckets holds at most `max_count` purchases has no such
-    window. Fixed buckets alone would miss a burst across a bucket edge (FIELD_NOTES).
+    window. Fixed buckets alone would miss a burst across a bucket edge
+    (`settlement.domain.fraud.window`).
     """
     bucket = f"{_epoch_seconds(conn, 'transacted_at')} / {int(window_s)}"
     statement = f"""

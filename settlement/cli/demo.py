@@ -131,7 +131,7 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
             batch_size=10, wait_s=0, retry_backoff_s=settings.retry_backoff_base_s,
             retry_backoff_max_s=settings.retry_backoff_max_s,
         )  # fmt: skip
-        # moto scans the whole queue on every call: keep it shallow (FIELD_NOTES).
+        # moto scans the whole queue on every call: keep it shallow (see gateway/ingest.py).
         sqs_plan = SqsIngestPlan(
             sqs, main_url, dlq_url, poller, workers=2, max_in_flight=30,
             one_thread=settings.embedded_aws,
