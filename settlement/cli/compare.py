@@ -41,7 +41,8 @@ def compare_modes(
     with tempfile.TemporaryDirectory(prefix="cardsettle-compare-") as tmp:
         workdir = Path(tmp)
         config = DayConfig(seed=seed, business_date=date(2026, 11, 27), transactions=messages,
-                           merchants=50, cards=2_000)  # fmt: skip
+                           merchants=50, cards=2_000, timezone=settings.business_timezone,
+                           cutoff=settings.cutoff_time)  # fmt: skip
         generate_day(config, workdir / "day")
         bodies = [body for _n, body in read_bodies(workdir / "day" / "messages.jsonl")]
         results = [_measure(settings, mode, bodies, tps, workdir) for mode in (ASYNC, BATCH)]
