@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from settlement.compare.result import ModeResult
 from settlement.domain.money import Money
+from settlement.domain.netting import PayoutDirection
 from settlement.domain.recon_classes import Outcome, ReconClass
 from settlement.reports.charts import Bar, BarGroup, bar_chart, column_chart
 from settlement.reports.model import Comparison, DayReport, PayoutRow
@@ -73,7 +74,7 @@ def _payout_groups(rows: Iterable[PayoutRow]) -> list[BarGroup]:
         bars = [
             Bar(f"{r.merchant_id} {r.merchant_name}", r.payout_minor,
                 f"{money(r.payout_minor, currency)} {currency}",
-                "bad" if r.payout_minor < 0 else "primary")
+                "bad" if r.direction == PayoutDirection.DEBIT else "primary")
             for r in shown
         ]  # fmt: skip
         groups.append(BarGroup(f"{currency}{more}", bars))
