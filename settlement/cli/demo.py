@@ -222,6 +222,7 @@ def demo(
 def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
     from pos_simulator.generate import generate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
+    from settlement.eod.run import RunReportStatus  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
     with _progress() as progress:
@@ -235,7 +236,7 @@ def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, Writt
             summary = ingest(settings, plan, lambda n: progress.advance(task, n))
             progress.update(task, completed=messages)
             eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
-        if eod.status != "completed":
+        if eod.status != RunReportStatus.COMPLETED:
             print(f"error: {eod.message}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED)
         if plan.compare:

@@ -26,6 +26,7 @@ import time as stopwatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,10 +70,20 @@ class RunSuperseded(RuntimeError):
     """The date's guard row names another run now: this run's results must not commit."""
 
 
+class RunReportStatus(StrEnum):
+    """What asking for one date's end of day came to: the commands' exit code follows it."""
+
+    COMPLETED = "completed"
+    ALREADY_COMPLETED = "already_completed"  # a refusal: left alone without --rerun
+    REFUSED = "refused"  # see `reason`
+    FAILED = "failed"  # the scheduler's catch-up: the run raised, nothing committed
+    PAYOUT_FILE_RESTORED = "payout_file_restored"  # catch-up rewrote a committed run's file
+
+
 @dataclass
 class RunReport:
     business_date: date
-    status: str  # completed | already_completed | refused | failed (scheduler catch-up)
+    status: RunReportStatus
     message: str
     run_id: str | None = None
     counts: dict[str, Any] = field(default_factory=dict)
@@ -86,9 +97,9 @@ class RunReport:
     @property
     def exit_code(self) -> ExitCode:
         """The command's exit code: a refusal (already completed included) is 3."""
-        if self.status == "completed":
+        if self.status == RunReportStatus.COMPLETED:
             return ExitCode.DONE
-        if self.status in {"already_completed", "refused"}:
+        if self.status in {RunReportStatus.ALREADY_COMPLETED, RunReportStatus.REFUSED}:
             return ExitCode.REFUSED
         return ExitCode.FAILED
 
@@ -108,8 +119,8 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
     )  # fmt: skip
     if isinstance(claim, run_guard.Refusal):
         if claim.status != RunStatus.COMPLETED:
-            return RunReport(day, "refused", claim.message, reason="running")
-        report = RunReport(day, "already_completed", claim.message)
+            return RunReport(day, RunReportStatus.REFUSED, claim.message, reason="running")
+        report = RunReport(day, RunReportStatus.ALREADY_COMPLETED, claim.message)
         report.payout_file = restore_payout_file(engine, day, settings.reports_dir)
         return report
     try:
@@ -154,7 +165,9 @@ def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunRepo
 
 
 def _refused(day: date, reason: str, why: str) -> RunReport:
-    return RunReport(day, "refused", f"end of day {day} refused: {why}", reason=reason)
+    return RunReport(
+        day, RunReportStatus.REFUSED, f"end of day {day} refused: {why}", reason=reason
+    )
 
 
 def _same_database_file(url: str, before: tuple[int, int] | None, day: date) -> None:
@@ -271,5 +284,12 @@ def close_day(
     steps.done("complete")
     message = f"end of day {day} completed"
     return RunReport(
-        day, "completed", message, run_id, counts, totals, steps.timings, fraud.scorecard
+        day,
+        RunReportStatus.COMPLETED,
+        message,
+        run_id,
+        counts,
+        totals,
+        steps.timings,
+        fraud.scorecard,
     )
