@@ -1,6 +1,6 @@
 """Bulk writes: plain executemany on SQLite, COPY on PostgreSQL, never RETURNING.
 
-Measured (FIELD_NOTES): COPY is ~5x SQLAlchemy's executemany on PostgreSQL, and SQLite's
+Measured: COPY is ~5x SQLAlchemy's executemany on PostgreSQL, and SQLite's
 executemany in one transaction is the fastest path there. Rows are written in chunks so a
 caller can stream an unbounded iterable through with bounded memory.
 """

@@ -60,6 +60,7 @@ from settlement.domain.recon_classes import (
     outcome_of,
     reason_of,
 )
+from settlement.domain.run_status import RunStatus
 from settlement.domain.transactions import TransactionType
 
 SETTLES = Outcome.SETTLED.value
@@ -172,7 +173,8 @@ def burst_terminals(
     Why it is sound: purchases within `window_s` of each other are at most `window_s` whole
     seconds apart, so they fall in two consecutive fixed buckets of `window_s`; a terminal
     whose every pair of consecutive buckets holds at most `max_count` purchases has no such
-    window. Fixed buckets alone would miss a burst across a bucket edge (FIELD_NOTES).
+    window. Fixed buckets alone would miss a burst across a bucket edge
+    (`settlement.domain.fraud.window`).
     """
     bucket = f"{_epoch_seconds(conn, 'transacted_at')} / {int(window_s)}"
     statement = f"""
@@ -195,13 +197,16 @@ _NOT_TAKEN = (
 )
 
 
+_COMPLETED = literal(RunStatus.COMPLETED)
+
+
 def scope_cte(scope: Scope) -> str:
     """`scope`: staged rows of the run date not reported by another run, plus rows of recent
     dates that already have a completed run and that no run reported (late arrivals)."""
     own = "s.business_date = :d" + (f" AND {_NOT_TAKEN}" if scope.later_runs_exist else "")
     late = (
         "s.business_date >= :lookback AND s.business_date < :d AND s.business_date IN"
-        " (SELECT business_date FROM eod_runs WHERE status = 'completed') AND " + _NOT_TAKEN
+        f" (SELECT business_date FROM eod_runs WHERE status = {_COMPLETED}) AND " + _NOT_TAKEN
     )
     return (
         f"scope AS (SELECT s.* FROM staged_transactions s WHERE {own}"

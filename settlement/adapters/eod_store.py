@@ -35,11 +35,13 @@ from settlement.adapters.eod_tables import (
 )
 from settlement.adapters.purchase_rows import DAY, FIELDS, ID, Narrowing, Raw, builder, time_parser
 from settlement.adapters.rates import History, ecb_currencies, ecb_history, imported_histories
+from settlement.adapters.sql_render import literal
 from settlement.adapters.tables import staged_transactions as st
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
 from settlement.domain.fx import CrossRate
 from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, SuspenseFlow, Void
+from settlement.domain.netting import PayoutDirection
 from settlement.domain.recon_classes import Outcome
 from settlement.domain.reconciliation import Tolerance
 from settlement.domain.transactions import StagedTransaction, TransactionType
@@ -340,7 +342,7 @@ class SqlEodStore:
         found = eod_sql.rows(
             self.conn,
             "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor),"
-            " SUM(CASE WHEN payout_minor < 0 THEN 1 ELSE 0 END)"
+            f" SUM(CASE WHEN direction = {literal(PayoutDirection.DEBIT)} THEN 1 ELSE 0 END)"
             " FROM payouts WHERE run_date = :d GROUP BY currency ORDER BY currency",
             d=run_date,
         )

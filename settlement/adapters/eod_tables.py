@@ -20,9 +20,9 @@ from sqlalchemy import (
     text,
 )
 
+from settlement.adapters.sql_render import literal
 from settlement.adapters.tables import metadata
-
-RUN_STATUSES = ("running", "completed", "failed")
+from settlement.domain.run_status import RunStatus
 
 journal_entries = Table(
     "journal_entries",
@@ -70,7 +70,7 @@ eod_runs = Table(
     Column("timings_json", Text, nullable=True),
     Column("scorecard_json", Text, nullable=True),
     Column("message", Text, nullable=True),
-    CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),
+    CheckConstraint(f"status IN ({', '.join(map(literal, RunStatus))})", name="status"),
 )
 
 _HAS_ORIGINAL = text("original_transaction_id IS NOT NULL")

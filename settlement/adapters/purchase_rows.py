@@ -1,8 +1,8 @@
 """Staged purchases as the fraud screen reads them: raw driver rows, and the domain value.
 
 The driver's tuple is the SQL store's (settlement/adapters/eod_store.py) own shape, so it is
-defined here, beside the statements that produce it; the pre-filter reads the same tuples
-positionally (through `settlement.eod.purchase_rows`).
+defined here, beside the statements that produce it; the fraud step and its pre-filter
+read the same tuples positionally (`FIELDS` names the positions).
 
 The screen streams a million rows twice (by card, by terminal), so rows stay the driver's
 tuples until a group is actually screened; `builder` turns one into a `StagedTransaction`

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from settlement.adapters.eod_tables import eod_runs
 from settlement.adapters.tables import staged_transactions
+from settlement.domain.run_status import RunStatus
 
 _RUNNING_IN = "running in process "
 _PROCESS = re.compile(re.escape(_RUNNING_IN) + r"(?P<host>\S+):(?P<pid>\d+)$")
@@ -81,12 +82,12 @@ def _is_zombie(pid: int) -> bool:
 class Claim:
     run_id: str
     attempt: int
-    previous_status: str | None  # "completed" when this is a --rerun
+    previous_status: RunStatus | None  # COMPLETED when this is a --rerun
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    status: str  # "running" | "completed"
+    status: RunStatus  # RUNNING or COMPLETED
     message: str
 
 
@@ -113,8 +114,9 @@ def claim(
             with engine.begin() as conn:
                 conn.execute(
                     insert(eod_runs).values(
-                        business_date=business_date, run_id=run_id, status="running", attempt=1,
-                        owner=owner, started_at=now, heartbeat_at=now, message=_running_here(),
+                        business_date=business_date, run_id=run_id, status=RunStatus.RUNNING,
+                        attempt=1, owner=owner, started_at=now, heartbeat_at=now,
+                        message=_running_here(),
                     )
                 )  # fmt: skip
             return Claim(run_id, 1, None)
@@ -130,14 +132,14 @@ def _take_over(
     stale_after: timedelta,
 ) -> Claim | Refusal:  # fmt: skip
     day = current.business_date
-    if current.status == "running" and _alive(current, now, stale_after):
+    if current.status == RunStatus.RUNNING and _alive(current, now, stale_after):
         return Refusal(
-            "running",
+            RunStatus.RUNNING,
             f"end of day {day} is already running (run {current.run_id}, {current.owner},"
             f" since {current.started_at:%Y-%m-%d %H:%M:%S} UTC); refusing a second run",
         )
-    if current.status == "completed" and not rerun:
-        return Refusal("completed", f"end of day {day} already completed; use --rerun")
+    if current.status == RunStatus.COMPLETED and not rerun:
+        return Refusal(RunStatus.COMPLETED, f"end of day {day} already completed; use --rerun")
     with engine.begin() as conn:
         taken = conn.execute(
             update(eod_runs)
@@ -147,13 +149,13 @@ def _take_over(
                 eod_runs.c.status == current.status,
             )
             .values(
-                run_id=run_id, status="running", attempt=current.attempt + 1, owner=owner,
+                run_id=run_id, status=RunStatus.RUNNING, attempt=current.attempt + 1, owner=owner,
                 started_at=now, heartbeat_at=now, message=_running_here(),
             )
         ).rowcount  # fmt: skip
     if taken != 1:
-        return Refusal("running", f"end of day {day} was claimed by another run just now")
-    previous = "completed" if current.status == "completed" else None
+        return Refusal(RunStatus.RUNNING, f"end of day {day} was claimed by another run just now")
+    previous = RunStatus.COMPLETED if current.status == RunStatus.COMPLETED else None
     return Claim(run_id, current.attempt + 1, previous)
 
 
@@ -170,7 +172,7 @@ def completion(
         update(eod_runs)
         .where(eod_runs.c.business_date == business_date, eod_runs.c.run_id == run_id)
         .values(
-            status="completed",
+            status=RunStatus.COMPLETED,
             finished_at=finished_at,
             heartbeat_at=finished_at,
             message=None,
@@ -187,7 +189,8 @@ def release_after_failure(
 ) -> None:
     """A failed run leaves nothing half-written: the date is failed (re-runnable), or, for a
     failed --rerun, completed again with the previous results untouched."""
-    status = "completed" if claim_.previous_status == "completed" else "failed"
+    completed_again = claim_.previous_status == RunStatus.COMPLETED
+    status = RunStatus.COMPLETED if completed_again else RunStatus.FAILED
     with engine.begin() as conn:
         conn.execute(
             update(eod_runs)
@@ -204,7 +207,7 @@ def status_of(engine: Engine, business_date: date) -> str | None:
 
 def completed_dates(engine: Engine) -> set[date]:
     with engine.connect() as conn:
-        query = select(eod_runs.c.business_date).where(eod_runs.c.status == "completed")
+        query = select(eod_runs.c.business_date).where(eod_runs.c.status == RunStatus.COMPLETED)
         return {row[0] for row in conn.execute(query)}
 
 

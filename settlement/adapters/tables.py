@@ -23,6 +23,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from settlement.adapters.sql_render import literal
+from settlement.domain.transactions import TransactionType
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -33,8 +36,9 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-TRANSACTION_TYPES = ("purchase", "refund", "reversal")
-STAGED_STATUSES = ("staged", "settled", "held", "exception")
+# The transaction types a staged row may carry, from the domain's enum (the migration that
+# created the constraint keeps its own text: it is the schema's history, not a rule's home).
+_TRANSACTION_TYPES_SQL = ", ".join(literal(kind) for kind in TransactionType)
 
 merchants = Table(
     "merchants",
@@ -83,13 +87,12 @@ staged_transactions = Table(
     # SHA-256 of the message's business content: a redelivery with another content is a conflict.
     Column("content_hash", String(64), nullable=False),
     Column("status", String(12), nullable=False, server_default="staged"),
-    CheckConstraint(
-        "transaction_type IN ('purchase', 'refund', 'reversal')", name="transaction_type"
-    ),
+    CheckConstraint(f"transaction_type IN ({_TRANSACTION_TYPES_SQL})", name="transaction_type"),
     CheckConstraint("status IN ('staged', 'settled', 'held', 'exception')", name="status"),
     CheckConstraint("amount_minor > 0", name="amount_positive"),
     CheckConstraint(
-        "transaction_type = 'purchase' OR original_transaction_id IS NOT NULL",
+        f"transaction_type = {literal(TransactionType.PURCHASE)}"
+        " OR original_transaction_id IS NOT NULL",
         name="original_required",
     ),
     Index(None, "business_date"),

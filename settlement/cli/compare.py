@@ -33,6 +33,7 @@ def compare_modes(
     """Run the same traffic through async (batch size 1) and batch (10, long poll) consumers."""
     from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy: see the module docstring
     from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from pos_simulator.writer import MESSAGES  # noqa: PLC0415
     from settlement.compare.harness import ASYNC, BATCH  # noqa: PLC0415
     from settlement.compare.result import write_comparison  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
@@ -41,9 +42,10 @@ def compare_modes(
     with tempfile.TemporaryDirectory(prefix="cardsettle-compare-") as tmp:
         workdir = Path(tmp)
         config = DayConfig(seed=seed, business_date=date(2026, 11, 27), transactions=messages,
-                           merchants=50, cards=2_000)  # fmt: skip
+                           merchants=50, cards=2_000, timezone=settings.business_timezone,
+                           cutoff=settings.cutoff_time)  # fmt: skip
         generate_day(config, workdir / "day")
-        bodies = [body for _n, body in read_bodies(workdir / "day" / "messages.jsonl")]
+        bodies = [body for _n, body in read_bodies(workdir / "day" / MESSAGES)]
         results = [_measure(settings, mode, bodies, tps, workdir) for mode in (ASYNC, BATCH)]
     target = out or settings.reports_dir / "compare.json"
     write_comparison(results, target, {"messages": len(bodies), "tps": tps, "seed": seed})

@@ -116,11 +116,12 @@ def _handler(settings: Settings) -> AbstractContextManager[EventHandler]:
 
 
 def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -> IngestSummary:
+    from pos_simulator.writer import MESSAGES  # noqa: PLC0415 - the day's own file names
     from settlement.gateway.direct import DirectPlan, ingest_direct  # noqa: PLC0415
     from settlement.gateway.ingest import SqsIngestPlan, ingest_via_sqs  # noqa: PLC0415
     from settlement.gateway.poller import PollerConfig  # noqa: PLC0415
 
-    capture = plan.day_dir / "messages.jsonl"
+    capture = plan.day_dir / MESSAGES
     with _handler(settings) as handler:
         if plan.transport == "direct":
             return ingest_direct(capture, handler, DirectPlan(batch_size=2_000), advance)
@@ -131,7 +132,7 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
             batch_size=10, wait_s=0, retry_backoff_s=settings.retry_backoff_base_s,
             retry_backoff_max_s=settings.retry_backoff_max_s,
         )  # fmt: skip
-        # moto scans the whole queue on every call: keep it shallow (FIELD_NOTES).
+        # moto scans the whole queue on every call: keep it shallow (see gateway/ingest.py).
         sqs_plan = SqsIngestPlan(
             sqs, main_url, dlq_url, poller, workers=2, max_in_flight=30,
             one_thread=settings.embedded_aws,
@@ -140,20 +141,22 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
 
 
 def import_inputs(engine: Engine, settings: Settings, plan: DemoPlan) -> tuple[int, int]:
+    from pos_simulator.writer import JOURNAL, MERCHANTS  # noqa: PLC0415
     from settlement.adapters.imports import import_journal, import_merchants  # noqa: PLC0415
 
-    with (plan.day_dir / "merchants.csv").open(encoding="utf-8", newline="") as lines:
+    with (plan.day_dir / MERCHANTS).open(encoding="utf-8", newline="") as lines:
         merchants = import_merchants(engine, lines)
-    with (plan.day_dir / "journal.csv").open(encoding="utf-8", newline="") as lines:
+    with (plan.day_dir / JOURNAL).open(encoding="utf-8", newline="") as lines:
         journal = import_journal(engine, lines, settings, utc_now())
     return merchants.written, journal.written
 
 
 def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
+    from pos_simulator.writer import LABELS  # noqa: PLC0415
     from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
-    labels = read_labels(plan.day_dir / "labels.csv")
+    labels = read_labels(plan.day_dir / LABELS)
     request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels)
     return run_end_of_day(engine, settings, request)
 
@@ -218,6 +221,8 @@ def demo(
 
 def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
     from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from pos_simulator.writer import MESSAGES  # noqa: PLC0415
+    from settlement.eod.run import RunReportStatus  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
     with _progress() as progress:
@@ -226,12 +231,12 @@ def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, Writt
         with migrated_engine(settings) as engine:
             _step(progress, "import merchants + journal",
                   lambda: import_inputs(engine, settings, plan))  # fmt: skip
-            messages = sum(1 for _ in read_bodies(plan.day_dir / "messages.jsonl"))
+            messages = sum(1 for _ in read_bodies(plan.day_dir / MESSAGES))
             task = progress.add_task(f"ingest via {plan.transport}", total=messages)
             summary = ingest(settings, plan, lambda n: progress.advance(task, n))
             progress.update(task, completed=messages)
             eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
-        if eod.status != "completed":
+        if eod.status != RunReportStatus.COMPLETED:
             print(f"error: {eod.message}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED)
         if plan.compare:

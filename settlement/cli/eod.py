@@ -179,7 +179,9 @@ def eod(
 
 def print_report(report: RunReport) -> None:
     """A completed run's tables on stdout; a refusal is one unwrapped line on stderr."""
-    if report.status != "completed":
+    from settlement.eod.run import RunReportStatus  # noqa: PLC0415
+
+    if report.status != RunReportStatus.COMPLETED:
         print(report.message, file=sys.stderr, flush=True)
         if report.payout_file is not None:
             console.print(f"payout file: {report.payout_file} (restored)")

@@ -75,13 +75,13 @@ def run_eod_event(
     from settlement.adapters.aws import s3_client  # noqa: PLC0415 - see the module docstring
     from settlement.eod.lambda_event import OWNER, request_from_event, summary  # noqa: PLC0415
     from settlement.eod.payout_file import write_payout_file  # noqa: PLC0415
-    from settlement.eod.run import run_end_of_day  # noqa: PLC0415
+    from settlement.eod.run import RunReportStatus, run_end_of_day  # noqa: PLC0415
     from settlement.reports.upload import upload_reports  # noqa: PLC0415
 
     request = request_from_event(event, settings, clock(), owner or OWNER)
     report = run_end_of_day(engine, settings, request)
     keys: list[str] = []
-    if report.status in {"completed", "already_completed"}:
+    if report.status in {RunReportStatus.COMPLETED, RunReportStatus.ALREADY_COMPLETED}:
         # A run that just completed wrote the file, as did one that found it missing; a copy
         # left in this container's /tmp by an earlier run may predate a re-run, so it is
         # written again from the committed payouts.

@@ -23,7 +23,7 @@ from settlement.adapters.clock import Clock
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.eod.payout_file import restore_payout_file
-from settlement.eod.run import RunReport, RunRequest, run_end_of_day
+from settlement.eod.run import RunReport, RunReportStatus, RunRequest, run_end_of_day
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -51,7 +51,9 @@ def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport
     done = run_guard.completed_dates(engine)
     if done and (restored := restore_payout_file(engine, max(done), settings.reports_dir)):
         # The last run committed but died before writing its file (it is written after).
-        reports.append(RunReport(max(done), "payout_file_restored", f"wrote {restored}"))
+        reports.append(
+            RunReport(max(done), RunReportStatus.PAYOUT_FILE_RESTORED, f"wrote {restored}")
+        )
     for day in _due(engine, settings, clock(), done):
         try:
             report = run_end_of_day(engine, settings, RunRequest(day, clock(), owner="scheduler"))
@@ -59,7 +61,7 @@ def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport
             reports.append(_failed(day, error))
             break
         reports.append(report)
-        if report.status == "refused" and report.reason != "running":
+        if report.status == RunReportStatus.REFUSED and report.reason != "running":
             # e.g. another database's payout file in the way: dates settle in order, so
             # later ones wait for the operator, like after a failure.
             break
@@ -71,4 +73,4 @@ def _failed(day: date, error: Exception) -> RunReport:
         f"end of day {day} failed: {type(error).__name__}: {error}; later dates wait."
         f" It is retried at the next cutoff, or now with `settlement eod --date {day}`."
     )
-    return RunReport(business_date=day, status="failed", message=message)
+    return RunReport(business_date=day, status=RunReportStatus.FAILED, message=message)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from settlement.adapters.purchase_rows import Narrowing, Raw
 from settlement.domain.fraud import (
     FraudFlag,
     Rulebook,
@@ -28,7 +29,6 @@ from settlement.domain.holds import FRAUD_HOLDS
 from settlement.domain.transactions import StagedTransaction
 from settlement.eod import prefilter
 from settlement.eod.prefilter import Prefilter
-from settlement.eod.purchase_rows import Narrowing, Raw
 from settlement.eod.store import EodStore
 
 

@@ -26,6 +26,7 @@ import time as stopwatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.domain.fraud import Rulebook, load_rulebook
 from settlement.domain.reconciliation import Tolerance
+from settlement.domain.run_status import RunStatus
 from settlement.eod import fraud_step, fx_step, ledger_step
 from settlement.eod.input_file import read_input_text
 from settlement.eod.payout_file import (
@@ -68,10 +70,20 @@ class RunSuperseded(RuntimeError):
     """The date's guard row names another run now: this run's results must not commit."""
 
 
+class RunReportStatus(StrEnum):
+    """What asking for one date's end of day came to: the commands' exit code follows it."""
+
+    COMPLETED = "completed"
+    ALREADY_COMPLETED = "already_completed"  # a refusal: left alone without --rerun
+    REFUSED = "refused"  # see `reason`
+    FAILED = "failed"  # the scheduler's catch-up: the run raised, nothing committed
+    PAYOUT_FILE_RESTORED = "payout_file_restored"  # catch-up rewrote a committed run's file
+
+
 @dataclass
 class RunReport:
     business_date: date
-    status: str  # completed | already_completed | refused | failed (scheduler catch-up)
+    status: RunReportStatus
     message: str
     run_id: str | None = None
     counts: dict[str, Any] = field(default_factory=dict)
@@ -85,9 +97,9 @@ class RunReport:
     @property
     def exit_code(self) -> ExitCode:
         """The command's exit code: a refusal (already completed included) is 3."""
-        if self.status == "completed":
+        if self.status == RunReportStatus.COMPLETED:
             return ExitCode.DONE
-        if self.status in {"already_completed", "refused"}:
+        if self.status in {RunReportStatus.ALREADY_COMPLETED, RunReportStatus.REFUSED}:
             return ExitCode.REFUSED
         return ExitCode.FAILED
 
@@ -106,9 +118,9 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
         stale_after=timedelta(seconds=settings.eod_stale_run_s),
     )  # fmt: skip
     if isinstance(claim, run_guard.Refusal):
-        if claim.status != "completed":
-            return RunReport(day, "refused", claim.message, reason="running")
-        report = RunReport(day, "already_completed", claim.message)
+        if claim.status != RunStatus.COMPLETED:
+            return RunReport(day, RunReportStatus.REFUSED, claim.message, reason="running")
+        report = RunReport(day, RunReportStatus.ALREADY_COMPLETED, claim.message)
         report.payout_file = restore_payout_file(engine, day, settings.reports_dir)
         return report
     try:
@@ -126,7 +138,7 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
 def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunReport | None:
     """The reasons not to start at all, each with the flag that overrides it."""
     day = request.business_date
-    if run_guard.status_of(engine, day) == "completed" and not request.rerun:
+    if run_guard.status_of(engine, day) == RunStatus.COMPLETED and not request.rerun:
         return None  # the claim says "already completed" (and restores a missing file)
     closes = cutoff_instant(day, settings.zone, settings.cutoff_time)
     if closes > request.now and not request.before_cutoff:
@@ -153,7 +165,9 @@ def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunRepo
 
 
 def _refused(day: date, reason: str, why: str) -> RunReport:
-    return RunReport(day, "refused", f"end of day {day} refused: {why}", reason=reason)
+    return RunReport(
+        day, RunReportStatus.REFUSED, f"end of day {day} refused: {why}", reason=reason
+    )
 
 
 def _same_database_file(url: str, before: tuple[int, int] | None, day: date) -> None:
@@ -270,5 +284,12 @@ def close_day(
     steps.done("complete")
     message = f"end of day {day} completed"
     return RunReport(
-        day, "completed", message, run_id, counts, totals, steps.timings, fraud.scorecard
+        day,
+        RunReportStatus.COMPLETED,
+        message,
+        run_id,
+        counts,
+        totals,
+        steps.timings,
+        fraud.scorecard,
     )

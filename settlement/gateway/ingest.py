@@ -1,7 +1,7 @@
 """Replay a capture file (`messages.jsonl`) through SQS and the gateway.
 
 A sender and K consumers run at once and the sender keeps the queue shallow, because
-moto's SQS scans the whole queue on every call (FIELD_NOTES: 10,000 messages loaded up
+moto's SQS scans the whole queue on every call (measured: 10,000 messages loaded up
 front never drained). The queue-less bulk path is in `direct.py`.
 
 Against a real endpoint (AWS, a moto server) sender and consumers are threads: each spends

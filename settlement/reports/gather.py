@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant, opening_instant
 from settlement.domain.recon_classes import Outcome
+from settlement.domain.run_status import RunStatus
 from settlement.domain.transactions import TransactionType
 from settlement.reports.gather_books import gather_books, gather_checks
 from settlement.reports.gather_recon import gather_fraud, gather_recon
@@ -52,7 +53,7 @@ def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
 
 def _run(reads: DayReads, day: date) -> RunInfo:
     run = reads.run(day)
-    if run is None or run.status != "completed":
+    if run is None or run.status != RunStatus.COMPLETED:
         state = "no end-of-day run" if run is None else f"its run is {run.status}"
         raise ReportError(f"no report for {day}: {state} (run `settlement eod --date {day}`)")
     return RunInfo(*run)

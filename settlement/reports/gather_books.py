@@ -25,6 +25,7 @@ from settlement.domain.ledger import (
     payout_identities,
 )
 from settlement.domain.money import Money
+from settlement.domain.netting import PayoutDirection
 from settlement.reports.model import (
     BalanceRow,
     Books,
@@ -73,7 +74,7 @@ def _payout_totals(rows: Iterable[PayoutRow]) -> tuple[PayoutTotal, ...]:
             fees_minor=sum(r.fees_minor for r in group),
             fx_markup_minor=sum(r.fx_markup_minor for r in group),
             payout_minor=sum(r.payout_minor for r in group),
-            merchant_debits=sum(r.direction == "debit" for r in group),
+            merchant_debits=sum(r.direction == PayoutDirection.DEBIT for r in group),
             line_count=sum(r.line_count for r in group),
         )
         for currency, group in sorted(by_currency.items())

@@ -18,7 +18,8 @@ from markupsafe import Markup
 
 from settlement.compare.result import ModeResult
 from settlement.domain.money import Money
-from settlement.domain.recon_classes import ReconClass
+from settlement.domain.netting import PayoutDirection
+from settlement.domain.recon_classes import Outcome, ReconClass
 from settlement.reports.charts import Bar, BarGroup, bar_chart, column_chart
 from settlement.reports.model import Comparison, DayReport, PayoutRow
 from settlement.reports.summary import decimal_text
@@ -73,7 +74,7 @@ def _payout_groups(rows: Iterable[PayoutRow]) -> list[BarGroup]:
         bars = [
             Bar(f"{r.merchant_id} {r.merchant_name}", r.payout_minor,
                 f"{money(r.payout_minor, currency)} {currency}",
-                "bad" if r.payout_minor < 0 else "primary")
+                "bad" if r.direction == PayoutDirection.DEBIT else "primary")
             for r in shown
         ]  # fmt: skip
         groups.append(BarGroup(f"{currency}{more}", bars))
@@ -102,9 +103,14 @@ def charts(report: DayReport) -> dict[str, Markup]:
     recon, fraud = report.recon, report.fraud
     hours = [Bar(b.label, b.count, f"{b.count:,} transactions") for b in report.hours.buckets]
     exceptions = [
-        Bar(c.recon_class, c.count, f"{c.count:,}", "warn" if c.outcome == "not_staged" else "bad")
+        Bar(
+            c.recon_class,
+            c.count,
+            f"{c.count:,}",
+            "warn" if c.outcome == Outcome.NOT_STAGED else "bad",
+        )
         for c in recon.classes
-        if c.outcome in ("exception", "not_staged")
+        if c.outcome in (Outcome.EXCEPTION, Outcome.NOT_STAGED)
     ]
     held = [Bar(reason, n, f"{n:,}", "warn") for reason, n in recon.held_by_reason.items()]
     rules = [

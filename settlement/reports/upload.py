@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from settlement.adapters.aws import ensure_bucket, s3_client
+from settlement.adapters.aws import ensure_bucket
 from settlement.config import Settings
 
 if TYPE_CHECKING:
@@ -25,16 +25,14 @@ def report_prefix(day: date) -> str:
     return f"reports/{day.isoformat()}/"
 
 
-def upload_reports(
-    settings: Settings, day: date, files: Iterable[Path], s3: S3Client | None = None
-) -> list[str]:
-    """Put every file under reports/<date>/ in the configured bucket; returns the keys."""
-    client = s3 or s3_client(settings)
-    ensure_bucket(client, settings)
+def upload_reports(settings: Settings, day: date, files: Iterable[Path], s3: S3Client) -> list[str]:
+    """Put every file under reports/<date>/ in the configured bucket; returns the keys. The
+    client comes from the entry point, the one place that builds clients from settings."""
+    ensure_bucket(s3, settings)
     keys = []
     for path in files:
         key = report_prefix(day) + path.name
-        client.put_object(
+        s3.put_object(
             Bucket=settings.s3_bucket,
             Key=key,
             Body=path.read_bytes(),

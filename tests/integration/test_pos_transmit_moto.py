@@ -37,7 +37,7 @@ def test_a_generated_day_goes_onto_the_queue_unchanged(tmp_path: Path) -> None:
     with mock_aws():
         sqs = boto3.client("sqs", region_name="eu-west-1")
         url = sqs.create_queue(QueueName="pos-test")["QueueUrl"]
-        # Send and drain in slices: moto's SQS slows down as it gets deep (FIELD_NOTES).
+        # Send and drain in slices: moto's SQS slows down as it gets deep.
         received: list[str] = []
         for start in range(0, len(bodies), 20):
             numbered = enumerate(bodies[start : start + 20], start=start + 1)

@@ -227,7 +227,7 @@ class Sender(threading.Thread):
     until `finish()` or the bodies run out; `traffic()` is then what was actually sent.
 
     It holds back while `max_queued` messages wait: moto's SQS scans the whole queue on
-    every call, so a deep queue would slow every consumer down (FIELD_NOTES).
+    every call, so a deep queue would slow every consumer down.
     """
 
     def __init__(

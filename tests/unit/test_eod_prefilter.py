@@ -18,6 +18,7 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+from settlement.adapters.purchase_rows import FIELDS, Raw, builder, time_parser
 from settlement.domain.fraud import (
     RULES,
     ActiveRule,
@@ -34,7 +35,6 @@ from settlement.domain.fraud.rules import compromised_terminal
 from settlement.domain.fraud.spec import CardRule, TerminalRule
 from settlement.domain.money import Money
 from settlement.eod import prefilter
-from settlement.eod.purchase_rows import FIELDS, Raw, builder, time_parser
 from tests.support.example_budget import examples
 
 DAY = date(2026, 3, 11)

@@ -2,8 +2,10 @@
 
 Why here: the amount rules compare every purchase with EUR thresholds, and `Money.convert`
 through `Fraction` costs tens of microseconds a call. This converter reduces each rate once to
-an integer numerator and denominator and rounds with integer `divmod`, half to even; it gives
-exactly what `Money.convert(1 / units_per_eur, "EUR")` gives (a test holds them equal).
+an integer numerator and denominator and rounds with the one half-even rounding,
+`money.half_even_quotient` (integers only, ~50 ns a call more than an inlined copy: 0.05 s
+on a million purchases); it gives exactly what `Money.convert(1 / units_per_eur, "EUR")`
+gives (a test holds them equal).
 Where the rates come from, and which date's, is `settlement.domain.fx`'s business.
 """
 
@@ -14,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from settlement.domain.currencies import minor_unit_exponent
-from settlement.domain.money import Money
+from settlement.domain.money import Money, half_even_quotient
 
 EUR_EXPONENT = 2
 
@@ -40,11 +42,7 @@ class RateTableToEur:
         if ratio is None:
             return None
         numerator, denominator = ratio
-        quotient, remainder = divmod(amount_minor * numerator, denominator)
-        twice = 2 * remainder
-        if twice > denominator or (twice == denominator and quotient % 2 == 1):
-            quotient += 1
-        return quotient
+        return half_even_quotient(amount_minor * numerator, denominator)
 
     def __call__(self, amount: Money) -> Money | None:
         converted = self.eur_minor(amount.amount_minor, amount.currency)

@@ -1,7 +1,7 @@
 """Sliding time windows over time-ordered events, in O(n) with two pointers.
 
 Why sliding and not fixed buckets: a burst that straddles a bucket edge is split in two and
-slips under the limit (the field notes measured 740 bucket hits against 2,296 sliding ones on
+slips under the limit (measured: 740 bucket hits against 2,296 sliding ones on
 the same data). The batch runs after the fact, so every event inside an over-limit window is
 marked, not only the ones after the limit was crossed: the whole burst is the fraud.
 """
