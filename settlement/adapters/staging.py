@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Date, DateTime, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.domain.message_body import masked_body
@@ -345,3 +345,10 @@ def sent_and_staged_at(engine: Engine) -> list[tuple[datetime, datetime]]:
     with engine.connect() as conn:
         query = select(staged_transactions.c.sent_at, staged_transactions.c.staged_at)
         return [(sent, staged) for sent, staged in conn.execute(query)]
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors worth a redelivery: the database is away or busy, not the row is wrong."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
 from settlement.adapters.clock import Clock
 from settlement.adapters.staging import (
     RejectRow,
@@ -29,6 +27,7 @@ from settlement.adapters.staging import (
     StageOutcome,
     StagingRepository,
     body_digest,
+    is_transient,
 )
 from settlement.domain.cards import mask_pans
 from settlement.domain.message_body import masked_body
@@ -58,13 +57,6 @@ class BatchReport:
         self.duplicates += other.duplicates
         self.rejected.update(other.rejected)
         self.failed_message_ids |= other.failed_message_ids
-
-
-def is_transient(error: BaseException) -> bool:
-    """Errors worth a redelivery: the database is away or busy, not the row is wrong."""
-    if isinstance(error, OperationalError | InterfaceError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class Gateway:

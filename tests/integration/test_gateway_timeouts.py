@@ -19,13 +19,14 @@ from sqlalchemy.exc import OperationalError
 from settlement.adapters.clock import utc_now
 from settlement.adapters.database import create_db_engine, postgres_timeouts, upgrade
 from settlement.adapters.sqs_events import sqs_record
+from settlement.adapters.staging import is_transient
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import Settings, load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
 from settlement.entrypoints.wiring import gateway_from_settings
 from settlement.gateway.handler import process_event
 from settlement.gateway.records import staged_row
-from settlement.gateway.service import Gateway, is_transient
+from settlement.gateway.service import Gateway
 from tests.support.messages import body
 from tests.support.pgcluster import scratch_database
 from tests.support.staging_builder import row_held_open

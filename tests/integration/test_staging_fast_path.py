@@ -16,12 +16,11 @@ from sqlalchemy.exc import OperationalError
 
 from settlement.adapters.clock import utc_now
 from settlement.adapters.database import create_db_engine
-from settlement.adapters.staging import StagedRow, StageOutcome, StagingRepository
+from settlement.adapters.staging import StagedRow, StageOutcome, StagingRepository, is_transient
 from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
 from settlement.gateway.records import StagingPolicy, staged_row
-from settlement.gateway.service import is_transient
 from tests.support.messages import body
 
 
