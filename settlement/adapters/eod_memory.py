@@ -24,7 +24,6 @@ from fractions import Fraction
 from itertools import groupby
 from typing import Any
 
-from settlement.adapters.eod_sql import Scope
 from settlement.adapters.purchase_rows import Narrowing
 from settlement.adapters.rates import ecb_currencies, ecb_history
 from settlement.domain.calendar import business_days_between
@@ -44,6 +43,7 @@ from settlement.domain.reconciliation import (
     facts_of,
     reconcile,
 )
+from settlement.domain.run_scope import Scope
 from settlement.domain.transactions import StagedTransaction, TransactionType
 
 Span = tuple[date, date]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -60,20 +59,11 @@ from settlement.domain.recon_classes import (
     outcome_of,
     reason_of,
 )
+from settlement.domain.run_scope import Scope
 from settlement.domain.run_status import RunStatus
 from settlement.domain.transactions import TransactionType
 
 SETTLES = Outcome.SETTLED.value
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """What one run covers: the date's staged rows plus late arrivals of recent dates."""
-
-    run_date: date
-    cutoff_utc: datetime
-    lookback_start: date
-    later_runs_exist: bool
 
 
 def _sql(conn: Connection, statement: str, **params: Any) -> TextClause:

@@ -44,6 +44,7 @@ from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, Suspe
 from settlement.domain.netting import PayoutDirection
 from settlement.domain.recon_classes import Outcome
 from settlement.domain.reconciliation import Tolerance
+from settlement.domain.run_scope import Scope
 from settlement.domain.transactions import StagedTransaction, TransactionType
 
 CANDIDATE_ROWS = 2000  # whole rows are re-read by primary key in batches of about this many
@@ -95,13 +96,13 @@ class SqlEodStore:
             d=run_date,
         )
 
-    def scope(self, run_date: date, cutoff_utc: datetime, lookback_start: date) -> eod_sql.Scope:
+    def scope(self, run_date: date, cutoff_utc: datetime, lookback_start: date) -> Scope:
         later = eod_sql.rows(
             self.conn, "SELECT COUNT(*) FROM eod_runs WHERE business_date > :d", d=run_date
         )
-        return eod_sql.Scope(run_date, cutoff_utc, lookback_start, int(later[0][0]) > 0)
+        return Scope(run_date, cutoff_utc, lookback_start, int(later[0][0]) > 0)
 
-    def reconcile(self, scope: eod_sql.Scope, tolerance: Tolerance) -> None:
+    def reconcile(self, scope: Scope, tolerance: Tolerance) -> None:
         conn, day = self.conn, scope.run_date
         eod_sql.classify_staged(conn, scope)
         eod_sql.classify_journal_only(conn, day)
@@ -245,7 +246,7 @@ class SqlEodStore:
             for outcome, kind, currency, total in found
         ]
 
-    def staged_by_currency(self, scope: eod_sql.Scope) -> dict[str, int]:
+    def staged_by_currency(self, scope: Scope) -> dict[str, int]:
         found = eod_sql.rows(
             self.conn,
             f"WITH {eod_sql.scope_cte(scope)} SELECT currency, SUM(amount_minor) FROM scope"

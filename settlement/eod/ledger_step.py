@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from settlement.adapters.eod_sql import Scope
 from settlement.domain.ledger import (
     Conservation,
     Finding,
@@ -30,6 +29,7 @@ from settlement.domain.ledger import (
     post,
 )
 from settlement.domain.recon_classes import Outcome
+from settlement.domain.run_scope import Scope
 from settlement.eod.store import EodStore
 
 

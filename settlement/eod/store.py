@@ -21,12 +21,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
 
-from settlement.adapters.eod_sql import Scope
 from settlement.adapters.purchase_rows import Narrowing
 from settlement.domain.fraud import FraudDecision, FraudFlag
 from settlement.domain.fx import CrossRate
 from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, SuspenseFlow, Void
 from settlement.domain.reconciliation import Tolerance
+from settlement.domain.run_scope import Scope
 from settlement.domain.transactions import StagedTransaction
 
 if TYPE_CHECKING:

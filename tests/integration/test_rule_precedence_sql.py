@@ -18,6 +18,7 @@ from settlement.domain import reconciliation
 from settlement.domain.money import Money
 from settlement.domain.recon_classes import STAGED_PRECEDENCE, Precedence, ReconClass
 from settlement.domain.reconciliation import StagedFacts, Tolerance, reconcile
+from settlement.domain.run_scope import Scope
 from settlement.domain.transactions import TransactionType
 from tests.support.staging_builder import insert_staged, migrated_database, staged
 
@@ -50,7 +51,7 @@ def _domain_classes() -> dict[str, ReconClass]:
 
 
 def _sql_classes(engine: Engine) -> dict[str, ReconClass]:
-    scope = eod_sql.Scope(DAY, CUTOFF, DAY - timedelta(days=7), later_runs_exist=False)
+    scope = Scope(DAY, CUTOFF, DAY - timedelta(days=7), later_runs_exist=False)
     with engine.begin() as conn:
         eod_sql.delete_results(conn, DAY, ["reconciliation_items"])  # each call starts afresh
         eod_sql.classify_staged(conn, scope)

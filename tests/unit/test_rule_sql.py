@@ -34,6 +34,7 @@ from settlement.domain.recon_classes import (
     StagedTest,
     outcome_of,
 )
+from settlement.domain.run_scope import Scope
 from settlement.domain.transactions import TransactionType
 
 DAY = date(2026, 3, 11)
@@ -117,7 +118,7 @@ def _statements(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         eod_sql, "run", lambda _conn, statement, **_: captured.append(statement) or 0
     )
     conn: Any = SimpleNamespace(dialect=SimpleNamespace(name="sqlite"))
-    scope = eod_sql.Scope(DAY, datetime(2026, 3, 11, 21), date(2026, 3, 1), False)
+    scope = Scope(DAY, datetime(2026, 3, 11, 21), date(2026, 3, 1), False)
     calls = {
         "classify_staged": lambda: eod_sql.classify_staged(conn, scope),
         "classify_journal_only": lambda: eod_sql.classify_journal_only(conn, DAY),
