@@ -96,8 +96,9 @@ class RunReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        """The command's exit code: a refusal (already completed included) is 3."""
-        if self.status == RunReportStatus.COMPLETED:
+        """The command's exit code: a refusal (already completed included) is 3; restoring a
+        committed run's missing payout file is work done, not a failure."""
+        if self.status in {RunReportStatus.COMPLETED, RunReportStatus.PAYOUT_FILE_RESTORED}:
             return ExitCode.DONE
         if self.status in {RunReportStatus.ALREADY_COMPLETED, RunReportStatus.REFUSED}:
             return ExitCode.REFUSED
