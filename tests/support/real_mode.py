@@ -71,7 +71,13 @@ class Consumer:
         self.process.wait(timeout=10)
 
     def stop(self) -> tuple[int, int, int] | None:
-        """SIGTERM, wait for a clean exit, and return its (received, staged, duplicates)."""
+        """SIGTERM, wait for a clean exit, and return its (received, staged, duplicates).
+
+        Only once it says `consuming ...`: it prints that after installing its SIGTERM
+        handler, and a consumer still importing (a replacement started just before, on a
+        loaded machine) dies of the signal with nothing to report (exit -15, empty log)."""
+        wait_until(lambda: "consuming " in self.log.read_text(errors="replace"), 60,
+                   f"{self.name} to start consuming")  # fmt: skip
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=30)
         assert code == 0, f"{self.name} exited {code}:\n{self.log.read_text()[-3000:]}"
