@@ -21,18 +21,14 @@ from moto import mock_aws
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from pos_simulator.config import DayConfig
-from pos_simulator.generate import generate_day
-from pos_simulator.profiles import PROFILES
-from settlement.adapters import database
 from settlement.cli import app
-from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest
-from settlement.config import Settings, load_settings
+from settlement.config import Settings
 from settlement.domain.money import Money
 from settlement.reports.html import group_digits
 from settlement.reports.summary import decimal_text
 from tests.support.report_files import summary_value, write_sample_comparison
-from tests.support.reports import write_day_reports
+from tests.support.reports import generate_small_day, write_day_reports
+from tests.support.reports import settled_day as settle
 
 DAY = date(2026, 10, 14)
 
@@ -40,11 +36,7 @@ DAY = date(2026, 10, 14)
 @pytest.fixture(scope="module")
 def generated_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small faulty day (exceptions of every kind) with some fraud."""
-    workdir = tmp_path_factory.mktemp("demo")
-    config = DayConfig(seed=5, business_date=DAY, transactions=400, merchants=25, cards=500,
-                       mix=PROFILES["faulty"])  # fmt: skip
-    generate_day(config, workdir / "day")
-    return workdir
+    return generate_small_day(tmp_path_factory.mktemp("demo"), DAY)
 
 
 @pytest.fixture
@@ -52,17 +44,8 @@ def settled_day(
     db_url: str, generated_day: Path, tmp_path: Path
 ) -> Iterator[tuple[Engine, Settings]]:
     """The generated day staged (direct transport), imported and through end of day."""
-    settings = load_settings(database_url=db_url, reports_dir=tmp_path / "reports")
-    database.upgrade(db_url)
-    plan = DemoPlan(DAY, 400, 5, "direct", False, generated_day)
-    engine = database.create_db_engine(db_url)
-    try:
-        import_inputs(engine, settings, plan)
-        ingest(settings, plan, lambda _n: None)
-        assert end_of_day(engine, settings, plan).status == "completed"
-        yield engine, settings
-    finally:
-        engine.dispose()
+    with settle(db_url, generated_day, tmp_path / "reports", DAY) as settled:
+        yield settled
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

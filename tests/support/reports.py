@@ -27,19 +27,25 @@ def write_day_reports(
         return write_reports(reads, settings, day, out_dir)
 
 
-@contextmanager
-def settled_generated_day(
-    db_url: str, workdir: Path, day: date, profile: str = "faulty"
-) -> Iterator[tuple[Engine, Settings]]:
-    """A small generated day (400 transactions) staged, imported and through end of day."""
-    from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest  # noqa: PLC0415
-
+def generate_small_day(workdir: Path, day: date, profile: str = "faulty") -> Path:
+    """A small day (400 transactions, seed 5) written under `workdir`/day; returns `workdir`."""
     config = DayConfig(seed=5, business_date=day, transactions=400, merchants=25, cards=500,
                        mix=PROFILES[profile])  # fmt: skip
     generate_day(config, workdir / "day")
-    settings = load_settings(database_url=db_url, reports_dir=workdir / "reports")
+    return workdir
+
+
+@contextmanager
+def settled_day(
+    db_url: str, generated: Path, reports_dir: Path, day: date
+) -> Iterator[tuple[Engine, Settings]]:
+    """A day of `generate_small_day` staged (direct transport), imported and through end of
+    day, as the demo does it."""
+    from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest  # noqa: PLC0415
+
+    settings = load_settings(database_url=db_url, reports_dir=reports_dir)
     database.upgrade(db_url)
-    plan = DemoPlan(day, 400, 5, "direct", False, workdir)
+    plan = DemoPlan(day, 400, 5, "direct", False, generated)
     engine = database.create_db_engine(db_url)
     try:
         import_inputs(engine, settings, plan)
@@ -48,3 +54,13 @@ def settled_generated_day(
         yield engine, settings
     finally:
         engine.dispose()
+
+
+@contextmanager
+def settled_generated_day(
+    db_url: str, workdir: Path, day: date, profile: str = "faulty"
+) -> Iterator[tuple[Engine, Settings]]:
+    """A small generated day (400 transactions) staged, imported and through end of day."""
+    generated = generate_small_day(workdir, day, profile)
+    with settled_day(db_url, generated, workdir / "reports", day) as settled:
+        yield settled
