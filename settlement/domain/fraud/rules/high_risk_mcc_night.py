@@ -1,5 +1,8 @@
-"""High-risk MCC at night: gambling, pawn, quasi-cash, telemarketing or money transfer at night.
+"""High-risk MCC at night: a purchase at a high-integrity-risk merchant in the small hours.
 
+The MCCs are parameters; the shipped list (default_rules.toml) is Visa's High-Integrity Risk
+MCCs (betting, dating, adult teleservices, drugs, crypto, cyberlockers, skill games, trading,
+telemarketing, subscriptions, tobacco), sourced in docs/fraud-rules.md.
 "Night" is the terminal's wall clock (`local_time`), since 03:00 UTC is evening in New York.
 The window may wrap midnight (night_start 23:00, night_end 05:00); the end is exclusive.
 """
@@ -54,6 +57,15 @@ def _reason(tx: StagedTransaction, params: Params) -> str:
     )
 
 
+def unreachable(tx: StagedTransaction, params: Params) -> str | None:
+    """Why `check` can never flag `tx` whatever else the card does (it reads `tx` alone)."""
+    if tx.mcc not in params.mccs:
+        return f"MCC {tx.mcc} is not in the rule's list"
+    if not at_night(tx.local_time.time(), params.night_start, params.night_end):
+        return f"local time outside {params.night_start:%H:%M}-{params.night_end:%H:%M}"
+    return None
+
+
 _MCC = row_index("mcc")
 
 
@@ -64,4 +76,10 @@ def may_flag(group: RawGroup, params: Params) -> bool:
     return any(today and row[_MCC] in mccs for row, today in pairs)
 
 
-RULE = CardRule(Params, check, scenarios=("high_risk_mcc_night",), bound=Bound(("mcc",), may_flag))
+RULE = CardRule(
+    Params,
+    check,
+    scenarios=("high_risk_mcc_night",),
+    bound=Bound(("mcc",), may_flag),
+    reach=unreachable,
+)
