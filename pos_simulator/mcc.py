@@ -21,7 +21,9 @@ from pos_simulator.shapes import SHAPES
 from settlement.domain.fraud.rulebook import default_params
 
 # The rule's list, not a copy: every code in it must have a profile below (checked at import).
-HIGH_RISK_MCCS: Final[frozenset[str]] = frozenset(default_params("high_risk_mcc_night").mccs)
+_NIGHT_RULE = default_params("high_risk_mcc_night")
+HIGH_RISK_MCCS: Final[frozenset[str]] = frozenset(_NIGHT_RULE.mccs)
+CARD_ABSENT_ONLY: Final[frozenset[str]] = frozenset(_NIGHT_RULE.card_absent_only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,10 @@ class Mcc:
     @property
     def high_risk(self) -> bool:
         return self.code in HIGH_RISK_MCCS
+
+    @property
+    def high_risk_card_absent_only(self) -> bool:
+        return self.code in CARD_ABSENT_ONLY
 
     @property
     def log_median_eur(self) -> float:

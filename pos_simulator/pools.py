@@ -27,7 +27,7 @@ REQUIRED_MCCS: tuple[tuple[str, bool], ...] = (
     ("5732", False),
     ("5818", True),
     ("7995", True),
-    ("5933", False),
+    ("7995", False),  # a betting shop: the night scenario in person
 )
 MIN_MERCHANTS = len(REQUIRED_MCCS) + 5
 CONTACTLESS_LIMIT_EUR = 50.0
