@@ -83,6 +83,14 @@ MalformedRate = Annotated[Rate, typer.Option(help="Total malformed share, split 
 RefundRate = Annotated[Rate, typer.Option(help="Share of transactions that are refunds.")]
 ReversalRate = Annotated[Rate, typer.Option(help="Share of transactions that are reversals.")]
 AbroadShare = Annotated[Rate, typer.Option(help="Share of card-present spend on foreign cards.")]
+CrossCurrencyShare = Annotated[
+    str | None,
+    typer.Option(
+        help="Share of merchants settling in another currency than they sell in, 0 to 1"
+        " (default 0.2; see docs/simulator.md).",
+        show_default=False,
+    ),
+]
 Currencies = Annotated[
     str | None, typer.Option(help="Only merchants with these currencies, e.g. EUR,USD,JPY.")
 ]
@@ -125,6 +133,7 @@ def generate(
     refund_rate: RefundRate = None,
     reversal_rate: ReversalRate = None,
     abroad_share: AbroadShare = None,
+    cross_currency_share: CrossCurrencyShare = None,
     currencies: Currencies = None,
     timezone: Timezone = None,
     cutoff: Cutoff = None,
@@ -140,6 +149,7 @@ def generate(
         refund_rate=refund_rate,
         reversal_rate=reversal_rate,
         abroad_share=abroad_share,
+        cross_currency_share=cross_currency_share,
     )
     sizes = (seed, transactions, merchants, cards)
     config = _config(business_date, sizes, rates, currencies=currencies, zone=(timezone, cutoff))

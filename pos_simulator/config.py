@@ -33,6 +33,7 @@ class DayConfig:
         rates |= {"refund_rate": self.mix.refund_rate, "reversal_rate": self.mix.reversal_rate}
         rates |= {"abroad_share": self.mix.abroad_share}
         rates |= {"online_foreign_share": self.mix.online_foreign_share}
+        rates |= {"cross_currency_share": self.mix.cross_currency_share}
         for name, rate in rates.items():
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {rate}")

@@ -110,7 +110,7 @@ def amount_spike(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn
 
 
 def high_risk_mcc_night(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn]:
-    """Gambling, quasi-cash or pawn-shop payments in the small hours of the merchant's night."""
+    """Payments at a high-integrity-risk MCC (the rule's list) in the merchant's small hours."""
     card = kit.pick(kit.pools.cards)
     mode = "ecommerce" if merchant.online else "chip"
     night = []
@@ -122,6 +122,14 @@ def high_risk_mcc_night(kit: Kit, ms: int, merchant: Merchant, length: int) -> l
 
 def _anywhere(_: Merchant) -> bool:
     return True
+
+
+def _high_risk(merchant: Merchant) -> bool:
+    """At an MCC of the rule's list, online where the list counts only card-absent sales
+    (the story pays online there, in person elsewhere)."""
+    return merchant.mcc.high_risk and (
+        merchant.online or not merchant.mcc.high_risk_card_absent_only
+    )
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -152,7 +160,7 @@ SCENARIOS: dict[str, Scenario] = {
             "high_risk_mcc_night",
             2,
             False,
-            lambda m: m.mcc.high_risk,
+            _high_risk,
             _at_night,
             high_risk_mcc_night,
         ),

@@ -19,7 +19,12 @@ from pos_simulator.writer import MERCHANTS, DayWriter, write_merchants
 def pools_for(config: DayConfig) -> Pools:
     countries = countries_for(config.currencies)
     return build_pools(
-        config.seed, config.merchants, config.cards, countries, config.business_date.year
+        config.seed,
+        config.merchants,
+        config.cards,
+        countries,
+        config.business_date.year,
+        cross_currency_share=config.mix.cross_currency_share,
     )
 
 

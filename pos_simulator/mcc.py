@@ -5,8 +5,10 @@ Descriptions are the ISO 18245 wording (the card-scheme wording where ISO has no
 its median in euros and its sigma (real basket sizes are right-skewed: many small bills, a
 long tail), the share of merchants that sell online, how common the category is among
 merchants and how busy one merchant is, the terminal count, and a typical MDR in basis
-points. `high_risk` follows the card schemes' high-brand-risk lists (gambling, quasi-cash,
-wires, dating, telemarketing, pawn); `high_value` marks what stolen cards are used on.
+points. `high_value` marks what stolen cards are used on. `high_risk` is not kept here: it
+is membership of the fraud rule `high_risk_mcc_night`'s shipped list (Visa's High-Integrity
+Risk MCCs, settlement/domain/fraud/default_rules.toml), imported so the simulator's night
+scenario draws exactly the MCCs the rule watches and the two can never drift apart.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from pos_simulator.shapes import SHAPES
+from settlement.domain.fraud.rulebook import default_params
+
+# The rule's list, not a copy: every code in it must have a profile below (checked at import).
+_NIGHT_RULE = default_params("high_risk_mcc_night")
+HIGH_RISK_MCCS: Final[frozenset[str]] = frozenset(_NIGHT_RULE.mccs)
+CARD_ABSENT_ONLY: Final[frozenset[str]] = frozenset(_NIGHT_RULE.card_absent_only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +38,15 @@ class Mcc:
     traffic: float
     terminals: int
     mdr_bps: int
-    high_risk: bool = False
     high_value: bool = False
+
+    @property
+    def high_risk(self) -> bool:
+        return self.code in HIGH_RISK_MCCS
+
+    @property
+    def high_risk_card_absent_only(self) -> bool:
+        return self.code in CARD_ABSENT_ONLY
 
     @property
     def log_median_eur(self) -> float:
@@ -50,12 +65,14 @@ DESCRIPTIONS: Final[dict[str, str]] = {
         "Telecommunication services, including local and long distance calls, credit card "
         "calls, calls through use of magnetic stripe reading telephones and faxes"
     ),
+    "4816": "Computer network/information services",
     "4829": "Wire transfers and money orders",
     "4899": "Cable and other pay television services",
     "4900": "Utilities -- electric, gas, water and sanitary",
     "5045": "Computers, computer peripheral equipment -- not elsewhere classified",
     "5094": "Precious stones and metals, watches and jewellery",
     "5111": "Stationery, office supplies and printing and writing paper",
+    "5122": "Drugs, drug proprietors",
     "5200": "Home supply warehouse outlets",
     "5251": "Hardware shops",
     "5300": "Wholesale clubs",
@@ -97,7 +114,9 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "5945": "Hobby, toy and game shops",
     "5947": "Gift, card, novelty and souvenir shops",
     "5964": "Direct marketing -- catalogue merchants",
+    "5966": "Direct marketing -- outbound telemarketing merchants",
     "5967": "Direct marketing -- inbound telemarketing merchants",
+    "5968": "Direct marketing -- continuity/subscription merchants",
     "5977": "Cosmetic Stores",
     "5992": "Florists",
     "5993": "Cigar shops and stands",
@@ -107,6 +126,8 @@ DESCRIPTIONS: Final[dict[str, str]] = {
         "Non-financial institutions -- foreign currency, money orders (not wire "
         "transfer), scrip and travellers' checks"
     ),
+    "6012": "Financial institutions -- merchandise and services",
+    "6211": "Securities -- brokers and dealers",
     "7011": "Lodging -- hotels, motels and resorts",
     "7210": "Laundry, cleaning and garment services",
     "7230": "Beauty and barber shops",
@@ -139,7 +160,7 @@ DESCRIPTIONS: Final[dict[str, str]] = {
 }
 
 # code, shape, median EUR, sigma, online share, merchant weight, traffic, terminals, MDR bps,
-# flags (R = high risk, V = high value)
+# flags (V = high value)
 _PROFILES: Final = (
     ("4111", "transport", 3.5, 0.5, 0.3, 2, 8, 6, 120, ""),
     ("4121", "transport", 22, 0.5, 0.1, 2, 2, 1, 150, ""),
@@ -148,12 +169,14 @@ _PROFILES: Final = (
     ("4722", "online", 450, 0.8, 0.7, 1, 1, 1, 180, ""),
     ("4812", "retail", 180, 0.9, 0.4, 1, 1, 2, 150, ""),
     ("4814", "online", 35, 0.6, 0.9, 1, 2, 1, 150, ""),
-    ("4829", "online", 250, 0.9, 0.8, 0.5, 1, 1, 250, "R"),
+    ("4816", "online", 12, 0.7, 1.0, 0.3, 1, 1, 200, ""),
+    ("4829", "online", 250, 0.9, 0.8, 0.5, 1, 1, 250, ""),
     ("4899", "online", 25, 0.4, 1.0, 0.5, 2, 1, 140, ""),
     ("4900", "always", 85, 0.6, 1.0, 0.5, 2, 1, 90, ""),
     ("5045", "retail", 450, 0.9, 0.5, 1, 1, 2, 170, "V"),
     ("5094", "retail", 900, 1.0, 0.2, 0.5, 0.5, 1, 220, "V"),
     ("5111", "services", 18, 0.8, 0.3, 1, 1, 2, 150, ""),
+    ("5122", "online", 60, 0.8, 1.0, 0.2, 1, 1, 250, ""),
     ("5200", "retail", 65, 0.9, 0.2, 1, 3, 6, 130, ""),
     ("5251", "retail", 28, 0.9, 0.1, 1, 2, 2, 140, ""),
     ("5300", "grocery", 110, 0.7, 0.1, 0.5, 4, 8, 100, ""),
@@ -185,24 +208,28 @@ _PROFILES: Final = (
     ("5818", "online", 15, 1.0, 1.0, 0.5, 5, 1, 200, ""),
     ("5912", "retail", 18, 0.8, 0.2, 2, 3, 3, 110, ""),
     ("5921", "retail", 25, 0.7, 0.1, 1, 2, 2, 150, ""),
-    ("5933", "retail", 120, 0.9, 0.0, 0.5, 0.5, 1, 250, "R"),
+    ("5933", "retail", 120, 0.9, 0.0, 0.5, 0.5, 1, 250, ""),
     ("5941", "retail", 70, 0.9, 0.4, 1, 1, 2, 160, ""),
     ("5942", "retail", 18, 0.6, 0.4, 1, 1, 2, 150, ""),
     ("5944", "retail", 600, 1.1, 0.2, 0.5, 0.5, 1, 220, "V"),
     ("5945", "retail", 30, 0.8, 0.4, 1, 1, 2, 160, ""),
     ("5947", "retail", 15, 0.7, 0.2, 1, 1, 1, 160, ""),
     ("5964", "online", 45, 0.8, 1.0, 1, 2, 1, 180, ""),
-    ("5967", "online", 60, 0.9, 1.0, 0.3, 1, 1, 300, "R"),
+    ("5966", "online", 50, 0.8, 1.0, 0.2, 1, 1, 280, ""),
+    ("5967", "online", 60, 0.9, 1.0, 0.3, 1, 1, 300, ""),
+    ("5968", "online", 20, 0.6, 1.0, 0.3, 2, 1, 250, ""),
     ("5977", "retail", 30, 0.7, 0.3, 1, 1, 2, 160, ""),
     ("5992", "retail", 35, 0.6, 0.2, 0.5, 1, 1, 160, ""),
     ("5993", "retail", 20, 0.7, 0.0, 0.5, 1, 1, 180, ""),
     ("5995", "retail", 35, 0.8, 0.3, 0.5, 1, 1, 160, ""),
     ("5999", "retail", 30, 0.9, 0.4, 2, 2, 2, 160, ""),
-    ("6051", "casino", 300, 0.9, 0.5, 0.3, 1, 1, 280, "R"),
+    ("6051", "casino", 300, 0.9, 0.5, 0.3, 1, 1, 280, ""),
+    ("6012", "online", 200, 1.0, 1.0, 0.2, 1, 1, 200, ""),
+    ("6211", "online", 400, 1.0, 1.0, 0.2, 1, 1, 250, ""),
     ("7011", "lodging", 180, 0.8, 0.4, 2, 2, 2, 180, ""),
     ("7210", "services", 20, 0.6, 0.0, 0.5, 1, 1, 150, ""),
     ("7230", "services", 35, 0.6, 0.0, 1.5, 1, 1, 150, ""),
-    ("7273", "casino", 60, 0.8, 0.9, 0.3, 1, 1, 300, "R"),
+    ("7273", "casino", 60, 0.8, 0.9, 0.3, 1, 1, 300, ""),
     ("7298", "services", 80, 0.7, 0.1, 0.5, 1, 1, 160, ""),
     ("7399", "services", 150, 1.0, 0.5, 1, 1, 1, 170, ""),
     ("7512", "lodging", 220, 0.7, 0.5, 0.5, 1, 2, 180, ""),
@@ -212,7 +239,7 @@ _PROFILES: Final = (
     ("7941", "entertainment", 45, 0.8, 0.3, 0.5, 2, 4, 170, ""),
     ("7991", "entertainment", 25, 0.6, 0.3, 1, 2, 3, 160, ""),
     ("7994", "entertainment", 15, 0.7, 0.0, 0.3, 1, 2, 160, ""),
-    ("7995", "casino", 50, 1.0, 0.6, 0.5, 2, 2, 300, "R"),
+    ("7995", "casino", 50, 1.0, 0.6, 0.5, 2, 2, 300, ""),
     ("7997", "services", 90, 0.8, 0.3, 0.5, 1, 1, 160, ""),
     ("8011", "services", 90, 0.7, 0.0, 1, 1, 1, 130, ""),
     ("8021", "services", 120, 0.8, 0.0, 1, 1, 1, 130, ""),
@@ -239,7 +266,6 @@ def _mcc(row: tuple[str, str, float, float, float, float, float, int, int, str])
         traffic,
         terminals,
         mdr,
-        high_risk="R" in flags,
         high_value="V" in flags,
     )
 
@@ -256,6 +282,9 @@ def _check_table() -> None:
     for mcc in MCC_TABLE:
         if mcc.shape not in SHAPES:
             raise ValueError(f"MCC {mcc.code}: unknown shape {mcc.shape!r}")
+    missing = sorted(HIGH_RISK_MCCS - set(BY_CODE))
+    if missing:
+        raise ValueError(f"high-risk MCC {missing[0]} (the rule's list) has no profile here")
 
 
 _check_table()

@@ -5,6 +5,7 @@ Kept apart from the Typer commands so the translation is a plain function to tes
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 
@@ -25,6 +26,7 @@ class RateOptions:
     refund_rate: float | None = None
     reversal_rate: float | None = None
     abroad_share: float | None = None
+    cross_currency_share: str | None = None  # as typed: parsed by `parse_share`
 
 
 def build_mix(options: RateOptions) -> Mix:
@@ -49,7 +51,25 @@ def build_mix(options: RateOptions) -> Mix:
         refund_rate=_given(options.refund_rate, mix.refund_rate),
         reversal_rate=_given(options.reversal_rate, mix.reversal_rate),
         abroad_share=_given(options.abroad_share, mix.abroad_share),
+        cross_currency_share=_given(
+            parse_share("--cross-currency-share", options.cross_currency_share),
+            mix.cross_currency_share,
+        ),
     )
+
+
+def parse_share(option: str, text: str | None) -> float | None:
+    """A share typed as a number from 0 to 1 ("0.2"); "20%", "nan", "2" are refused in one
+    line here rather than in a usage box (or, for nan, not at all) by the CLI parser."""
+    if text is None:
+        return None
+    try:
+        share = float(text)
+    except ValueError:
+        share = math.nan
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"{option} must be a number from 0 to 1 (e.g. 0.2), got {text!r}")
+    return share
 
 
 def _given(value: float | None, default: float) -> float:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from faker import Faker
 
-from pos_simulator import amounts, cards
+from pos_simulator import amounts, cards, cross_border
 from pos_simulator.allocation import largest_remainder, with_minimum_one
 from pos_simulator.cards import Card
 from pos_simulator.countries import COUNTRIES, Country
@@ -27,12 +27,13 @@ REQUIRED_MCCS: tuple[tuple[str, bool], ...] = (
     ("5732", False),
     ("5818", True),
     ("7995", True),
-    ("5933", False),
+    ("7995", False),  # a betting shop: the night scenario in person
 )
 MIN_MERCHANTS = len(REQUIRED_MCCS) + 5
 CONTACTLESS_LIMIT_EUR = 50.0
 FEE_FIXED_EUR = {False: 0.10, True: 0.25}  # card-present, online
 FEE_STEP_MINOR = 5
+_EUR_RATES = {country.currency: country.eur_rate for country in COUNTRIES}
 # Only what company names need: loading every provider for 25 locales costs a second.
 FAKER_PROVIDERS = ["faker.providers.person", "faker.providers.company"]
 
@@ -46,7 +47,7 @@ class Merchant:
     country: Country
     city: str
     timezone: str
-    currency: str
+    currency: str  # of its sales
     exponent: int
     mdr_bps: int
     fee_fixed_minor: int
@@ -58,6 +59,7 @@ class Merchant:
     contactless_limit_minor: int
     country_code: str  # copies of country.code and mcc.code: read once per message
     mcc_code: str
+    settlement_currency: str  # of its payouts and fee_fixed_minor (see cross_border)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +70,19 @@ class Pools:
 
 
 def build_pools(
-    seed: int, merchant_count: int, card_count: int, countries: tuple[Country, ...], year: int
+    seed: int,
+    merchant_count: int,
+    card_count: int,
+    countries: tuple[Country, ...],
+    year: int,
+    *,
+    cross_currency_share: float = cross_border.DEFAULT_SHARE,
 ) -> Pools:
     if merchant_count < MIN_MERCHANTS or card_count < 10:
         raise ValueError(f"need at least {MIN_MERCHANTS} merchants and 10 cards")
     rng = random.Random(f"pools:{seed}")
     merchants = _merchants(rng, seed, merchant_count, countries)
+    merchants = _settling_cross_border(seed, merchants, cross_currency_share)
     merchant_countries = {merchant.country.code for merchant in merchants}
     pool = _cards(rng, card_count, merchant_countries, year)
     by_country: dict[str, list[Card]] = {}
@@ -81,6 +90,26 @@ def build_pools(
         by_country.setdefault(card.country, []).append(card)
     frozen = {code: tuple(found) for code, found in by_country.items()}
     return Pools(merchants, pool, frozen)
+
+
+def _settling_cross_border(
+    seed: int, merchants: tuple[Merchant, ...], share: float
+) -> tuple[Merchant, ...]:
+    """Give `share` of the merchants another settlement currency, fee_fixed priced in it."""
+    chosen = cross_border.settlement_currencies(seed, [m.currency for m in merchants], share)
+    return tuple(
+        merchant
+        if currency == merchant.currency
+        else replace(
+            merchant, settlement_currency=currency, fee_fixed_minor=_fee(merchant.online, currency)
+        )
+        for merchant, currency in zip(merchants, chosen, strict=True)
+    )
+
+
+def _fee(online: bool, currency: str) -> int:
+    fee = amounts.minor_from_eur(FEE_FIXED_EUR[online], currency, _EUR_RATES[currency])
+    return amounts.round_to_step(fee, FEE_STEP_MINOR)
 
 
 def _country_plan(count: int, countries: tuple[Country, ...]) -> list[Country]:
@@ -128,7 +157,6 @@ def _merchant(
     prefix = "W" if online else "T"
     size = rng.lognormvariate(0.0, 0.6) * mcc.traffic
     shape = SHAPES["online" if online else mcc.shape]
-    fee = amounts.minor_from_eur(FEE_FIXED_EUR[online], country.currency, country.eur_rate)
     return Merchant(
         index=index,
         merchant_id=merchant_id,
@@ -140,7 +168,7 @@ def _merchant(
         currency=country.currency,
         exponent=minor_unit_exponent(country.currency),
         mdr_bps=mcc.mdr_bps + rng.randint(-20, 30) + (30 if online else 0),
-        fee_fixed_minor=amounts.round_to_step(fee, FEE_STEP_MINOR),
+        fee_fixed_minor=_fee(online, country.currency),
         terminals=tuple(f"{merchant_id}-{prefix}{k:02d}" for k in range(1, terminal_count + 1)),
         online=online,
         hour_weights=tuple(weight * size for weight in shape),
@@ -152,6 +180,7 @@ def _merchant(
         ),
         country_code=country.code,
         mcc_code=mcc.code,
+        settlement_currency=country.currency,
     )
 
 

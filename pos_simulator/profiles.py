@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+from pos_simulator.cross_border import DEFAULT_SHARE
 from pos_simulator.vocabulary import DELIVERY_FAULTS, FRAUD_LABELS, MALFORMED_FAULTS
 
 # How a total fraud rate is shared among the scenarios, and a delivery-fault rate among kinds.
@@ -50,6 +51,7 @@ class Mix:
     reversal_rate: float = 0.005
     abroad_share: float = 0.08  # card-present purchases made with a foreign card
     online_foreign_share: float = 0.35  # online purchases made with a foreign card
+    cross_currency_share: float = DEFAULT_SHARE  # merchants settling in another currency
 
     def with_fraud_total(self, total: float) -> Mix:
         return replace(self, fraud=_split(total, _shares(self.fraud, FRAUD_MIX)))

@@ -23,6 +23,7 @@ from pos_simulator.vocabulary import (
     MERCHANT_COLUMNS,
 )
 from settlement.csv_cells import spreadsheet_safe_row
+from settlement.domain.currencies import minor_unit_exponent
 
 FLUSH_ROWS = 4096
 MESSAGES, JOURNAL, LABELS, FAULTS = "messages.jsonl", "journal.csv", "labels.csv", "faults.csv"
@@ -39,9 +40,10 @@ def write_merchants(path: Path, merchants: Iterable[Merchant]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(MERCHANT_COLUMNS)
         for m in merchants:
-            fee = amount_text(m.fee_fixed_minor, m.exponent)
+            currency = m.settlement_currency
+            fee = amount_text(m.fee_fixed_minor, minor_unit_exponent(currency))
             row = (m.merchant_id, m.name, m.mcc.code, m.country.code, m.city, m.timezone)
-            writer.writerow(spreadsheet_safe_row((*row, m.currency, m.mdr_bps, fee)))
+            writer.writerow(spreadsheet_safe_row((*row, currency, m.mdr_bps, fee)))
 
 
 class DayWriter:

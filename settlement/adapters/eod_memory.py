@@ -16,7 +16,7 @@ claim to race for in one process.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -244,6 +244,17 @@ class MemoryEodStore:
             if row.transaction.business_date == run_date
             and row.transaction.transaction_type is TransactionType.PURCHASE
         ]
+
+    def purchases_by_id(self, run_date: date, ids: Sequence[str]) -> Iterator[StagedTransaction]:
+        for tid in ids:
+            row = self.staged.get(tid)
+            tx = None if row is None else row.transaction
+            if (
+                tx
+                and tx.business_date == run_date
+                and tx.transaction_type is TransactionType.PURCHASE
+            ):
+                yield tx
 
     # --- FX ------------------------------------------------------------------------------
     def imported_rates(self, until: date) -> dict[str, RateHistory]:

@@ -14,7 +14,7 @@ than stream every purchase out by terminal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from fractions import Fraction
@@ -178,6 +178,16 @@ class SqlEodStore:
         options = {"stream_results": True, "yield_per": 10_000}
         for row in self.conn.execute(query, execution_options=options):
             yield row[0]
+
+    def purchases_by_id(self, run_date: date, ids: Sequence[str]) -> Iterator[StagedTransaction]:
+        build = builder(self._dialect)
+        for start in range(0, len(ids), CANDIDATE_ROWS):
+            for row in self._whole_rows(
+                "transaction_id", list(ids[start : start + CANDIDATE_ROWS])
+            ):
+                tx = build(row)
+                if tx.business_date == run_date and tx.transaction_type is TransactionType.PURCHASE:
+                    yield tx
 
     # --- FX ------------------------------------------------------------------------------
     def imported_rates(self, until: date) -> dict[str, History]:

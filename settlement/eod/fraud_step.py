@@ -26,7 +26,7 @@ from settlement.domain.fraud import (
     screen_terminal,
 )
 from settlement.domain.holds import FRAUD_HOLDS
-from settlement.domain.transactions import StagedTransaction
+from settlement.domain.transactions import LEGIT_LABEL, StagedTransaction
 from settlement.eod import prefilter
 from settlement.eod.prefilter import Prefilter
 from settlement.eod.store import EodStore
@@ -109,6 +109,9 @@ def run_fraud(
         counts[str(decision.action)] = counts.get(str(decision.action), 0) + 1
     scorecard = None
     if labels is not None:
-        card = score_against_labels(decisions, labels, store.purchase_ids(run_date), rulebook)
+        fraud_ids = [tid for tid, label in labels.items() if label != LEGIT_LABEL]
+        fraud = store.purchases_by_id(run_date, fraud_ids)
+        population = store.purchase_ids(run_date)
+        card = score_against_labels(decisions, labels, population, rulebook, fraud)
         scorecard = card.to_dict()
     return FraudOutcome(len(flags), counts, held, scorecard)

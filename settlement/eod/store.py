@@ -15,7 +15,7 @@ scope (`scope`) of the run that `reconcile` and `staged_by_currency` read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -74,6 +74,10 @@ class EodStore(Protocol):
 
     def purchase_ids(self, run_date: date) -> Iterable[str]:
         """Ids of the date's staged purchases (the scorecard's population)."""
+
+    def purchases_by_id(self, run_date: date, ids: Sequence[str]) -> Iterator[StagedTransaction]:
+        """The date's staged purchases among `ids`, in no set order (the scorecard reads its
+        labelled fraud through it)."""
 
     # --- FX ------------------------------------------------------------------------------
     def imported_rates(self, until: date) -> dict[str, RateHistory]:

@@ -152,6 +152,14 @@ def _scorecard(report: DayReport) -> dict[str, Any] | None:
             for rule in card["rules"]
         },
         "confusion_matrix": card["confusion_matrix"],
+        "catchable": {
+            scenario["scenario"]: {
+                "transactions": scenario["transactions"],
+                "catchable": scenario.get("catchable"),
+                "not_catchable": scenario.get("not_catchable", {}),
+            }
+            for scenario in card.get("scenarios", [])
+        },
     }
 
 

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pos_simulator.config import DayConfig
 from pos_simulator.contract import message_schema
 from pos_simulator.countries import BY_CODE, distance_km
+from pos_simulator.cross_border import DEFAULT_SHARE, SETTLES_IN
 from pos_simulator.day import DaySummary
 from pos_simulator.dayfiles import (
     FaultRow,
@@ -325,11 +326,14 @@ def test_transaction_ids_are_unique_time_ordered_uuid7(day: Day) -> None:
 
 def test_merchants_csv_is_complete_and_consistent(day: Day) -> None:
     currencies = Counter()
+    cross = 0
     for merchant_id, row in day.merchants.items():
         assert len(merchant_id) <= 32
         assert row["mcc"] in MCC_BY_CODE
         country = BY_CODE[row["country"]]
-        assert row["settlement_currency"] == country.currency
+        # its sales currency, or (cross-border acquiring) that currency's settlement pair
+        assert row["settlement_currency"] in {country.currency, SETTLES_IN.get(country.currency)}
+        cross += row["settlement_currency"] != country.currency
         assert row["city"] in {city.name for city in country.cities}
         ZoneInfo(row["timezone"])
         fee = Money.parse(row["fee_fixed"], row["settlement_currency"])
@@ -337,6 +341,7 @@ def test_merchants_csv_is_complete_and_consistent(day: Day) -> None:
         assert 0 < int(row["mdr_bps"]) < 1000
         currencies[row["settlement_currency"]] += 1
     assert 1 <= currencies["KWD"] <= 2  # a token three-decimal currency without an ECB rate
+    assert cross == round(DEFAULT_SHARE * len(day.merchants))
     for row in day.journal.values():
         assert row["merchant_id"] in day.merchants
         assert row["terminal_id"].startswith(row["merchant_id"]) and len(row["terminal_id"]) <= 32
@@ -353,8 +358,11 @@ def test_impossible_travel_puts_one_card_in_far_apart_countries_within_the_hour(
     by_pan: dict[str, list[dict[str, object]]] = defaultdict(list)
     for message in _by_label(day, "impossible_travel"):
         by_pan[str(message["pan"])].append(message)
+    # A leg the day deliberately lost or malformed (faults.csv) leaves its story one leg.
+    delivered = [legs for legs in by_pan.values() if len(legs) > 1]
+    assert len(delivered) >= 0.8 * len(by_pan)
     pairs = 0
-    for legs in by_pan.values():
+    for legs in delivered:
         legs.sort(key=lambda m: instant(str(m["local_time"])))
         for a, b in zip(legs, legs[1:], strict=False):
             gap_s = (instant(str(b["local_time"])) - instant(str(a["local_time"]))).total_seconds()
@@ -363,7 +371,7 @@ def test_impossible_travel_puts_one_card_in_far_apart_countries_within_the_hour(
             )
             if gap_s <= 3600 and far > FAR_KM:
                 pairs += 1
-    assert pairs >= len(by_pan) * 0.9
+    assert pairs >= len(delivered) * 0.9
 
 
 def test_compromised_terminal_stories_use_many_distinct_cards(day: Day) -> None:

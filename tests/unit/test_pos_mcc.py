@@ -30,7 +30,7 @@ def test_each_code_is_a_real_iso_18245_code_with_its_description(mcc: object) ->
 
 
 def test_the_scenarios_have_their_kinds_of_merchant() -> None:
-    assert {m.code for m in MCC_TABLE if m.high_risk} >= {"7995", "6051", "4829", "5967"}
+    assert {m.code for m in MCC_TABLE if m.high_risk} >= {"7995", "6051", "7273", "5967"}
     assert {m.code for m in MCC_TABLE if m.high_value} >= {"5732", "5944"}
 
 

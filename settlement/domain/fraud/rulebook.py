@@ -139,6 +139,14 @@ def _active(name: str, section: dict[str, Any]) -> ActiveRule | None:
     return ActiveRule(name, score, RULES[name], params) if enabled else None
 
 
+def default_params(name: str) -> Any:
+    """Rule `name`'s shipped parameters, enabled or not: the one home of a list another
+    package draws from (the simulator's high-risk MCCs)."""
+    section = _parse(default_rules_text(), DEFAULT_RULES_FILE)["rules"][name]
+    values = {key: value for key, value in section.items() if key not in _RULE_KEYS}
+    return read_params(RULES[name].params_type, f"rules.{name}", values)
+
+
 def load_rulebook(toml_text: str | None = None) -> Rulebook:
     """The shipped defaults, with `toml_text` (a `--rules FILE`'s content) laid over them."""
     document = _parse(default_rules_text(), DEFAULT_RULES_FILE)

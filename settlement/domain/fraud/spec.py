@@ -5,6 +5,9 @@ A card rule sees one card's purchases, a terminal rule one terminal's; both retu
 `horizon` says how much history before a purchase the check needs (the EOD look-back);
 `bound` is the rule's cheap pre-filter test (see `bound`): None, and the end-of-day screen
 runs the check on every card (terminal), which is always correct, only slower.
+`reach` says, from one purchase alone, why the rule can never flag it (None: it may); the
+scorecard uses it to show how much of a scenario its rules can catch at all. No `reach`:
+the rule depends on other purchases, so any purchase may be flagged.
 """
 
 from __future__ import annotations
@@ -17,8 +20,13 @@ from typing import Generic, TypeVar
 from settlement.domain.fraud.activity import CardActivity, TerminalActivity
 from settlement.domain.fraud.bound import Bound
 from settlement.domain.fraud.model import Hit
+from settlement.domain.transactions import StagedTransaction
 
 P = TypeVar("P")
+
+
+# (a purchase, the rule's params): why the rule can never flag it, or None when it may
+Reach = Callable[[StagedTransaction, P], str | None]
 
 
 def no_history(_params: object) -> timedelta:
@@ -32,6 +40,7 @@ class CardRule(Generic[P]):
     scenarios: tuple[str, ...]
     horizon: Callable[[P], timedelta] = no_history  # how far back the check looks
     bound: Bound[P] | None = None  # no bound: every group is screened
+    reach: Reach[P] | None = None  # no reach: any purchase may be flagged
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,7 @@ class TerminalRule(Generic[P]):
     scenarios: tuple[str, ...]
     horizon: Callable[[P], timedelta] = no_history  # how far back the check looks
     bound: Bound[P] | None = None  # no bound: every group is screened
+    reach: Reach[P] | None = None  # no reach: any purchase may be flagged
 
 
 def require_positive(**values: int) -> None:
