@@ -41,7 +41,7 @@ def write_merchants(path: Path, merchants: Iterable[Merchant]) -> None:
         for m in merchants:
             fee = amount_text(m.fee_fixed_minor, m.exponent)
             row = (m.merchant_id, m.name, m.mcc.code, m.country.code, m.city, m.timezone)
-            writer.writerow(spreadsheet_safe_row((*row, m.currency, m.mdr_bps, fee)))
+            writer.writerow(spreadsheet_safe_row((*row, m.currency, m.mdr_bps, fee, m.iban, m.bic)))
 
 
 class DayWriter:
