@@ -36,6 +36,7 @@ from settlement.adapters.eod_tables import (
 from settlement.adapters.purchase_rows import DAY, FIELDS, ID, Narrowing, Raw, builder, time_parser
 from settlement.adapters.rates import History, ecb_currencies, ecb_history, imported_histories
 from settlement.adapters.sql_render import literal
+from settlement.adapters.tables import merchants
 from settlement.adapters.tables import staged_transactions as st
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
@@ -71,9 +72,11 @@ def run_transaction(engine: Engine) -> Iterator[SqlEodStore]:
 
 
 def read_payouts(engine: Engine, run_date: date) -> list[Any]:
-    """The date's committed payout rows, by merchant and currency (the payout file's lines)."""
+    """The date's committed payout rows, by merchant and currency (the payout file's lines),
+    each with its merchant's name, iban and bic (None for a merchant no longer known)."""
     query = (
-        select(payouts)
+        select(payouts, merchants.c.name, merchants.c.iban, merchants.c.bic)
+        .outerjoin(merchants, merchants.c.merchant_id == payouts.c.merchant_id)
         .where(payouts.c.run_date == run_date)
         .order_by(payouts.c.merchant_id, payouts.c.currency)
     )

@@ -6,12 +6,17 @@
   booked as its own line, never folded into the rate;
 - refund: converted the same way; no fee or markup is charged or returned;
 - reversed purchases and their reversals never reach this module;
-- payout = purchases - refunds - fees - fx markup; a negative payout is a merchant debit.
+- payout = purchases - refunds - fees - fx markup; a negative payout is a merchant debit;
+- a merchant debit is carried: the payout takes in the debit its merchant's previous payout
+  in the currency passed on (`carried_in`); when payout - carried_in is still negative,
+  nothing is paid and the rest is passed on to the next payout (`CARRIED_OUT_MINOR`), else
+  the amount due is payout - carried_in (`DUE_MINOR`, never negative).
 
 The formulas below (`CONVERTED_MINOR`, `FEE_MINOR`, `FX_MARKUP_MINOR`, `LINE_SHARES`,
-`PAYOUT_MINOR`, `IS_DEBIT`) are the one definition: `price_line` and `Payout` evaluate them,
-and the end-of-day SQL (`eod_sql.insert_settlement_lines`, `insert_payouts`) is rendered from
-them, so changing a fee here changes both; a test holds the rendered SQL to `evaluate`.
+`PAYOUT_MINOR`, `IS_DEBIT`, `CARRIED_OUT_MINOR`, `DUE_MINOR`) are the one definition:
+`price_line` and `Payout` evaluate them, and the end-of-day SQL
+(`eod_sql.insert_settlement_lines`, `insert_payouts`, `carry_debits`) is rendered from them,
+so changing a fee here changes both; a test holds the rendered SQL to `evaluate`.
 """
 
 from __future__ import annotations
@@ -92,6 +97,14 @@ LINE_SHARES: dict[str, Expr] = {
 }
 PAYOUT_MINOR: Expr = Sub(Sub(Sub(PURCHASES_MINOR, REFUNDS_MINOR), FEES_MINOR), FX_MARKUPS_MINOR)
 IS_DEBIT = Negative(PAYOUT_MINOR)  # a negative payout is a debit owed by the merchant
+# The carry of merchant debits: taken in from the merchant's previous payout in the
+# currency, passed on when the payout does not cover it.
+PAYOUT = Column("payout_minor")  # PAYOUT_MINOR, once computed
+CARRIED_IN = Column("carried_in_minor")
+CARRIED_OUT = Column("carried_out_minor")  # CARRIED_OUT_MINOR, once computed
+_AFTER_CARRY = Sub(PAYOUT, CARRIED_IN)
+CARRIED_OUT_MINOR: Expr = When(Negative(_AFTER_CARRY), Sub(CARRIED_IN, PAYOUT), Const(0))
+DUE_MINOR: Expr = Add(_AFTER_CARRY, CARRIED_OUT)
 
 
 class PayoutDirection(StrEnum):
@@ -233,6 +246,22 @@ class Payout:
             self.fx_markup_minor + shares[FX_MARKUPS_MINOR.name],
             self.line_count + 1,
         )
+
+
+def carried_out_minor(payout_minor: int, carried_in_minor: int) -> int:
+    """The debit a payout passes on (`CARRIED_OUT_MINOR`)."""
+    inputs = {PAYOUT.name: payout_minor, CARRIED_IN.name: carried_in_minor}
+    return evaluate(CARRIED_OUT_MINOR, inputs)
+
+
+def due_minor(payout_minor: int, carried_in_minor: int, carried_out_minor: int) -> int:
+    """What the merchant is paid after the carry (`DUE_MINOR`, >= 0)."""
+    inputs = {
+        PAYOUT.name: payout_minor,
+        CARRIED_IN.name: carried_in_minor,
+        CARRIED_OUT.name: carried_out_minor,
+    }
+    return evaluate(DUE_MINOR, inputs)
 
 
 def net(lines: Iterable[SettlementLine]) -> dict[tuple[str, str], Payout]:
