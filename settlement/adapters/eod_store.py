@@ -41,7 +41,16 @@ from settlement.adapters.tables import staged_transactions as st
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
 from settlement.domain.fx import CrossRate
-from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, SuspenseFlow, Void
+from settlement.domain.ledger import (
+    CarriedFlow,
+    CarryLink,
+    Paid,
+    Posting,
+    SettledFlow,
+    SettledRefunds,
+    SuspenseFlow,
+    Void,
+)
 from settlement.domain.netting import PayoutDirection
 from settlement.domain.recon_classes import Outcome
 from settlement.domain.reconciliation import Tolerance
@@ -225,14 +234,21 @@ class SqlEodStore:
         eod_sql.insert_settlement_lines(self.conn, run_date, fx_markup_bps)
         eod_sql.refresh_statistics(self.conn, "settlement_lines")
         eod_sql.insert_payouts(self.conn, run_date)
+        eod_sql.carry_debits(self.conn, run_date)
         eod_sql.insert_totals(self.conn, run_date)
 
     # --- the ledger and its checks -------------------------------------------------------
     def settled_flows(self, run_date: date) -> list[SettledFlow]:
         return books.settled_flows(self.conn, run_date)
 
-    def paid_out(self, run_date: date) -> dict[str, tuple[int, int, int]]:
+    def paid_out(self, run_date: date) -> dict[str, Paid]:
         return books.paid_out(self.conn, run_date)
+
+    def carried_flows(self, run_date: date) -> list[CarriedFlow]:
+        return books.carried_flows(self.conn, run_date)
+
+    def carry_links(self, run_date: date) -> list[CarryLink]:
+        return eod_sql.carry_links(self.conn, run_date)
 
     def parked_flows(self, run_date: date) -> list[SuspenseFlow]:
         found = eod_sql.rows(
@@ -346,14 +362,16 @@ class SqlEodStore:
         found = eod_sql.rows(
             self.conn,
             "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor),"
-            f" SUM(CASE WHEN direction = {literal(PayoutDirection.DEBIT)} THEN 1 ELSE 0 END)"
+            f" SUM(CASE WHEN direction = {literal(PayoutDirection.DEBIT)} THEN 1 ELSE 0 END),"
+            " SUM(carried_in_minor), SUM(carried_out_minor)"
             " FROM payouts WHERE run_date = :d GROUP BY currency ORDER BY currency",
             d=run_date,
         )
         return {
             str(c): {"payout_minor": int(p), "fees_minor": int(f), "fx_markup_minor": int(m),
-                     "merchant_debits": int(n)}
-            for c, p, f, m, n in found
+                     "merchant_debits": int(n), "carried_in_minor": int(i),
+                     "carried_out_minor": int(o)}
+            for c, p, f, m, n, i, o in found
         }  # fmt: skip
 
     def complete(self, run_date: date, run_id: str, now: datetime, summary: dict[str, Any]) -> bool:

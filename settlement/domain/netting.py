@@ -21,8 +21,8 @@ so changing a fee here changes both; a test holds the rendered SQL to `evaluate`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from settlement.domain.currencies import minor_unit_exponent
@@ -217,6 +217,8 @@ class Payout:
     fees_minor: int = 0
     fx_markup_minor: int = 0
     line_count: int = 0
+    carried_in_minor: int = 0  # the debit the merchant's previous payout passed on
+    carried_out_minor: int = 0  # the debit this one passes on (CARRIED_OUT_MINOR)
 
     @property
     def _totals(self) -> Inputs:
@@ -234,6 +236,19 @@ class Payout:
     @property
     def direction(self) -> PayoutDirection:
         return PayoutDirection.DEBIT if self.is_debit else PayoutDirection.CREDIT
+
+    @property
+    def due_minor(self) -> int:
+        """What the merchant is paid after the carry (`DUE_MINOR`)."""
+        return due_minor(self.payout_minor, self.carried_in_minor, self.carried_out_minor)
+
+    def carry(self, carried_in_minor: int) -> Payout:
+        """This payout taking in the debit its merchant's previous payout passed on."""
+        return replace(
+            self,
+            carried_in_minor=carried_in_minor,
+            carried_out_minor=carried_out_minor(self.payout_minor, carried_in_minor),
+        )
 
     def add(self, line: SettlementLine) -> Payout:
         shares = line.shares
@@ -271,3 +286,12 @@ def net(lines: Iterable[SettlementLine]) -> dict[tuple[str, str], Payout]:
         key = (line.merchant_id, line.converted.currency)
         payouts[key] = payouts.get(key, Payout(*key)).add(line)
     return payouts
+
+
+def carry_debits(
+    payouts: Mapping[tuple[str, str], Payout], passed_on: Mapping[tuple[str, str], int]
+) -> dict[tuple[str, str], Payout]:
+    """Each payout taking in what its merchant's previous payout in the currency passed on
+    (`passed_on`, by (merchant_id, currency); absent: nothing). A debit passed on by a
+    merchant without a payout today waits for its next one."""
+    return {key: payout.carry(passed_on.get(key, 0)) for key, payout in payouts.items()}

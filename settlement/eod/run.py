@@ -279,10 +279,13 @@ def close_day(
     store.settle(day, settings.fx_markup_bps)
     steps.done("settle")
     conservation = ledger_step.post_and_check(store, scope)
+    redo = ledger_step.later_dates_to_rerun(store, scope)
     steps.done("ledger")
     store.age_open_items(day)
     counts = store.counts(day)
     counts.update(fraud_flags=fraud.flags, fraud_decisions=fraud.decisions, fx_held=fx_held)
+    if redo:
+        counts["carried_debits_rerun"] = redo
     totals = {"conservation": conservation, "payouts": store.payout_totals(day)}
     summary = {"counts": counts, "totals": totals, "timings": steps.timings}
     if fraud.scorecard is not None:
@@ -290,6 +293,8 @@ def close_day(
     _complete(store, request, run_id, summary)
     steps.done("complete")
     message = f"end of day {day} completed"
+    if redo:
+        message += f"; re-run {', '.join(redo)} after it: merchant debits they took in changed"
     return RunReport(
         day,
         RunReportStatus.COMPLETED,
