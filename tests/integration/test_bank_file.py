@@ -11,9 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from moto import mock_aws
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from settlement.adapters.imports import import_journal, import_merchants, import_rates
+from settlement.cli import app
 from settlement.config import Settings
 from settlement.eod.bank_file import bank_file_path, bank_terms
 from settlement.eod.payout_file import payout_file_path, write_payout_file
@@ -136,3 +139,23 @@ def test_a_day_without_euro_transfers_has_no_bank_file(db_url: str, tmp_path: Pa
         assert report.status == "completed", report.message
         assert _payouts(settings)["M2"]["transfer"] == "no_bank_account"
         assert not bank_file_path(DAY, settings.reports_dir).exists()
+
+
+def test_the_demo_leaves_a_bank_file_the_schema_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`settlement demo` from nothing: its generated merchants have accounts, its euro
+    payouts leave in a valid pain.001, and the CSV's `sepa` rows are its transactions."""
+    monkeypatch.setenv("CARDSETTLE_S3_BUCKET", "cardsettle-test-bank-file")
+    with mock_aws():
+        result = CliRunner().invoke(app, ["demo", "--no-compare", "-n", "300",
+                                          "--transport", "direct"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (document_path,) = Path("reports").glob("payouts-*.pain.001.xml")
+    document = document_path.read_bytes()
+    assert_valid(document)
+    (payout_csv,) = Path("reports").glob("payouts-*.csv")
+    with payout_csv.open(newline="") as handle:
+        sepa = {r["merchant_id"]: r["amount_due"] for r in csv.DictReader(handle)
+                if r["transfer"] == "sepa"}  # fmt: skip
+    sent = transactions(document)
+    assert len(sent) == len(sepa) > 0
+    assert sorted(str(amount) for amount, _, _ in sent.values()) == sorted(sepa.values())
