@@ -5,6 +5,7 @@ earlier date that changes a debit the later date already took in names the later
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -14,10 +15,12 @@ from sqlalchemy import Engine, select
 
 from settlement.adapters.eod_tables import ledger_entries, payouts
 from settlement.adapters.imports import import_journal, import_merchants
+from settlement.adapters.report_reads import report_reads
 from settlement.config import Settings
 from settlement.eod.bank_file import bank_file_path
 from settlement.eod.payout_file import payout_file_path
 from settlement.eod.run import RunRequest, run_end_of_day
+from settlement.reports.write import write_reports
 from tests.support.pain001 import assert_valid, transactions
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
@@ -92,6 +95,22 @@ def test_a_debit_is_carried_once_into_the_next_payout(books: tuple[Engine, Setti
         memos = {(r.run_date, r.account, r.memo) for r in conn.execute(select(ledger_entries))}
     assert (DAYS[0], "merchant_receivable", "debit carried out") in memos
     assert (DAYS[1], "merchant_receivable", "debit carried in") in memos
+    _reported(engine, settings)
+
+
+def _reported(engine: Engine, settings: Settings) -> None:
+    """The report shows the carried debit: payouts.csv, summary.json and the page, and
+    its payout identity check holds with the carry."""
+    with report_reads(engine) as reads:
+        written = write_reports(reads, settings, DAYS[1])
+    with (written.directory / "payouts.csv").open(newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert (row["carried_in"], row["carried_out"], row["amount_due"]) == ("0.05", "0.00", "19.55")
+    summary = json.loads((written.directory / "summary.json").read_text())
+    assert summary["payouts"]["EUR"]["carried_in_minor"] == 5
+    assert summary["payouts"]["EUR"]["due_minor"] == 1955
+    assert summary["checks"]["payout_identity"] is True
+    assert "debit carried in" in (written.directory / "report.html").read_text()
 
 
 def test_a_rerun_changing_a_debit_taken_in_later_names_the_later_date(
