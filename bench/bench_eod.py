@@ -54,7 +54,7 @@ TARGET_RATIO = 3.0
 TARGET_MEMORY = 1.5
 STAGED = [c.name for c in staged_transactions.columns]
 JOURNAL = [c.name for c in journal_entries.columns]
-MERCHANT = [c.name for c in merchants.columns]
+MERCHANT = [c.name for c in merchants.columns if not c.nullable]  # no bank account: iban, bic
 
 # country: (weight, local currency, UTC offset in minutes, rough minor units per EUR cent)
 COUNTRIES: dict[str, tuple[int, str, int, float]] = {

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, replace
 
 from faker import Faker
+from schwifty import IBAN
 
 from pos_simulator import amounts, cards, cross_border
 from pos_simulator.allocation import largest_remainder, with_minimum_one
@@ -19,6 +20,8 @@ from pos_simulator.cards import Card
 from pos_simulator.countries import COUNTRIES, Country
 from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
 from pos_simulator.shapes import SHAPES
+from settlement.domain.bank_accounts import bic_fits_iban
+from settlement.domain.cards import holds_pan
 from settlement.domain.currencies import minor_unit_exponent
 
 # Seeded first so every day has merchants that the fraud scenarios need.
@@ -60,6 +63,8 @@ class Merchant:
     country_code: str  # copies of country.code and mcc.code: read once per message
     mcc_code: str
     settlement_currency: str  # of its payouts and fee_fixed_minor (see cross_border)
+    iban: str = ""  # empty: the country has no IBANs (US, JP...), so no account is known
+    bic: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +147,28 @@ def _merchants(
             faker = Faker(country.faker_locale, providers=FAKER_PROVIDERS)
             fakers[country.faker_locale] = faker
             faker.seed_instance(f"{seed}:{country.faker_locale}")
-        merchants.append(
-            _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)
-        )
+        merchant = _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)
+        merchants.append(_with_account(merchant, seed))
     return tuple(merchants)
+
+
+def _with_account(merchant: Merchant, seed: int) -> Merchant:
+    """The merchant with an IBAN of its country and its bank's BIC (schwifty's bank
+    registry; none when the registry names no bank of the IBAN's country), from an RNG of
+    its own so that no other draw of the pool changes. An IBAN whose digits hold a
+    Luhn-valid card-number-length run is drawn again: real IBANs do that by chance, but a
+    generated day's files are scanned for card numbers."""
+    rng = random.Random(f"iban:{seed}:{merchant.merchant_id}")
+    try:
+        iban = IBAN.random(country_code=merchant.country_code, random=rng)
+    except ValueError:  # no IBANs in this country
+        return merchant
+    while holds_pan(str(iban)):
+        iban = IBAN.random(country_code=merchant.country_code, random=rng)
+    bic = IBAN(str(iban)).bic
+    if bic is None or not bic_fits_iban(str(bic), str(iban)):  # the registry errs, rarely
+        return replace(merchant, iban=str(iban))
+    return replace(merchant, iban=str(iban), bic=str(bic))
 
 
 def _merchant(

@@ -75,6 +75,8 @@ MERCHANT_COLUMNS: Final = (
     "settlement_currency",
     "mdr_bps",
     "fee_fixed",
+    "iban",
+    "bic",
 )
 LABEL_COLUMNS: Final = ("transaction_id", "label")
 FAULT_COLUMNS: Final = ("transaction_id", "line", "fault")

@@ -43,7 +43,7 @@ def write_merchants(path: Path, merchants: Iterable[Merchant]) -> None:
             currency = m.settlement_currency
             fee = amount_text(m.fee_fixed_minor, minor_unit_exponent(currency))
             row = (m.merchant_id, m.name, m.mcc.code, m.country.code, m.city, m.timezone)
-            writer.writerow(spreadsheet_safe_row((*row, currency, m.mdr_bps, fee)))
+            writer.writerow(spreadsheet_safe_row((*row, currency, m.mdr_bps, fee, m.iban, m.bic)))
 
 
 class DayWriter:

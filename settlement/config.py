@@ -21,6 +21,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from settlement.domain.bank_accounts import (
+    BankAccount,
+    BankAccountInvalid,
+    bic_fits_iban,
+    parse_bic,
+    parse_iban,
+)
+from settlement.domain.credit_transfer import NAME_MAX_CHARS, sepa_text
 from settlement.domain.plausibility import TimeWindow
 from settlement.domain.rate_lines import DEFAULT_MAX_JUMP_PCT, RateRules
 
@@ -123,6 +131,24 @@ class Settings(DebugSettings):
         Path("reports"),
         description="Where reports are written.",
         examples=["/var/lib/cardsettle/reports"],
+    )
+    sepa_debtor_name: str = Field(
+        "Cardsettle Acquiring B.V.", min_length=1, max_length=70,
+        description="Name of the acquirer's settlement account, the debtor of the SEPA "
+        "credit transfer file (SEPA characters: Latin letters, digits, / - ? : ( ) . , ' +).",
+        examples=["Example Acquiring N.V."],
+    )  # fmt: skip
+    sepa_debtor_iban: str = Field(
+        "NL91ABNA0417164300",
+        description="IBAN of the acquirer's settlement account the payouts are paid from; the "
+        "default is a demo account (a valid, published example IBAN). Print format is fine.",
+        examples=["NL02 ABNA 0123 4567 89"],
+    )
+    sepa_debtor_bic: str = Field(
+        "ABNANL2A",
+        description="BIC of that account's bank; empty = none (the file then says "
+        "NOTPROVIDED, as SEPA's IBAN-only rules allow).",
+        examples=["ABNANL2AXXX"],
     )
     sqs_price_per_million_usd: Decimal = Field(
         Decimal("0.40"), ge=0,
@@ -298,6 +324,41 @@ class Settings(DebugSettings):
         if not _QUEUE_NAME.fullmatch(value):
             raise ValueError(f"invalid SQS queue name {value!r}")
         return value
+
+    @field_validator("sepa_debtor_name")
+    @classmethod
+    def _sepa_name(cls, value: str) -> str:
+        if sepa_text(value, NAME_MAX_CHARS) != value:
+            raise ValueError(
+                f"{value!r} holds characters outside the SEPA set (Latin letters, digits,"
+                " / - ? : ( ) . , ' + and single spaces)"
+            )
+        return value
+
+    @field_validator("sepa_debtor_iban")
+    @classmethod
+    def _sepa_iban(cls, value: str) -> str:
+        try:
+            iban = parse_iban(value)
+        except BankAccountInvalid as problem:
+            raise ValueError(str(problem)) from None
+        if not BankAccount(iban).in_sepa_zone:
+            raise ValueError(f"{iban[:2]} is not in the SEPA scheme")
+        return iban
+
+    @field_validator("sepa_debtor_bic")
+    @classmethod
+    def _sepa_bic(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        try:
+            bic = parse_bic(value)
+        except BankAccountInvalid as problem:
+            raise ValueError(str(problem)) from None
+        iban = info.data.get("sepa_debtor_iban")
+        if iban is not None and not bic_fits_iban(bic, iban):
+            raise ValueError(f"bic {bic} is a bank in {bic[4:6]}, the iban in {iban[:2]}")
+        return bic
 
     @field_validator("s3_bucket")
     @classmethod

@@ -2,17 +2,19 @@
 
 One home for the payout identity's reads: the run checks it before committing and the
 report shows it afterwards, from the same two queries, so the two can never disagree on
-what "purchases - refunds = payouts + fees + FX markup" sums.
+what "purchases - refunds - debits carried in + debits carried out = amounts due + fees +
+FX markup" sums.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal_column, select
 
+from settlement.adapters.eod_sql import due_sql
 from settlement.adapters.eod_tables import payouts, settlement_lines
-from settlement.domain.ledger import SettledFlow
+from settlement.domain.ledger import CarriedFlow, Paid, SettledFlow
 from settlement.domain.transactions import TransactionType
 
 sl, po = settlement_lines, payouts
@@ -42,16 +44,33 @@ def settled_flows(conn: Connection, run_date: date) -> list[SettledFlow]:
     ]
 
 
-def paid_out(conn: Connection, run_date: date) -> dict[str, tuple[int, int, int]]:
-    """(payouts, fees, fx markup) summed over the payout rows, per settlement currency."""
+def paid_out(conn: Connection, run_date: date) -> dict[str, Paid]:
+    """(amounts due, fees, fx markup, debits carried in, debits carried out) summed over the
+    payout rows, per settlement currency; the amount due by `netting.DUE_MINOR`."""
     query = (
         select(
             po.c.currency,
-            func.sum(po.c.payout_minor),
+            func.sum(literal_column(due_sql())),
             func.sum(po.c.fees_minor),
             func.sum(po.c.fx_markup_minor),
+            func.sum(po.c.carried_in_minor),
+            func.sum(po.c.carried_out_minor),
         )
         .where(po.c.run_date == run_date)
         .group_by(po.c.currency)
     )
-    return {str(c): (int(a), int(b), int(m)) for c, a, b, m in conn.execute(query)}
+    return {
+        str(c): (int(a), int(b), int(m), int(i), int(o)) for c, a, b, m, i, o in conn.execute(query)
+    }
+
+
+def carried_flows(conn: Connection, run_date: date) -> list[CarriedFlow]:
+    """Debits the date's payouts took in and passed on, per currency (the ledger's carry
+    postings, numbered in this order)."""
+    query = (
+        select(po.c.currency, func.sum(po.c.carried_in_minor), func.sum(po.c.carried_out_minor))
+        .where(po.c.run_date == run_date)
+        .group_by(po.c.currency)
+        .order_by(po.c.currency)
+    )
+    return [CarriedFlow(str(c), int(i), int(o)) for c, i, o in conn.execute(query)]

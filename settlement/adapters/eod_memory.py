@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
@@ -29,9 +29,25 @@ from settlement.adapters.rates import ecb_currencies, ecb_history
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
 from settlement.domain.fx import CrossRate
-from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, SuspenseFlow, Void
+from settlement.domain.ledger import (
+    CarriedFlow,
+    CarryLink,
+    Paid,
+    Posting,
+    SettledFlow,
+    SettledRefunds,
+    SuspenseFlow,
+    Void,
+)
 from settlement.domain.money import Money
-from settlement.domain.netting import MerchantTerms, Payout, SettlementLine, net, price_line
+from settlement.domain.netting import (
+    MerchantTerms,
+    Payout,
+    SettlementLine,
+    carry_debits,
+    net,
+    price_line,
+)
 from settlement.domain.originals import TransactionFacts
 from settlement.domain.recon_classes import Outcome, ReconClass
 from settlement.domain.reconciliation import (
@@ -49,6 +65,10 @@ from settlement.domain.transactions import StagedTransaction, TransactionType
 Span = tuple[date, date]
 RateHistory = list[tuple[date, Decimal]]
 _OPEN = (Outcome.EXCEPTION, Outcome.HELD, Outcome.NOT_STAGED)
+_PAYOUT_TOTALS = (
+    "payout_minor", "fees_minor", "fx_markup_minor", "merchant_debits", "carried_in_minor",
+    "carried_out_minor",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,8 +336,20 @@ class MemoryEodStore:
                     fx_markup_bps=fx_markup_bps,
                 )
             )  # fmt: skip
-        results.payouts = net(results.lines)
+        results.payouts = carry_debits(net(results.lines), self._passed_on(run_date))
         results.totals = self._totals(run_date)
+
+    def _latest_payouts(self, until: date) -> dict[tuple[str, str], Payout]:
+        """Each merchant and currency's latest payout of a date up to `until`."""
+        latest: dict[tuple[str, str], Payout] = {}
+        for day in sorted(d for d in self.results if d <= until):
+            latest.update(self.results[day].payouts)
+        return latest
+
+    def _passed_on(self, run_date: date) -> dict[tuple[str, str], int]:
+        """The debit each merchant's latest payout before `run_date` passed on."""
+        earlier = self._latest_payouts(run_date - timedelta(days=1))
+        return {key: p.carried_out_minor for key, p in earlier.items()}
 
     def _totals(self, run_date: date) -> list[tuple[str, str, str, int, int, int]]:
         """Journal vs staged per terminal and per merchant, with the difference."""
@@ -346,12 +378,30 @@ class MemoryEodStore:
             total[3] += line.fx_markup.amount_minor
         return [SettledFlow(*key, *total) for key, total in sorted(sums.items())]
 
-    def paid_out(self, run_date: date) -> dict[str, tuple[int, int, int]]:
-        sums: dict[str, tuple[int, int, int]] = {}
+    def paid_out(self, run_date: date) -> dict[str, Paid]:
+        sums: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
         for (_, currency), p in self._day(run_date).payouts.items():
-            a, b, c = sums.get(currency, (0, 0, 0))
-            sums[currency] = (a + p.payout_minor, b + p.fees_minor, c + p.fx_markup_minor)
-        return sums
+            parts = (p.due_minor, p.fees_minor, p.fx_markup_minor, p.carried_in_minor,
+                     p.carried_out_minor)  # fmt: skip
+            sums[currency] = [a + b for a, b in zip(sums[currency], parts, strict=True)]
+        return {currency: (t[0], t[1], t[2], t[3], t[4]) for currency, t in sums.items()}
+
+    def carried_flows(self, run_date: date) -> list[CarriedFlow]:
+        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for (_, currency), p in self._day(run_date).payouts.items():
+            sums[currency][0] += p.carried_in_minor
+            sums[currency][1] += p.carried_out_minor
+        return [CarriedFlow(c, taken, passed) for c, (taken, passed) in sorted(sums.items())]
+
+    def carry_links(self, run_date: date) -> list[CarryLink]:
+        passed = self._latest_payouts(run_date)
+        links: dict[tuple[str, str], CarryLink] = {}
+        for day in sorted((d for d in self.results if d > run_date), reverse=True):
+            for key, p in self.results[day].payouts.items():  # the earliest later date wins
+                before = passed.get(key)
+                out = 0 if before is None else before.carried_out_minor
+                links[key] = CarryLink(*key, out, p.carried_in_minor, day.isoformat())
+        return [links[key] for key in sorted(links)]
 
     def parked_flows(self, run_date: date) -> list[SuspenseFlow]:
         sums: dict[tuple[str, TransactionType, str], int] = defaultdict(int)
@@ -486,14 +536,13 @@ class MemoryEodStore:
         for (_, currency), p in sorted(
             self._day(run_date).payouts.items(), key=lambda kv: kv[0][1]
         ):
-            sums = totals.setdefault(
-                currency,
-                {"payout_minor": 0, "fees_minor": 0, "fx_markup_minor": 0, "merchant_debits": 0},
-            )
+            sums = totals.setdefault(currency, dict.fromkeys(_PAYOUT_TOTALS, 0))
             sums["payout_minor"] += p.payout_minor
             sums["fees_minor"] += p.fees_minor
             sums["fx_markup_minor"] += p.fx_markup_minor
             sums["merchant_debits"] += int(p.is_debit)
+            sums["carried_in_minor"] += p.carried_in_minor
+            sums["carried_out_minor"] += p.carried_out_minor
         return totals
 
     def complete(self, run_date: date, run_id: str, now: datetime, summary: dict[str, Any]) -> bool:

@@ -39,7 +39,7 @@ from settlement.adapters.sql_render import (
     value_case,
 )
 from settlement.domain import netting
-from settlement.domain.ledger import SettledRefunds, Void
+from settlement.domain.ledger import CarryLink, SettledRefunds, Void
 from settlement.domain.money import Money
 from settlement.domain.originals import (
     REFUND_CHECKS,
@@ -691,6 +691,60 @@ def insert_payouts(conn: Connection, run_date: date) -> int:
     GROUP BY merchant_id, settlement_currency
     """
     return run(conn, statement, d=run_date)
+
+
+# The payouts columns that feed the carry's formulas.
+_CARRY_COLUMNS = {
+    netting.PAYOUT.name: "payout_minor",
+    netting.CARRIED_IN.name: "carried_in_minor",
+    netting.CARRIED_OUT.name: "carried_out_minor",
+}
+# The latest earlier payout of a payout's merchant and currency (the carry index's order).
+_PREVIOUS_PAYOUT = """
+    SELECT p.{column} FROM payouts p
+    WHERE p.merchant_id = {outer}.merchant_id AND p.currency = {outer}.currency
+      AND p.run_date {before} :d
+    ORDER BY p.run_date DESC LIMIT 1"""
+
+
+def carry_debits(conn: Connection, run_date: date) -> None:
+    """Each of the date's payouts takes in the debit its merchant's previous payout in the
+    currency passed on, and passes on what it does not cover (`netting`'s formulas)."""
+    previous = _PREVIOUS_PAYOUT.format(column="carried_out_minor", outer="payouts", before="<")
+    run(
+        conn,
+        f"UPDATE payouts SET carried_in_minor = COALESCE(({previous}), 0) WHERE run_date = :d",
+        d=run_date,
+    )
+    carried_out = expression(netting.CARRIED_OUT_MINOR, _CARRY_COLUMNS)
+    run(
+        conn,
+        f"UPDATE payouts SET carried_out_minor = {carried_out} WHERE run_date = :d",
+        d=run_date,
+    )
+
+
+def due_sql() -> str:
+    """A payout row's amount due (`netting.DUE_MINOR`) over the payouts columns."""
+    return expression(netting.DUE_MINOR, _CARRY_COLUMNS)
+
+
+def carry_links(conn: Connection, run_date: date) -> list[CarryLink]:
+    """For each merchant and currency paid after the date: what its latest payout up to the
+    date passes on, and what its first later payout took in. Nothing to read on a run of
+    the latest date: the range `run_date > :d` of the primary key is empty."""
+    passed = _PREVIOUS_PAYOUT.format(column="carried_out_minor", outer="n", before="<=")
+    statement = f"""
+    SELECT n.merchant_id, n.currency, COALESCE(({passed}), 0), n.carried_in_minor, n.run_date
+    FROM payouts n
+    WHERE n.run_date > :d AND n.run_date = (
+      SELECT MIN(x.run_date) FROM payouts x
+      WHERE x.merchant_id = n.merchant_id AND x.currency = n.currency AND x.run_date > :d)
+    ORDER BY n.merchant_id, n.currency"""
+    return [
+        CarryLink(str(m), str(c), int(out), int(taken), str(day)[:10])
+        for m, c, out, taken, day in rows(conn, statement, d=run_date)
+    ]
 
 
 def insert_totals(conn: Connection, run_date: date) -> None:

@@ -36,11 +36,21 @@ from settlement.adapters.eod_tables import (
 from settlement.adapters.purchase_rows import DAY, FIELDS, ID, Narrowing, Raw, builder, time_parser
 from settlement.adapters.rates import History, ecb_currencies, ecb_history, imported_histories
 from settlement.adapters.sql_render import literal
+from settlement.adapters.tables import merchants
 from settlement.adapters.tables import staged_transactions as st
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
 from settlement.domain.fx import CrossRate
-from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, SuspenseFlow, Void
+from settlement.domain.ledger import (
+    CarriedFlow,
+    CarryLink,
+    Paid,
+    Posting,
+    SettledFlow,
+    SettledRefunds,
+    SuspenseFlow,
+    Void,
+)
 from settlement.domain.netting import PayoutDirection
 from settlement.domain.recon_classes import Outcome
 from settlement.domain.reconciliation import Tolerance
@@ -71,9 +81,11 @@ def run_transaction(engine: Engine) -> Iterator[SqlEodStore]:
 
 
 def read_payouts(engine: Engine, run_date: date) -> list[Any]:
-    """The date's committed payout rows, by merchant and currency (the payout file's lines)."""
+    """The date's committed payout rows, by merchant and currency (the payout file's lines),
+    each with its merchant's name, iban and bic (None for a merchant no longer known)."""
     query = (
-        select(payouts)
+        select(payouts, merchants.c.name, merchants.c.iban, merchants.c.bic)
+        .outerjoin(merchants, merchants.c.merchant_id == payouts.c.merchant_id)
         .where(payouts.c.run_date == run_date)
         .order_by(payouts.c.merchant_id, payouts.c.currency)
     )
@@ -232,14 +244,21 @@ class SqlEodStore:
         eod_sql.insert_settlement_lines(self.conn, run_date, fx_markup_bps)
         eod_sql.refresh_statistics(self.conn, "settlement_lines")
         eod_sql.insert_payouts(self.conn, run_date)
+        eod_sql.carry_debits(self.conn, run_date)
         eod_sql.insert_totals(self.conn, run_date)
 
     # --- the ledger and its checks -------------------------------------------------------
     def settled_flows(self, run_date: date) -> list[SettledFlow]:
         return books.settled_flows(self.conn, run_date)
 
-    def paid_out(self, run_date: date) -> dict[str, tuple[int, int, int]]:
+    def paid_out(self, run_date: date) -> dict[str, Paid]:
         return books.paid_out(self.conn, run_date)
+
+    def carried_flows(self, run_date: date) -> list[CarriedFlow]:
+        return books.carried_flows(self.conn, run_date)
+
+    def carry_links(self, run_date: date) -> list[CarryLink]:
+        return eod_sql.carry_links(self.conn, run_date)
 
     def parked_flows(self, run_date: date) -> list[SuspenseFlow]:
         found = eod_sql.rows(
@@ -353,14 +372,16 @@ class SqlEodStore:
         found = eod_sql.rows(
             self.conn,
             "SELECT currency, SUM(payout_minor), SUM(fees_minor), SUM(fx_markup_minor),"
-            f" SUM(CASE WHEN direction = {literal(PayoutDirection.DEBIT)} THEN 1 ELSE 0 END)"
+            f" SUM(CASE WHEN direction = {literal(PayoutDirection.DEBIT)} THEN 1 ELSE 0 END),"
+            " SUM(carried_in_minor), SUM(carried_out_minor)"
             " FROM payouts WHERE run_date = :d GROUP BY currency ORDER BY currency",
             d=run_date,
         )
         return {
             str(c): {"payout_minor": int(p), "fees_minor": int(f), "fx_markup_minor": int(m),
-                     "merchant_debits": int(n)}
-            for c, p, f, m, n in found
+                     "merchant_debits": int(n), "carried_in_minor": int(i),
+                     "carried_out_minor": int(o)}
+            for c, p, f, m, n, i, o in found
         }  # fmt: skip
 
     def complete(self, run_date: date, run_id: str, now: datetime, summary: dict[str, Any]) -> bool:

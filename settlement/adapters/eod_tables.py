@@ -189,6 +189,11 @@ payouts = Table(
     Column("payout_minor", BigInteger, nullable=False),
     Column("direction", String(6), nullable=False),  # credit: we pay; debit: merchant owes
     Column("line_count", Integer, nullable=False),
+    # A merchant debit taken in from the merchant's previous payout in this currency, and
+    # the debit passed on to its next one (netting.CARRIED_OUT_MINOR), both >= 0.
+    Column("carried_in_minor", BigInteger, nullable=False, server_default="0"),
+    Column("carried_out_minor", BigInteger, nullable=False, server_default="0"),
+    Index(None, "merchant_id", "currency", "run_date"),
 )
 
 ledger_entries = Table(

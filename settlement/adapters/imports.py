@@ -160,7 +160,7 @@ _MERCHANT_TABLE_COLUMNS = [column.name for column in merchants.columns]
 def _merchant_values(m: MerchantRecord) -> tuple[Any, ...]:
     return (
         m.merchant_id, m.name, m.mcc, m.country, m.city, m.timezone, m.settlement_currency,
-        m.mdr_bps, m.fee_fixed_minor,
+        m.mdr_bps, m.fee_fixed_minor, m.iban, m.bic,
     )  # fmt: skip
 
 

@@ -52,6 +52,9 @@ merchants = Table(
     Column("settlement_currency", String(3), nullable=False),
     Column("mdr_bps", Integer, nullable=False),
     Column("fee_fixed_minor", BigInteger, nullable=False),
+    # The payout's account (electronic format); NULL: no account, paid by no transfer.
+    Column("iban", String(34), nullable=True),
+    Column("bic", String(11), nullable=True),
     CheckConstraint("mdr_bps >= 0 AND mdr_bps <= 10000", name="mdr_bps_range"),
     CheckConstraint("fee_fixed_minor >= 0", name="fee_fixed_non_negative"),
 )

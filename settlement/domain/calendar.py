@@ -74,3 +74,34 @@ def business_days_between(start: date, end: date) -> int:
         if (start + timedelta(days=offset)).weekday() < 5:
             count += 1
     return count
+
+
+def easter_sunday(year: int) -> date:
+    """Western Easter Sunday (the anonymous Gregorian computus, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month, day = divmod(h + el - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def is_target_business_day(day: date) -> bool:
+    """TARGET (the Eurosystem's payment system, which settles SEPA) is open Monday to
+    Friday except 1 January, Good Friday, Easter Monday, 1 May, 25 and 26 December (ECB,
+    "TARGET closing days")."""
+    if day.weekday() >= 5 or (day.month, day.day) in {(1, 1), (5, 1), (12, 25), (12, 26)}:
+        return False
+    easter = easter_sunday(day.year)
+    return day not in {easter - timedelta(days=2), easter + timedelta(days=1)}
+
+
+def next_target_business_day(day: date) -> date:
+    """The first TARGET business day after `day`."""
+    following = day + timedelta(days=1)
+    while not is_target_business_day(following):
+        following += timedelta(days=1)
+    return following

@@ -5,6 +5,8 @@ Accounts, per currency:
 - fx_clearing: the bridge between a transaction currency and a settlement currency
   (every settled line passes through it, so it nets to zero per conversion);
 - merchant_payable: what we owe merchants (a debit balance is a merchant debit);
+- merchant_receivable: merchant debits carried to the merchants' next payouts (moved out of
+  merchant_payable when a payout passes one on, back when a later payout takes it in);
 - fee_income / fx_income: MDR + fixed fees, FX markup;
 - held_suspense: settled-to-be but held (fraud review/decline, no_rate, unknown merchant);
 - exceptions_suspense: reconciliation exceptions (late, mismatch, unexpected, orphan...).
@@ -38,6 +40,7 @@ class Account(StrEnum):
     SCHEME_RECEIVABLE = "scheme_receivable"
     FX_CLEARING = "fx_clearing"
     MERCHANT_PAYABLE = "merchant_payable"
+    MERCHANT_RECEIVABLE = "merchant_receivable"
     FEE_INCOME = "fee_income"
     FX_INCOME = "fx_income"
     HELD_SUSPENSE = "held_suspense"
@@ -76,6 +79,16 @@ class SuspenseFlow:
     amount_minor: int
 
 
+@dataclass(frozen=True, slots=True)
+class CarriedFlow:
+    """Merchant debits of one settlement currency the day's payouts took in from earlier
+    payouts and passed on to later ones."""
+
+    currency: str
+    carried_in_minor: int
+    carried_out_minor: int
+
+
 class Finding(NamedTuple):
     check: str
     currency: str
@@ -112,10 +125,25 @@ def _suspense_postings(flow: SuspenseFlow) -> list[Posting]:
     return _pair(suspense, Account.SCHEME_RECEIVABLE, flow.currency, flow.amount_minor, memo)
 
 
-def post(settled: Iterable[SettledFlow], suspense: Iterable[SuspenseFlow]) -> list[Posting]:
+def _carried_postings(flow: CarriedFlow) -> list[Posting]:
+    payable, receivable, currency = (
+        Account.MERCHANT_PAYABLE, Account.MERCHANT_RECEIVABLE, flow.currency,
+    )  # fmt: skip
+    return [
+        *_pair(payable, receivable, currency, flow.carried_in_minor, "debit carried in"),
+        *_pair(receivable, payable, currency, flow.carried_out_minor, "debit carried out"),
+    ]
+
+
+def post(
+    settled: Iterable[SettledFlow],
+    suspense: Iterable[SuspenseFlow],
+    carried: Iterable[CarriedFlow] = (),
+) -> list[Posting]:
     """The run's postings; zero-amount legs are dropped."""
     postings = [p for flow in settled for p in _settled_postings(flow)]
     postings += [p for flow in suspense for p in _suspense_postings(flow)]
+    postings += [p for flow in carried for p in _carried_postings(flow)]
     return [p for p in postings if p.debit_minor or p.credit_minor]
 
 
@@ -165,19 +193,32 @@ def check_conservation(totals: Mapping[str, Conservation]) -> list[Finding]:
 
 @dataclass(frozen=True, slots=True)
 class PayoutIdentity:
-    """Per settlement currency: settled lines (purchases - refunds) vs the payout file."""
+    """Per settlement currency: settled lines (purchases - refunds) and the debits carried
+    in and out vs the payout file's amounts due, fees and FX markup."""
 
     lines_net_minor: int
-    payouts_minor: int
+    payouts_minor: int  # the amounts due, after the carry
     fees_minor: int
     fx_markup_minor: int
+    carried_in_minor: int = 0
+    carried_out_minor: int = 0
+
+    @property
+    def settled_minor(self) -> int:
+        """The lines' net less the debits taken in (they reduce what is due), plus those
+        passed on (no longer netted against today's payout)."""
+        return self.lines_net_minor - self.carried_in_minor + self.carried_out_minor
+
+
+Paid = tuple[int, int, int, int, int]  # amounts due, fees, fx markup, carried in, carried out
 
 
 def payout_identities(
-    flows: Iterable[SettledFlow], paid: Mapping[str, tuple[int, int, int]]
+    flows: Iterable[SettledFlow], paid: Mapping[str, Paid]
 ) -> dict[str, PayoutIdentity]:
     """The payout identity's two sides per settlement currency: the lines' purchases minus
-    refunds (`flows`), and the payout rows' (payouts, fees, fx markup) sums (`paid`)."""
+    refunds (`flows`), and the payout rows' sums (`paid`: amounts due, fees, fx markup,
+    debits carried in and out)."""
     net: dict[str, int] = defaultdict(int)
     for flow in flows:
         signed = flow.converted_minor
@@ -185,21 +226,44 @@ def payout_identities(
             -signed if flow.transaction_type is TransactionType.REFUND else signed
         )
     currencies = sorted(set(net) | set(paid))
-    return {c: PayoutIdentity(net.get(c, 0), *paid.get(c, (0, 0, 0))) for c in currencies}
+    nothing = (0, 0, 0, 0, 0)
+    return {c: PayoutIdentity(net.get(c, 0), *paid.get(c, nothing)) for c in currencies}
 
 
 def check_payout_identity(totals: Mapping[str, PayoutIdentity]) -> list[Finding]:
-    """purchases - refunds (over lines) = payouts + fees + fx markup (over payouts)."""
+    """purchases - refunds (over lines) - debits carried in + debits carried out
+    = amounts due + fees + fx markup (over payouts)."""
     found = []
     for currency, t in sorted(totals.items()):
         accounted = t.payouts_minor + t.fees_minor + t.fx_markup_minor
-        if t.lines_net_minor != accounted:
+        if t.settled_minor != accounted:
             detail = (
-                f"settled {t.lines_net_minor} != payouts {t.payouts_minor} + fees {t.fees_minor}"
+                f"settled {t.lines_net_minor} - carried in {t.carried_in_minor} + carried out"
+                f" {t.carried_out_minor} != payouts {t.payouts_minor} + fees {t.fees_minor}"
                 f" + fx markup {t.fx_markup_minor} = {accounted}"
             )
             found.append(Finding("payout_identity", currency, detail))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class CarryLink:
+    """A merchant's debit passed on at or before a run's date (by its latest payout there)
+    and what the merchant's first payout after that date took in."""
+
+    merchant_id: str
+    currency: str
+    passed_on_minor: int
+    taken_in_minor: int
+    taken_on: str  # the later payout's date, ISO
+
+
+def carries_to_redo(links: Iterable[CarryLink]) -> list[str]:
+    """The later dates whose payouts took in a merchant debit other than the one now passed
+    on: a re-run of an earlier date changed it. Each debit is taken in once, as passed on,
+    only after those dates are re-run in turn (in date order), as the operator does after
+    re-running a date whose input changed; until then the run says which."""
+    return sorted({link.taken_on for link in links if link.passed_on_minor != link.taken_in_minor})
 
 
 REFUNDS_CHECK = "refunds_within_original"

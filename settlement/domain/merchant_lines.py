@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 import iso18245
 import pycountry
 
+from settlement.domain.bank_accounts import BankAccount, BankAccountInvalid, bank_account
 from settlement.domain.file_lines import (
     LineReason,
     LineRejected,
@@ -37,6 +38,9 @@ MERCHANT_COLUMNS: Final = (
     "merchant_id", "name", "mcc", "country", "city", "timezone", "settlement_currency",
     "mdr_bps", "fee_fixed",
 )  # fmt: skip
+# Optional: a merchant without an account is settled, but its payout cannot be sent by
+# credit transfer (the payout file says `no_bank_account`).
+MERCHANT_ACCOUNT_COLUMNS: Final = ("iban", "bic")
 NAME_MAX_CHARS: Final = 200  # the columns' widths
 CITY_MAX_CHARS: Final = 100
 # 10%: above any card scheme's merchant discount rate (high-risk MCCs reach ~6%); a value
@@ -62,11 +66,14 @@ class MerchantRecord:
     settlement_currency: str
     mdr_bps: int
     fee_fixed_minor: int
+    iban: str | None = None  # electronic format (no spaces, upper case)
+    bic: str | None = None
 
 
 def parse_merchant_line(row: Mapping[str, str]) -> MerchantRecord:
     """One merchants.csv line (values already stripped); raises `LineRejected`."""
-    reject_pans(row)
+    # The IBAN is checked as an IBAN, not scanned for card numbers (`bank_accounts`).
+    reject_pans({name: value for name, value in row.items() if name != "iban"})
     merchant_id = identifier(row, "merchant_id", SHORT_ID)
     name = free_text(row, "name", NAME_MAX_CHARS)
     mcc, country = _mcc(row), _country(row)
@@ -78,7 +85,20 @@ def parse_merchant_line(row: Mapping[str, str]) -> MerchantRecord:
         row.get("fee_fixed") or "0", currency, "fee_fixed", low_minor=0,
         high_minor=MAX_FEE_FIXED_MINOR, too_big=LineReason.OUT_OF_RANGE,
     )  # fmt: skip
-    return MerchantRecord(merchant_id, name, mcc, country, city, timezone, currency, mdr_bps, fee)
+    account = _account(row)
+    return MerchantRecord(
+        merchant_id, name, mcc, country, city, timezone, currency, mdr_bps, fee,
+        None if account is None else account.iban, None if account is None else account.bic,
+    )  # fmt: skip
+
+
+def _account(row: Mapping[str, str]) -> BankAccount | None:
+    iban = row.get("iban", "")
+    try:
+        return bank_account(iban, row.get("bic", ""))
+    except BankAccountInvalid as problem:
+        shown = f" ({preview(iban)})" if iban and "iban" in str(problem) else ""
+        raise LineRejected(LineReason.INVALID_FIELD, f"{problem}{shown}") from None
 
 
 def _mcc(row: Mapping[str, str]) -> str:

@@ -6,18 +6,23 @@
   booked as its own line, never folded into the rate;
 - refund: converted the same way; no fee or markup is charged or returned;
 - reversed purchases and their reversals never reach this module;
-- payout = purchases - refunds - fees - fx markup; a negative payout is a merchant debit.
+- payout = purchases - refunds - fees - fx markup; a negative payout is a merchant debit;
+- a merchant debit is carried: the payout takes in the debit its merchant's previous payout
+  in the currency passed on (`carried_in`); when payout - carried_in is still negative,
+  nothing is paid and the rest is passed on to the next payout (`CARRIED_OUT_MINOR`), else
+  the amount due is payout - carried_in (`DUE_MINOR`, never negative).
 
 The formulas below (`CONVERTED_MINOR`, `FEE_MINOR`, `FX_MARKUP_MINOR`, `LINE_SHARES`,
-`PAYOUT_MINOR`, `IS_DEBIT`) are the one definition: `price_line` and `Payout` evaluate them,
-and the end-of-day SQL (`eod_sql.insert_settlement_lines`, `insert_payouts`) is rendered from
-them, so changing a fee here changes both; a test holds the rendered SQL to `evaluate`.
+`PAYOUT_MINOR`, `IS_DEBIT`, `CARRIED_OUT_MINOR`, `DUE_MINOR`) are the one definition:
+`price_line` and `Payout` evaluate them, and the end-of-day SQL
+(`eod_sql.insert_settlement_lines`, `insert_payouts`, `carry_debits`) is rendered from them,
+so changing a fee here changes both; a test holds the rendered SQL to `evaluate`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from settlement.domain.currencies import minor_unit_exponent
@@ -92,6 +97,14 @@ LINE_SHARES: dict[str, Expr] = {
 }
 PAYOUT_MINOR: Expr = Sub(Sub(Sub(PURCHASES_MINOR, REFUNDS_MINOR), FEES_MINOR), FX_MARKUPS_MINOR)
 IS_DEBIT = Negative(PAYOUT_MINOR)  # a negative payout is a debit owed by the merchant
+# The carry of merchant debits: taken in from the merchant's previous payout in the
+# currency, passed on when the payout does not cover it.
+PAYOUT = Column("payout_minor")  # PAYOUT_MINOR, once computed
+CARRIED_IN = Column("carried_in_minor")
+CARRIED_OUT = Column("carried_out_minor")  # CARRIED_OUT_MINOR, once computed
+_AFTER_CARRY = Sub(PAYOUT, CARRIED_IN)
+CARRIED_OUT_MINOR: Expr = When(Negative(_AFTER_CARRY), Sub(CARRIED_IN, PAYOUT), Const(0))
+DUE_MINOR: Expr = Add(_AFTER_CARRY, CARRIED_OUT)
 
 
 class PayoutDirection(StrEnum):
@@ -204,6 +217,8 @@ class Payout:
     fees_minor: int = 0
     fx_markup_minor: int = 0
     line_count: int = 0
+    carried_in_minor: int = 0  # the debit the merchant's previous payout passed on
+    carried_out_minor: int = 0  # the debit this one passes on (CARRIED_OUT_MINOR)
 
     @property
     def _totals(self) -> Inputs:
@@ -222,6 +237,19 @@ class Payout:
     def direction(self) -> PayoutDirection:
         return PayoutDirection.DEBIT if self.is_debit else PayoutDirection.CREDIT
 
+    @property
+    def due_minor(self) -> int:
+        """What the merchant is paid after the carry (`DUE_MINOR`)."""
+        return due_minor(self.payout_minor, self.carried_in_minor, self.carried_out_minor)
+
+    def carry(self, carried_in_minor: int) -> Payout:
+        """This payout taking in the debit its merchant's previous payout passed on."""
+        return replace(
+            self,
+            carried_in_minor=carried_in_minor,
+            carried_out_minor=carried_out_minor(self.payout_minor, carried_in_minor),
+        )
+
     def add(self, line: SettlementLine) -> Payout:
         shares = line.shares
         return Payout(
@@ -235,6 +263,22 @@ class Payout:
         )
 
 
+def carried_out_minor(payout_minor: int, carried_in_minor: int) -> int:
+    """The debit a payout passes on (`CARRIED_OUT_MINOR`)."""
+    inputs = {PAYOUT.name: payout_minor, CARRIED_IN.name: carried_in_minor}
+    return evaluate(CARRIED_OUT_MINOR, inputs)
+
+
+def due_minor(payout_minor: int, carried_in_minor: int, carried_out_minor: int) -> int:
+    """What the merchant is paid after the carry (`DUE_MINOR`, >= 0)."""
+    inputs = {
+        PAYOUT.name: payout_minor,
+        CARRIED_IN.name: carried_in_minor,
+        CARRIED_OUT.name: carried_out_minor,
+    }
+    return evaluate(DUE_MINOR, inputs)
+
+
 def net(lines: Iterable[SettlementLine]) -> dict[tuple[str, str], Payout]:
     """Payouts keyed by (merchant_id, settlement currency)."""
     payouts: dict[tuple[str, str], Payout] = {}
@@ -242,3 +286,12 @@ def net(lines: Iterable[SettlementLine]) -> dict[tuple[str, str], Payout]:
         key = (line.merchant_id, line.converted.currency)
         payouts[key] = payouts.get(key, Payout(*key)).add(line)
     return payouts
+
+
+def carry_debits(
+    payouts: Mapping[tuple[str, str], Payout], passed_on: Mapping[tuple[str, str], int]
+) -> dict[tuple[str, str], Payout]:
+    """Each payout taking in what its merchant's previous payout in the currency passed on
+    (`passed_on`, by (merchant_id, currency); absent: nothing). A debit passed on by a
+    merchant without a payout today waits for its next one."""
+    return {key: payout.carry(passed_on.get(key, 0)) for key, payout in payouts.items()}

@@ -71,8 +71,9 @@ def run_eod_event(
     event: Mapping[str, Any] | None, settings: Settings, engine: Engine, clock: Clock,
     owner: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Run (or decline to run) the date the event asks for and publish its payout file."""
+    """Run (or decline to run) the date the event asks for and publish its payout files."""
     from settlement.adapters.aws import s3_client  # noqa: PLC0415 - see the module docstring
+    from settlement.eod.bank_file import bank_file_path, bank_terms  # noqa: PLC0415
     from settlement.eod.lambda_event import OWNER, request_from_event, summary  # noqa: PLC0415
     from settlement.eod.payout_file import write_payout_file  # noqa: PLC0415
     from settlement.eod.run import RunReportStatus, run_end_of_day  # noqa: PLC0415
@@ -85,11 +86,13 @@ def run_eod_event(
         # A run that just completed wrote the file, as did one that found it missing; a copy
         # left in this container's /tmp by an earlier run may predate a re-run, so it is
         # written again from the committed payouts.
+        day = request.business_date
         payout_file = report.payout_file or write_payout_file(
-            engine, request.business_date, settings.reports_dir, replace=True
+            engine, day, settings.reports_dir, replace=True, bank=bank_terms(settings, day)
         )
-        s3 = s3_client(settings)
-        keys = upload_reports(settings, request.business_date, [payout_file], s3)
+        bank_file = bank_file_path(day, settings.reports_dir)  # none: no euro transfer
+        files = [payout_file, bank_file] if bank_file.is_file() else [payout_file]
+        keys = upload_reports(settings, day, files, s3_client(settings))
     log.info("%s", report.message)
     return summary(report, keys)
 

@@ -22,6 +22,7 @@ from settlement.adapters import run_guard
 from settlement.adapters.clock import Clock
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
+from settlement.eod.bank_file import bank_terms
 from settlement.eod.payout_file import restore_payout_file
 from settlement.eod.run import RunReport, RunReportStatus, RunRequest, run_end_of_day
 
@@ -49,11 +50,11 @@ def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport
     """
     reports = []
     done = run_guard.completed_dates(engine)
-    if done and (restored := restore_payout_file(engine, max(done), settings.reports_dir)):
+    last = max(done) if done else None
+    bank = None if last is None else bank_terms(settings, last)
+    if last and (restored := restore_payout_file(engine, last, settings.reports_dir, bank)):
         # The last run committed but died before writing its file (it is written after).
-        reports.append(
-            RunReport(max(done), RunReportStatus.PAYOUT_FILE_RESTORED, f"wrote {restored}")
-        )
+        reports.append(RunReport(last, RunReportStatus.PAYOUT_FILE_RESTORED, f"wrote {restored}"))
     for day in _due(engine, settings, clock(), done):
         try:
             report = run_end_of_day(engine, settings, RunRequest(day, clock(), owner="scheduler"))

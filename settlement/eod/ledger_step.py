@@ -4,7 +4,11 @@ Conservation, per transaction currency, gross minor units:
     staged (every row in the run's scope) = settled + held + exceptions + reversed
 where `settled` is summed over settlement_lines (not over items), so a dropped line shows.
 Payout identity, per settlement currency:
-    purchases - refunds (over lines) = payouts + fees + fx markup (over the payout rows).
+    purchases - refunds (over lines) - debits carried in + debits carried out
+    = amounts due + fees + fx markup (over the payout rows);
+and each merchant debit carried is taken in once, as passed on: a re-run of an earlier date
+that changes a debit a later date already took in names that date, to be re-run after it
+(`later_dates_to_rerun`).
 The ledger balances per currency. Refunds and reversals, read again from the lines and the
 staged rows: every settled refund names a purchase of its merchant and currency, and a
 purchase's settled refunds over all runs stay within it; every voided purchase was voided
@@ -20,6 +24,7 @@ from settlement.domain.ledger import (
     Conservation,
     Finding,
     SettledFlow,
+    carries_to_redo,
     check_balanced,
     check_conservation,
     check_payout_identity,
@@ -64,7 +69,7 @@ def post_and_check(store: EodStore, scope: Scope) -> dict[str, dict[str, int]]:
     """Check every invariant, then write the ledger; raises InvariantBroken on any finding."""
     day = scope.run_date
     lines = store.settled_flows(day)
-    postings = post(lines, store.parked_flows(day))
+    postings = post(lines, store.parked_flows(day), store.carried_flows(day))
     conservation = _conservation(store, scope, lines)
     findings = check_balanced(postings)
     findings += check_conservation(conservation)
@@ -84,3 +89,13 @@ def post_and_check(store: EodStore, scope: Scope) -> dict[str, dict[str, int]]:
         }
         for currency, c in sorted(conservation.items())
     }
+
+
+def later_dates_to_rerun(store: EodStore, scope: Scope) -> list[str]:
+    """Later dates whose payouts took in a merchant debit this run now passes on otherwise
+    (a re-run of an earlier date whose input changed): re-running them, in date order,
+    carries each debit once again. Not a finding: re-running a middle date and then the
+    later ones is how a late arrival is settled (docs/payouts.md)."""
+    if not scope.later_runs_exist:
+        return []
+    return carries_to_redo(store.carry_links(scope.run_date))

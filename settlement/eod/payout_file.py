@@ -1,24 +1,36 @@
-"""The payout file: one CSV line per merchant and settlement currency, amounts in major units.
+"""The payout files: one CSV line per merchant and settlement currency, amounts in major
+units, with how each payout leaves (`transfer`); and the SEPA credit transfer file of the
+euro payouts (`bank_file`).
 
-The bank reads `payouts-<date>.csv`, so it is never half-written and never silently swapped:
+The bank reads them, so they are never half-written and never silently swapped:
 it is written under a temporary name in the same directory and renamed over the target
 (`os.replace`, atomic on one filesystem), and a file already there is replaced only by the
-same date's `--rerun` (or rewritten from the same committed payouts). Another run's content
-is a `PayoutFileConflict`, never an overwrite.
+same date's `--rerun` (or rewritten from the same committed payouts, byte for byte: both
+files are derived from the committed rows and the business date alone). Another run's
+content is a `PayoutFileConflict`, never an overwrite.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from settlement.adapters.eod_store import read_payouts
+from settlement.adapters.pain001 import render
 from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.money import Money
+from settlement.eod.bank_file import (
+    BankFileTerms,
+    PayoutStatement,
+    bank_file_path,
+    bank_order,
+    payment_order_of,
+    payout_statements,
+)
 from settlement.errors import OutputNotWritable, PayoutFileConflict
 
 if TYPE_CHECKING:
@@ -26,7 +38,7 @@ if TYPE_CHECKING:
 
 HEADER = (
     "business_date", "merchant_id", "currency", "purchases", "refunds", "fees", "fx_markup",
-    "payout", "direction", "line_count",
+    "payout", "direction", "line_count", "carried_in", "carried_out", "amount_due", "transfer",
 )  # fmt: skip
 
 
@@ -55,45 +67,78 @@ def prepare_directory(directory: Path, target: Path | None = None) -> None:
         ) from None
 
 
-def restore_payout_file(engine: Engine, day: date, directory: Path) -> Path | None:
-    """Write the payout file of a completed date if it is missing, as after a crash between
-    the run's commit and the file's write; None when it is there already."""
-    if payout_file_path(day, directory).exists():
+def restore_payout_file(
+    engine: Engine, day: date, directory: Path, bank: BankFileTerms | None = None
+) -> Path | None:
+    """Write the payout files of a completed date if one is missing, as after a crash
+    between the run's commit and the files' write; None when they are there already."""
+    csv_there = payout_file_path(day, directory).exists()
+    if csv_there and (bank is None or bank_file_path(day, directory).exists()):
         return None
-    return write_payout_file(engine, day, directory)
+    if csv_there and bank is not None and bank_order(engine, day, bank) is None:
+        return None  # a date without euro transfers has no bank file
+    return write_payout_file(engine, day, directory, bank=bank)
 
 
-def write_payout_file(engine: Engine, day: date, directory: Path, *, replace: bool = False) -> Path:
-    """Write `payouts-<date>.csv` from the committed payouts. A file already there with other
-    content is replaced only when `replace` (a --rerun, or a rewrite from the same database);
-    otherwise it is kept and PayoutFileConflict raised."""
+def write_payout_file(
+    engine: Engine,
+    day: date,
+    directory: Path,
+    *,
+    replace: bool = False,
+    bank: BankFileTerms | None = None,
+) -> Path:
+    """Write `payouts-<date>.csv` from the committed payouts, and with `bank` the day's SEPA
+    credit transfer file beside it (docs/payouts.md). A file already there with other
+    content is replaced only when `replace` (a --rerun, or a rewrite from the same
+    database); otherwise it is kept and PayoutFileConflict raised."""
     directory.mkdir(parents=True, exist_ok=True)
+    statements = payout_statements(engine, day)
+    out = io.StringIO(newline="")
+    _write_rows(day, statements, out)
     target = payout_file_path(day, directory)
-    handle, name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".partial")
-    partial = Path(name)
-    try:
-        with os.fdopen(handle, "w", newline="") as out:
-            _write_rows(engine, day, out)
-        if not replace and target.exists() and target.read_bytes() != partial.read_bytes():
-            raise PayoutFileConflict(
-                f"{target} already holds other payouts for {day} (another database's or"
-                " run's); kept as it is. Move it away, or use --rerun to replace it"
-            )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    publish(target, out.getvalue().encode(), replace=replace, what="payouts")
+    if bank is not None:
+        order = payment_order_of(day, statements, bank)
+        content = None if order is None else render(order)
+        publish(bank_file_path(day, directory), content, replace=replace, what="transfers")
     return target
 
 
-def _write_rows(engine: Engine, day: date, out: TextIO) -> None:
+def publish(target: Path, content: bytes | None, *, replace: bool, what: str) -> None:
+    """`content` at `target`, atomically (temporary file, then rename); None: no file."""
+    if content is None:
+        if target.exists() and not replace:
+            raise PayoutFileConflict(
+                f"{target} holds {what} although the committed run has none; kept as it"
+                " is. Move it away, or use --rerun to remove it"
+            )
+        target.unlink(missing_ok=True)
+        return
+    if not replace and target.exists() and target.read_bytes() != content:
+        raise PayoutFileConflict(
+            f"{target} already holds other {what} for its date (another database's or"
+            " run's); kept as it is. Move it away, or use --rerun to replace it"
+        )
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    partial = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as written:
+            written.write(content)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_rows(day: date, statements: list[PayoutStatement], out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(HEADER)
-    for row in read_payouts(engine, day):
+    for s in statements:
         amounts = (
-            row.purchases_minor, row.refunds_minor, row.fees_minor, row.fx_markup_minor,
-            row.payout_minor,
+            s.purchases_minor, s.refunds_minor, s.fees_minor, s.fx_markup_minor, s.payout_minor,
         )  # fmt: skip
-        text = [Money(int(a), row.currency).format() for a in amounts]
-        cells = [day.isoformat(), row.merchant_id, row.currency, *text, row.direction,
-                 row.line_count]  # fmt: skip
+        text = [Money(int(a), s.currency).format() for a in amounts]
+        carry = [Money(int(a), s.currency).format() for a in s.carry_minor]
+        cells = [day.isoformat(), s.merchant_id, s.currency, *text, s.direction, s.line_count,
+                 *carry, s.transfer]  # fmt: skip
         writer.writerow(spreadsheet_safe_row(cells))

@@ -6,7 +6,8 @@
    reconcile, screen for fraud, convert, settle, net, post the ledger, check the invariants,
    mark the run completed. A crash or a broken invariant rolls all of it back, so the date is
    either untouched (re-runnable, with identical results) or completely replaced.
-3. After the commit, write the payout file (rewritten whole, so it is idempotent too).
+3. After the commit, write the payout file and the SEPA credit transfer file beside it
+   (rewritten whole, so it is idempotent too).
 
 Before any of it, the run refuses (returns a `refused` report, exit code 3, and claims
 nothing) a date whose cutoff has not passed (`before_cutoff` overrides), a date with neither
@@ -37,6 +38,7 @@ from settlement.domain.fraud import Rulebook, load_rulebook
 from settlement.domain.reconciliation import Tolerance
 from settlement.domain.run_status import RunStatus
 from settlement.eod import fraud_step, fx_step, ledger_step
+from settlement.eod.bank_file import bank_file_path, bank_terms
 from settlement.eod.input_file import read_input_text
 from settlement.eod.payout_file import (
     payout_file_path,
@@ -122,7 +124,8 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
         if claim.status != RunStatus.COMPLETED:
             return RunReport(day, RunReportStatus.REFUSED, claim.message, reason="running")
         report = RunReport(day, RunReportStatus.ALREADY_COMPLETED, claim.message)
-        report.payout_file = restore_payout_file(engine, day, settings.reports_dir)
+        bank = bank_terms(settings, day)
+        report.payout_file = restore_payout_file(engine, day, settings.reports_dir, bank)
         return report
     try:
         report = _execute(engine, settings, request, claim, rulebook)
@@ -132,7 +135,9 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
         )
         raise
     _same_database_file(url, identity, day)
-    report.payout_file = write_payout_file(engine, day, settings.reports_dir, replace=request.rerun)
+    report.payout_file = write_payout_file(
+        engine, day, settings.reports_dir, replace=request.rerun, bank=bank_terms(settings, day)
+    )
     return report
 
 
@@ -155,7 +160,8 @@ def _refusal(engine: Engine, settings: Settings, request: RunRequest) -> RunRepo
             f"{where} holds no staged transactions and no journal lines for it (a wrong date or"
             " database?); --allow-empty closes an empty day, e.g. a holiday",
         )  # fmt: skip
-    existing = payout_file_path(day, settings.reports_dir)
+    files = (payout_file_path(day, settings.reports_dir), bank_file_path(day, settings.reports_dir))
+    existing = next((path for path in files if path.is_file()), files[0])
     if existing.is_file() and not request.rerun:
         return _refused(
             day, "payout_file_exists",
@@ -273,10 +279,13 @@ def close_day(
     store.settle(day, settings.fx_markup_bps)
     steps.done("settle")
     conservation = ledger_step.post_and_check(store, scope)
+    redo = ledger_step.later_dates_to_rerun(store, scope)
     steps.done("ledger")
     store.age_open_items(day)
     counts = store.counts(day)
     counts.update(fraud_flags=fraud.flags, fraud_decisions=fraud.decisions, fx_held=fx_held)
+    if redo:
+        counts["carried_debits_rerun"] = redo
     totals = {"conservation": conservation, "payouts": store.payout_totals(day)}
     summary = {"counts": counts, "totals": totals, "timings": steps.timings}
     if fraud.scorecard is not None:
@@ -284,6 +293,8 @@ def close_day(
     _complete(store, request, run_id, summary)
     steps.done("complete")
     message = f"end of day {day} completed"
+    if redo:
+        message += f"; re-run {', '.join(redo)} after it: merchant debits they took in changed"
     return RunReport(
         day,
         RunReportStatus.COMPLETED,

@@ -24,7 +24,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from settlement.adapters.purchase_rows import Narrowing
 from settlement.domain.fraud import FraudDecision, FraudFlag
 from settlement.domain.fx import CrossRate
-from settlement.domain.ledger import Posting, SettledFlow, SettledRefunds, SuspenseFlow, Void
+from settlement.domain.ledger import (
+    CarriedFlow,
+    CarryLink,
+    Paid,
+    Posting,
+    SettledFlow,
+    SettledRefunds,
+    SuspenseFlow,
+    Void,
+)
 from settlement.domain.reconciliation import Tolerance
 from settlement.domain.run_scope import Scope
 from settlement.domain.transactions import StagedTransaction
@@ -105,13 +114,22 @@ class EodStore(Protocol):
 
     # --- settle --------------------------------------------------------------------------
     def settle(self, run_date: date, fx_markup_bps: int) -> None:
-        """Settlement lines of the settling items, payouts per merchant and currency, and
+        """Settlement lines of the settling items, payouts per merchant and currency (each
+        taking in the debit its merchant's previous payout in the currency passed on), and
         journal-vs-staged totals per terminal and merchant."""
 
     # --- the ledger and its checks -------------------------------------------------------
     def settled_flows(self, run_date: date) -> list[SettledFlow]: ...
 
-    def paid_out(self, run_date: date) -> dict[str, tuple[int, int, int]]: ...
+    def paid_out(self, run_date: date) -> dict[str, Paid]:
+        """Per currency: amounts due, fees, fx markup, debits carried in and out."""
+
+    def carried_flows(self, run_date: date) -> list[CarriedFlow]:
+        """Debits the date's payouts took in and passed on, per currency, in currency order."""
+
+    def carry_links(self, run_date: date) -> list[CarryLink]:
+        """For each merchant and currency with a payout after the date: what its latest
+        payout up to the date passes on, and what the first later one took in."""
 
     def parked_flows(self, run_date: date) -> list[SuspenseFlow]:
         """Held and exception sums per (outcome, type, currency), in that order."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.money import Money
+from settlement.domain.netting import due_minor
 
 if TYPE_CHECKING:
     from settlement.adapters.report_reads import ReportReads
@@ -90,7 +91,8 @@ def _payout_row(r: MerchantPayout) -> Sequence[Any]:
     return (
         r.merchant_id, r.name or "", c, amount(r.purchases_minor, c), amount(r.refunds_minor, c),
         amount(r.fees_minor, c), amount(r.fx_markup_minor, c), amount(r.payout_minor, c),
-        r.direction, r.line_count,
+        r.direction, r.line_count, amount(r.carried_in_minor, c), amount(r.carried_out_minor, c),
+        amount(due_minor(r.payout_minor, r.carried_in_minor, r.carried_out_minor), c),
     )  # fmt: skip
 
 
@@ -122,7 +124,7 @@ CSV_FILES = (
         lambda rows, day: rows.settlement_lines(day), _settlement_row),
     CsvFile("payouts.csv", (
         "merchant_id", "merchant_name", "currency", "purchases", "refunds", "fees", "fx_markup",
-        "payout", "direction", "line_count"),
+        "payout", "direction", "line_count", "carried_in", "carried_out", "amount_due"),
         lambda rows, day: rows.payouts(day), _payout_row),
     CsvFile("ledger.csv", (
         "entry_no", "account", "currency", "debit", "credit", "memo"),

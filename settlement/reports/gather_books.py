@@ -56,6 +56,7 @@ def _payouts(reads: LedgerReads, day: date) -> tuple[PayoutRow, ...]:
         PayoutRow(
             p.merchant_id, p.name or "", p.currency, p.purchases_minor, p.refunds_minor,
             p.fees_minor, p.fx_markup_minor, p.payout_minor, p.direction, p.line_count,
+            p.carried_in_minor, p.carried_out_minor,
         )
         for p in reads.payouts(day)
     )  # fmt: skip
@@ -76,6 +77,8 @@ def _payout_totals(rows: Iterable[PayoutRow]) -> tuple[PayoutTotal, ...]:
             payout_minor=sum(r.payout_minor for r in group),
             merchant_debits=sum(r.direction == PayoutDirection.DEBIT for r in group),
             line_count=sum(r.line_count for r in group),
+            carried_in_minor=sum(r.carried_in_minor for r in group),
+            carried_out_minor=sum(r.carried_out_minor for r in group),
         )
         for currency, group in sorted(by_currency.items())
     )
@@ -124,7 +127,9 @@ def gather_checks(
     checks += _as_checks("conservation", held, check_conservation(conservation))
     identity = payout_identities(reads.settled_flows(day), reads.paid_out(day))
     paid = {
-        c: f"purchases - refunds {_m(t.lines_net_minor, c)} = payouts + fees + FX markup"
+        c: f"purchases - refunds {_m(t.lines_net_minor, c)} - carried in"
+        f" {_m(t.carried_in_minor, c)} + carried out {_m(t.carried_out_minor, c)}"
+        " = amounts due + fees + FX markup"
         for c, t in identity.items()
     }
     checks += _as_checks("payout_identity", paid, check_payout_identity(identity))

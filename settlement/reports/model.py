@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from settlement.compare.result import ModeResult
+from settlement.domain.netting import due_minor
 
 DETAIL_ROWS = 500  # exceptions shown in the HTML
 HELD_ROWS = 200  # held items shown in the HTML
@@ -156,6 +157,12 @@ class PayoutRow:
     payout_minor: int
     direction: str
     line_count: int
+    carried_in_minor: int = 0  # a merchant debit taken in from its previous payout
+    carried_out_minor: int = 0  # the debit passed on to its next payout
+
+    @property
+    def due_minor(self) -> int:
+        return due_minor(self.payout_minor, self.carried_in_minor, self.carried_out_minor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +176,12 @@ class PayoutTotal:
     payout_minor: int
     merchant_debits: int
     line_count: int
+    carried_in_minor: int = 0
+    carried_out_minor: int = 0
+
+    @property
+    def due_minor(self) -> int:
+        return due_minor(self.payout_minor, self.carried_in_minor, self.carried_out_minor)
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,9 @@ def _payouts(report: DayReport) -> dict[str, dict[str, int]]:
             "fx_markup_minor": t.fx_markup_minor,
             "payout_minor": t.payout_minor,
             "merchant_debits": t.merchant_debits,
+            "carried_in_minor": t.carried_in_minor,
+            "carried_out_minor": t.carried_out_minor,
+            "due_minor": t.due_minor,
         }
         for t in report.books.payout_totals
     }

@@ -9,7 +9,8 @@ settlement lines; payouts; ledger entries; fraud flags and decisions; rates; tot
 run's counts and totals must be equal. The days mix refunds and reversals (of either date,
 keeping or breaking their rules), journal mismatches, re-keyed and journal-only lines, late
 sends, late arrivals, fraud (card bursts, large amounts), FX, a currency without a rate
-(AED) and a merchant nobody imported (M9).
+(AED), a merchant nobody imported (M9), and merchant debits (sales below the fixed fee,
+refunds) carried from the first date's payouts into the second's.
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ FATES = ["journal"] * 6 + ["altered", "absent", "journal_only", "rekeyed", "sent
 
 row_strategy = st.tuples(
     st.integers(0, 1),  # the business date
-    st.sampled_from(["M1", "M1", "M2", "M9"]),
+    st.sampled_from(["M1", "M1", "M2", "M3", "M9"]),
     st.sampled_from(["EUR", "EUR", "USD", "JPY", "AED"]),
-    st.integers(1, 400_000),
+    st.one_of(st.integers(1, 30), st.integers(1, 400_000)),  # small: below the fee, a debit
     st.sampled_from(["purchase", "purchase", "purchase", "refund", "reversal"]),
     st.sampled_from([*FATES, "arrives_late"]),
     st.integers(1, 4),  # a refund or reversal names the row this many places before it
@@ -78,6 +79,9 @@ EVERYTHING: list[Spec] = [
     (1, "M2", "USD", 900, "purchase", "sent_late", 1, "copy", None),
     (0, "M2", "USD", 12345, "purchase", "journal", 1, "copy", None),  # USD -> JPY
     (1, "M1", "JPY", 5000, "purchase", "journal", 1, "copy", None),  # JPY -> EUR
+    (0, "M3", "EUR", 5, "purchase", "journal", 1, "copy", None),  # below the fee: a debit
+    (1, "M3", "EUR", 12, "purchase", "journal", 1, "copy", None),  # carried further
+    (1, "M3", "USD", 3, "purchase", "journal", 1, "copy", None),
 ]
 
 
@@ -154,7 +158,8 @@ def _same_report(sql: RunReport, memory: RunReport) -> None:
 def test_memory_store_equals_sql_store(db_url: str, tmp_path: Path) -> None:
     with migrated_database(db_url, tmp_path, **SETTINGS) as (engine, settings):
         import_merchants(engine, [MERCHANTS_HEADER, merchant_line("M1", "EUR", 150, "0.10"),
-                                  merchant_line("M2", "JPY", 75, "3")])  # fmt: skip
+                                  merchant_line("M2", "JPY", 75, "3"),
+                                  merchant_line("M3", "EUR", 150, "0.10")])  # fmt: skip
         import_rates(engine, ["date,currency,units_per_eur", f"{DAYS[0]},USD,1.0850",
                               f"{DAYS[0]},JPY,161.50"], NOWS[0])  # fmt: skip
         rulebook = load_rulebook(None)
@@ -176,5 +181,10 @@ def test_memory_store_equals_sql_store(db_url: str, tmp_path: Path) -> None:
                 _same_report(sql, in_memory)
             assert memory is not None
             assert memory_tables(memory) == sql_tables(engine)
+            if spec is EVERYTHING:  # the debit of the first date carried into the second
+                payouts = memory.results
+                assert payouts[DAYS[0]].payouts[("M3", "EUR")].carried_out_minor == 5
+                second = payouts[DAYS[1]].payouts[("M3", "EUR")]
+                assert (second.carried_in_minor, second.carried_out_minor) == (5, 10)
 
         check()

@@ -107,7 +107,8 @@ def memory_tables(store: MemoryEodStore) -> Tables:
         ]  # fmt: skip
         found["payouts"] += [
             (day, m, c, p.purchases_minor, p.refunds_minor, p.fees_minor, p.fx_markup_minor,
-             p.payout_minor, "debit" if p.is_debit else "credit", p.line_count)
+             p.payout_minor, "debit" if p.is_debit else "credit", p.line_count,
+             p.carried_in_minor, p.carried_out_minor)
             for (m, c), p in r.payouts.items()
         ]  # fmt: skip
         found["ledger_entries"] += [

@@ -18,13 +18,17 @@ from settlement.domain.cards import could_hold_pan, holds_pan
 from settlement.domain.file_lines import LineRejected
 from settlement.domain.fx import RateQuote
 from settlement.domain.journal_lines import JOURNAL_COLUMNS, parse_journal_line
-from settlement.domain.merchant_lines import MERCHANT_COLUMNS, parse_merchant_line
+from settlement.domain.merchant_lines import (
+    MERCHANT_ACCOUNT_COLUMNS,
+    MERCHANT_COLUMNS,
+    parse_merchant_line,
+)
 from settlement.domain.rate_lines import RateLine, band_problems, parse_rate_line, rate_jump
 from settlement.domain.reconciliation import JournalFormatError, parse_journal_row
 
 
 def test_columns_are_what_the_simulator_writes() -> None:
-    assert tuple(vocabulary.MERCHANT_COLUMNS) == MERCHANT_COLUMNS
+    assert tuple(vocabulary.MERCHANT_COLUMNS) == MERCHANT_COLUMNS + MERCHANT_ACCOUNT_COLUMNS
     assert tuple(vocabulary.JOURNAL_COLUMNS) == JOURNAL_COLUMNS
 
 
@@ -101,7 +105,9 @@ _VALUE = st.one_of(
 )  # fmt: skip
 
 
-@given(st.fixed_dictionaries({name: _VALUE for name in MERCHANT_COLUMNS}))
+@given(
+    st.fixed_dictionaries({name: _VALUE for name in MERCHANT_COLUMNS + MERCHANT_ACCOUNT_COLUMNS})
+)
 def test_a_merchant_line_is_parsed_or_rejected_never_a_crash(row: dict[str, str]) -> None:
     try:
         parse_merchant_line(row)

@@ -15,7 +15,7 @@ from settlement.adapters import books, eod_sql
 from settlement.adapters.eod_tables import fx_conversions, ledger_entries, payouts, settlement_lines
 from settlement.adapters.report_reads.records import FxUse, MerchantPayout, columns_of
 from settlement.adapters.tables import merchants
-from settlement.domain.ledger import SettledFlow, SettledRefunds, Void
+from settlement.domain.ledger import Paid, SettledFlow, SettledRefunds, Void
 
 sl, po, fx, le = settlement_lines, payouts, fx_conversions, ledger_entries
 PAYOUT = columns_of(po, MerchantPayout._fields[:-1])  # the last, name, is the merchant's
@@ -86,7 +86,7 @@ class LedgerReads:
     def settled_flows(self, day: date) -> list[SettledFlow]:
         return books.settled_flows(self._conn, day)
 
-    def paid_out(self, day: date) -> dict[str, tuple[int, int, int]]:
+    def paid_out(self, day: date) -> dict[str, Paid]:
         return books.paid_out(self._conn, day)
 
     def settled_refunds(self, day: date) -> list[SettledRefunds]:

@@ -103,6 +103,8 @@ class MerchantPayout(NamedTuple):
     payout_minor: int
     direction: str
     line_count: int
+    carried_in_minor: int
+    carried_out_minor: int
     name: str | None
 
 
