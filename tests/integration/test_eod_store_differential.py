@@ -9,7 +9,8 @@ settlement lines; payouts; ledger entries; fraud flags and decisions; rates; tot
 run's counts and totals must be equal. The days mix refunds and reversals (of either date,
 keeping or breaking their rules), journal mismatches, re-keyed and journal-only lines, late
 sends, late arrivals, fraud (card bursts, large amounts), FX, a currency without a rate
-(AED) and a merchant nobody imported (M9).
+(AED), one whose latest rate is older than the age limit (RUB: the ECB stopped it on
+2022-03-01, so both stores hold it with the same detail) and a merchant nobody imported (M9).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ FATES = ["journal"] * 6 + ["altered", "absent", "journal_only", "rekeyed", "sent
 row_strategy = st.tuples(
     st.integers(0, 1),  # the business date
     st.sampled_from(["M1", "M1", "M2", "M9"]),
-    st.sampled_from(["EUR", "EUR", "USD", "JPY", "AED"]),
+    st.sampled_from(["EUR", "EUR", "USD", "JPY", "AED", "RUB"]),
     st.integers(1, 400_000),
     st.sampled_from(["purchase", "purchase", "purchase", "refund", "reversal"]),
     st.sampled_from([*FATES, "arrives_late"]),
@@ -78,6 +79,7 @@ EVERYTHING: list[Spec] = [
     (1, "M2", "USD", 900, "purchase", "sent_late", 1, "copy", None),
     (0, "M2", "USD", 12345, "purchase", "journal", 1, "copy", None),  # USD -> JPY
     (1, "M1", "JPY", 5000, "purchase", "journal", 1, "copy", None),  # JPY -> EUR
+    (1, "M1", "RUB", 800, "purchase", "journal", 1, "copy", None),  # no_rate: a stale rate
 ]
 
 
