@@ -31,7 +31,7 @@ from settlement.domain.file_lines import (
     reject_pans,
     required,
 )
-from settlement.domain.fx import EUR, RateQuote, pick_quote, rate_age_days
+from settlement.domain.fx import EUR, RateQuote, pick_quote, rate_age_days, rate_text
 from settlement.domain.plausibility import TimeWindow
 
 RATE_COLUMNS: Final = ("date", "currency", "units_per_eur")
@@ -143,10 +143,12 @@ def rate_jump(
     if max(ratio, 1 / ratio) <= 1 + Fraction(max_jump_pct, 100):
         return None
     change_pct = (ratio - 1) * 100
+    factor = 1 + Fraction(max_jump_pct, 100)
+    low, high = Fraction(previous.units_per_eur) / factor, Fraction(previous.units_per_eur) * factor
     return (
         f"{previous.currency} {rate} is {float(change_pct):+.1f}% from the last known rate "
-        f"{previous.units_per_eur} ({previous.source}, {previous.rate_date}): more than "
-        f"{max_jump_pct}%"
+        f"{previous.units_per_eur} ({previous.source}, {previous.rate_date}): outside its "
+        f"{max_jump_pct}% band {rate_text(low)}..{rate_text(high)}"
     )
 
 
