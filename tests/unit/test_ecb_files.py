@@ -3,6 +3,9 @@ publishes, and files that are hostile or not rate files at all."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -107,7 +110,7 @@ def test_crlf_and_bom_read_like_the_plain_file() -> None:
         (b"  \r\n\n", "empty file"),
         (HTML_PAGE.encode(), "an HTML page"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a rate file"),
-        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "not a rate file"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "an unreadable zip file"),
         (b"merchant_id,name,mcc\nM1,Shop,5411\n", "not a rate file"),
         (BILLION_LAUGHS.encode(), "a DTD or entities"),
         (EXTERNAL_ENTITY.encode(), "a DTD or entities"),
@@ -191,3 +194,34 @@ def test_cells_keep_what_the_line_rules_judge() -> None:
 )
 def test_long_dates(written: str, iso: str) -> None:
     assert long_date(written) == iso
+
+
+def _zip(*files: tuple[str, str | bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_zip_of_one_rate_file_reads_as_the_file() -> None:
+    """The ECB offers its CSV files zipped (eurofxref-hist.zip, eurofxref.zip)."""
+    for content in (HIST_CSV, DAILY_CSV, HIST_90D_XML):
+        assert cells(_zip(("eurofxref-hist.csv", content)), 100)[0] == cells(content)[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (_zip(("a.csv", HIST_CSV), ("b.csv", DAILY_CSV)), "a zip file of 2 files"),
+        (_zip(("inner.zip", _zip(("eurofxref.csv", DAILY_CSV)))), "a zip file inside a zip"),
+        (_zip(("big.csv", "Date,USD,\n" + "2026-03-13,1.1,\n" * 20_000)), "more than 100,000"),
+        (b"PK\x03\x04" + b"\x00" * 100, "an unreadable zip file"),
+    ],
+)
+def test_zip_files_that_are_not_one_rate_file(
+    monkeypatch: pytest.MonkeyPatch, content: bytes, says: str
+) -> None:
+    monkeypatch.setattr(ecb_files, "MAX_UNZIPPED_BYTES", 100_000)  # a zip bomb, in small
+    with pytest.raises(NotARateFile, match=says):
+        cells(content)
