@@ -250,7 +250,7 @@ def import_rates(
         if not report.failed:
             changed = {key: line for key, (_, line) in parsed.items()
                        if stored.get(key) != str(line.units_per_eur)}  # fmt: skip
-            _replace_rates(conn, changed, now)
+            _replace_rates(conn, changed, [key for key in changed if key in stored], now)
             report.written = len(changed)
     return report
 
@@ -346,9 +346,12 @@ def _check_band(
 
 
 def _replace_rates(
-    conn: Connection, parsed: dict[tuple[date, str], RateLine], now: datetime
+    conn: Connection,
+    parsed: dict[tuple[date, str], RateLine],
+    keys: list[tuple[date, str]],
+    now: datetime,
 ) -> None:
-    keys = list(parsed)
+    """Write `parsed`, deleting first the stored rows of `keys` it replaces."""
     key_columns = tuple_(fx_rates.c.rate_date, fx_rates.c.currency)
     for start in range(0, len(keys), 500):
         conn.execute(delete(fx_rates).where(key_columns.in_(keys[start : start + 500])))

@@ -139,12 +139,13 @@ def rate_jump(
         BAND_ANCHOR_MAX_AGE_DAYS
     ):
         return None
+    factor = 1 + Decimal(max_jump_pct) / 100  # exact: both sides stay within 28 digits
+    if rate <= previous.units_per_eur * factor and previous.units_per_eur <= rate * factor:
+        return None  # inside the band (the common case, decided without Fractions)
     ratio = Fraction(rate) / Fraction(previous.units_per_eur)
-    if max(ratio, 1 / ratio) <= 1 + Fraction(max_jump_pct, 100):
-        return None
     change_pct = (ratio - 1) * 100
-    factor = 1 + Fraction(max_jump_pct, 100)
-    low, high = Fraction(previous.units_per_eur) / factor, Fraction(previous.units_per_eur) * factor
+    exact = 1 + Fraction(max_jump_pct, 100)
+    low, high = Fraction(previous.units_per_eur) / exact, Fraction(previous.units_per_eur) * exact
     return (
         f"{previous.currency} {rate} is {float(change_pct):+.1f}% from the last known rate "
         f"{previous.units_per_eur} ({previous.source}, {previous.rate_date}): outside its "
