@@ -160,7 +160,9 @@ def rates_import(
     ),
 ) -> None:  # fmt: skip
     """Import FX rates (units per EUR); they win over the shipped ECB rates of the same date.
-    All-or-nothing, like merchants; CARDSETTLE_RATE_MAX_JUMP_PCT bounds the change."""
+    Reads the ECB's files as published (CSV, XML, zipped; N/A cells are skipped) and
+    date,currency,units_per_eur. All-or-nothing, like merchants; CARDSETTLE_RATE_MAX_JUMP_PCT
+    bounds the change (docs/fx-rates.md)."""
     from settlement.adapters.imports import import_rates  # noqa: PLC0415
     from settlement.adapters.rates import RateDownloadError, downloaded  # noqa: PLC0415
 
