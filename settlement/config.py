@@ -29,6 +29,7 @@ from settlement.domain.bank_accounts import (
     parse_iban,
 )
 from settlement.domain.credit_transfer import NAME_MAX_CHARS, sepa_text
+from settlement.domain.fx import DEFAULT_MAX_RATE_AGE_DAYS
 from settlement.domain.plausibility import TimeWindow
 from settlement.domain.rate_lines import DEFAULT_MAX_JUMP_PCT, RateRules
 
@@ -251,6 +252,17 @@ class Settings(DebugSettings):
         "above or below the latest earlier known rate of its currency (imported, in the same "
         "file, or the ECB's); raise it for the import of a real devaluation.",
         examples=[60],
+    )  # fmt: skip
+    fx_max_rate_age_days: int = Field(
+        DEFAULT_MAX_RATE_AGE_DAYS, ge=0, le=3650,
+        description="The end of day converts with the latest rate at or before the business "
+        "date only if it is at most this many days old (business date minus rate date); an "
+        "older one holds the pair's lines `no_rate` with the rate's age in the reason (also "
+        "for the fraud screen's EUR amounts). The default 5 covers the longest TARGET "
+        "closing: Easter, when Thursday's rate serves through Easter Monday (4 days) and a "
+        "Tuesday run before the ECB's 16:00 CET publication still has only it (5 days), the "
+        "longest gap between two ECB publications since 1999 (docs/fx-rates.md).",
+        examples=[3],
     )  # fmt: skip
     aws_mode: AwsMode | None = Field(
         None, validate_default=True,

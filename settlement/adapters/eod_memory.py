@@ -100,6 +100,7 @@ class Item:
     reason: str | None
     age_business_days: int = 0
     resolved_on: date | None = None
+    reason_detail: str | None = None
 
 
 @dataclass(slots=True)
@@ -305,7 +306,7 @@ class MemoryEodStore:
         )
 
     def hold_no_rate(
-        self, run_date: date, currency: str, settlement_currency: str, reason: str
+        self, run_date: date, currency: str, settlement_currency: str, reason: str, detail: str
     ) -> int:
         def pair(item: Item) -> bool:
             terms = self.merchants.get(item.merchant_id)
@@ -315,7 +316,7 @@ class MemoryEodStore:
                 and terms.settlement_currency == settlement_currency
             )
 
-        return _hold(self._settling(run_date), pair, reason)
+        return _hold(self._settling(run_date), pair, reason, detail)
 
     def record_rate(self, run_date: date, rate: CrossRate, minor_rate: Fraction) -> None:
         del minor_rate  # `price_line` converts with the rate itself: the same number
@@ -569,11 +570,13 @@ def _item(run_date: date, found: ReconItem, where: StagedTransaction | JournalEn
     )  # fmt: skip
 
 
-def _hold(items: Iterable[Item], which: Callable[[Item], bool], reason: str) -> int:
+def _hold(
+    items: Iterable[Item], which: Callable[[Item], bool], reason: str, detail: str | None = None
+) -> int:
     held = 0
     for item in items:
         if which(item):
-            item.outcome, item.reason = Outcome.HELD, reason
+            item.outcome, item.reason, item.reason_detail = Outcome.HELD, reason, detail
             held += 1
     return held
 

@@ -598,16 +598,24 @@ def voids(conn: Connection, run_date: date) -> tuple[list[Void], list[tuple[str,
     return found, sorted((str(t), str(c)) for t, c in rows(conn, unvoided, d=run_date))
 
 
-def hold(conn: Connection, run_date: date, where: str, reason: str, **params: Any) -> int:
-    """Move settling items matching `where` to held with `reason`."""
+def hold(
+    conn: Connection,
+    run_date: date,
+    where: str,
+    reason: str,
+    detail: str | None = None,
+    **params: Any,
+) -> int:
+    """Move settling items matching `where` to held with `reason` (and its `detail`)."""
     return run(
         conn,
-        f"UPDATE reconciliation_items SET outcome = {literal(Outcome.HELD)}, reason = :reason"
-        f" WHERE run_date = :d AND outcome = '{SETTLES}' AND ({where})",
+        f"UPDATE reconciliation_items SET outcome = {literal(Outcome.HELD)}, reason = :reason,"
+        f" reason_detail = :detail WHERE run_date = :d AND outcome = '{SETTLES}' AND ({where})",
         d=run_date,
         reason=reason,
+        detail=detail,
         **params,
-    )
+    )  # fmt: skip
 
 
 def currency_pairs(conn: Connection, run_date: date) -> list[tuple[str, str | None, int]]:

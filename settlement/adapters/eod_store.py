@@ -221,11 +221,11 @@ class SqlEodStore:
         )  # fmt: skip
 
     def hold_no_rate(
-        self, run_date: date, currency: str, settlement_currency: str, reason: str
+        self, run_date: date, currency: str, settlement_currency: str, reason: str, detail: str
     ) -> int:
         return eod_sql.hold(
             self.conn, run_date, "currency = :c AND merchant_id IN (SELECT merchant_id FROM"
-            " merchants WHERE settlement_currency = :s)", reason, c=currency,
+            " merchants WHERE settlement_currency = :s)", reason, detail, c=currency,
             s=settlement_currency,
         )  # fmt: skip
 

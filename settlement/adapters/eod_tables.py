@@ -95,6 +95,9 @@ reconciliation_items = Table(
     Column("reason", String(40), nullable=True),
     Column("age_business_days", Integer, nullable=False, server_default="0"),
     Column("resolved_on", Date, nullable=True),
+    # What the reason alone cannot say, in one line: for `no_rate`, the currency and its
+    # latest rate's date and age ("no rate for RUB within 5 days: latest is ...").
+    Column("reason_detail", String(200), nullable=True),
     Index(None, "transaction_id"),
     Index(None, "run_date", "outcome"),
     # Refunds and reversals only (a few per cent of items): the refund and reversal rules

@@ -28,6 +28,15 @@ from settlement.adapters.eod_tables import fx_rates, journal_entries
 from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.config import Settings
+from settlement.domain.ecb_files import (
+    READABLE,
+    NotARateFile,
+    RateFileFormat,
+    Tally,
+    opened,
+    published_cells,
+    text_lines,
+)
 from settlement.domain.file_lines import LineReason, LineRejected, preview
 from settlement.domain.journal_lines import JOURNAL_COLUMNS, parse_journal_line
 from settlement.domain.merchant_lines import MERCHANT_COLUMNS, MerchantRecord, parse_merchant_line
@@ -36,6 +45,7 @@ from settlement.domain.rate_lines import (
     RateLine,
     RateRules,
     band_problems,
+    is_archived,
     parse_rate_line,
 )
 from settlement.domain.reconciliation import JournalEntry
@@ -56,13 +66,22 @@ class ImportReport:
     rejected: int = 0
     all_or_nothing: bool = False  # merchants, rates: one rejected line and nothing is written
     file_error: str | None = None  # the file as a whole could not be read
+    file_format: str | None = None  # rates: which format the content was recognised as
+    gaps: int = 0  # rates: N/A or empty cells of an ECB file, "no rate that day"
+    archived: int = 0  # rates: an ECB file's rates dated before the window, skipped
+    notes: list[str] = field(default_factory=list)  # what was passed over, one line each
 
     @property
     def already_there(self) -> int:
         """Valid rows not written because an earlier import wrote them (a re-import)."""
         if self.file_error or (self.all_or_nothing and self.rejected):
             return 0
-        return self.read - self.rejected - self.written
+        return self.read - self.skipped - self.rejected - self.written
+
+    @property
+    def skipped(self) -> int:
+        """Cells read that are not rates to import and not errors (N/A, archived)."""
+        return self.gaps + self.archived
 
     @property
     def failed(self) -> bool:
@@ -70,10 +89,10 @@ class ImportReport:
         or a file with no line to import."""
         return bool(self.file_error or self.rejected or not self.read)
 
-    def reject(self, line_no: int, problem: LineRejected) -> None:
+    def reject(self, line_no: int, problem: LineRejected, where: str = "") -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS_SHOWN:
-            self.errors.append(f"line {line_no}: {problem}")
+            self.errors.append(f"line {line_no}{' ' + where if where else ''}: {problem}")
 
 
 def _records(
@@ -204,53 +223,135 @@ def import_journal(
 
 
 def import_rates(
-    engine: Engine, lines: Iterable[str], now: datetime, rules: RateRules | None = None
+    engine: Engine,
+    source: Iterable[bytes] | Iterable[str],
+    now: datetime,
+    rules: RateRules | None = None,
 ) -> ImportReport:
-    """All-or-nothing operator rates (date, currency, units_per_eur); a later import of a
-    key replaces it. `rules` None: the band of the default jump and no date window."""
+    """All-or-nothing rates (units per EUR) from any rate file `ecb_files` recognises:
+    `source` is the file's bytes in chunks (or text lines). A later import of a key
+    replaces it; a key imported before with the same rate is left as it is (a re-import
+    changes nothing). `rules` None: the band of the default jump and no date window."""
     rules = rules or RateRules()
     report = ImportReport(all_or_nothing=True)
-    parsed: dict[tuple[date, str], tuple[int, RateLine]] = {}
+    try:
+        form, chunks = opened(_as_chunks(source))
+        report.file_format = str(form)
+        parsed = _parsed_rates(form, chunks, now, rules, report)
+    except (ImportFileError, NotARateFile) as error:
+        report.file_error = str(error)
+        return report
+    if not parsed and not report.rejected:
+        report.file_error = _nothing_read(report)
+        return report
+    with engine.begin() as conn:
+        lines = list(parsed.values())
+        stored = _check_band(conn, lines, rules.max_jump_pct, report)
+        if not report.failed:
+            changed = {key: line for key, (_, line) in parsed.items()
+                       if stored.get(key) != str(line.units_per_eur)}  # fmt: skip
+            _replace_rates(conn, changed, [key for key in changed if key in stored], now)
+            report.written = len(changed)
+    return report
+
+
+def _as_chunks(source: Iterable[bytes] | Iterable[str]) -> Iterator[bytes]:
+    """Text lines (a test's list, with or without their line ends) as bytes; bytes as is."""
+    for piece in source:
+        if isinstance(piece, str):
+            yield (piece if piece.endswith("\n") else piece + "\n").encode("utf-8")
+        else:
+            yield piece
+
+
+_Parsed = dict[tuple[date, str], tuple[int, RateLine]]
+
+
+def _parsed_rates(
+    form: RateFileFormat, chunks: Iterator[bytes], now: datetime, rules: RateRules,
+    report: ImportReport,
+) -> _Parsed:  # fmt: skip
+    """The file's valid lines by (date, currency); rejections go to `report`."""
+    parsed: _Parsed = {}
 
     def parse(row: dict[str, str]) -> RateLine:
         return parse_rate_line(row, now, rules)
 
-    try:
-        for number, line in _each_valid(lines, RATE_COLUMNS, report, parse):
-            key = (line.rate_date, line.currency)
-            first = parsed.setdefault(key, (number, line))[0]
-            if first != number:
-                detail = f"{line.currency} on {line.rate_date} is already on line {first}"
-                report.reject(number, LineRejected(LineReason.DUPLICATE, detail))
-    except ImportFileError as error:
-        report.file_error = str(error)
-        return report
-    with engine.begin() as conn:
-        _check_band(conn, list(parsed.values()), rules.max_jump_pct, report)
-        if not report.failed:
-            _replace_rates(conn, {key: line for key, (_, line) in parsed.items()}, now)
-            report.written = len(parsed)
-    return report
+    if form is RateFileFormat.RATES_CSV:
+        numbered = _each_valid(text_lines(chunks), RATE_COLUMNS, report, parse)
+    else:
+        numbered = _published_lines(form, chunks, now, rules, report)
+    for number, line in numbered:
+        key = (line.rate_date, line.currency)
+        first = parsed.setdefault(key, (number, line))
+        if first[1] is not line:
+            detail = f"{line.currency} on {line.rate_date} is already on line {first[0]}"
+            report.reject(number, LineRejected(LineReason.DUPLICATE, detail))
+    return parsed
+
+
+def _published_lines(
+    form: RateFileFormat, chunks: Iterator[bytes], now: datetime, rules: RateRules,
+    report: ImportReport,
+) -> Iterator[tuple[int, RateLine]]:  # fmt: skip
+    """The ECB file's rates as checked lines; N/A cells and rates older than the window are
+    counted as skipped, retired currencies' columns named in the report's notes."""
+    tally = Tally()
+    for cell in published_cells(form, chunks, tally):
+        report.read += 1
+        row = cell.row()
+        if is_archived(row, now, rules):
+            report.archived += 1
+            continue
+        try:
+            yield cell.line, parse_rate_line(row, now, rules)
+        except LineRejected as problem:
+            report.reject(cell.line, problem, cell.currency)
+    report.read += tally.gaps
+    report.gaps = tally.gaps
+    if tally.retired:
+        report.notes.append(
+            "columns skipped, not current ISO 4217 currencies: " + ", ".join(sorted(tally.retired))
+        )
+
+
+def _nothing_read(report: ImportReport) -> str:
+    """The one line of a recognised file without one rate to write."""
+    found = f"{report.file_format}: " if report.file_format else ""
+    why = []
+    if report.gaps:
+        why.append(f"{report.gaps:,} N/A or empty")
+    if report.archived:
+        why.append(f"{report.archived:,} older than CARDSETTLE_TIME_MAX_AGE_DAYS")
+    seen = f" ({', '.join(why)})" if why else ""
+    return f"{found}no rate to import{seen}; this command reads {READABLE}"
 
 
 def _check_band(
     conn: Connection, lines: list[tuple[int, RateLine]], max_jump_pct: int, report: ImportReport
-) -> None:
+) -> dict[tuple[date, str], str]:
+    """Reject the lines outside their jump band; the stored rates of the lines' keys (as
+    text), to leave unchanged ones as they are."""
     if not lines:
-        return
+        return {}
     currencies = {line.currency for _, line in lines}
     until = max(line.rate_date for _, line in lines)
     imported = imported_histories(conn, currencies, until)
     published = {currency: ecb_history(currency) for currency in currencies}
     for number, problem in band_problems(lines, imported, published, max_jump_pct):
         report.reject(number, problem)
-    report.errors.sort(key=lambda error: int(error.split(":", 1)[0].removeprefix("line ")))
+    report.errors.sort(key=lambda error: int(error.split(":", 1)[0].split()[1]))
+    return {(day, currency): str(rate) for currency, history in imported.items()
+            for day, rate in history}  # fmt: skip
 
 
 def _replace_rates(
-    conn: Connection, parsed: dict[tuple[date, str], RateLine], now: datetime
+    conn: Connection,
+    parsed: dict[tuple[date, str], RateLine],
+    keys: list[tuple[date, str]],
+    now: datetime,
 ) -> None:
-    keys = list(parsed)
+    """Write `parsed`, deleting first the stored rows of `keys` it replaces."""
     key_columns = tuple_(fx_rates.c.rate_date, fx_rates.c.currency)
     for start in range(0, len(keys), 500):
         conn.execute(delete(fx_rates).where(key_columns.in_(keys[start : start + 500])))

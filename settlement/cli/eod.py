@@ -93,9 +93,15 @@ def _print_import(what: str, report: ImportReport) -> None:
         say(f"[red]{what}: {escape(report.file_error)}; nothing written[/red]")
         raise typer.Exit(ExitCode.FAILED)
     already = f", already imported {report.already_there}" if report.already_there else ""
+    if report.file_format is not None:
+        what = f"{what} ({report.file_format})"
+    skipped = f", skipped {_skipped(report)}" if report.skipped else ""
     say(
-        f"{what}: read {report.read}, written {report.written}{already}, rejected {report.rejected}"
+        f"{what}: read {report.read}, written {report.written}{already}, rejected "
+        f"{report.rejected}{skipped}"
     )
+    for note in report.notes:
+        say(f"  {escape(note)}")
     for error in report.errors:
         say(f"  [yellow]{escape(error)}[/yellow]")
     if report.rejected > len(report.errors):
@@ -105,6 +111,13 @@ def _print_import(what: str, report: ImportReport) -> None:
             "and import the file again[/red]")  # fmt: skip
     if report.failed:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _skipped(report: ImportReport) -> str:
+    parts = [f"{report.gaps} N/A or empty"] if report.gaps else []
+    if report.archived:
+        parts.append(f"{report.archived} older than CARDSETTLE_TIME_MAX_AGE_DAYS")
+    return f"{report.skipped} ({', '.join(parts)})"
 
 
 @merchants_app.command("import")
@@ -136,16 +149,48 @@ def journal_import(
 
 
 @rates_app.command("import")
-def rates_import(file: Path = typer.Argument(..., help="CSV: date,currency,units_per_eur")) -> None:
+def rates_import(
+    file: Path | None = typer.Argument(
+        None, help="The ECB's eurofxref-hist.csv, eurofxref.csv or XML, or date,currency,"
+        "units_per_eur (recognised by content)"
+    ),
+    from_url: str | None = typer.Option(
+        None, "--from-url", help="Download the file (http or https), e.g. "
+        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml"
+    ),
+) -> None:  # fmt: skip
     """Import FX rates (units per EUR); they win over the shipped ECB rates of the same date.
-    All-or-nothing, like merchants; CARDSETTLE_RATE_MAX_JUMP_PCT bounds the change."""
+    Reads the ECB's files as published (CSV, XML, zipped; N/A cells are skipped) and
+    date,currency,units_per_eur. All-or-nothing, like merchants; CARDSETTLE_RATE_MAX_JUMP_PCT
+    bounds the change (docs/fx-rates.md)."""
     from settlement.adapters.imports import import_rates  # noqa: PLC0415
+    from settlement.adapters.rates import RateDownloadError, downloaded  # noqa: PLC0415
 
+    if (file is None) == (from_url is None):
+        raise typer.BadParameter("give a FILE or --from-url URL (one of them)")
     settings = settings_or_exit()
     with migrated_engine(settings) as engine:
-        with closing(_lines(str(file), settings)) as lines:
-            report = import_rates(engine, lines, utc_now(), settings.rate_rules)
+        try:
+            with closing(downloaded(from_url) if from_url else _chunks(file)) as chunks:
+                report = import_rates(engine, chunks, utc_now(), settings.rate_rules)
+        except RateDownloadError as error:
+            console.print(f"[red]rates: {escape(str(error))}; nothing written[/red]",
+                          soft_wrap=True, emoji=False)  # fmt: skip
+            raise typer.Exit(ExitCode.FAILED) from None
     _print_import("rates", report)
+
+
+def _chunks(file: Path | None) -> Generator[bytes]:
+    """A local file's bytes in 64 KiB pieces (a 100 MB XML is never read whole)."""
+    if file is None or not file.is_file():
+        raise typer.BadParameter(f"no such file: {file}")
+    try:
+        handle = file.open("rb")
+    except OSError as error:
+        raise typer.BadParameter(f"cannot read {file}: {error.strerror}") from None
+    with handle:
+        while chunk := handle.read(1 << 16):
+            yield chunk
 
 
 @app.command("eod")

@@ -23,6 +23,7 @@ SOURCE_ECB = "ecb"
 SOURCE_IMPORTED = "imported"
 SOURCE_IDENTITY = "identity"  # same currency: no rate involved
 RATE_DIGITS = 10  # significant digits of the recorded rate text
+DEFAULT_MAX_RATE_AGE_DAYS = 5  # Easter's Thursday rate on the Tuesday before 16:00 CET
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,35 @@ def pick_quote(
     if not candidates:
         return None
     return max(candidates, key=lambda quote: (quote.rate_date, quote.source == SOURCE_IMPORTED))
+
+
+def rate_age_days(rate_date: date, business_date: date) -> int:
+    """How old a rate is on a business date, in calendar days (0: published that day)."""
+    return (business_date - rate_date).days
+
+
+def usable_quote(
+    quote: RateQuote | None, business_date: date, max_rate_age_days: int
+) -> RateQuote | None:
+    """`quote` when it may convert on `business_date`, None when there is none or it is
+    older than `max_rate_age_days`."""
+    if quote is None or rate_age_days(quote.rate_date, business_date) > max_rate_age_days:
+        return None
+    return quote
+
+
+def no_rate_detail(
+    currency: str, business_date: date, latest: RateQuote | None, max_rate_age_days: int
+) -> str:
+    """Why `currency` has no usable rate on `business_date`, in one line (a held line's
+    reason detail): none at all, or the latest one and its age."""
+    if latest is None:
+        return f"no rate for {currency} on or before {business_date}"
+    age_days = rate_age_days(latest.rate_date, business_date)
+    return (
+        f"no rate for {currency} within {max_rate_age_days} days: latest is "
+        f"{latest.rate_date}, {age_days} days old"
+    )
 
 
 def cross_rate(source: RateQuote, target: RateQuote) -> CrossRate:

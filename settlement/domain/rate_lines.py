@@ -6,6 +6,11 @@ decimal point would pay merchants ten times over. A rate must therefore be a pla
 within absolute bounds, and within `max_jump_pct` of the latest earlier rate known for the
 currency (imported before, in the same file, or published by the ECB), as `fx.pick_quote`
 would choose it. A currency with no earlier rate has only the absolute bounds.
+
+The same rules hold every rate whichever file it came in (`ecb_files` turns the ECB's CSV
+and XML into these lines). One difference: the ECB's history goes back to 1999, and a
+published rate older than the date window can never convert anything the run settles, so
+it is skipped (`is_archived`) and counted, where an operator's line that old is rejected.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from settlement.domain.file_lines import (
     reject_pans,
     required,
 )
-from settlement.domain.fx import EUR, RateQuote, pick_quote
+from settlement.domain.fx import EUR, RateQuote, pick_quote, rate_age_days, rate_text
 from settlement.domain.plausibility import TimeWindow
 
 RATE_COLUMNS: Final = ("date", "currency", "units_per_eur")
@@ -39,6 +44,9 @@ MAX_RATE_DECIMALS: Final = 12  # the ECB publishes at most 6 significant digits
 # traded currencies stay within a few percent, a devaluation is set on purpose (raise
 # CARDSETTLE_RATE_MAX_JUMP_PCT for that import), and a slipped decimal point is 900%.
 DEFAULT_MAX_JUMP_PCT: Final = 25
+# A previous rate more than a year older anchors no band: the ECB quoted no ISK from
+# 2008-12-10 until 2018, and a band around an eight-year-old rate says nothing about today's.
+BAND_ANCHOR_MAX_AGE_DAYS: Final = 365
 _RATE = re.compile(rf"[0-9]+(?:\.[0-9]{{1,{MAX_RATE_DECIMALS}}})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 History = Sequence[tuple[date, Decimal]]
@@ -70,6 +78,19 @@ def parse_rate_line(row: Mapping[str, str], received_at: datetime, rules: RateRu
         )
     currency = currency_code(row, "currency")
     return RateLine(day, currency, _rate(required(row, "units_per_eur")))
+
+
+def is_archived(row: Mapping[str, str], received_at: datetime, rules: RateRules) -> bool:
+    """True when a published rate's date is well-formed and before the window: history
+    to skip, not a line to judge. A date in the future or malformed is judged as usual."""
+    value = row.get("date", "")
+    if rules.window is None or not _DATE.fullmatch(value):
+        return False
+    try:
+        start = datetime.combine(date.fromisoformat(value), time(), UTC)
+    except ValueError:
+        return False
+    return start < received_at.replace(tzinfo=UTC) - rules.window.max_age
 
 
 def _date(row: Mapping[str, str], received_at: datetime, window: TimeWindow | None) -> date:
@@ -106,19 +127,29 @@ def _rate(value: str) -> Decimal:
     return rate
 
 
-def rate_jump(rate: Decimal, previous: RateQuote | None, max_jump_pct: int) -> str | None:
-    """Why `rate` is too far from `previous`, in one line; None when within the band. The
-    band is symmetric in ratio: with 25%, from previous / 1.25 to previous * 1.25."""
+def rate_jump(
+    rate: Decimal, previous: RateQuote | None, max_jump_pct: int, rate_date: date | None = None
+) -> str | None:
+    """Why `rate` (of `rate_date`) is too far from `previous`, in one line; None when within
+    the band, or when `previous` is more than `BAND_ANCHOR_MAX_AGE_DAYS` older. The band is
+    symmetric in ratio: with 25%, from previous / 1.25 to previous * 1.25."""
     if previous is None:
         return None
-    ratio = Fraction(rate) / Fraction(previous.units_per_eur)
-    if max(ratio, 1 / ratio) <= 1 + Fraction(max_jump_pct, 100):
+    if rate_date is not None and rate_age_days(previous.rate_date, rate_date) > (
+        BAND_ANCHOR_MAX_AGE_DAYS
+    ):
         return None
+    factor = 1 + Decimal(max_jump_pct) / 100  # exact: both sides stay within 28 digits
+    if rate <= previous.units_per_eur * factor and previous.units_per_eur <= rate * factor:
+        return None  # inside the band (the common case, decided without Fractions)
+    ratio = Fraction(rate) / Fraction(previous.units_per_eur)
     change_pct = (ratio - 1) * 100
+    exact = 1 + Fraction(max_jump_pct, 100)
+    low, high = Fraction(previous.units_per_eur) / exact, Fraction(previous.units_per_eur) * exact
     return (
         f"{previous.currency} {rate} is {float(change_pct):+.1f}% from the last known rate "
-        f"{previous.units_per_eur} ({previous.source}, {previous.rate_date}): more than "
-        f"{max_jump_pct}%"
+        f"{previous.units_per_eur} ({previous.source}, {previous.rate_date}): outside its "
+        f"{max_jump_pct}% band {rate_text(low)}..{rate_text(high)}"
     )
 
 
@@ -139,7 +170,7 @@ def band_problems(
             line.currency, line.rate_date - timedelta(days=1), merged[line.currency],
             published.get(line.currency, ()),
         )  # fmt: skip
-        problem = rate_jump(line.units_per_eur, previous, max_jump_pct)
+        problem = rate_jump(line.units_per_eur, previous, max_jump_pct, line.rate_date)
         if problem is not None:
             problems.append((number, LineRejected(LineReason.RATE_JUMP, problem)))
     return problems

@@ -269,7 +269,7 @@ def close_day(
     day = request.business_date
     steps = _Steps(on_step)
     scope = _reconcile(store, settings, day, steps)
-    quote = fx_step.quote_source(store, day)
+    quote = fx_step.quote_source(store, day, settings.fx_max_rate_age_days)
     fraud = fraud_step.run_fraud(
         store, day, rulebook, fx_step.to_eur_converter(quote), request.labels
     )

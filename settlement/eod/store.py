@@ -105,8 +105,10 @@ class EodStore(Protocol):
     def hold_unknown_merchant(self, run_date: date, currency: str, reason: str) -> int: ...
 
     def hold_no_rate(
-        self, run_date: date, currency: str, settlement_currency: str, reason: str
-    ) -> int: ...
+        self, run_date: date, currency: str, settlement_currency: str, reason: str, detail: str
+    ) -> int:
+        """Hold the pair's settling items with `reason` and its one-line `detail` (which
+        currency lacks a usable rate, and how old its latest one is)."""
 
     def record_rate(self, run_date: date, rate: CrossRate, minor_rate: Fraction) -> None:
         """The rate the date's `rate.from_currency -> to_currency` lines convert at;

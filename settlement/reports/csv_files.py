@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from settlement.csv_cells import spreadsheet_safe_row
+from settlement.domain.fx import rate_age_days
 from settlement.domain.money import Money
 from settlement.domain.netting import due_minor
 
@@ -52,7 +53,7 @@ def _recon_row(r: ReconItem) -> Sequence[Any]:
         r.merchant_id, r.terminal_id, r.transaction_type, r.original_transaction_id or "",
         r.currency, amount(r.staged_amount_minor, r.currency),
         amount(r.journal_amount_minor, r.currency), r.recon_class, r.match_method or "",
-        r.outcome, r.reason or "", r.age_business_days,
+        r.outcome, r.reason or "", r.age_business_days, r.reason_detail or "",
     )  # fmt: skip
 
 
@@ -82,7 +83,7 @@ def _settlement_row(r: SettlementLine) -> Sequence[Any]:
         r.transaction_id, r.merchant_id, r.transaction_type, r.original_currency,
         amount(r.original_amount_minor, r.original_currency), r.rate, r.rate_date.isoformat(),
         r.rate_source, dst, amount(r.converted_amount_minor, dst), amount(r.fee_minor, dst),
-        amount(r.fx_markup_minor, dst),
+        amount(r.fx_markup_minor, dst), rate_age_days(r.rate_date, r.run_date),
     )  # fmt: skip
 
 
@@ -106,7 +107,7 @@ CSV_FILES = (
         "transaction_id", "journal_transaction_id", "business_date", "merchant_id",
         "terminal_id", "transaction_type", "original_transaction_id", "currency",
         "staged_amount", "journal_amount", "recon_class", "match_method", "outcome", "reason",
-        "age_business_days"),
+        "age_business_days", "reason_detail"),
         lambda rows, day: rows.reconciliation_items(day), _recon_row),
     CsvFile("exceptions.csv", (
         "transaction_id", "recon_class", "outcome", "reason", "business_date",
@@ -120,7 +121,7 @@ CSV_FILES = (
     CsvFile("settlement.csv", (
         "transaction_id", "merchant_id", "transaction_type", "original_currency",
         "original_amount", "rate", "rate_date", "rate_source", "settlement_currency",
-        "converted_amount", "fee", "fx_markup"),
+        "converted_amount", "fee", "fx_markup", "rate_age_days"),
         lambda rows, day: rows.settlement_lines(day), _settlement_row),
     CsvFile("payouts.csv", (
         "merchant_id", "merchant_name", "currency", "purchases", "refunds", "fees", "fx_markup",

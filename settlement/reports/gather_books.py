@@ -13,6 +13,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from settlement.domain.fx import rate_age_days
 from settlement.domain.ledger import (
     REFUNDS_CHECK,
     REVERSALS_CHECK,
@@ -31,6 +32,7 @@ from settlement.reports.model import (
     Books,
     Check,
     CurrencyVolume,
+    FxMissing,
     FxPair,
     PayoutRow,
     PayoutTotal,
@@ -40,12 +42,16 @@ if TYPE_CHECKING:
     from settlement.adapters.report_reads.ledger import LedgerReads
 
 
+FX_MISSING_ROWS = 50  # (currency, detail) groups of no_rate holds the report lists
+
+
 def gather_books(reads: LedgerReads, day: date) -> Books:
     rows = _payouts(reads, day)
     return Books(
         payouts=rows,
         payout_totals=_payout_totals(rows),
         fx=_fx(reads, day),
+        fx_missing=tuple(FxMissing(*row) for row in reads.no_rate_holds(day, FX_MISSING_ROWS)),
         trial_balance=_trial_balance(reads, day),
         settlement_lines=reads.settlement_line_count(day),
     )
@@ -93,6 +99,7 @@ def _fx(reads: LedgerReads, day: date) -> tuple[FxPair, ...]:
             use.converted_minor - Fraction(
                 use.original_minor * use.minor_numerator, use.minor_denominator
             ),
+            rate_age_days(use.rate_date, day),
         )
         for use in reads.fx_uses(day)
     )  # fmt: skip

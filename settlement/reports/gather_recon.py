@@ -50,14 +50,15 @@ def open_item(item: ReconItem, detail: str = "") -> OpenItem:
 
 
 def _held(reads: ReconReads, day: date) -> Listing:
-    """Held items with the rules that held them (fraud) beside their reason."""
+    """Held items with what held them beside their reason: the fraud rules, or which
+    currency had no usable rate and how old its latest one was."""
     held, total = reads.held(day, HELD_ROWS)
-    return Listing(tuple(open_item(row.item, _fraud_detail(row)) for row in held), total)
+    return Listing(tuple(open_item(row.item, _hold_detail(row)) for row in held), total)
 
 
-def _fraud_detail(row: HeldItem) -> str:
+def _hold_detail(row: HeldItem) -> str:
     if not row.rules:
-        return ""
+        return row.item.reason_detail or ""
     return f"{row.rules.replace(',', ', ')} (score {row.fraud_score})"
 
 

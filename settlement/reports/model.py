@@ -143,6 +143,16 @@ class FxPair:
     original_minor: int
     converted_minor: int
     residue_minor: Fraction  # sum(converted) - exact sum(original x rate), in to-currency minor
+    age_days: int  # business date - rate date (`fx.rate_age_days`)
+
+
+@dataclass(frozen=True, slots=True)
+class FxMissing:
+    """Lines held `no_rate` for one currency and why (its latest rate's date and age)."""
+
+    currency: str
+    items: int
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +221,7 @@ class Books:
     payouts: tuple[PayoutRow, ...]
     payout_totals: tuple[PayoutTotal, ...]
     fx: tuple[FxPair, ...]
+    fx_missing: tuple[FxMissing, ...]
     trial_balance: tuple[BalanceRow, ...]
     settlement_lines: int
 

@@ -95,6 +95,7 @@ def _fx(report: DayReport) -> list[dict[str, Any]]:
             "rate": p.rate,
             "rate_date": p.rate_date.isoformat(),
             "source": p.source,
+            "rate_age_days": p.age_days,
             "lines": p.lines,
             "original_minor": p.original_minor,
             "converted_minor": p.converted_minor,

@@ -9,8 +9,10 @@ settlement lines; payouts; ledger entries; fraud flags and decisions; rates; tot
 run's counts and totals must be equal. The days mix refunds and reversals (of either date,
 keeping or breaking their rules), journal mismatches, re-keyed and journal-only lines, late
 sends, late arrivals, fraud (card bursts, large amounts), FX, a currency without a rate
-(AED), a merchant nobody imported (M9), and merchant debits (sales below the fixed fee,
-refunds) carried from the first date's payouts into the second's.
+(AED), one whose latest rate is older than the age limit (RUB: the ECB stopped it on
+2022-03-01, so both stores hold it with the same detail), a merchant nobody imported (M9),
+and merchant debits (sales below the fixed fee, refunds) carried from the first date's
+payouts into the second's.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ FATES = ["journal"] * 6 + ["altered", "absent", "journal_only", "rekeyed", "sent
 row_strategy = st.tuples(
     st.integers(0, 1),  # the business date
     st.sampled_from(["M1", "M1", "M2", "M3", "M9"]),
-    st.sampled_from(["EUR", "EUR", "USD", "JPY", "AED"]),
+    st.sampled_from(["EUR", "EUR", "USD", "JPY", "AED", "RUB"]),
     st.one_of(st.integers(1, 30), st.integers(1, 400_000)),  # small: below the fee, a debit
     st.sampled_from(["purchase", "purchase", "purchase", "refund", "reversal"]),
     st.sampled_from([*FATES, "arrives_late"]),
@@ -82,6 +84,7 @@ EVERYTHING: list[Spec] = [
     (0, "M3", "EUR", 5, "purchase", "journal", 1, "copy", None),  # below the fee: a debit
     (1, "M3", "EUR", 12, "purchase", "journal", 1, "copy", None),  # carried further
     (1, "M3", "USD", 3, "purchase", "journal", 1, "copy", None),
+    (1, "M1", "RUB", 800, "purchase", "journal", 1, "copy", None),  # no_rate: a stale rate
 ]
 
 

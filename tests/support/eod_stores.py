@@ -95,7 +95,7 @@ def memory_tables(store: MemoryEodStore) -> Tables:
             (day, i.transaction_id, i.journal_transaction_id, i.business_date, i.merchant_id,
              i.terminal_id, str(i.transaction_type), i.original_transaction_id, i.currency,
              i.staged_amount_minor, i.journal_amount_minor, str(i.recon_class), i.match_method,
-             str(i.outcome), i.reason, i.age_business_days, i.resolved_on)
+             str(i.outcome), i.reason, i.age_business_days, i.resolved_on, i.reason_detail)
             for i in r.items.values()
         ]  # fmt: skip
         found["settlement_lines"] += [

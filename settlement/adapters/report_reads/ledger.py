@@ -12,10 +12,18 @@ from datetime import date
 from sqlalchemy import Connection, Select, and_, func, select
 
 from settlement.adapters import books, eod_sql
-from settlement.adapters.eod_tables import fx_conversions, ledger_entries, payouts, settlement_lines
+from settlement.adapters.eod_tables import (
+    fx_conversions,
+    ledger_entries,
+    payouts,
+    reconciliation_items,
+    settlement_lines,
+)
 from settlement.adapters.report_reads.records import FxUse, MerchantPayout, columns_of
 from settlement.adapters.tables import merchants
+from settlement.domain.holds import HoldReason
 from settlement.domain.ledger import Paid, SettledFlow, SettledRefunds, Void
+from settlement.domain.recon_classes import Outcome
 
 sl, po, fx, le = settlement_lines, payouts, fx_conversions, ledger_entries
 PAYOUT = columns_of(po, MerchantPayout._fields[:-1])  # the last, name, is the merchant's
@@ -67,6 +75,20 @@ class LedgerReads:
                   int(r.orig or 0), int(r.conv or 0))
             for r in self._conn.execute(query)
         ]  # fmt: skip
+
+    def no_rate_holds(self, day: date, limit: int) -> list[tuple[str, int, str]]:
+        """(currency, items, detail) of the date's items held `no_rate`, by currency: at
+        most a few per currency (one detail a pair), `limit` bounds the report's list."""
+        ri = reconciliation_items
+        query = (
+            select(ri.c.currency, func.count(), func.coalesce(ri.c.reason_detail, ""))
+            .where(ri.c.run_date == day, ri.c.outcome == Outcome.HELD.value,
+                   ri.c.reason == HoldReason.NO_RATE.value)
+            .group_by(ri.c.currency, ri.c.reason_detail)
+            .order_by(ri.c.currency, ri.c.reason_detail)
+            .limit(limit)
+        )  # fmt: skip
+        return [(str(c), int(n), str(d)) for c, n, d in self._conn.execute(query)]
 
     def trial_balance(self, day: date) -> list[tuple[str, str, int, int]]:
         """(currency, account, debits, credits) of the date's ledger, in that order."""

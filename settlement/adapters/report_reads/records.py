@@ -49,6 +49,7 @@ class ReconItem(NamedTuple):
     outcome: str
     reason: str | None
     age_business_days: int
+    reason_detail: str | None  # e.g. no_rate: which currency, its latest rate and its age
 
 
 class HeldItem(NamedTuple):
@@ -88,6 +89,7 @@ class SettlementLine(NamedTuple):
     rate: str
     rate_date: date
     rate_source: str
+    run_date: date  # the business date whose rate it is: the rate's age is from it
 
 
 class MerchantPayout(NamedTuple):
