@@ -11,8 +11,13 @@ JCB and UnionPay on its network, Mastercard's "BIN Expansion Mandate and Best Pr
 (GL Ops 1705019, 2-series 222100-272099, 8-digit BINs), and for Visa, American Express,
 Maestro and UnionPay's own ranges the table collected in Wikipedia's "Payment card number"
 (section "Issuer identification number"). docs/reference-data.md has the table and says
-why a table of our own and not a library. Ranges overlap once: Discover's 622126-622925
-(UnionPay cards routed on Discover) lies inside UnionPay's 62; the longest prefix wins.
+why a table of our own and not a library.
+
+The brand is the issuing scheme's. Discover's summary also lists JCB's 3528-3589, Diners'
+ranges and UnionPay's 622126-622925, which Discover accepts in North America through its
+network alliances: those cards are JCB, Diners and UnionPay cards, so the table gives
+Discover only its own 6011, 644-649 and 65. Were two ranges to overlap, the longest prefix
+(the more specific registration) wins; today none do.
 """
 
 from __future__ import annotations
@@ -45,11 +50,11 @@ SCHEMES: Final = (
     _scheme("visa", "4", (13, 16, 19)),
     _scheme("mastercard", "51-55 2221-2720", (16,)),
     _scheme("amex", "34 37", (15,)),
-    _scheme("discover", "6011 644-649 65 622126-622925", range(16, 20)),
+    _scheme("discover", "6011 644-649 65", range(16, 20)),
     _scheme("diners", "300-305 3095 36 38-39", range(14, 20)),
     _scheme("jcb", "3528-3589", range(16, 20)),
     _scheme("unionpay", "62 81", range(16, 20)),
-    _scheme("maestro", "5018 5020 5038 5893 6304 6759 6761-6763", range(12, 20)),
+    _scheme("maestro", "5018 5020 5038 5893 6304 6759 6761-6763 676770 676774", range(12, 20)),
 )
 UNKNOWN_BRAND: Final = "unknown"
 # What a PAN field may hold: any scheme's length, Maestro's 12 to 19.

@@ -74,22 +74,26 @@ def test_card_helpers() -> None:
 # Each scheme's IIN range edges with its PAN lengths, and the neighbours just outside, as
 # docs/reference-data.md states them (written out here, not read from cards.SCHEMES): the
 # brand table must answer exactly these. Issue 16 added Diners, JCB, UnionPay and Maestro
-# and Discover's 17-18 digit PANs; 6221xx is Discover's slice of UnionPay's 62.
+# and Discover's 17-18 digit PANs; 622126-622925 (routed by Discover in North America) is
+# UnionPay's, as its issuer.
 BRAND_EDGES = {
     "visa": (("4000", "4999"), (13, 16, 19)),
     "mastercard": (("5100", "5599", "2221", "2720"), (16,)),
     "amex": (("3400", "3499", "3700", "3799"), (15,)),
-    "discover": (("6011", "6440", "6499", "6500", "6599", "622126", "622925"), range(16, 20)),
+    "discover": (("6011", "6440", "6499", "6500", "6599"), range(16, 20)),
     "diners": (("3000", "3059", "3095", "3600", "3699", "3800", "3999"), range(14, 20)),
     "jcb": (("3528", "3589"), range(16, 20)),
-    "unionpay": (("6200", "622125", "622926", "6299", "8100", "8199"), range(16, 20)),
-    "maestro": (("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6763"), range(12, 20)),
+    "unionpay": (("6200", "622126", "622925", "6299", "8100", "8199"), range(16, 20)),
+    "maestro": (
+        ("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6763", "676770", "676774"),
+        range(12, 20),
+    ),
 }
 OUTSIDE_EVERY_RANGE = ("0000", "1000", "2220", "2721", "3060", "3094", "3096", "3100", "3399",
                        "3500", "3527", "3590", "3599", "5000", "5017", "5019", "5021", "5037",
                        "5039", "5099", "5600", "5892", "5894", "6010", "6012", "6199", "6303",
-                       "6305", "6439", "6600", "6758", "6760", "6764", "7000", "8099", "8200",
-                       "9999")  # fmt: skip
+                       "6305", "6439", "6600", "6758", "6760", "6764", "676769", "676771",
+                       "676773", "676775", "7000", "8099", "8200", "9999")  # fmt: skip
 
 
 @pytest.mark.parametrize("brand", sorted(BRAND_EDGES))
