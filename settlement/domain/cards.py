@@ -95,36 +95,52 @@ def _prefixes(low: str, high: str, width: int) -> Iterator[str]:
     return (f"{prefix:0{width}d}" for prefix in range(start, stop + 1))
 
 
-def _lookup_tables() -> tuple[tuple[int, dict[str, Scheme]], ...]:
-    """Prefix -> scheme, by lookup width, widest first. A range is widened to 4 digits, or
-    to 6 when it is longer; narrower ranges are entered first, so where two overlap the
-    longer prefix (the more specific registration) is the one kept."""
-    tables: dict[int, dict[str, Scheme]] = {4: {}, 6: {}}
+# The brand by PAN length (the index), "unknown" where the scheme issues no PAN that long.
+_ByLength = tuple[str, ...]
+_IIN_WIDTH, _LONG_IIN_WIDTH = 4, 6  # every range is widened to one of these
+
+
+def _by_length(scheme: Scheme) -> _ByLength:
+    return tuple(
+        scheme.brand if length in scheme.pan_lengths else UNKNOWN_BRAND
+        for length in range(PAN_LENGTHS.stop)
+    )
+
+
+def _iin_table() -> dict[str, _ByLength | dict[str, _ByLength]]:
+    """First four digits -> brand by length; or, where a 5-6 digit range refines them, a dict
+    of six-digit prefixes whose "" entry is the four digits' own answer. Ranges are entered
+    shortest first, so where two overlap the longest prefix (the more specific registration)
+    is the one kept."""
+    short: dict[str, _ByLength] = {}
+    long: dict[str, _ByLength] = {}
     spans = [(low, high, scheme) for scheme in SCHEMES for low, high in scheme.iin_ranges]
     for low, high, scheme in sorted(spans, key=lambda span: len(span[0])):
-        width = 4 if len(low) <= 4 else 6
-        tables[width].update(dict.fromkeys(_prefixes(low, high, width), scheme))
-    return tuple((width, table) for width, table in sorted(tables.items(), reverse=True) if table)
+        if len(low) > _LONG_IIN_WIDTH:
+            raise ValueError(f"IIN range {low}-{high}: at most {_LONG_IIN_WIDTH} digits")
+        table, width = (short, _IIN_WIDTH) if len(low) <= _IIN_WIDTH else (long, _LONG_IIN_WIDTH)
+        table.update(dict.fromkeys(_prefixes(low, high, width), _by_length(scheme)))
+    merged: dict[str, _ByLength | dict[str, _ByLength]] = dict(short)
+    for prefix, brands in long.items():
+        refined = merged.get(prefix[:_IIN_WIDTH])
+        if not isinstance(refined, dict):
+            refined = merged[prefix[:_IIN_WIDTH]] = {"": refined} if refined else {}
+        refined[prefix] = brands
+    return merged
 
 
-_BY_PREFIX: Final = _lookup_tables()
-
-
-def card_scheme(pan: str) -> Scheme | None:
-    """The scheme whose IIN range holds the PAN's longest registered prefix, whatever the
-    length. A dict lookup per width (two): this runs for every message the gateway stages."""
-    for width, table in _BY_PREFIX:
-        scheme = table.get(pan[:width])
-        if scheme is not None:
-            return scheme
-    return None
+_BY_IIN: Final = _iin_table()
+_NO_SCHEME: Final[_ByLength] = (UNKNOWN_BRAND,) * PAN_LENGTHS.stop
 
 
 def card_brand(pan: str) -> str:
     """The scheme by IIN range (longest prefix) and PAN length; "unknown" when no range
-    holds the prefix or the scheme issues no PAN of this length."""
-    scheme = card_scheme(pan)
-    return scheme.brand if scheme is not None and len(pan) in scheme.pan_lengths else UNKNOWN_BRAND
+    holds the prefix or the scheme issues no PAN of this length. One dict lookup for all but
+    the few IINs refined by a longer range: this runs for every message the gateway stages."""
+    brands = _BY_IIN.get(pan[:_IIN_WIDTH], _NO_SCHEME)
+    if isinstance(brands, dict):
+        brands = brands.get(pan[:_LONG_IIN_WIDTH]) or brands.get("", _NO_SCHEME)
+    return brands[len(pan)] if len(pan) < len(brands) else UNKNOWN_BRAND
 
 
 def _short_pan_pattern() -> str:
