@@ -167,12 +167,8 @@ _SHORT_PAN: Final = re.compile(_short_pan_pattern())
 def is_pan_shaped(digits: str) -> bool:
     """True when these ASCII digits, as a whole, are a card number: Luhn-valid, 13-19 digits
     under any prefix or 12 under the IIN of a scheme that issues 12-digit PANs."""
-    if len(digits) < ANY_IIN_MIN_LENGTH:
-        return (
-            len(digits) >= PAN_LENGTHS.start
-            and bool(_SHORT_PAN.fullmatch(digits))
-            and (luhn_valid(digits))
-        )
+    if len(digits) < ANY_IIN_MIN_LENGTH:  # the IIN first: it rules out all but 1 in 1,000
+        return bool(_SHORT_PAN.fullmatch(digits)) and luhn_valid(digits)
     return len(digits) < PAN_LENGTHS.stop and luhn_valid(digits)
 
 
