@@ -107,9 +107,9 @@ def _by_length(scheme: Scheme) -> _ByLength:
     )
 
 
-def _iin_table() -> dict[str, _ByLength | dict[str, _ByLength]]:
-    """First four digits -> brand by length; or, where a 5-6 digit range refines them, a dict
-    of six-digit prefixes whose "" entry is the four digits' own answer. Ranges are entered
+def _iin_tables() -> tuple[dict[tuple[str, int], str], dict[str, _ByLength]]:
+    """(first four digits, PAN length) -> brand; and six-digit prefix -> brand by length for
+    the 5-6 digit ranges, which refine the four digits they open with. Ranges are entered
     shortest first, so where two overlap the longest prefix (the more specific registration)
     is the one kept."""
     short: dict[str, _ByLength] = {}
@@ -120,27 +120,30 @@ def _iin_table() -> dict[str, _ByLength | dict[str, _ByLength]]:
             raise ValueError(f"IIN range {low}-{high}: at most {_LONG_IIN_WIDTH} digits")
         table, width = (short, _IIN_WIDTH) if len(low) <= _IIN_WIDTH else (long, _LONG_IIN_WIDTH)
         table.update(dict.fromkeys(_prefixes(low, high, width), _by_length(scheme)))
-    merged: dict[str, _ByLength | dict[str, _ByLength]] = dict(short)
-    for prefix, brands in long.items():
-        refined = merged.get(prefix[:_IIN_WIDTH])
-        if not isinstance(refined, dict):
-            refined = merged[prefix[:_IIN_WIDTH]] = {"": refined} if refined else {}
-        refined[prefix] = brands
-    return merged
+    by_iin = {
+        (prefix, length): brand
+        for prefix, brands in short.items()
+        for length, brand in enumerate(brands)
+        if brand != UNKNOWN_BRAND
+    }
+    return by_iin, long
 
 
-_BY_IIN: Final = _iin_table()
-_NO_SCHEME: Final[_ByLength] = (UNKNOWN_BRAND,) * PAN_LENGTHS.stop
+_BY_IIN, _BY_LONG_IIN = _iin_tables()
+_REFINED_IINS: Final = frozenset(prefix[:_IIN_WIDTH] for prefix in _BY_LONG_IIN)
 
 
 def card_brand(pan: str) -> str:
     """The scheme by IIN range (longest prefix) and PAN length; "unknown" when no range
-    holds the prefix or the scheme issues no PAN of this length. One dict lookup for all but
-    the few IINs refined by a longer range: this runs for every message the gateway stages."""
-    brands = _BY_IIN.get(pan[:_IIN_WIDTH], _NO_SCHEME)
-    if isinstance(brands, dict):
-        brands = brands.get(pan[:_LONG_IIN_WIDTH]) or brands.get("", _NO_SCHEME)
-    return brands[len(pan)] if len(pan) < len(brands) else UNKNOWN_BRAND
+    holds the prefix or the scheme issues no PAN of this length. One set and one dict lookup
+    for all but the few IINs a longer range refines (as the four-digit table before issue 16
+    did in one): this runs for every message the gateway stages."""
+    iin, length = pan[:_IIN_WIDTH], len(pan)
+    if iin in _REFINED_IINS:
+        brands = _BY_LONG_IIN.get(pan[:_LONG_IIN_WIDTH])
+        if brands is not None:
+            return brands[length] if length < len(brands) else UNKNOWN_BRAND
+    return _BY_IIN.get((iin, length), UNKNOWN_BRAND)
 
 
 def _short_pan_pattern() -> str:
