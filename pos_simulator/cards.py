@@ -1,9 +1,12 @@
 """Cardholders' cards: brand-correct, Luhn-valid test PANs with a home country.
 
-Prefixes and lengths follow the schemes' published ranges (Visa 4/16, Mastercard 51-55 and
-2221-2720/16, American Express 34 and 37/15, Discover 6011 and 65/16), so a BIN check on
-the settlement side sees realistic numbers; the digits after the prefix are random, so the
-PANs are test numbers, not real accounts.
+Prefixes and lengths fall inside the schemes' published ranges, the gateway's table
+(settlement.domain.cards.SCHEMES, sourced in docs/reference-data.md), so a BIN check on the
+settlement side sees realistic numbers: Visa 4/16, Mastercard 51-55 and 2221-2720/16,
+American Express 34 and 37/15, Discover 6011 and 65/16, Diners Club 36, 300-305 and
+38-39/14 or 16, JCB 3528-3589/16, UnionPay 62 and 81/16 or 19, Maestro (5018, 5020, 5038, 5893,
+6304, 6759, 6761-6763)/16, 19 and a few of 12. The digits after the prefix are random, so
+the PANs are test numbers, not real accounts.
 """
 
 from __future__ import annotations
@@ -18,22 +21,49 @@ class Brand:
     name: str
     prefixes: tuple[str, ...]
     length: int
+    # Further lengths and how often they are drawn, by repetition: (19, 19, 12) beside 16
+    # ... A brand with none draws no length, so its cards' random stream is as it was.
+    other_lengths: tuple[int, ...] = ()
+
+    @property
+    def lengths(self) -> tuple[int, ...]:
+        return (self.length, *self.other_lengths)
 
 
-def _mastercard_prefixes() -> tuple[str, ...]:
-    return tuple(str(p) for p in range(51, 56)) + tuple(str(p) for p in range(2221, 2721))
+def _span(low: int, high: int) -> tuple[str, ...]:
+    return tuple(str(prefix) for prefix in range(low, high + 1))
 
 
 BRANDS: Final[dict[str, Brand]] = {
     "visa": Brand("visa", ("4",), 16),
-    "mastercard": Brand("mastercard", _mastercard_prefixes(), 16),
+    "mastercard": Brand("mastercard", _span(51, 55) + _span(2221, 2720), 16),
     "amex": Brand("amex", ("34", "37"), 15),
     "discover": Brand("discover", ("6011", "65"), 16),
+    "diners": Brand("diners", ("36", *_span(300, 305), "38", "39"), 14, (16,)),
+    "jcb": Brand("jcb", _span(3528, 3589), 16),
+    "unionpay": Brand("unionpay", ("62", "81"), 16, (16, 16, 19)),
+    "maestro": Brand(
+        "maestro",
+        ("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763"),
+        16,
+        (16, 16, 16, 16, 19, 19, 19, 12),  # 60 % 16, 30 % 19 (girocard), 10 % 12
+    ),
 }
 
-# Brand mix of issued cards: Discover is almost only American, Amex strongest there too.
-BRAND_MIX_US: Final = {"visa": 0.52, "mastercard": 0.28, "amex": 0.12, "discover": 0.08}
-BRAND_MIX_OTHER: Final = {"visa": 0.55, "mastercard": 0.39, "amex": 0.05, "discover": 0.01}
+# Brand mix of issued cards by the cardholder's country: Discover is almost only American,
+# Amex strongest there too; JCB is Japan's own scheme; Maestro is a European debit brand.
+BRAND_MIX_US: Final = {
+    "visa": 0.52, "mastercard": 0.26, "amex": 0.12, "discover": 0.08, "diners": 0.01,
+    "jcb": 0.005, "unionpay": 0.005,
+}  # fmt: skip
+BRAND_MIX_JP: Final = {
+    "jcb": 0.35, "visa": 0.35, "mastercard": 0.20, "amex": 0.06, "diners": 0.02, "unionpay": 0.02,
+}  # fmt: skip
+BRAND_MIX_OTHER: Final = {
+    "visa": 0.50, "mastercard": 0.33, "maestro": 0.08, "amex": 0.05, "unionpay": 0.02,
+    "jcb": 0.01, "diners": 0.005, "discover": 0.005,
+}  # fmt: skip
+_BRAND_MIXES: Final = {"US": BRAND_MIX_US, "JP": BRAND_MIX_JP}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +98,10 @@ def luhn_valid(pan: str) -> bool:
 
 def make_pan(rng: random.Random, brand: Brand) -> str:
     prefix = brand.prefixes[int(rng.random() * len(brand.prefixes))]
-    body_digits = brand.length - 1 - len(prefix)
+    length = brand.length
+    if brand.other_lengths:
+        length = brand.lengths[int(rng.random() * len(brand.lengths))]
+    body_digits = length - 1 - len(prefix)
     payload = prefix + f"{rng.randrange(10**body_digits):0{body_digits}d}"
     return payload + luhn_check_digit(payload)
 
@@ -80,7 +113,7 @@ def corrupt_check_digit(pan: str) -> str:
 
 
 def pick_brand(rng: random.Random, country: str) -> Brand:
-    mix = BRAND_MIX_US if country == "US" else BRAND_MIX_OTHER
+    mix = _BRAND_MIXES.get(country, BRAND_MIX_OTHER)
     name = rng.choices(list(mix), weights=list(mix.values()))[0]
     return BRANDS[name]
 

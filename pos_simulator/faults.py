@@ -16,12 +16,17 @@ from typing import Final
 from pos_simulator.allocation import cumulative
 from pos_simulator.cards import corrupt_check_digit
 from pos_simulator.vocabulary import FAULT_KINDS
-from settlement.domain.currencies import is_known_currency
+from settlement.domain.currencies import is_known_currency, is_retired_currency
 from settlement.domain.pos_message import REQUIRED_FIELDS
 
-# Look-alikes a misconfigured terminal might send: country codes and typos, none ISO 4217.
+# Look-alikes a misconfigured terminal might send: country codes and typos, none ISO 4217,
+# current or withdrawn (a withdrawn code is retired_currency, not this fault). "UDS" took the
+# place of "USS", which ISO 4217 lists as withdrawn (US Dollar same day, 2014): six codes
+# still, so the seeded draws pick the same places.
 BAD_CURRENCIES: Final = tuple(
-    code for code in ("EUE", "USS", "GBR", "JPN", "SWE", "KWT") if not is_known_currency(code)
+    code
+    for code in ("EUE", "UDS", "GBR", "JPN", "SWE", "KWT")
+    if not (is_known_currency(code) or is_retired_currency(code))
 )
 # Fields whose absence the gateway must catch: every field that must hold a value, except the
 # contract's tag `schema`, which the simulator has never dropped (the list's length picks the

@@ -1,8 +1,23 @@
-"""Card numbers: Luhn check, brand by prefix, keyed token, and masking.
+"""Card numbers: Luhn check, scheme by IIN range, keyed token, BIN, and masking.
 
 A PAN never leaves this module whole: the gateway keeps an HMAC-SHA256 token of the full
-PAN (keyed, so BIN + last four cannot be brute-forced back to it), the BIN (first six) and
-the last four, as PCI DSS allows.
+PAN (keyed, so BIN + last four cannot be brute-forced back to it), the BIN (see `card_bin`)
+and the last four, as PCI DSS allows.
+
+The schemes' IIN ranges and PAN lengths (`SCHEMES`) are the ISO/IEC 7812 registrations as
+the schemes publish them for acceptance: Discover Global Network's "IIN Range Summary"
+(3Q2021 IPP North America compliance update, v2, August 2021) for Discover, Diners Club,
+JCB and UnionPay on its network, Mastercard's "BIN Expansion Mandate and Best Practices"
+(GL Ops 1705019, 2-series 222100-272099, 8-digit BINs), and for Visa, American Express,
+Maestro and UnionPay's own ranges the table collected in Wikipedia's "Payment card number"
+(section "Issuer identification number"). docs/reference-data.md has the table and says
+why a table of our own and not a library.
+
+The brand is the issuing scheme's. Discover's summary also lists JCB's 3528-3589, Diners'
+ranges and UnionPay's 622126-622925, which Discover accepts in North America through its
+network alliances: those cards are JCB, Diners and UnionPay cards, so the table gives
+Discover only its own 6011, 644-649 and 65. Were two ranges to overlap, the longest prefix
+(the more specific registration) wins; today none do.
 """
 
 from __future__ import annotations
@@ -13,8 +28,42 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 
-PAN_LENGTHS = range(13, 20)
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """A card scheme: its IIN ranges (inclusive, both ends of one width: ("51", "55")) and
+    the PAN lengths it issues."""
+
+    brand: str
+    iin_ranges: tuple[tuple[str, str], ...]
+    pan_lengths: frozenset[int]
+
+
+def _scheme(brand: str, ranges: str, lengths: range | tuple[int, ...]) -> Scheme:
+    spans = (item.split("-") if "-" in item else (item, item) for item in ranges.split())
+    return Scheme(brand, tuple((low, high) for low, high in spans), frozenset(lengths))
+
+
+SCHEMES: Final = (
+    _scheme("visa", "4", (13, 16, 19)),
+    _scheme("mastercard", "51-55 2221-2720", (16,)),
+    _scheme("amex", "34 37", (15,)),
+    _scheme("discover", "6011 644-649 65", range(16, 20)),
+    _scheme("diners", "300-305 3095 36 38-39", range(14, 20)),
+    _scheme("jcb", "3528-3589", range(16, 20)),
+    _scheme("unionpay", "62 81", range(16, 20)),
+    _scheme("maestro", "5018 5020 5038 5893 6304 6759 6761-6763 676770 676774", range(12, 20)),
+)
+UNKNOWN_BRAND: Final = "unknown"
+# What a PAN field may hold: any scheme's length, Maestro's 12 to 19.
+PAN_LENGTHS = range(min(min(s.pan_lengths) for s in SCHEMES), 20)
+# From 13 digits on, any Luhn-valid number is a card number whatever its prefix (a scheme
+# this table lacks is still a scheme: brand "unknown"). Shorter ones are card numbers only
+# under the IIN of a scheme that issues them (Maestro): a Luhn-valid 12-digit run is one
+# number in ten, and ids, phone numbers and references hold such runs.
+ANY_IIN_MIN_LENGTH: Final = 13
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,30 +89,110 @@ def luhn_valid(pan: str) -> bool:
     return (sum(kept) - 48 * len(kept) + doubled) % 10 == 0
 
 
-# The schemes by IIN range (the first four digits decide every one) and PAN length.
-_SCHEMES = (
-    ("visa", ((4000, 4999),), (13, 16, 19)),
-    ("mastercard", ((5100, 5599), (2221, 2720)), (16,)),
-    ("amex", ((3400, 3499), (3700, 3799)), (15,)),
-    ("discover", ((6011, 6011), (6440, 6499), (6500, 6599)), (16, 19)),
-)
-_BRAND = {
-    (str(prefix), length): brand
-    for brand, ranges, lengths in _SCHEMES
-    for low, high in ranges
-    for prefix in range(low, high + 1)
-    for length in lengths
-}
+def _prefixes(low: str, high: str, width: int) -> Iterator[str]:
+    """Every `width`-digit prefix in the range low-high (widened with 0s and 9s)."""
+    start, stop = int(low.ljust(width, "0")), int(high.ljust(width, "9"))
+    return (f"{prefix:0{width}d}" for prefix in range(start, stop + 1))
+
+
+# The brand by PAN length (the index), "unknown" where the scheme issues no PAN that long.
+_ByLength = tuple[str, ...]
+_IIN_WIDTH, _LONG_IIN_WIDTH = 4, 6  # every range is widened to one of these
+
+
+def _by_length(scheme: Scheme) -> _ByLength:
+    return tuple(
+        scheme.brand if length in scheme.pan_lengths else UNKNOWN_BRAND
+        for length in range(PAN_LENGTHS.stop)
+    )
+
+
+def _iin_tables() -> tuple[dict[tuple[str, int], str], dict[str, _ByLength]]:
+    """(first four digits, PAN length) -> brand; and six-digit prefix -> brand by length for
+    the 5-6 digit ranges, which refine the four digits they open with. Ranges are entered
+    shortest first, so where two overlap the longest prefix (the more specific registration)
+    is the one kept."""
+    short: dict[str, _ByLength] = {}
+    long: dict[str, _ByLength] = {}
+    spans = [(low, high, scheme) for scheme in SCHEMES for low, high in scheme.iin_ranges]
+    for low, high, scheme in sorted(spans, key=lambda span: len(span[0])):
+        if len(low) > _LONG_IIN_WIDTH:
+            raise ValueError(f"IIN range {low}-{high}: at most {_LONG_IIN_WIDTH} digits")
+        table, width = (short, _IIN_WIDTH) if len(low) <= _IIN_WIDTH else (long, _LONG_IIN_WIDTH)
+        table.update(dict.fromkeys(_prefixes(low, high, width), _by_length(scheme)))
+    by_iin = {
+        (prefix, length): brand
+        for prefix, brands in short.items()
+        for length, brand in enumerate(brands)
+        if brand != UNKNOWN_BRAND
+    }
+    return by_iin, long
+
+
+_BY_IIN, _BY_LONG_IIN = _iin_tables()
+_REFINED_IINS: Final = frozenset(prefix[:_IIN_WIDTH] for prefix in _BY_LONG_IIN)
 
 
 def card_brand(pan: str) -> str:
-    """The scheme by IIN prefix and length; "unknown" when none matches. One lookup: this
-    runs for every message the gateway stages."""
-    return _BRAND.get((pan[:4], len(pan)), "unknown")
+    """The scheme by IIN range (longest prefix) and PAN length; "unknown" when no range
+    holds the prefix or the scheme issues no PAN of this length. One set and one dict lookup
+    for all but the few IINs a longer range refines (as the four-digit table before issue 16
+    did in one): this runs for every message the gateway stages."""
+    iin, length = pan[:_IIN_WIDTH], len(pan)
+    if iin in _REFINED_IINS:
+        brands = _BY_LONG_IIN.get(pan[:_LONG_IIN_WIDTH])
+        if brands is not None:
+            return brands[length] if length < len(brands) else UNKNOWN_BRAND
+    return _BY_IIN.get((iin, length), UNKNOWN_BRAND)
+
+
+def _short_pan_pattern() -> str:
+    """12-digit (or shorter) PANs, as ASCII: only under a scheme IIN that issues them."""
+    iins: dict[tuple[int, int], list[str]] = {}  # (PAN length, IIN width) -> IINs
+    for scheme in SCHEMES:
+        for length in sorted(scheme.pan_lengths & set(range(ANY_IIN_MIN_LENGTH))):
+            for low, high in scheme.iin_ranges:
+                iins.setdefault((length, len(low)), []).extend(_prefixes(low, high, len(low)))
+    return "|".join(
+        f"(?:{'|'.join(sorted(prefixes))})[0-9]{{{length - width}}}"
+        for (length, width), prefixes in sorted(iins.items())
+    )
+
+
+# The `pan` field's grammar, stated once: the gateway and the JSON Schema (tests hold them
+# equal) both read it. 13-19 digits, or 12 under a Maestro IIN.
+PAN_PATTERN: Final = (
+    f"(?:[0-9]{{{ANY_IIN_MIN_LENGTH},{PAN_LENGTHS.stop - 1}}}|{_short_pan_pattern()})"
+)
+_SHORT_PAN: Final = re.compile(_short_pan_pattern())
+
+
+def is_pan_shaped(digits: str) -> bool:
+    """True when these ASCII digits, as a whole, are a card number: Luhn-valid, 13-19 digits
+    under any prefix or 12 under the IIN of a scheme that issues 12-digit PANs."""
+    if len(digits) < ANY_IIN_MIN_LENGTH:  # the IIN first: it rules out all but 1 in 1,000
+        return bool(_SHORT_PAN.fullmatch(digits)) and luhn_valid(digits)
+    return len(digits) < PAN_LENGTHS.stop and luhn_valid(digits)
+
+
+# The BIN kept beside the token: the first eight digits of a PAN of 16 digits or more (the
+# schemes' 8-digit BINs; PCI DSS FAQ 1091 allows first eight and last four there), the first
+# six below that, and never so many that fewer than four digits stay hidden between BIN and
+# last four: a 12-digit Maestro shows its first four, a 13-digit Visa its first five (six and
+# four of twelve would leave ten candidates, one of them the card).
+_BIN_DIGITS_16_PLUS = 8
+_BIN_DIGITS = 6
+_HIDDEN_DIGITS = 4
+
+
+def card_bin(pan: str) -> str:
+    """The BIN as stored (see above): 8 digits for 16+ digit PANs, 6 for 14-15, fewer below."""
+    most = _BIN_DIGITS_16_PLUS if len(pan) >= 16 else _BIN_DIGITS
+    return pan[: min(most, len(pan) - 4 - _HIDDEN_DIGITS)]
 
 
 def tokenize(pan: str, key: bytes) -> CardReference:
-    return CardReference(card_token(pan, key), bin=pan[:6], last4=pan[-4:], brand=card_brand(pan))
+    return CardReference(card_token(pan, key), card_bin(pan), last4=pan[-4:], brand=card_brand(pan))
 
 
 def card_token(pan: str, key: bytes) -> str:
@@ -144,14 +273,15 @@ def _escaped_digit(escape: re.Match[str]) -> str:
 
 def find_pans(text: str) -> list[str]:
     """Every PAN-shaped value in `text`, as ASCII digits: a Luhn-valid number of 13 to 19
-    digits, in any script's digits (also as JSON escapes), written in one run or in groups
-    joined by up to three spaces, dashes or dots.
+    digits, or of 12 opening with a Maestro IIN (`is_pan_shaped`), in any script's digits
+    (also as JSON escapes), written in one run or in groups joined by up to three spaces,
+    dashes or dots.
 
-    One run: a run of 13-19 digits, wherever it stands (inside an id too); a run longer than
-    a PAN is reported when any 13-19 digits of it pass the Luhn check, since it may hide one.
+    One run: a run of 12-19 digits, wherever it stands (inside an id too); a run longer than
+    a PAN is reported when any 12-19 digits of it are PAN-shaped, since it may hide one.
     Groups: only where the chain of groups stands alone (no letter or digit glued to either
-    end) and a card-like layout (a group of four, then groups of one to six) of 13-19 digits
-    passes the Luhn check. Why stand-alone: a UUID's hex groups ("22922-0463-773e") are
+    end) and a card-like layout (a group of four, then groups of one to six) of 12-19 digits
+    is PAN-shaped. Why stand-alone: a UUID's hex groups ("22922-0463-773e") are
     chains glued to letters, and a rule without that condition refused about one generated
     transaction id in 4,000.
     """
@@ -181,7 +311,7 @@ def _pans_in_run(digits: str) -> list[str]:
     if len(digits) < PAN_LENGTHS.start:
         return []
     if len(digits) < PAN_LENGTHS.stop:
-        return [digits] if luhn_valid(digits) else []
+        return [digits] if is_pan_shaped(digits) else []
     if len(digits) > _LONGEST_SEARCHED_RUN:
         return [digits[: PAN_LENGTHS.stop - 1]]  # may hide one: treated as one, unchecked
     windows = (
@@ -193,8 +323,8 @@ def _pans_in_run(digits: str) -> list[str]:
 
 
 def _first_valid(windows: Iterator[str]) -> list[str]:
-    """The first Luhn-valid window, searched no further than needed."""
-    return next(([pan] for pan in windows if luhn_valid(pan)), [])
+    """The first PAN-shaped window, searched no further than needed."""
+    return next(([pan] for pan in windows if is_pan_shaped(pan)), [])
 
 
 def _pans_in_groups(groups: list[str]) -> list[str]:
@@ -211,7 +341,7 @@ def _pans_in_groups(groups: list[str]) -> list[str]:
             digits += following
             if len(digits) >= PAN_LENGTHS.stop:
                 break
-            if len(digits) >= PAN_LENGTHS.start and luhn_valid(digits):
+            if len(digits) >= PAN_LENGTHS.start and is_pan_shaped(digits):
                 found.append(digits)
     return found
 
@@ -272,15 +402,15 @@ def _mask(digits: str) -> str:
     return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
 
 
-# Thirteen digits of any script, up to three separators allowed between them: every PAN that
+# Twelve digits of any script, up to three separators allowed between them: every PAN that
 # `find_pans` can report is such a stretch of its text, so text without one holds no PAN.
 _CANDIDATE = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d){{{PAN_LENGTHS.start - 1}}}")
 # The same question for ASCII text in C: digits become "0", the separators (derived from
-# `_SEPARATOR`) are dropped, and 13 zeros in a row remain wherever such a stretch was (and
+# `_SEPARATOR`) are dropped, and 12 zeros in a row remain wherever such a stretch was (and
 # in a few more places, where separators were doubled: a pre-check may say yes too often).
 _ASCII_SEPARATORS = bytes(c for c in range(128) if re.fullmatch(_SEPARATOR, chr(c)))
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
-_THIRTEEN_ZEROS = b"0" * PAN_LENGTHS.start
+_SHORTEST_PAN_AS_ZEROS = b"0" * PAN_LENGTHS.start
 
 
 def could_hold_pan(text: str) -> bool:
@@ -291,5 +421,5 @@ def could_hold_pan(text: str) -> bool:
     text = _unescaped_digits(text)
     if text.isascii():
         squeezed = text.encode("ascii").translate(_DIGITS_AS_ZERO, _ASCII_SEPARATORS)
-        return _THIRTEEN_ZEROS in squeezed
+        return _SHORTEST_PAN_AS_ZEROS in squeezed
     return _CANDIDATE.search(text) is not None

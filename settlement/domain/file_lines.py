@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from settlement.domain.cards import could_hold_pan, holds_pan, mask_pans
-from settlement.domain.currencies import is_known_currency
+from settlement.domain.currencies import currency_refusal, is_known_currency, is_retired_currency
 from settlement.domain.identifiers import TRANSACTION_ID
 from settlement.domain.money import AmountFormatError, minor_units
 
@@ -43,6 +43,7 @@ class LineReason(StrEnum):
     DUPLICATE = "duplicate"
     OUT_OF_RANGE = "out_of_range"
     UNKNOWN_CURRENCY = "unknown_currency"
+    RETIRED_CURRENCY = "retired_currency"
     UNKNOWN_MCC = "unknown_mcc"
     UNKNOWN_COUNTRY = "unknown_country"
     UNKNOWN_TIMEZONE = "unknown_timezone"
@@ -128,10 +129,13 @@ def _forbidden(char: str) -> bool:
 def currency_code(row: Mapping[str, str], name: str) -> str:
     value = required(row, name)
     if not is_known_currency(value):
-        raise LineRejected(
-            LineReason.UNKNOWN_CURRENCY,
-            f"{name} {preview(value)} is not an active ISO 4217 code (upper case)",
+        reason = (
+            LineReason.RETIRED_CURRENCY
+            if is_retired_currency(value)
+            else LineReason.UNKNOWN_CURRENCY
         )
+        case = "" if value == value.upper() else " (codes are upper case)"
+        raise LineRejected(reason, f"{name}: {currency_refusal(value, preview(value))}{case}")
     return value
 
 

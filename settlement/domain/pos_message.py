@@ -24,8 +24,14 @@ from typing import Any, Final, NamedTuple, TypeVar
 from pydantic_core import SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
-from settlement.domain.cards import PAN_LENGTHS, holds_pan, luhn_valid
-from settlement.domain.currencies import is_known_currency
+from settlement.domain.cards import (
+    ANY_IIN_MIN_LENGTH,
+    PAN_LENGTHS,
+    PAN_PATTERN,
+    holds_pan,
+    luhn_valid,
+)
+from settlement.domain.currencies import currency_refusal, is_known_currency, is_retired_currency
 from settlement.domain.identifiers import (
     SHORT_ID,
     SHORT_ID_PATTERN,
@@ -64,7 +70,7 @@ _E = TypeVar("_E", bound=StrEnum)
 _IDENTIFIER, _SHORT_ID = TRANSACTION_ID, SHORT_ID
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _MCC = re.compile(r"[0-9]{4}")
-_PAN = re.compile(f"[0-9]{{{PAN_LENGTHS.start},{PAN_LENGTHS.stop - 1}}}")
+_PAN = re.compile(PAN_PATTERN)  # 13-19 digits, or 12 under a Maestro IIN (cards.py)
 _EXPIRY = re.compile(r"(0[1-9]|1[0-2])/[0-9]{2}")
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
 # RFC 3339 date-times with a field-by-field range, microseconds at most; local_time with any
@@ -91,6 +97,7 @@ class RejectReason(StrEnum):
     UNSUPPORTED_SCHEMA = "unsupported_schema"
     INVALID_FIELD = "invalid_field"
     UNKNOWN_CURRENCY = "unknown_currency"
+    RETIRED_CURRENCY = "retired_currency"
     TOO_MANY_DECIMALS = "too_many_decimals"
     INVALID_AMOUNT = "invalid_amount"
     AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
@@ -256,7 +263,7 @@ def _fast_shapes() -> dict[str, cs.TypedDictField]:
         "original_transaction_id": _text_field(_ID, nullable=True),
         "merchant_id": _text_field(_SHORT),
         "terminal_id": _text_field(_SHORT),
-        "pan": _text_field(r"^[0-9]{13,19}$"),
+        "pan": _text_field(f"^{PAN_PATTERN}$"),
         "expiry": _text_field(r"^(0[1-9]|1[0-2])/[0-9]{2}$"),
         # No leading zero, at most the ceiling's 13 digits before the point.
         "amount": _text_field(r"^[1-9][0-9]{0,12}(\.[0-9]{1,4})?$"),
@@ -325,20 +332,21 @@ def _plain_message(doc: dict[str, Any]) -> PosMessage | None:
 
 def _may_hold_pan(ids: str) -> bool:
     """Whether `cards.holds_pan` could say yes of these ids (and the amount), ASCII by their
-    patterns, joined by "/". Necessary for it: a run of 13 digits, or a group of four digits
-    followed by two more groups (4 + up to 6 is under 13). Looked for in the ids' shape
-    (digits as "0", "." as "-"), where one literal prefix lets the regex engine skip ahead:
-    ~6,000 instructions, where the base commit's single `[0-9]{13}` search cost 13,000
-    (callgrind). The rare id with such a layout (a UUID in 30) is asked of `holds_pan`
-    itself, so only a real PAN leaves the fast path."""
+    patterns, joined by "/". Necessary for it: a run of 12 digits (a Maestro PAN's length),
+    or a group of four digits followed by two more groups (4 + up to 6 is under 12). Looked
+    for in the ids' shape (digits as "0", "." as "-"), where one literal prefix lets the regex
+    engine skip ahead: ~6,000 instructions, where the base commit's single `[0-9]{13}` search
+    cost 13,000 (callgrind). A run of 13 digits goes to the careful path unasked; the rare id
+    with a shorter such layout (a UUID in 30: a last group of 12 decimal digits is one in 280)
+    is asked of `holds_pan` itself, so only a real PAN leaves the fast path."""
     shape = ids.encode("ascii").translate(_SHAPE)
     match = _PAN_SHAPE.search(shape)
-    return match is not None and (match.group() == _RUN or holds_pan(ids))
+    return match is not None and (_LONG_RUN in shape or holds_pan(ids))
 
 
 _SHAPE = bytes.maketrans(b"0123456789.", b"0000000000-")
-_RUN = b"0" * PAN_LENGTHS.start
-_PAN_SHAPE = re.compile(rb"0000(?:0{9}|-0{1,6}-0)")
+_LONG_RUN = b"0" * ANY_IIN_MIN_LENGTH  # any Luhn-valid run this long is a PAN: no need to ask
+_PAN_SHAPE = re.compile(rb"0000(?:0{%d}|-0{1,6}-0)" % (PAN_LENGTHS.start - 4))
 
 
 def _plain_amount(text: str, currency: str) -> int | None:
@@ -397,7 +405,9 @@ def _pan(doc: dict[str, Any]) -> str:
     if not isinstance(expiry, str) or not _EXPIRY.fullmatch(expiry):
         raise _Invalid(RejectReason.INVALID_FIELD, "expiry is not MM/YY")
     if not isinstance(pan, str) or not _PAN.fullmatch(pan):
-        raise _Invalid(RejectReason.INVALID_FIELD, "pan is not 13-19 digits")
+        raise _Invalid(
+            RejectReason.INVALID_FIELD, "pan is not 13-19 digits, nor 12 under a Maestro IIN"
+        )
     if not luhn_valid(pan):
         raise _Invalid(RejectReason.FAILED_LUHN, f"pan ending {pan[-4:]} fails the Luhn check")
     return pan
@@ -406,7 +416,9 @@ def _pan(doc: dict[str, Any]) -> str:
 def _amount(doc: dict[str, Any]) -> Money:
     text, currency = doc["amount"], doc["currency"]
     if not isinstance(currency, str) or not is_known_currency(currency):
-        raise _Invalid(RejectReason.UNKNOWN_CURRENCY, f"unknown currency {_preview(currency)}")
+        retired = is_retired_currency(currency)
+        reason = RejectReason.RETIRED_CURRENCY if retired else RejectReason.UNKNOWN_CURRENCY
+        raise _Invalid(reason, currency_refusal(currency, _preview(currency)))
     if not isinstance(text, str) or not _AMOUNT.fullmatch(text):
         raise _Invalid(
             RejectReason.INVALID_AMOUNT, f"amount {_preview(text)} is not a decimal string"

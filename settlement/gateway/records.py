@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from settlement.adapters.staging import STAGED_COLUMNS, StagedRow
 from settlement.domain.calendar import business_date_of
-from settlement.domain.cards import CardTokenizer, card_brand
+from settlement.domain.cards import CardTokenizer, card_bin, card_brand
 from settlement.domain.plausibility import TimeWindow
 from settlement.domain.pos_message import PosMessage
 from settlement.domain.transactions import EntryMode, TransactionType
@@ -78,8 +78,9 @@ def staged_row(
     return StagedRow(
         [
             message.transaction_id, kind, message.original_transaction_id, message.merchant_id,
-            message.terminal_id, token, pan[:6], pan[-4:], card_brand(pan), message.card_country,
-            message.merchant_country, message.mcc, mode, message.amount_minor, message.currency,
+            message.terminal_id, token, card_bin(pan), pan[-4:], card_brand(pan),
+            message.card_country, message.merchant_country, message.mcc, mode,
+            message.amount_minor, message.currency,
             wall_clock, offset_min, wall_clock - offset,  # transacted_at: naive UTC
             business_date_of(local_time, policy.zone, policy.cutoff),
             _naive_utc(message.sent_at),

@@ -3,7 +3,8 @@
 A small generated day plus hostile messages that carry a card number outside the `pan`
 field, each spelled another way: a dashed terminal id, a spaced transaction id, Arabic-Indic
 digits in the merchant id, fullwidth digits, a dotted one, a PAN in an extra field, one as
-JSON \\u escapes, a spaced PAN in the `pan` field itself, and a broken body around a PAN.
+JSON \\u escapes, a spaced PAN in the `pan` field itself, a broken body around a PAN, and a
+12-digit Maestro glued into a terminal id.
 They go through `settlement ingest` (each transport), the imports, `eod` and `report` as
 separate processes against the moto server, on SQLite and PostgreSQL. Then everything is
 searched for every PAN that was sent, in any spelling (tests/support/pan_scan.py): every
@@ -37,9 +38,11 @@ DAY = date(2026, 10, 14)
 _rng = random.Random(14)
 HOSTILE_PANS = [luhn_pan(_rng, prefix) for prefix in ("4539", "4916", "5412", "6011", "4485",
                                                       "5105", "4024", "4532", "3714")]  # fmt: skip
+HOSTILE_PANS.append(luhn_pan(_rng, "6759", 12))  # a 12-digit Maestro (issue 16)
 CASES = ("dashed terminal_id", "spaced transaction_id", "Arabic-Indic merchant_id",
          "fullwidth original_transaction_id", "dotted entry_mode", "extra field note",
-         "JSON-escaped terminal_id", "spaced pan field", "broken body")  # fmt: skip
+         "JSON-escaped terminal_id", "spaced pan field", "broken body",
+         "12-digit Maestro glued in terminal_id")  # fmt: skip
 LEGEND = {pan[-4:]: case for pan, case in zip(HOSTILE_PANS, CASES, strict=True)}
 
 
@@ -70,6 +73,7 @@ def hostile_lines(template: dict[str, object]) -> list[str]:
         variant(6, terminal_id="PLACEHOLDER").replace("PLACEHOLDER", escaped),
         variant(7, pan=_groups(p[7], " ")),
         '{"schema":"cardsettle.pos.v1","pan":"' + p[8] + '", broken',
+        variant(9, terminal_id=f"T{p[9]}"),
     ]
 
 

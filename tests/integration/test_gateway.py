@@ -314,7 +314,7 @@ def test_staged_row_round_trips_through_the_schema(engine: Engine, gateway: Gate
     assert row["sent_at"] == datetime(2026, 11, 27, 8, 1, 2)
     assert row["business_date"] == date(2026, 11, 27)
     assert (row["card_bin"], row["card_last4"], row["card_brand"]) == (
-        "555555",
+        "55555555",  # the 8-digit BIN of a 16-digit PAN (migration 0005 widened the column)
         "4444",
         "mastercard",
     )

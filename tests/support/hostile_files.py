@@ -77,6 +77,7 @@ MERCHANT_LINES = (
     HostileLine("timezone_empty", {"timezone": ""}, "missing_field"),
     HostileLine("currency_unknown", {"settlement_currency": "XXX"}, "unknown_currency"),
     HostileLine("currency_lower_case", {"settlement_currency": "eur"}, "unknown_currency"),
+    HostileLine("currency_retired", {"settlement_currency": "BGN"}, "retired_currency"),
     HostileLine("mdr_negative", {"mdr_bps": "-1"}, "invalid_field"),
     HostileLine("mdr_above_bound", {"mdr_bps": "1001"}, "out_of_range"),
     HostileLine("mdr_twenty_digits", {"mdr_bps": "9" * 20}, "out_of_range"),
@@ -142,6 +143,7 @@ def journal_lines(now: datetime) -> tuple[HostileLine, ...]:
         HostileLine("amount_too_many_decimals", {"amount": "12.505"}, "too_many_decimals"),
         HostileLine("amount_exponent", {"amount": "1E+3"}, "invalid_amount"),
         HostileLine("currency_unknown", {"currency": "XXX"}, "unknown_currency"),
+        HostileLine("currency_retired", {"currency": "HRK"}, "retired_currency"),
         HostileLine(
             "time_year_9999", {"local_time": "9999-12-31T23:59:59+01:00"}, "implausible_time"
         ),  # fmt: skip
@@ -167,6 +169,7 @@ RATE_LINES = (
     HostileLine("rate_halved", {"units_per_eur": "0.5825"}, "rate_jump"),
     HostileLine("rate_eur", {"currency": "EUR", "units_per_eur": "1"}, "base_currency"),
     HostileLine("rate_currency_unknown", {"currency": "XXX"}, "unknown_currency"),
+    HostileLine("rate_currency_retired", {"currency": "SLL"}, "retired_currency"),
     HostileLine("rate_date_invalid", {"date": "2026-02-30"}, "invalid_field"),
     HostileLine("rate_date_9999", {"date": "9999-12-31"}, "implausible_time"),
     HostileLine("rate_date_is_a_pan", {"date": PAN}, "pan_in_wrong_field", PAN),

@@ -97,7 +97,11 @@ HOSTILE: tuple[Hostile, ...] = (
     Hostile("pan with dashes", _with(pan="4111-1111-1111-1111"), R.INVALID_FIELD),
     Hostile("pan in fullwidth digits", _with(pan="4111111111111111".translate(_FULLWIDTH)),
             R.INVALID_FIELD),
-    Hostile("pan of 12 digits", _with(pan="411111111113"), R.INVALID_FIELD),
+    Hostile("pan of 12 digits", _with(pan="411111111113"), R.INVALID_FIELD),  # not Maestro
+    Hostile("terminal_id: glued 12-digit Maestro", _with(terminal_id="T501800000009"),
+            R.PAN_IN_WRONG_FIELD),
+    Hostile("unknown field: grouped 12-digit Maestro", _extra("note", "card 6759 0000 0000"),
+            R.PAN_IN_WRONG_FIELD),
     Hostile("pan failing Luhn", _with(pan="4111111111111112"), R.FAILED_LUHN),
     # Digits of other scripts where the contract says [0-9].
     Hostile("amount in Arabic-Indic digits", _with(amount="١٢٣.٤٥"), R.INVALID_AMOUNT),

@@ -38,12 +38,15 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 PAN_LENGTHS = range(13, 20)
+# A sent `pan` may be shorter: Maestro issues 12-digit PANs (issue 16). Only the sent ones
+# are searched at that length; any 12-digit Luhn-valid run would be one number in ten.
+SENT_PAN_LENGTHS = range(12, 20)
 DATABASE_SUFFIXES = ("-wal", "-shm", "-journal")
 _JSON_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
 _PERCENT_DIGIT = re.compile(r"%3([0-9])")
 # Up to three non-alphanumerics between two digits: dropped, to join a written PAN's groups.
 _BETWEEN_DIGITS = re.compile(r"(?<=[0-9])(?:[^\w]|_){1,3}(?=[0-9])")
-_LONG_RUN = re.compile(r"[0-9]{13,}")
+_LONG_RUN = re.compile(r"[0-9]{12,}")  # SENT_PAN_LENGTHS.start
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script
 _NOT_DIGIT = re.compile(r"[^0-9]")
 _RUN = re.compile(r"(?<![0-9])[0-9]{13,19}(?![0-9])")
@@ -125,7 +128,7 @@ def sent_pans(capture: Path, extra: Iterable[str] = ()) -> frozenset[str]:
     pans = {_NOT_DIGIT.sub("", m) for m in re.findall(r'"pan"\s*:\s*"([^"]*)"', text)}
     pans.update(generic_pans(text))
     pans.update(_NOT_DIGIT.sub("", normalise(pan)) for pan in extra)
-    return frozenset(pan for pan in pans if len(pan) in PAN_LENGTHS and luhn(pan))
+    return frozenset(pan for pan in pans if len(pan) in SENT_PAN_LENGTHS and luhn(pan))
 
 
 class PanScanner:

@@ -27,8 +27,22 @@ def _group(size: int) -> st.SearchStrategy[str]:
 )
 def test_a_line_the_shortcut_skips_never_holds_a_pan(groups: tuple[str, ...], label: str) -> None:
     line = "-".join(groups) + "," + label
-    assert PLAIN_LINE.fullmatch(line)
-    assert not holds_pan(line)
+    assert not (PLAIN_LINE.fullmatch(line) and holds_pan(line))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "01a136d9-bb8c-773e-8da2-501800000009,legit",  # a 12-digit Maestro as the last group
+        "12345678-5018-0000-0009-abcdef012345,legit",  # one in the three groups of four
+    ],
+)
+def test_a_uuid_holding_a_maestro_pan_is_scanned(line: str) -> None:
+    assert holds_pan(line) and not PLAIN_LINE.fullmatch(line)
+
+
+def test_the_shortcut_takes_a_simulators_line() -> None:
+    assert PLAIN_LINE.fullmatch("01a136d9-bb8c-773e-8da2-f5628c476243,legit")
 
 
 def test_reads_the_simulators_file(tmp_path: Path) -> None:

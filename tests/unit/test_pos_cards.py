@@ -43,10 +43,13 @@ def test_the_check_digit_always_makes_a_valid_number(payload: str) -> None:
 @pytest.mark.parametrize("brand", sorted(BRANDS))
 def test_generated_pans_have_the_brand_prefix_and_length(brand: str) -> None:
     rng = random.Random(brand)
+    lengths = set()
     for _ in range(500):
         pan = make_pan(rng, BRANDS[brand])
-        assert len(pan) == BRANDS[brand].length and luhn_valid(pan)
+        assert len(pan) in BRANDS[brand].lengths and luhn_valid(pan)
         assert card_brand(pan) == brand
+        lengths.add(len(pan))
+    assert lengths == set(BRANDS[brand].lengths)  # each length is drawn
 
 
 def test_the_card_pool_is_luhn_valid_unique_and_mostly_visa_and_mastercard() -> None:
@@ -56,6 +59,7 @@ def test_the_card_pool_is_luhn_valid_unique_and_mostly_visa_and_mastercard() -> 
     assert all(luhn_valid(pan) for pan in pans)
     brands = Counter(card.brand for card in pools.cards)
     assert brands["visa"] > brands["mastercard"] > brands["amex"] > brands["discover"] > 0
+    assert set(brands) == set(BRANDS)  # every scheme the gateway knows is drawn (issue 16)
     assert all(card.expiry[2] == "/" and 1 <= int(card.expiry[:2]) <= 12 for card in pools.cards)
     assert all(27 <= int(card.expiry[3:]) <= 30 for card in pools.cards)
     merchant_countries = {merchant.country_code for merchant in pools.merchants}

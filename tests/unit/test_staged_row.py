@@ -64,7 +64,7 @@ def test_row_is_built_in_table_column_order() -> None:
     row = staged_row(message, POLICY, "m4", datetime(2026, 1, 1, 12), "")
     assert list(row.values) == list(STAGED_COLUMNS)
     assert row.values["amount_minor"] == 3125 and row.values["currency"] == "KWD"
-    assert row.values["card_bin"] == "411111" and row.values["card_last4"] == "1111"
+    assert row.values["card_bin"] == "41111111" and row.values["card_last4"] == "1111"
     assert (row.transaction_id, row.message_id) == ("tx-00000004", "m4")
     row.stamp_staged_at(datetime(2026, 1, 1, 12, 0, 1))
     assert row.values["staged_at"] == datetime(2026, 1, 1, 12, 0, 1)

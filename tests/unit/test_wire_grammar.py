@@ -39,7 +39,8 @@ PROPERTY = settings(
 )  # fmt: skip
 # The checks the schema cannot express, as its description lists them.
 NOT_IN_THE_SCHEMA = {
-    RejectReason.FAILED_LUHN, RejectReason.UNKNOWN_CURRENCY, RejectReason.TOO_MANY_DECIMALS,
+    RejectReason.FAILED_LUHN, RejectReason.UNKNOWN_CURRENCY, RejectReason.RETIRED_CURRENCY,
+    RejectReason.TOO_MANY_DECIMALS,
     RejectReason.AMOUNT_OUT_OF_RANGE, RejectReason.IMPLAUSIBLE_TIME,
     RejectReason.PAN_IN_WRONG_FIELD, RejectReason.BODY_TOO_LARGE,
 }  # fmt: skip
