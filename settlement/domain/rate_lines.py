@@ -7,6 +7,12 @@ within absolute bounds, and within `max_jump_pct` of the latest earlier rate kno
 currency (imported before, in the same file, or published by the ECB), as `fx.pick_quote`
 would choose it. A currency with no earlier rate has only the absolute bounds.
 
+The band catches an operator's typo, not the ECB's own publication: a rate equal to the ECB
+rate the project ships for the same date and currency (`published`) is that publication and
+meets no band (the real history holds moves of 36 %, TRY on 2021-12-21). Any other rate, a
+date after the shipped history, a value that differs from the shipped one (a tampered or
+corrupted file) or an operator's own line, meets the band as before.
+
 The same rules hold every rate whichever file it came in (`ecb_files` turns the ECB's CSV
 and XML into these lines). One difference: the ECB's history goes back to 1999, and a
 published rate older than the date window can never convert anything the run settles, so
@@ -15,6 +21,7 @@ it is skipped (`is_archived`) and counted, where an operator's line that old is 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -164,16 +171,26 @@ def band_problems(
     merged = _with_file_lines(lines, imported)
     problems = []
     for number, line in lines:
-        if line.rate_date == date.min:
+        history = published.get(line.currency, ())
+        if line.rate_date == date.min or is_published(line, history):
             continue
         previous = pick_quote(
-            line.currency, line.rate_date - timedelta(days=1), merged[line.currency],
-            published.get(line.currency, ()),
-        )  # fmt: skip
+            line.currency, line.rate_date - timedelta(days=1), merged[line.currency], history
+        )
         problem = rate_jump(line.units_per_eur, previous, max_jump_pct, line.rate_date)
         if problem is not None:
             problems.append((number, LineRejected(LineReason.RATE_JUMP, problem)))
     return problems
+
+
+def is_published(line: RateLine, published: History) -> bool:
+    """True when `line` is the ECB's own rate: the shipped history (ascending) holds the
+    same value for its date. Equal as numbers, so `1.1000` is `1.1`."""
+    index = bisect.bisect_left(published, line.rate_date, key=lambda item: item[0])
+    if index == len(published):
+        return False
+    day, rate = published[index]
+    return day == line.rate_date and rate == line.units_per_eur
 
 
 def _with_file_lines(
