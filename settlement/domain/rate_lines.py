@@ -38,7 +38,15 @@ from settlement.domain.file_lines import (
     reject_pans,
     required,
 )
-from settlement.domain.fx import EUR, RateQuote, pick_quote, rate_age_days, rate_text
+from settlement.domain.fx import (
+    EUR,
+    SOURCE_IMPORTED,
+    RateQuote,
+    StoredHistory,
+    pick_quote,
+    rate_age_days,
+    rate_text,
+)
 from settlement.domain.plausibility import TimeWindow
 
 RATE_COLUMNS: Final = ("date", "currency", "units_per_eur")
@@ -162,13 +170,15 @@ def rate_jump(
 
 def band_problems(
     lines: Sequence[tuple[int, RateLine]],
-    imported: Mapping[str, History],
+    stored: Mapping[str, StoredHistory],
     published: Mapping[str, History],
     max_jump_pct: int,
+    source: str = SOURCE_IMPORTED,
 ) -> list[tuple[int, LineRejected]]:
     """(line number, rejection) of every line outside the band of its previous known rate.
-    The file's own lines count as imported ones: they replace a stored rate of their date."""
-    merged = _with_file_lines(lines, imported)
+    The file's own lines (of `source`) count as stored ones: they replace a stored rate of
+    their date."""
+    merged = _with_file_lines(lines, stored, source)
     problems = []
     for number, line in lines:
         history = published.get(line.currency, ())
@@ -194,11 +204,12 @@ def is_published(line: RateLine, published: History) -> bool:
 
 
 def _with_file_lines(
-    lines: Sequence[tuple[int, RateLine]], imported: Mapping[str, History]
-) -> dict[str, list[tuple[date, Decimal]]]:
-    by_currency: dict[str, dict[date, Decimal]] = {}
-    for currency, history in imported.items():
-        by_currency[currency] = dict(history)
+    lines: Sequence[tuple[int, RateLine]], stored: Mapping[str, StoredHistory], source: str
+) -> dict[str, list[tuple[date, Decimal, str]]]:
+    by_currency: dict[str, dict[date, tuple[date, Decimal, str]]] = {}
+    for currency, history in stored.items():
+        by_currency[currency] = {row[0]: row for row in history}
     for _, line in lines:
-        by_currency.setdefault(line.currency, {})[line.rate_date] = line.units_per_eur
-    return {currency: sorted(days.items()) for currency, days in by_currency.items()}
+        row = (line.rate_date, line.units_per_eur, source)
+        by_currency.setdefault(line.currency, {})[line.rate_date] = row
+    return {currency: sorted(days.values()) for currency, days in by_currency.items()}
