@@ -250,7 +250,8 @@ class Settings(DebugSettings):
         DEFAULT_MAX_JUMP_PCT, ge=1, le=10_000,
         description="`settlement rates import` refuses a rate more than this many percent "
         "above or below the latest earlier known rate of its currency (imported, in the same "
-        "file, or the ECB's); raise it for the import of a real devaluation.",
+        "file, or the ECB's); the ECB's own rate of a date the shipped history holds is exempt. "
+        "Raise it for the import of a later real devaluation.",
         examples=[60],
     )  # fmt: skip
     fx_max_rate_age_days: int = Field(

@@ -64,6 +64,7 @@ from settlement.domain.transactions import StagedTransaction, TransactionType
 
 Span = tuple[date, date]
 RateHistory = list[tuple[date, Decimal]]
+StoredRates = list[tuple[date, Decimal, str]]  # (date, units per EUR, source), ascending
 _OPEN = (Outcome.EXCEPTION, Outcome.HELD, Outcome.NOT_STAGED)
 _PAYOUT_TOTALS = (
     "payout_minor", "fees_minor", "fx_markup_minor", "merchant_debits", "carried_in_minor",
@@ -125,12 +126,13 @@ class MemoryEodStore:
         staged: Iterable[StagedRow],
         journal: Iterable[JournalEntry],
         merchants: Iterable[MerchantTerms],
-        rates: Mapping[str, RateHistory] | None = None,
+        rates: Mapping[str, StoredRates] | None = None,
         *,
         published: Mapping[str, RateHistory] | None = None,
     ) -> None:
-        """`rates`: imported; `published`: the reference history, None for the shipped ECB
-        file the SQL store reads (a unit test passes its own: parsing the file takes ~1 s)."""
+        """`rates`: imported, with their source; `published`: the reference history, None
+        for the shipped ECB file the SQL store reads (a unit test passes its own: parsing
+        the file takes ~1 s)."""
         self.staged = {row.transaction.transaction_id: row for row in staged}
         self.journal = {entry.transaction_id: entry for entry in journal}
         self.merchants = {terms.merchant_id: terms for terms in merchants}
@@ -278,8 +280,8 @@ class MemoryEodStore:
                 yield tx
 
     # --- FX ------------------------------------------------------------------------------
-    def imported_rates(self, until: date) -> dict[str, RateHistory]:
-        found = {c: [(d, r) for d, r in history if d <= until] for c, history in self.rates.items()}
+    def imported_rates(self, until: date) -> dict[str, StoredRates]:
+        found = {c: [row for row in rows if row[0] <= until] for c, rows in self.rates.items()}
         return {c: history for c, history in found.items() if history}
 
     def published_rates(self, currency: str) -> RateHistory:

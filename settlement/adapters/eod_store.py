@@ -34,7 +34,13 @@ from settlement.adapters.eod_tables import (
     payouts,
 )
 from settlement.adapters.purchase_rows import DAY, FIELDS, ID, Narrowing, Raw, builder, time_parser
-from settlement.adapters.rates import History, ecb_currencies, ecb_history, imported_histories
+from settlement.adapters.rates import (
+    History,
+    StoredRates,
+    ecb_currencies,
+    ecb_history,
+    imported_histories,
+)
 from settlement.adapters.sql_render import literal
 from settlement.adapters.tables import merchants
 from settlement.adapters.tables import staged_transactions as st
@@ -202,7 +208,7 @@ class SqlEodStore:
                     yield tx
 
     # --- FX ------------------------------------------------------------------------------
-    def imported_rates(self, until: date) -> dict[str, History]:
+    def imported_rates(self, until: date) -> dict[str, StoredRates]:
         return imported_histories(self.conn, None, until)
 
     def published_rates(self, currency: str) -> History:

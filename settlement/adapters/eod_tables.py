@@ -52,6 +52,8 @@ fx_rates = Table(
     # Decimal text, exact on every backend ("units per EUR").
     Column("units_per_eur", String(40), nullable=False),
     Column("imported_at", DateTime(timezone=False), nullable=False),
+    # `ecb` read from one of the ECB's files, `imported` an operator's own CSV (fx.RATE_SOURCES).
+    Column("source", String(10), nullable=False, server_default="imported"),
 )
 
 eod_runs = Table(

@@ -229,9 +229,10 @@ def import_rates(
     rules: RateRules | None = None,
 ) -> ImportReport:
     """All-or-nothing rates (units per EUR) from any rate file `ecb_files` recognises:
-    `source` is the file's bytes in chunks (or text lines). A later import of a key
-    replaces it; a key imported before with the same rate is left as it is (a re-import
-    changes nothing). `rules` None: the band of the default jump and no date window."""
+    `source` is the file's bytes in chunks (or text lines). Each rate is stored with its
+    source (`ecb` from an ECB file, `imported` from the own CSV). A later import of a key
+    replaces it; a key imported before with the same rate and source is left as it is (a
+    re-import changes nothing). `rules` None: the band of the default jump and no date window."""
     rules = rules or RateRules()
     report = ImportReport(all_or_nothing=True)
     try:
@@ -246,11 +247,13 @@ def import_rates(
         return report
     with engine.begin() as conn:
         lines = list(parsed.values())
-        stored = _check_band(conn, lines, rules.max_jump_pct, report)
+        source = form.rate_source
+        stored = _check_band(conn, lines, rules.max_jump_pct, source, report)
         if not report.failed:
             changed = {key: line for key, (_, line) in parsed.items()
-                       if stored.get(key) != str(line.units_per_eur)}  # fmt: skip
-            _replace_rates(conn, changed, [key for key in changed if key in stored], now)
+                       if stored.get(key) != (str(line.units_per_eur), source)}  # fmt: skip
+            keys = [key for key in changed if key in stored]
+            _replace_rates(conn, changed, keys, source, now)
             report.written = len(changed)
     return report
 
@@ -328,33 +331,37 @@ def _nothing_read(report: ImportReport) -> str:
 
 
 def _check_band(
-    conn: Connection, lines: list[tuple[int, RateLine]], max_jump_pct: int, report: ImportReport
-) -> dict[tuple[date, str], str]:
+    conn: Connection, lines: list[tuple[int, RateLine]], max_jump_pct: int, source: str,
+    report: ImportReport,
+) -> dict[tuple[date, str], tuple[str, str]]:  # fmt: skip
     """Reject the lines outside their jump band; the stored rates of the lines' keys (as
-    text), to leave unchanged ones as they are."""
+    text, with their source), to leave unchanged ones as they are."""
     if not lines:
         return {}
     currencies = {line.currency for _, line in lines}
     until = max(line.rate_date for _, line in lines)
     imported = imported_histories(conn, currencies, until)
     published = {currency: ecb_history(currency) for currency in currencies}
-    for number, problem in band_problems(lines, imported, published, max_jump_pct):
+    for number, problem in band_problems(lines, imported, published, max_jump_pct, source):
         report.reject(number, problem)
     report.errors.sort(key=lambda error: int(error.split(":", 1)[0].split()[1]))
-    return {(day, currency): str(rate) for currency, history in imported.items()
-            for day, rate in history}  # fmt: skip
+    return {(day, currency): (str(rate), origin) for currency, history in imported.items()
+            for day, rate, origin in history}  # fmt: skip
 
 
 def _replace_rates(
     conn: Connection,
     parsed: dict[tuple[date, str], RateLine],
     keys: list[tuple[date, str]],
+    source: str,
     now: datetime,
 ) -> None:
-    """Write `parsed`, deleting first the stored rows of `keys` it replaces."""
+    """Write `parsed` as rates of `source`, deleting first the stored rows of `keys` it
+    replaces."""
     key_columns = tuple_(fx_rates.c.rate_date, fx_rates.c.currency)
     for start in range(0, len(keys), 500):
         conn.execute(delete(fx_rates).where(key_columns.in_(keys[start : start + 500])))
-    rows = [(day, currency, str(line.units_per_eur), now)
+    rows = [(day, currency, str(line.units_per_eur), now, source)
             for (day, currency), line in parsed.items()]  # fmt: skip
-    bulk_insert(conn, fx_rates, ["rate_date", "currency", "units_per_eur", "imported_at"], rows)
+    columns = ["rate_date", "currency", "units_per_eur", "imported_at", "source"]
+    bulk_insert(conn, fx_rates, columns, rows)

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, select
 from settlement.adapters.eod_tables import fx_rates
 
 History = list[tuple[date, Decimal]]
+StoredRates = list[tuple[date, Decimal, str]]  # (date, units per EUR, source), ascending
 _GAPS = frozenset({"", "N/A"})
 DOWNLOAD_TIMEOUT_S = 30
 # The ECB's largest file, eurofxref-hist.xml, is about 8 MB; a download this big is not one.
@@ -114,17 +115,19 @@ def _rate(value: str | None) -> Decimal | None:
 
 def imported_histories(
     conn: Connection, currencies: set[str] | None, until: date
-) -> dict[str, History]:
-    """Imported rates dated `until` or earlier, ascending per currency; of every currency
-    when `currencies` is None."""
+) -> dict[str, StoredRates]:
+    """Imported rates dated `until` or earlier with their source, ascending per currency;
+    of every currency when `currencies` is None."""
     query = (
-        select(fx_rates.c.currency, fx_rates.c.rate_date, fx_rates.c.units_per_eur)
+        select(
+            fx_rates.c.currency, fx_rates.c.rate_date, fx_rates.c.units_per_eur, fx_rates.c.source
+        )  # fmt: skip
         .where(fx_rates.c.rate_date <= until)
         .order_by(fx_rates.c.currency, fx_rates.c.rate_date)
     )
     if currencies is not None:
         query = query.where(fx_rates.c.currency.in_(sorted(currencies)))
-    histories: dict[str, History] = defaultdict(list)
-    for currency, rate_date, text in conn.execute(query):
-        histories[currency].append((rate_date, Decimal(text)))
+    histories: dict[str, StoredRates] = defaultdict(list)
+    for currency, rate_date, text, source in conn.execute(query):
+        histories[currency].append((rate_date, Decimal(text), source))
     return dict(histories)

@@ -33,6 +33,7 @@ from xml.parsers import expat
 
 from settlement.domain.currencies import is_known_currency
 from settlement.domain.file_lines import preview
+from settlement.domain.fx import SOURCE_ECB, SOURCE_IMPORTED
 
 BOM: Final = b"\xef\xbb\xbf"
 SNIFF_BYTES: Final = 4096
@@ -56,6 +57,12 @@ class RateFileFormat(StrEnum):
     ECB_CSV = "ECB CSV"  # eurofxref-hist.csv, eurofxref.csv
     ECB_XML = "ECB XML"  # eurofxref-daily.xml, eurofxref-hist-90d.xml, eurofxref-hist.xml
     RATES_CSV = "date,currency,units_per_eur"
+
+    @property
+    def rate_source(self) -> str:
+        """What a rate read from this format is recorded as: the ECB's files hold the ECB's
+        publication (`ecb`), the project's own CSV an operator's rate (`imported`)."""
+        return SOURCE_IMPORTED if self is RateFileFormat.RATES_CSV else SOURCE_ECB
 
 
 READABLE: Final = (

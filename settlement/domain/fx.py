@@ -5,6 +5,10 @@ exact Fraction, handed whole to `Money.convert`, so a conversion rounds once. A 
 rate (weekend, holiday) takes the last earlier rate and records which date it used; a
 currency with no rate at or before the date has none: the caller holds the transaction with
 reason `no_rate` rather than guess.
+
+Each rate says where it came from: `ecb` for the ECB's publication (the shipped history, or
+a stored rate read from one of the ECB's files), `imported` for an operator's own
+date,currency,units_per_eur line. A stored rate wins a tie with the shipped one of its date.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from fractions import Fraction
 from settlement.domain.money import Money
 
 EUR = "EUR"
-SOURCE_ECB = "ecb"
-SOURCE_IMPORTED = "imported"
+SOURCE_ECB = "ecb"  # the ECB's publication: shipped, or imported from an ECB file
+SOURCE_IMPORTED = "imported"  # an operator's own rate
 SOURCE_IDENTITY = "identity"  # same currency: no rate involved
+RATE_SOURCES = (SOURCE_ECB, SOURCE_IMPORTED)  # what a stored rate may say
+# Ascending (date, units per EUR, source) of one currency's stored rates.
+StoredHistory = Sequence[tuple[date, Decimal, str]]
 RATE_DIGITS = 10  # significant digits of the recorded rate text
 DEFAULT_MAX_RATE_AGE_DAYS = 5  # Easter's Thursday rate on the Tuesday before 16:00 CET
 
@@ -79,23 +86,21 @@ def last_quote_on_or_before(
 def pick_quote(
     currency: str,
     day: date,
-    imported: Sequence[tuple[date, Decimal]],
+    stored: StoredHistory,
     published: Sequence[tuple[date, Decimal]],
 ) -> RateQuote | None:
-    """The freshest quote at or before `day`; an imported rate wins a tie with the ECB one."""
+    """The freshest quote at or before `day`, with its source; a stored rate (imported
+    from an ECB file or an operator's) wins a tie with the shipped ECB one of its date."""
     if currency == EUR:
         return RateQuote(EUR, Decimal(1), day, SOURCE_ECB)
-    candidates = [
-        quote
-        for quote in (
-            last_quote_on_or_before(currency, day, imported, SOURCE_IMPORTED),
-            last_quote_on_or_before(currency, day, published, SOURCE_ECB),
-        )
-        if quote is not None
-    ]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda quote: (quote.rate_date, quote.source == SOURCE_IMPORTED))
+    shipped = last_quote_on_or_before(currency, day, published, SOURCE_ECB)
+    index = bisect.bisect_right(stored, day, key=lambda item: item[0])
+    if index == 0:
+        return shipped
+    rate_date, rate, source = stored[index - 1]
+    if shipped is not None and shipped.rate_date > rate_date:
+        return shipped
+    return RateQuote(currency, rate, rate_date, source)
 
 
 def rate_age_days(rate_date: date, business_date: date) -> int:
@@ -128,7 +133,8 @@ def no_rate_detail(
 
 
 def cross_rate(source: RateQuote, target: RateQuote) -> CrossRate:
-    """source -> target through EUR; dated by the older quote, imported if either was."""
+    """source -> target through EUR; dated by the older quote, `imported` if either is an
+    operator's rate, else `ecb`."""
     if source.currency == target.currency:
         return identity_rate(source.currency, max(source.rate_date, target.rate_date))
     exact = Fraction(target.units_per_eur) / Fraction(source.units_per_eur)

@@ -7,6 +7,12 @@ within absolute bounds, and within `max_jump_pct` of the latest earlier rate kno
 currency (imported before, in the same file, or published by the ECB), as `fx.pick_quote`
 would choose it. A currency with no earlier rate has only the absolute bounds.
 
+The band catches an operator's typo, not the ECB's own publication: a rate equal to the ECB
+rate the project ships for the same date and currency (`published`) is that publication and
+meets no band (the real history holds moves of 36 %, TRY on 2021-12-21). Any other rate, a
+date after the shipped history, a value that differs from the shipped one (a tampered or
+corrupted file) or an operator's own line, meets the band as before.
+
 The same rules hold every rate whichever file it came in (`ecb_files` turns the ECB's CSV
 and XML into these lines). One difference: the ECB's history goes back to 1999, and a
 published rate older than the date window can never convert anything the run settles, so
@@ -15,6 +21,7 @@ it is skipped (`is_archived`) and counted, where an operator's line that old is 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +38,15 @@ from settlement.domain.file_lines import (
     reject_pans,
     required,
 )
-from settlement.domain.fx import EUR, RateQuote, pick_quote, rate_age_days, rate_text
+from settlement.domain.fx import (
+    EUR,
+    SOURCE_IMPORTED,
+    RateQuote,
+    StoredHistory,
+    pick_quote,
+    rate_age_days,
+    rate_text,
+)
 from settlement.domain.plausibility import TimeWindow
 
 RATE_COLUMNS: Final = ("date", "currency", "units_per_eur")
@@ -155,33 +170,46 @@ def rate_jump(
 
 def band_problems(
     lines: Sequence[tuple[int, RateLine]],
-    imported: Mapping[str, History],
+    stored: Mapping[str, StoredHistory],
     published: Mapping[str, History],
     max_jump_pct: int,
+    source: str = SOURCE_IMPORTED,
 ) -> list[tuple[int, LineRejected]]:
     """(line number, rejection) of every line outside the band of its previous known rate.
-    The file's own lines count as imported ones: they replace a stored rate of their date."""
-    merged = _with_file_lines(lines, imported)
+    The file's own lines (of `source`) count as stored ones: they replace a stored rate of
+    their date."""
+    merged = _with_file_lines(lines, stored, source)
     problems = []
     for number, line in lines:
-        if line.rate_date == date.min:
+        history = published.get(line.currency, ())
+        if line.rate_date == date.min or is_published(line, history):
             continue
         previous = pick_quote(
-            line.currency, line.rate_date - timedelta(days=1), merged[line.currency],
-            published.get(line.currency, ()),
-        )  # fmt: skip
+            line.currency, line.rate_date - timedelta(days=1), merged[line.currency], history
+        )
         problem = rate_jump(line.units_per_eur, previous, max_jump_pct, line.rate_date)
         if problem is not None:
             problems.append((number, LineRejected(LineReason.RATE_JUMP, problem)))
     return problems
 
 
+def is_published(line: RateLine, published: History) -> bool:
+    """True when `line` is the ECB's own rate: the shipped history (ascending) holds the
+    same value for its date. Equal as numbers, so `1.1000` is `1.1`."""
+    index = bisect.bisect_left(published, line.rate_date, key=lambda item: item[0])
+    if index == len(published):
+        return False
+    day, rate = published[index]
+    return day == line.rate_date and rate == line.units_per_eur
+
+
 def _with_file_lines(
-    lines: Sequence[tuple[int, RateLine]], imported: Mapping[str, History]
-) -> dict[str, list[tuple[date, Decimal]]]:
-    by_currency: dict[str, dict[date, Decimal]] = {}
-    for currency, history in imported.items():
-        by_currency[currency] = dict(history)
+    lines: Sequence[tuple[int, RateLine]], stored: Mapping[str, StoredHistory], source: str
+) -> dict[str, list[tuple[date, Decimal, str]]]:
+    by_currency: dict[str, dict[date, tuple[date, Decimal, str]]] = {}
+    for currency, history in stored.items():
+        by_currency[currency] = {row[0]: row for row in history}
     for _, line in lines:
-        by_currency.setdefault(line.currency, {})[line.rate_date] = line.units_per_eur
-    return {currency: sorted(days.items()) for currency, days in by_currency.items()}
+        row = (line.rate_date, line.units_per_eur, source)
+        by_currency.setdefault(line.currency, {})[line.rate_date] = row
+    return {currency: sorted(days.values()) for currency, days in by_currency.items()}

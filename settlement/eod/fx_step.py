@@ -32,8 +32,9 @@ QuoteOf = Callable[[str], RateQuote | None]
 
 
 class DayQuotes:
-    """The usable quote of one business date for any currency (imported rates win a tie
-    with the ECB; none older than `max_rate_age_days`); a `QuoteOf`. Each currency's
+    """The usable quote of one business date for any currency, with its source (a stored
+    rate wins a tie with the shipped ECB one; none older than `max_rate_age_days`); a
+    `QuoteOf`. Each currency's
     history is read once, on first use."""
 
     def __init__(

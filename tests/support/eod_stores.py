@@ -41,9 +41,11 @@ def memory_store_of(engine: Engine) -> MemoryEodStore:
             MerchantTerms(r.merchant_id, r.settlement_currency, r.mdr_bps, r.fee_fixed_minor)
             for r in conn.execute(select(merchants))
         ]
-        rates: dict[str, list[tuple[date, Decimal]]] = {}
+        rates: dict[str, list[tuple[date, Decimal, str]]] = {}
         for r in conn.execute(select(fx_rates)):
-            rates.setdefault(r.currency, []).append((r.rate_date, Decimal(r.units_per_eur)))
+            rates.setdefault(r.currency, []).append(
+                (r.rate_date, Decimal(r.units_per_eur), r.source)
+            )
     return MemoryEodStore(staged, journal, terms, rates)
 
 

@@ -47,8 +47,9 @@ def journal_of(row: StagedRow, amount_minor: int | None = None) -> JournalEntry:
     )  # fmt: skip
 
 
-def rates_on(day: date, **units_per_eur: str) -> dict[str, list[tuple[date, Decimal]]]:
-    return {currency: [(day, Decimal(rate))] for currency, rate in units_per_eur.items()}
+def rates_on(day: date, **units_per_eur: str) -> dict[str, list[tuple[date, Decimal, str]]]:
+    """Operator-imported rates of one day (source `imported`)."""
+    return {code: [(day, Decimal(rate), "imported")] for code, rate in units_per_eur.items()}
 
 
 def _business_date(at: datetime) -> date:

@@ -35,12 +35,26 @@ def test_no_rate_at_all_is_none_never_a_guess() -> None:
 
 
 def test_imported_rate_wins_a_tie_and_fresher_rate_wins() -> None:
-    imported = [(FRI, Decimal("1.1000"))]
+    imported = [(FRI, Decimal("1.1000"), SOURCE_IMPORTED)]
     assert pick_quote("USD", SAT, imported, USD) == RateQuote(
         "USD", Decimal("1.1000"), FRI, SOURCE_IMPORTED
     )
-    older = [(date(2026, 3, 2), Decimal("1.2"))]
+    older = [(date(2026, 3, 2), Decimal("1.2"), SOURCE_IMPORTED)]
     assert pick_quote("USD", SAT, older, USD).source == SOURCE_ECB  # type: ignore[union-attr]
+
+
+def test_a_stored_rate_read_from_an_ecb_file_keeps_its_source() -> None:
+    """A stored rate imported from the ECB's file is the ECB's: it wins the tie with the
+    shipped one of its date (same figure, or the ECB's newer one) and says `ecb`; crossed
+    with another ECB rate it stays `ecb`, crossed with an operator's it is `imported`."""
+    from_file = [(FRI, Decimal("1.0851"), SOURCE_ECB)]
+    usd = pick_quote("USD", SAT, from_file, USD)
+    assert usd is not None
+    assert usd == RateQuote("USD", Decimal("1.0851"), FRI, SOURCE_ECB)
+    eur = pick_quote("EUR", SAT, [], [])
+    assert eur is not None and cross_rate(usd, eur).source == SOURCE_ECB
+    operator = RateQuote("JPY", Decimal("161.50"), FRI, SOURCE_IMPORTED)
+    assert cross_rate(usd, operator).source == SOURCE_IMPORTED
 
 
 def test_cross_rate_is_exact_and_dated_by_the_older_quote() -> None:
