@@ -68,6 +68,12 @@ def _suspects(earlier: int, later: int, card: CardActivity) -> tuple[int, ...]:
 def check(card: CardActivity, params: Params) -> list[Hit]:
     if len({tx.merchant_country for tx in card.purchases}) < 2:
         return []  # one country: nothing to travel between (the common case)
+    reasons = _impossible(card, params)
+    return [Hit(card.purchases[i], reasons[i]) for i in sorted(reasons) if card.today[i]]
+
+
+def _impossible(card: CardActivity, params: Params) -> dict[int, str]:
+    """Index of every purchase of an impossible pair -> why (today's and history's)."""
     skip = frozenset(params.card_not_present_modes)
     last_seen: dict[str, tuple[datetime, int]] = {}
     reasons: dict[int, str] = {}
@@ -83,7 +89,22 @@ def check(card: CardActivity, params: Params) -> list[Hit]:
                 for suspect in _suspects(earlier, index, card):
                     reasons.setdefault(suspect, reason)
         last_seen[tx.merchant_country] = (now, index)
-    return [Hit(card.purchases[i], reasons[i]) for i in sorted(reasons) if card.today[i]]
+    return reasons
+
+
+def unreachable(card: CardActivity, params: Params) -> list[str | None]:
+    """Per purchase: card-not-present, or no card-present purchase of the card (fraud or
+    not) makes an impossible pair with it."""
+    impossible = _impossible(card, params)
+    skip = params.card_not_present_modes
+    return [
+        None
+        if index in impossible
+        else f"card-not-present ({tx.entry_mode}): says where the merchant is"
+        if tx.entry_mode in skip
+        else f"no card-present purchase in another country too far for {params.max_speed_kmh} km/h"
+        for index, tx in enumerate(card.purchases)
+    ]
 
 
 _COUNTRY, _MODE = row_index("merchant_country"), row_index("entry_mode")
@@ -101,4 +122,5 @@ RULE = CardRule(
     scenarios=("impossible_travel",),
     horizon=lambda p: _LONGEST_TRIP,
     bound=Bound(("merchant_country", "entry_mode"), may_flag),
+    reach=unreachable,
 )
