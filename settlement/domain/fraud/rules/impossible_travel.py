@@ -95,8 +95,9 @@ def _impossible(card: CardActivity, params: Params, paired: set[int]) -> dict[in
 
 
 def unreachable(card: CardActivity, params: Params) -> list[str | None]:
-    """Per purchase: card-not-present, the home leg of an impossible pair (the rule flags
-    the leg abroad), or no card-present purchase of the card (fraud or not) pairs with it."""
+    """Per purchase: card-not-present, at home on a card with an impossible pair (the rule
+    flags the leg abroad), or no card-present purchase of the card (fraud or not) makes an
+    impossible pair with it."""
     paired: set[int] = set()
     impossible = _impossible(card, params, paired)
     skip = params.card_not_present_modes
@@ -104,8 +105,8 @@ def unreachable(card: CardActivity, params: Params) -> list[str | None]:
     for index, tx in enumerate(card.purchases):
         if index in impossible:
             reasons.append(None)
-        elif index in paired:
-            reasons.append("the home leg of an impossible pair: the rule flags the leg abroad")
+        elif index in paired or (impossible and tx.merchant_country == tx.card_country):
+            reasons.append("at the card's home: the rule flags the leg abroad of a pair")
         elif tx.entry_mode in skip:
             reasons.append(f"card-not-present ({tx.entry_mode}): says where the merchant is")
         else:
