@@ -21,7 +21,7 @@ from typing import Any
 from pos_simulator.config import DayConfig
 from pos_simulator.everyday import Everyday
 from pos_simulator.faults import FaultDraw
-from pos_simulator.fraud import SCENARIOS, Scenario, story_lengths
+from pos_simulator.fraud import SCENARIOS, Scenario
 from pos_simulator.history import Reservoir
 from pos_simulator.kit import Kit
 from pos_simulator.plan import plan_day
@@ -87,10 +87,8 @@ class DaySimulator:
         everyday = self._stream("legit", plan.legit, _any, _open_hours)
         self._follow(iter(self._stream("refunds", plan.refunds, _any, _open_hours)), self._refund)
         self._follow(iter(self._stream("voids", plan.void_pairs, _any, _open_hours)), self._void)
-        for name, count in plan.fraud.items():
+        for name, lengths in plan.stories.items():
             scenario = SCENARIOS[name]
-            rng = random.Random(f"stories:{name}:{self._config.seed}")
-            lengths = story_lengths(rng, count, scenario)
             stream = self._stream(name, len(lengths), scenario.eligible, scenario.weigh)
             self._follow(iter(stream), partial(self._story, scenario, iter(lengths)))
         for chunk in everyday.chunks():

@@ -20,6 +20,12 @@ from pos_simulator.timeline import MS_PER_MIN, MS_PER_S
 
 Builder = Callable[[Kit, int, Merchant, int], list[Txn]]
 
+# Cards one compromised terminal pushes through in a burst: a fraudster's batch of cloned or
+# stolen cards, not a share of the day's traffic, so the size does not grow with N. The range
+# is judgement (docs/simulator.md): from a handful, which no burst rule can tell from a busy
+# till, to two dozen; about four bursts in five exceed the default rule's 8 cards.
+SKIMMED_CARDS: tuple[int, int] = (5, 24)
+
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
@@ -29,6 +35,9 @@ class Scenario:
     eligible: Callable[[Merchant], bool]
     weigh: Callable[[Merchant, int], float]
     build: Builder
+    # Each story's length drawn from this range (inclusive) whatever the day's volume; None:
+    # the scenario's share of N is split into stories of about `mean_length`.
+    story_sizes: tuple[int, int] | None = None
 
 
 def _open_hours(merchant: Merchant, hour: int) -> float:
@@ -146,11 +155,12 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "compromised_terminal",
-            15,
+            (SKIMMED_CARDS[0] + SKIMMED_CARDS[1]) / 2,
             False,
             lambda m: not m.online,
             _open_hours,
             compromised_terminal,
+            story_sizes=SKIMMED_CARDS,
         ),
         Scenario(
             "impossible_travel", 2, True, lambda m: not m.online, _open_hours, impossible_travel
@@ -183,6 +193,25 @@ def story_lengths(rng: random.Random, total: int, scenario: Scenario) -> list[in
             moved = rng.randint(1 - lengths[i + 1], lengths[i] - 1)
             lengths[i], lengths[i + 1] = lengths[i] - moved, lengths[i + 1] + moved
     return lengths
+
+
+def plan_stories(
+    rng: random.Random, transactions: int, rate: float, scenario: Scenario
+) -> list[int]:
+    """The lengths of a scenario's stories in a day of `transactions`.
+
+    With `story_sizes`, the day holds about N x rate / mean_length stories, at least one once
+    N x rate reaches one transaction (a demo day of 2,000 shows a realistic burst rather than
+    a 4-card sliver of one), each of a length drawn from the range. Otherwise the rate's
+    exact count is split into stories (`story_lengths`)."""
+    if scenario.story_sizes is None:
+        return story_lengths(rng, rounded_count(transactions, rate, scenario), scenario)
+    expected = transactions * rate
+    if expected < 1:
+        return []
+    low, high = scenario.story_sizes
+    stories = max(1, math.floor(expected / scenario.mean_length + 0.5))
+    return [rng.randint(low, high) for _ in range(stories)]
 
 
 def rounded_count(transactions: int, rate: float, scenario: Scenario) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from settlement.adapters.purchase_rows import Narrowing, Raw
+from settlement.adapters.purchase_rows import ID, Narrowing, Raw
 from settlement.domain.fraud import (
     FraudFlag,
     Rulebook,
@@ -25,6 +25,7 @@ from settlement.domain.fraud import (
     screen_card,
     screen_terminal,
 )
+from settlement.domain.fraud.reach import FraudGroups
 from settlement.domain.holds import FRAUD_HOLDS
 from settlement.domain.transactions import LEGIT_LABEL, StagedTransaction
 from settlement.eod import prefilter
@@ -91,6 +92,28 @@ def _terminal_groups(
     return store.purchase_groups("terminal_id", span, _narrowing(terminal_hit, to_eur))
 
 
+def _fraud_groups(
+    store: EodStore, run_date: date, rulebook: Rulebook, to_eur: ToEur, labels: Mapping[str, str]
+) -> FraudGroups:
+    """The card and terminal groups holding the date's labelled fraud, whole over the rules'
+    look-back: a rule's reach counts every purchase of the group, not only the fraud."""
+    fraud = frozenset(tid for tid, label in labels.items() if label != LEGIT_LABEL)
+
+    def holds_fraud(rows: Sequence[Raw], today: Sequence[bool], _: Any) -> bool:
+        return any(is_today and row[ID] in fraud for row, is_today in zip(rows, today, strict=True))
+
+    narrowing = Narrowing(frozenset({"transaction_id", "business_date"}), holds_fraud)
+
+    def groups(key: str, days: int) -> list[list[StagedTransaction]]:
+        span = (run_date - timedelta(days=days), run_date)
+        every = store.purchase_groups(key, span, narrowing)  # the memory store: every group
+        return [g for g in every if any(tx.transaction_id in fraud for tx in g)]
+
+    cards = groups("card_token", rulebook.card_lookback_days)
+    terminals = groups("terminal_id", rulebook.terminal_lookback_days)
+    return FraudGroups(run_date, cards, terminals, to_eur)
+
+
 def run_fraud(
     store: EodStore,
     run_date: date,
@@ -109,8 +132,7 @@ def run_fraud(
         counts[str(decision.action)] = counts.get(str(decision.action), 0) + 1
     scorecard = None
     if labels is not None:
-        fraud_ids = [tid for tid, label in labels.items() if label != LEGIT_LABEL]
-        fraud = store.purchases_by_id(run_date, fraud_ids)
+        fraud = _fraud_groups(store, run_date, rulebook, to_eur, labels)
         population = store.purchase_ids(run_date)
         card = score_against_labels(decisions, labels, population, rulebook, fraud)
         scorecard = card.to_dict()

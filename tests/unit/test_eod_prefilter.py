@@ -232,7 +232,7 @@ def test_a_terminal_bound_with_no_burst_form_keeps_the_terminal_screen_in_python
 
 def test_burst_bounds_combine_into_the_loosest_count_in_the_widest_window() -> None:
     def terminal(name: str, max_cards: int, window_min: int) -> ActiveRule:
-        params = compromised_terminal.Params(max_cards, window_min, Decimal(1), 3)
+        params = compromised_terminal.Params(max_cards, window_min, Decimal(1), 3, ("ecommerce",))
         return ActiveRule(name, 10, compromised_terminal.RULE, params)
 
     shipped = load_rulebook()

@@ -17,9 +17,9 @@ from settlement.domain.fraud import load_rulebook, score_against_labels
 from settlement.domain.fraud.params import RulebookError
 from settlement.domain.fraud.rulebook import default_params
 from settlement.domain.fraud.rules.high_risk_mcc_night import unreachable
-from settlement.domain.fraud.scorecard import NO_RULE
+from settlement.domain.fraud.scorecard import NO_RULE, FraudGroups
 from settlement.domain.transactions import EntryMode, StagedTransaction
-from tests.support.fraud_traffic import Traffic, screen_all
+from tests.support.fraud_traffic import Traffic, screen_all, to_eur
 
 # Visa Integrity Risk Program (1 May 2023), High-Integrity Risk MCCs, tiers 1 to 3.
 VISA_VIRP_TIER_1 = {"5967", "7273", "7995", "5122", "5912"}
@@ -79,8 +79,8 @@ def _scenario(rules_toml: str | None = None) -> dict[str, object]:
     traffic, day = _night_day()
     rulebook = load_rulebook(rules_toml)
     ids = [tx.transaction_id for tx in day]
-    fraud = [tx for tx in day if tx.transaction_id in traffic.fraud]
-    card = score_against_labels({}, traffic.fraud, ids, rulebook, fraud).to_dict()
+    groups = FraudGroups.of(day, day[0].business_date, to_eur)
+    card = score_against_labels({}, traffic.fraud, ids, rulebook, groups).to_dict()
     return next(row for row in card["scenarios"] if row["scenario"] == "high_risk_mcc_night")
 
 

@@ -56,3 +56,33 @@ def test_a_burst_cannot_raise_its_own_limit() -> None:
     day = _till(traffic, 0, times)
     flags = screen_terminal(day, BUSINESS_DATE, load_rulebook())
     assert flags and all(f.reason.endswith("(limit 8)") for f in flags)
+
+
+# A restaurant's till by local hour: a lunch and a dinner rush, quiet afternoons (the
+# 2026-10-14 demo's Nice restaurant, 70 purchases); the median open hour takes 4.
+RESTAURANT = {11: 4, 12: 9, 13: 11, 14: 2, 16: 1, 17: 2, 18: 4, 19: 21, 20: 9, 21: 5, 22: 2}
+
+
+def _restaurant(traffic: Traffic) -> list[StagedTransaction]:
+    times = [
+        OPEN.replace(hour=hour) + timedelta(minutes=60 * n / count)
+        for hour, count in RESTAURANT.items()
+        for n in range(count)
+    ]
+    return _till(traffic, 0, times)
+
+
+def test_a_restaurants_dinner_rush_is_its_usual_not_a_burst() -> None:
+    traffic = Traffic(seed=2, cards_count=400)
+    day = _restaurant(traffic)  # 19:00-19:30: 11 cards; 19:20-19:50 too
+    assert screen_terminal(day, BUSINESS_DATE, load_rulebook()) == []
+
+
+def test_a_skimmer_at_a_busy_restaurant_is_still_caught() -> None:
+    traffic = Traffic(seed=2, cards_count=400)
+    skim = [OPEN.replace(hour=15) + timedelta(minutes=n) for n in range(20)]
+    day = sorted(_restaurant(traffic) + _till(traffic, 200, skim), key=lambda t: t.transacted_at)
+    flags = screen_terminal(day, BUSINESS_DATE, load_rulebook())
+    # its usual rush: 11 an hour, the busiest after the two a window can reach (the skim's
+    # 15:00 and the dinner rush): 5.5 per 30 min, x3
+    assert len(flags) == 20 and flags[0].reason == "20 distinct cards within 30 min (limit 16)"

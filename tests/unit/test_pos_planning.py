@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 
 from pos_simulator.allocation import largest_remainder, with_minimum_one
 from pos_simulator.config import DayConfig
-from pos_simulator.fraud import SCENARIOS, rounded_count, story_lengths
+from pos_simulator.fraud import SCENARIOS, SKIMMED_CARDS, rounded_count, story_lengths
 from pos_simulator.options import RateOptions, build_mix, parse_currencies, parse_cutoff
 from pos_simulator.plan import plan_day
 from pos_simulator.profiles import PROFILES, parse_assignment
 from pos_simulator.vocabulary import FAULT_KINDS, FRAUD_LABELS
+from settlement.domain.fraud.rulebook import default_params
 
 
 @given(st.integers(0, 10_000), st.lists(st.floats(0.0, 100.0), min_size=1, max_size=30))
@@ -96,3 +97,26 @@ def test_bad_options_are_refused_with_a_reason() -> None:
                   mix=build_mix(RateOptions(fault_rate=-0.1)))  # fmt: skip
     assert parse_currencies(" eur,USD ,") == frozenset({"EUR", "USD"})
     assert parse_currencies(None) is None
+
+
+def _bursts(transactions: int, seed: int) -> list[int]:
+    config = DayConfig(seed=seed, business_date=date(2026, 11, 27), transactions=transactions)
+    return plan_day(config).stories["compromised_terminal"]
+
+
+def test_a_compromised_terminals_burst_does_not_shrink_with_the_day() -> None:
+    low, high = SKIMMED_CARDS
+    small, big = _bursts(2_000, 42), _bursts(200_000, 42)
+    assert len(small) == 1 and low <= small[0] <= high  # the demo's day: one real burst
+    assert len(big) == round(200_000 * 0.002 / SCENARIOS["compromised_terminal"].mean_length)
+    assert all(low <= size <= high for size in big)
+    assert _bursts(100, 42) == []  # under one expected transaction: none
+    plan = plan_day(DayConfig(seed=42, business_date=date(2026, 11, 27), transactions=2_000))
+    assert plan.fraud["compromised_terminal"] == small[0]
+
+
+def test_bursts_are_sometimes_within_the_default_rules_reach_and_sometimes_not() -> None:
+    needed = default_params("compromised_terminal").max_cards + 1
+    sizes = [size for seed in range(40) for size in _bursts(2_000, seed)]
+    assert any(size >= needed for size in sizes) and any(size < needed for size in sizes)
+    assert sum(size >= needed for size in sizes) >= len(sizes) / 2

@@ -6,9 +6,10 @@ What a fraud analyst reads, from one pass over the screened population:
 - per rule: its hits (any flag, whatever the final action), precision (hits that are fraud),
   recall and F1 against all fraud, and `target_recall` against the scenarios it is meant for;
 - per scenario: how many transactions, how many held (recall), which rules fired on them,
-  and how many its rules (the enabled rules meant for it) can catch at all: a purchase a
-  rule's `reach` rules out from its own fields (an MCC outside the list) can never be
-  caught, however well tuned the rest is, and each such reason is counted;
+  and how many its rules (the enabled rules meant for it) can catch at all: a purchase
+  every such rule's `reach` rules out (an MCC outside the list, a terminal burst of 4 cards
+  where the rule needs 9) can never be caught, however well tuned the rest is, and each
+  such reason is counted (see `reach`);
 - the confusion matrix: actual class (legit, fraud, then each scenario) x action taken.
 Ids missing from `labels` count as legit and are reported as `unlabelled`; labels outside
 the population are ignored. Ratios are plain floats: they measure counts, never money.
@@ -17,15 +18,16 @@ the population are ignored. Ratios are plain floats: they measure counts, never 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from settlement.domain.fraud.model import Action, FraudDecision
-from settlement.domain.fraud.rulebook import ActiveRule, Rulebook
-from settlement.domain.transactions import FRAUD_SCENARIOS, LEGIT_LABEL, StagedTransaction
+from settlement.domain.fraud.reach import NO_RULE, FraudGroups, reach_by_scenario
+from settlement.domain.fraud.rulebook import Rulebook
+from settlement.domain.transactions import FRAUD_SCENARIOS, LEGIT_LABEL
 
-NO_RULE = "no enabled rule is meant for this scenario"
+__all__ = ["NO_RULE", "FraudGroups", "FraudScorecard", "score_against_labels"]
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -186,46 +188,16 @@ def _confusion(tally: _Tally, scenarios: list[str]) -> dict[str, dict[str, int]]
     return {row: {a.value: counts[a.value] for a in Action} for row, counts in rows.items()}
 
 
-def unreachable(rules: Sequence[ActiveRule], tx: StagedTransaction) -> str | None:
-    """Why none of `rules` (a scenario's own) can ever flag `tx`; None when one may."""
-    if not rules:
-        return NO_RULE
-    reasons = []
-    for rule in rules:
-        reach = rule.spec.reach
-        reason = None if reach is None else reach(tx, rule.params)
-        if reason is None:
-            return None
-        reasons.append(f"{rule.name}: {reason}")
-    return "; ".join(reasons)
-
-
-def _reach(
-    purchases: Iterable[StagedTransaction], labels: Mapping[str, str], rulebook: Rulebook
-) -> dict[str, Counter[str]]:
-    """scenario -> reason -> its purchases that reason rules out ("" counts the catchable)."""
-    meant: dict[str, list[ActiveRule]] = defaultdict(list)
-    for rule in rulebook.rules:
-        for scenario in rule.spec.scenarios:
-            meant[scenario].append(rule)
-    reach: dict[str, Counter[str]] = defaultdict(Counter)
-    for tx in purchases:
-        label = labels.get(tx.transaction_id, LEGIT_LABEL)
-        if label != LEGIT_LABEL:
-            reach[label][unreachable(meant[label], tx) or ""] += 1
-    return reach
-
-
 def score_against_labels(
     decisions: Mapping[str, FraudDecision],
     labels: Mapping[str, str],
     population: Iterable[str],
     rulebook: Rulebook,
-    fraud_purchases: Iterable[StagedTransaction] | None = None,
+    fraud_groups: FraudGroups | None = None,
 ) -> FraudScorecard:
     """Score the decisions of one business date; `population` is every screened id once;
-    `fraud_purchases`, the date's labelled fraud purchases, gives each scenario's catchable
-    share (None: not computed)."""
+    `fraud_groups`, the card and terminal groups holding the date's labelled fraud, gives
+    each scenario's catchable share (None: not computed)."""
     tally = _Tally()
     for transaction_id in population:
         label = labels.get(transaction_id)
@@ -240,7 +212,7 @@ def score_against_labels(
         _rule_score(rule.name, rulebook.scenarios(rule.name), tally, fraud)
         for rule in rulebook.rules
     )
-    reach = None if fraud_purchases is None else _reach(fraud_purchases, labels, rulebook)
+    reach = None if fraud_groups is None else reach_by_scenario(fraud_groups, labels, rulebook)
     per_scenario = tuple(
         ScenarioScore(
             scenario,

@@ -8,6 +8,7 @@ dinner on a coffee-only card from being flagged.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -43,30 +44,59 @@ def _reason(eur: int, total: int, count: int, params: Params) -> str:
     )
 
 
-def check(card: CardActivity, params: Params) -> list[Hit]:
-    """One pass with a running sum over a deque of the last `history_days` of purchases."""
-    if len(card.times) <= params.min_history:
-        return []
-    numerator, denominator = params.multiplier.as_integer_ratio()
-    floor = params.min_amount_eur.amount_minor
+def _histories(card: CardActivity, params: Params) -> Iterator[tuple[int, int, int, int]]:
+    """(index, EUR, sum and count of the card's earlier purchases within `history_days`) per
+    converted purchase: one pass with a running sum over a deque."""
     span = timedelta(days=params.history_days)
     history: deque[tuple[datetime, int]] = deque()
     total = 0
-    hits: list[Hit] = []
-    for tx, at, today, eur in zip(
-        card.purchases, card.times, card.today, card.eur_minor, strict=True
-    ):
+    for index, (at, eur) in enumerate(zip(card.times, card.eur_minor, strict=True)):
         if eur is None:
             continue
         while history and at - history[0][0] > span:
             total -= history.popleft()[1]
-        count = len(history)
-        if today and eur >= floor and count >= params.min_history:
-            if eur * count * denominator > numerator * total:
-                hits.append(Hit(tx, _reason(eur, total, count, params)))
+        yield index, eur, total, len(history)
         history.append((at, eur))
         total += eur
-    return hits
+
+
+def _spike(eur: int, total: int, count: int, params: Params) -> bool:
+    numerator, denominator = params.multiplier.as_integer_ratio()
+    return eur * count * denominator > numerator * total
+
+
+def check(card: CardActivity, params: Params) -> list[Hit]:
+    if len(card.times) <= params.min_history:
+        return []
+    floor = params.min_amount_eur.amount_minor
+    return [
+        Hit(card.purchases[index], _reason(eur, total, count, params))
+        for index, eur, total, count in _histories(card, params)
+        if card.today[index]
+        and eur >= floor
+        and count >= params.min_history
+        and _spike(eur, total, count, params)
+    ]
+
+
+def unreachable(card: CardActivity, params: Params) -> list[str | None]:
+    """Per purchase: no EUR rate, under the floor, too little history on the card, or not
+    `multiplier` times its average (every earlier purchase of the card counts)."""
+    floor = params.min_amount_eur.amount_minor
+    reasons: list[str | None] = ["no EUR rate for the purchase"] * len(card.purchases)
+    for index, eur, total, count in _histories(card, params):
+        if eur < floor:
+            reasons[index] = f"{eur_text(eur)} EUR, under the floor of {eur_text(floor)} EUR"
+        elif count < params.min_history:
+            reasons[index] = (
+                f"{count} earlier purchases on the card, the rule needs "
+                f"{params.min_history} in {params.history_days} days"
+            )
+        elif not _spike(eur, total, count, params):
+            reasons[index] = f"not over {params.multiplier}x the card's average"
+        else:
+            reasons[index] = None
+    return reasons
 
 
 def may_flag(group: RawGroup, params: Params) -> bool:
@@ -86,4 +116,5 @@ RULE = CardRule(
     scenarios=("amount_spike", "stolen_card_spree"),
     horizon=lambda p: timedelta(days=p.history_days),
     bound=Bound(EUR_FIELDS, may_flag),
+    reach=unreachable,
 )

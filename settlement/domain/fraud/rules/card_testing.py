@@ -13,7 +13,7 @@ from settlement.domain.fraud.activity import CardActivity, eur_text
 from settlement.domain.fraud.bound import EUR_FIELDS, TIME_FIELDS, Bound, RawGroup
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule, require_positive
-from settlement.domain.fraud.window import count_bursts, may_exceed
+from settlement.domain.fraud.window import count_bursts, may_exceed, peak_per_event
 from settlement.domain.money import Money
 
 
@@ -51,6 +51,30 @@ def _reason(peak: int, ceiling: int, params: Params) -> str:
     )
 
 
+def unreachable(card: CardActivity, params: Params) -> list[str | None]:
+    """Per purchase: not small, or no window holding it has more than `max_count` small
+    purchases on the card (every small purchase of the card counts, fraud or not)."""
+    ceiling = params.small_amount_eur.amount_minor
+    small = [i for i, eur in enumerate(card.eur_minor) if eur is not None and eur <= ceiling]
+    window = timedelta(minutes=params.window_min)
+    times = [card.times[i] for i in small]
+    peaks = dict(zip(small, peak_per_event(times, window, lambda a, b: b - a + 1), strict=True))
+    reasons: list[str | None] = []
+    for index, eur in enumerate(card.eur_minor):
+        peak = peaks.get(index)
+        if peak is None:
+            amount = "no EUR rate" if eur is None else f"{eur_text(eur)} EUR"
+            reasons.append(f"{amount}, not a purchase of at most {eur_text(ceiling)} EUR")
+        elif peak <= params.max_count:
+            reasons.append(
+                f"{peak} small purchases on the card, the rule needs {params.max_count + 1} "
+                f"within {params.window_min} min"
+            )
+        else:
+            reasons.append(None)
+    return reasons
+
+
 def may_flag(group: RawGroup, params: Params) -> bool:
     """`check`'s two early exits: enough small purchases, and enough purchases in a window."""
     ceiling = params.small_amount_eur.amount_minor
@@ -65,4 +89,5 @@ RULE = CardRule(
     scenarios=("card_testing",),
     horizon=lambda p: timedelta(minutes=p.window_min),
     bound=Bound((*EUR_FIELDS, *TIME_FIELDS), may_flag),
+    reach=unreachable,
 )

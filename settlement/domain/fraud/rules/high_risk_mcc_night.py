@@ -16,7 +16,7 @@ from datetime import time
 from settlement.domain.fraud.activity import CardActivity
 from settlement.domain.fraud.bound import Bound, RawGroup, row_index
 from settlement.domain.fraud.model import Hit
-from settlement.domain.fraud.spec import CardRule
+from settlement.domain.fraud.spec import CardRule, each
 from settlement.domain.transactions import EntryMode, StagedTransaction
 
 
@@ -97,5 +97,5 @@ RULE = CardRule(
     check,
     scenarios=("high_risk_mcc_night",),
     bound=Bound(("mcc",), may_flag),
-    reach=unreachable,
+    reach=each(unreachable),
 )

@@ -68,6 +68,13 @@ def _suspects(earlier: int, later: int, card: CardActivity) -> tuple[int, ...]:
 def check(card: CardActivity, params: Params) -> list[Hit]:
     if len({tx.merchant_country for tx in card.purchases}) < 2:
         return []  # one country: nothing to travel between (the common case)
+    reasons = _impossible(card, params, set())
+    return [Hit(card.purchases[i], reasons[i]) for i in sorted(reasons) if card.today[i]]
+
+
+def _impossible(card: CardActivity, params: Params, paired: set[int]) -> dict[int, str]:
+    """Index of every suspect of an impossible pair -> why (today's and history's); adds
+    both purchases of every such pair to `paired`."""
     skip = frozenset(params.card_not_present_modes)
     last_seen: dict[str, tuple[datetime, int]] = {}
     reasons: dict[int, str] = {}
@@ -80,10 +87,34 @@ def check(card: CardActivity, params: Params) -> list[Hit]:
                 continue
             reason = too_fast(card.purchases[earlier], tx, params)
             if reason is not None:
+                paired.update((earlier, index))
                 for suspect in _suspects(earlier, index, card):
                     reasons.setdefault(suspect, reason)
         last_seen[tx.merchant_country] = (now, index)
-    return [Hit(card.purchases[i], reasons[i]) for i in sorted(reasons) if card.today[i]]
+    return reasons
+
+
+def unreachable(card: CardActivity, params: Params) -> list[str | None]:
+    """Per purchase: card-not-present, at home on a card with an impossible pair (the rule
+    flags the leg abroad), or no card-present purchase of the card (fraud or not) makes an
+    impossible pair with it."""
+    paired: set[int] = set()
+    impossible = _impossible(card, params, paired)
+    skip = params.card_not_present_modes
+    reasons: list[str | None] = []
+    for index, tx in enumerate(card.purchases):
+        if index in impossible:
+            reasons.append(None)
+        elif index in paired or (impossible and tx.merchant_country == tx.card_country):
+            reasons.append("at the card's home: the rule flags the leg abroad of a pair")
+        elif tx.entry_mode in skip:
+            reasons.append(f"card-not-present ({tx.entry_mode}): says where the merchant is")
+        else:
+            reasons.append(
+                f"no card-present purchase in another country too far for "
+                f"{params.max_speed_kmh} km/h"
+            )
+    return reasons
 
 
 _COUNTRY, _MODE = row_index("merchant_country"), row_index("entry_mode")
@@ -101,4 +132,5 @@ RULE = CardRule(
     scenarios=("impossible_travel",),
     horizon=lambda p: _LONGEST_TRIP,
     bound=Bound(("merchant_country", "entry_mode"), may_flag),
+    reach=unreachable,
 )

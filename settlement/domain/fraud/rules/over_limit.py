@@ -40,6 +40,24 @@ def check(card: CardActivity, params: Params) -> list[Hit]:
     return hits
 
 
+def unreachable(card: CardActivity, params: Params) -> list[str | None]:
+    """Per purchase (it reads each alone): not over its limit, or no limit applies."""
+    limit = params.limit_eur.amount_minor
+    reasons: list[str | None] = []
+    for tx, eur in zip(card.purchases, card.eur_minor, strict=True):
+        if eur is not None:
+            over = eur > limit
+            reasons.append(None if over else f"{eur_text(eur)} EUR, not over {eur_text(limit)}")
+            continue
+        fallback = params.fallback_limits.get(tx.currency)
+        if fallback is None:
+            reasons.append(f"no EUR rate and no fallback limit for {tx.currency}")
+        else:
+            over = tx.amount_minor > fallback.amount_minor
+            reasons.append(None if over else f"{tx.amount}, not over {fallback}")
+    return reasons
+
+
 _AMOUNT, _CURRENCY = row_index("amount_minor"), row_index("currency")
 
 
@@ -58,4 +76,10 @@ def may_flag(group: RawGroup, params: Params) -> bool:
     return False
 
 
-RULE = CardRule(Params, check, scenarios=("stolen_card_spree",), bound=Bound(EUR_FIELDS, may_flag))
+RULE = CardRule(
+    Params,
+    check,
+    scenarios=("stolen_card_spree",),
+    bound=Bound(EUR_FIELDS, may_flag),
+    reach=unreachable,
+)

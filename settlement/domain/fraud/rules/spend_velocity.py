@@ -13,7 +13,7 @@ from settlement.domain.fraud.activity import CardActivity, eur_text
 from settlement.domain.fraud.bound import EUR_FIELDS, Bound, RawGroup
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule, require_positive
-from settlement.domain.fraud.window import sum_bursts
+from settlement.domain.fraud.window import peak_per_event, sum_bursts
 from settlement.domain.money import Money
 
 
@@ -49,6 +49,34 @@ def _reason(peak: int, limit: int, params: Params) -> str:
     )
 
 
+def unreachable(card: CardActivity, params: Params) -> list[str | None]:
+    """Per purchase: why no window holding it has `min_count` converted purchases of the
+    card totalling over `limit_eur` (every purchase of the card counts, fraud or not)."""
+    limit = params.limit_eur.amount_minor
+    known = [i for i, eur in enumerate(card.eur_minor) if eur is not None]
+    amounts = [card.eur_minor[i] or 0 for i in known]
+    window = timedelta(minutes=params.window_min)
+
+    def spent(left: int, right: int) -> int:  # 0: too few purchases to count
+        return sum(amounts[left : right + 1]) if right - left + 1 >= params.min_count else 0
+
+    times = [card.times[i] for i in known]
+    peaks = dict(zip(known, peak_per_event(times, window, spent), strict=True))
+    reasons: list[str | None] = []
+    for index in range(len(card.purchases)):
+        peak = peaks.get(index)
+        if peak is None:
+            reasons.append("no EUR rate for the purchase")
+        elif peak <= limit:
+            reasons.append(
+                f"at most {eur_text(peak)} EUR over {params.min_count}+ purchases, the rule "
+                f"needs over {eur_text(limit)} EUR within {params.window_min} min"
+            )
+        else:
+            reasons.append(None)
+    return reasons
+
+
 def may_flag(group: RawGroup, params: Params) -> bool:
     """`check`'s early exit, and a window needs `min_count` converted purchases at least."""
     known = [eur for eur in group.eur if eur is not None]
@@ -61,4 +89,5 @@ RULE = CardRule(
     scenarios=("stolen_card_spree",),
     horizon=lambda p: timedelta(minutes=p.window_min),
     bound=Bound(EUR_FIELDS, may_flag),
+    reach=unreachable,
 )

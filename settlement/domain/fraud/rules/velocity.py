@@ -13,7 +13,7 @@ from settlement.domain.fraud.activity import CardActivity
 from settlement.domain.fraud.bound import TIME_FIELDS, Bound, RawGroup
 from settlement.domain.fraud.model import Hit
 from settlement.domain.fraud.spec import CardRule, require_positive
-from settlement.domain.fraud.window import count_bursts, may_exceed
+from settlement.domain.fraud.window import count_bursts, may_exceed, peak_per_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,20 @@ def _reason(peak: int, params: Params) -> str:
     return f"{peak} purchases within {params.window_min} min (limit {params.max_count})"
 
 
+def unreachable(card: CardActivity, params: Params) -> list[str | None]:
+    """Per purchase: why no window holding it has more than `max_count` of the card's
+    purchases (every purchase of the card counts, fraud or not)."""
+    window = timedelta(minutes=params.window_min)
+    peaks = peak_per_event(card.times, window, lambda left, right: right - left + 1)
+    return [
+        None
+        if peak > params.max_count
+        else f"{peak} purchases on the card, the rule needs {params.max_count + 1} "
+        f"within {params.window_min} min"
+        for peak in peaks
+    ]
+
+
 def may_flag(group: RawGroup, params: Params) -> bool:
     """`check`'s early exit; the row count first spares parsing the times of most cards."""
     window = timedelta(minutes=params.window_min)
@@ -53,4 +67,5 @@ RULE = CardRule(
     scenarios=("stolen_card_spree", "card_testing"),
     horizon=lambda p: timedelta(minutes=p.window_min),
     bound=Bound(TIME_FIELDS, may_flag),
+    reach=unreachable,
 )
