@@ -216,3 +216,29 @@ def test_a_restore_with_the_same_master_data_writes_the_identical_bank_file(
     bank.unlink()
     report = run_end_of_day(engine, settings, RunRequest(DAY, _at(DAY + timedelta(days=1))))
     assert report.status == "already_completed" and bank.read_bytes() == first
+
+
+def test_a_payout_over_the_sepa_maximum_leaves_the_file_valid_for_the_others(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Fixed: a payout of 1,000,000,000.00 EUR (one message may carry 99,999,999,999.99)
+    went into the file; over EPC AT-04's 999,999,999.99, a bank rejects the whole file.
+    (The amount rules are off: a screened day pays such a sale too once it is released.)"""
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[rules.over_limit]\nenabled = false\n[rules.amount_spike]\nenabled = false\n")
+    with migrated_database(db_url, tmp_path, fraud_rules_file=rules) as (engine, settings):
+        _a_payout_over_the_sepa_maximum(engine, settings)
+
+
+def _a_payout_over_the_sepa_maximum(engine: Engine, settings: Settings) -> None:
+    lines = [f"M1,Big,{PLACE},EUR,0,0,{DE_IBAN},", f"M2,Small,{PLACE},EUR,0,0,{CH_IBAN},"]
+    assert import_merchants(engine, [f"{MERCHANTS_HEADER},iban,bic", *lines]).written == 2
+    _sales(engine, settings, DAY, [("P1", "M1", "1000000000.00", "EUR"),
+                                   ("P2", "M2", "10.00", "EUR")])  # fmt: skip
+    _run(engine, settings, DAY)
+    rows = _payouts(settings, DAY)
+    assert rows[("M1", "EUR")]["transfer"] == "above_sepa_maximum"
+    assert rows[("M1", "EUR")]["amount_due"] == "1000000000.00"
+    document = bank_file_path(DAY, settings.reports_dir).read_bytes()
+    assert_valid(document)
+    assert list(transactions(document)) == ["20260311-EUR-M2"]
