@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from settlement.adapters import run_guard
 from settlement.adapters.imports import import_journal, import_merchants, import_rates
 from settlement.adapters.tables import merchants
 from settlement.config import Settings
@@ -19,7 +20,7 @@ from settlement.domain.fraud import load_rulebook
 from settlement.eod.bank_file import bank_file_path
 from settlement.eod.payout_file import payout_file_path
 from settlement.eod.run import RunRequest, close_day, run_end_of_day
-from settlement.errors import PayoutFileConflict
+from settlement.errors import OutputNotWritable, PayoutFileConflict
 from tests.support.eod_stores import memory_store_of, memory_tables, sql_tables
 from tests.support.pain001 import assert_valid, transactions
 from tests.support.staging_builder import (
@@ -242,3 +243,17 @@ def _a_payout_over_the_sepa_maximum(engine: Engine, settings: Settings) -> None:
     document = bank_file_path(DAY, settings.reports_dir).read_bytes()
     assert_valid(document)
     assert list(transactions(document)) == ["20260311-EUR-M2"]
+
+
+def test_a_directory_in_the_bank_files_place_is_refused_before_the_run(
+    db: tuple[Engine, Settings],
+) -> None:
+    """A directory named like the date's bank file: the run must refuse before it commits
+    (as for the CSV), not commit and then fail to write the file the bank needs."""
+    engine, settings = db
+    _carry_merchant(engine, "EUR", fee="0")
+    _sales(engine, settings, DAY, [("P1", "M1", "10.00", "EUR")])
+    bank_file_path(DAY, settings.reports_dir).mkdir(parents=True)
+    with pytest.raises(OutputNotWritable, match="not a regular file"):
+        run_end_of_day(engine, settings, RunRequest(DAY, _at(DAY)))
+    assert run_guard.status_of(engine, DAY) is None
