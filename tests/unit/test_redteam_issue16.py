@@ -75,6 +75,27 @@ def test_a_card_number_in_the_iban_column_is_never_echoed(iban: str) -> None:
     assert not find_pans(str(problem)) and "11111111" not in str(problem).replace(" ", "")
 
 
+@pytest.mark.parametrize("separator", ["/", "_", "+", ",", ";", "|", "'", "\u00ad", "\u2060", "*"])
+def test_a_card_number_in_the_iban_column_in_any_spelling_is_never_echoed(separator: str) -> None:
+    """Fixed: the iban column is not scanned for card numbers, and its echo was masked by
+    the PAN scanner, which does not read "4111/1111/1111/1111" as a PAN: echoed whole."""
+    problem = str(_rejected(iban=separator.join([VISA[:4], VISA[4:8], VISA[8:12], VISA[12:]])))
+    echoed = problem.rpartition("(")[2]
+    assert len([char for char in echoed if char.isdigit()]) <= 8, problem
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff"])
+@pytest.mark.parametrize("column", ["name", "city"])
+def test_a_card_number_split_by_invisible_characters_is_found(invisible: str, column: str) -> None:
+    """Fixed: a PAN with zero-width spaces (or word joiners, soft hyphens) between its
+    groups, as a copy from a web page leaves it, was stored as a merchant's name, and
+    `sepa_text` dropped the invisible characters: the bank file's creditor name was the PAN."""
+    spelled = invisible.join([VISA[:4], VISA[4:8], VISA[8:12], VISA[12:]])
+    problem = _rejected(**{column: f"Shop {spelled}"})
+    assert problem.reason is LineReason.PAN_IN_WRONG_FIELD and VISA not in str(problem)
+    assert find_pans(spelled) == [VISA] and VISA not in mask_pans(spelled).replace(invisible, "")
+
+
 def test_a_card_number_in_the_bic_column_is_never_echoed() -> None:
     assert VISA not in str(_rejected(iban="DE89370400440532013000", bic=VISA))
 
