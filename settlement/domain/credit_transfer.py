@@ -37,6 +37,7 @@ from anyascii import anyascii
 
 from settlement.domain.bank_accounts import BankAccount
 from settlement.domain.calendar import next_target_business_day
+from settlement.domain.cards import could_hold_pan, mask_pans
 
 SEPA_CURRENCY: Final = "EUR"
 NAME_MAX_CHARS: Final = 70  # EPC: a name's 140 characters of the schema are cut to 70
@@ -83,10 +84,14 @@ def transfer_of(
 def sepa_text(text: str, max_chars: int) -> str:
     """`text` in the SEPA character set: transliterated (ä -> a, ß -> ss, 東京 -> DongJing),
     `&` as `+`, any other character (controls, `<`, `;`, emoji...) a space; spaces
-    collapsed; cut to `max_chars`."""
+    collapsed; cut to `max_chars`; a card number in it masked."""
     latin = anyascii("".join(_SPELLED.get(char, char) for char in text))
     kept = "".join(char if char in _SEPA_CHARACTERS else " " for char in latin)
-    return " ".join(kept.split())[:max_chars].rstrip()
+    cut = " ".join(kept.split())[:max_chars].rstrip()
+    # Transliteration makes digits of characters no PAN scan reads as digits (circled,
+    # superscript: "④①①①..." -> "4111..."): whatever became card-number shaped is masked,
+    # with X (the SEPA set has no '*'), so the bank file never carries a PAN.
+    return mask_pans(cut).replace("*", "X") if could_hold_pan(cut) else cut
 
 
 def end_to_end_id(day: date, merchant_id: str, currency: str) -> str:

@@ -142,6 +142,27 @@ def test_hostile_names_give_a_file_the_schema_accepts() -> None:
     assert all(0 < len(name) <= 70 for _, name, _ in transactions(document).values())
 
 
+@pytest.mark.parametrize(
+    "digits",
+    [
+        "\u2463" + "\u2460" * 15,  # circled digits: not decimal digits to any PAN scan
+        "\u2074" + "\u00b9" * 15,  # superscript
+        "\U0001d7d2" + "\U0001d7cf" * 15,  # mathematical bold
+        "4111\u200b1111\u200b1111\u200b1111",
+    ],
+)
+def test_no_name_becomes_a_card_number_in_the_bank_file(digits: str) -> None:
+    """Fixed: transliteration turned "Shop ④①①①..." (which no PAN scan reads as digits,
+    so merchants.csv took it) into "Shop 4111111111111111" in the creditor name."""
+    document = render(
+        payment_order(DAY, CUTOFF, DEBTOR, [payout_transfer(DAY, "M1", f"Shop {digits}", DE, 1)])
+        or pytest.fail("no order")
+    )
+    assert_valid(document)
+    [(_, name, _)] = transactions(document).values()
+    assert not find_pans(name) and "111111" not in name, name
+
+
 def test_two_merchants_never_share_an_end_to_end_id() -> None:
     """Fixed: a merchant id that did not fit was replaced by `H` + 21 hex digits, which a
     merchant whose own id is `H` + those digits spelled too: two transactions, one id."""
