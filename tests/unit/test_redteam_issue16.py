@@ -272,3 +272,23 @@ def test_a_settlement_currency_without_minor_unit_or_retired_is_refused(
 
 def test_xad_is_a_settlement_currency() -> None:
     assert parse_merchant_line({**LINE, "settlement_currency": "XAD"}).settlement_currency == "XAD"
+
+
+ACCOUNT_TEXT = st.one_of(
+    st.text(max_size=50),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789 ", max_size=40),
+    st.from_regex(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", fullmatch=True),
+    st.from_regex(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?", fullmatch=True),
+)
+
+
+@given(ACCOUNT_TEXT, st.one_of(st.just(""), ACCOUNT_TEXT))
+def test_any_account_text_is_an_account_or_one_line_refusal(iban: str, bic: str) -> None:
+    try:
+        account = bank_account(iban.strip(), bic.strip())
+    except BankAccountInvalid as problem:
+        assert "\n" not in str(problem) and len(str(problem)) < 200
+        return
+    if account is not None:
+        assert account.iban.isalnum() and account.iban.isupper() and len(account.iban) <= 34
+        assert account.in_sepa_zone in (True, False)
