@@ -78,10 +78,7 @@ def restore_payout_file(
     if csv_there and (bank is None or bank_file_path(day, directory).exists()):
         return None
     if csv_there and bank is not None and bank_order(engine, day, bank) is None:
-        # A date without euro transfers has no bank file, unless the CSV says otherwise:
-        # a merchant's account removed since the run would leave a `sepa` line no file sends.
-        write_payout_file(engine, day, directory, bank=bank)  # PayoutFileConflict if changed
-        return None
+        return None  # a date without euro transfers has no bank file
     return write_payout_file(engine, day, directory, bank=bank)
 
 

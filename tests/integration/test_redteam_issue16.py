@@ -20,7 +20,7 @@ from settlement.domain.fraud import load_rulebook
 from settlement.eod.bank_file import bank_file_path
 from settlement.eod.payout_file import payout_file_path
 from settlement.eod.run import RunRequest, close_day, run_end_of_day
-from settlement.errors import OutputNotWritable, PayoutFileConflict
+from settlement.errors import OutputNotWritable
 from tests.support.eod_stores import memory_store_of, memory_tables, sql_tables
 from tests.support.pain001 import assert_valid, transactions
 from tests.support.staging_builder import (
@@ -188,21 +188,22 @@ def test_a_restore_after_the_account_was_removed_does_not_lose_the_payout(
 ) -> None:
     """Fixed: the run committed and wrote its CSV (M1: `sepa`), the process died before the
     bank file; M1's IBAN was then removed from merchants.csv. The restore found no euro
-    transfer to write and reported nothing: the CSV said M1 was sent, no file sent it."""
+    transfer to write and reported nothing: the CSV said M1 was sent, no file sent it. Now
+    the payout row keeps the account the run found, and the restore writes the run's file."""
     engine, settings = db
     _carry_merchant(engine, "EUR", fee="0")
     _sales(engine, settings, DAY, [("P1", "M1", "10.00", "EUR")])
     _run(engine, settings, DAY)
     assert _payouts(settings, DAY)[("M1", "EUR")]["transfer"] == "sepa"
     bank = bank_file_path(DAY, settings.reports_dir)
+    first = bank.read_bytes()
     bank.unlink()  # as if the process died between the CSV and the bank file
     line = f"M1,Shop,{PLACE},EUR,0,0,,"
     assert import_merchants(engine, [f"{MERCHANTS_HEADER},iban,bic", line]).written == 1
     later = _at(DAY + timedelta(days=1), 9, 0)
-    with pytest.raises(PayoutFileConflict, match="already holds other payouts"):
-        run_end_of_day(engine, settings, RunRequest(DAY, later))
-    assert not bank.exists()
-    assert _payouts(settings, DAY)[("M1", "EUR")]["transfer"] == "sepa"  # the CSV kept
+    assert run_end_of_day(engine, settings, RunRequest(DAY, later)).status == "already_completed"
+    assert bank.read_bytes() == first
+    assert _payouts(settings, DAY)[("M1", "EUR")]["transfer"] == "sepa"
 
 
 def test_a_restore_with_the_same_master_data_writes_the_identical_bank_file(
@@ -259,19 +260,14 @@ def test_a_directory_in_the_bank_files_place_is_refused_before_the_run(
     assert run_guard.status_of(engine, DAY) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the bank file reads the merchant's account at write time, not the run's;"
-    " a restore after a merchants.csv re-import pays the new IBAN under a new MsgId",
-)
 def test_a_restore_after_an_iban_change_writes_the_run_s_file(
     db: tuple[Engine, Settings],
 ) -> None:
     """The run wrote its files (M1 paid to DE...); the bank file was moved away (to an
     outbox, or lost); M1's IBAN changed in a re-import; the catch-up restores the missing
-    file. It should be the run's file, byte for byte: a new one (another IBAN, so another
-    MsgId that the bank's duplicate check does not drop) pays M1 a second time if the
-    first was delivered."""
+    file. Fixed: it was a new one, read from merchants.csv as it then was (another IBAN,
+    so another MsgId, which the bank's duplicate check does not drop), paying M1 a second
+    time if the first had been delivered. Now the run's file, byte for byte."""
     engine, settings = db
     _carry_merchant(engine, "EUR", fee="0")
     _sales(engine, settings, DAY, [("P1", "M1", "10.00", "EUR")])
@@ -283,3 +279,15 @@ def test_a_restore_after_an_iban_change_writes_the_run_s_file(
     assert import_merchants(engine, [f"{MERCHANTS_HEADER},iban,bic", line]).written == 1
     run_end_of_day(engine, settings, RunRequest(DAY, _at(DAY + timedelta(days=1))))
     assert bank.read_bytes() == first
+
+
+def test_a_rerun_after_an_iban_change_pays_the_new_account(db: tuple[Engine, Settings]) -> None:
+    engine, settings = db
+    _carry_merchant(engine, "EUR", fee="0")
+    _sales(engine, settings, DAY, [("P1", "M1", "10.00", "EUR")])
+    _run(engine, settings, DAY)
+    line = f"M1,Shop,{PLACE},EUR,0,0,{CH_IBAN},"
+    assert import_merchants(engine, [f"{MERCHANTS_HEADER},iban,bic", line]).written == 1
+    _run(engine, settings, DAY, rerun=True)
+    sent = transactions(bank_file_path(DAY, settings.reports_dir).read_bytes())
+    assert sent["20260311-EUR-M1"][2] == CH_IBAN
