@@ -6,7 +6,8 @@ still settled, its payout listed as `no_bank_account`. A negative net (a merchan
 no longer left in the payout file: it is carried to the merchant's next payout in the same
 currency, so each payout row records the debit it took in from the merchant's previous
 payout and the debit it passes on; the next row is found by (merchant, currency, date),
-hence the index.
+hence the index. Each payout row also keeps the merchant's name and account as the run
+found them, so the date's bank file, rewritten later, pays the account the run paid.
 
 Revision ID: 0006
 Revises: 0004
@@ -33,12 +34,18 @@ def upgrade() -> None:
     with op.batch_alter_table("payouts") as batch:
         for name in ("carried_in_minor", "carried_out_minor"):
             batch.add_column(sa.Column(name, sa.BigInteger(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("payee_name", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("iban", sa.String(length=34), nullable=True))
+        batch.add_column(sa.Column("bic", sa.String(length=11), nullable=True))
     op.create_index(CARRY_INDEX, "payouts", ["merchant_id", "currency", "run_date"])
 
 
 def downgrade() -> None:
     op.drop_index(CARRY_INDEX, table_name="payouts")
     with op.batch_alter_table("payouts") as batch:
+        batch.drop_column("bic")
+        batch.drop_column("iban")
+        batch.drop_column("payee_name")
         batch.drop_column("carried_out_minor")
         batch.drop_column("carried_in_minor")
     with op.batch_alter_table("merchants") as batch:

@@ -715,6 +715,18 @@ _PREVIOUS_PAYOUT = """
     ORDER BY p.run_date DESC LIMIT 1"""
 
 
+def snapshot_payees(conn: Connection, run_date: date) -> None:
+    """Each of the date's payouts keeps its merchant's name and account as they are now:
+    the bank file is written from them, so a restore after a merchants.csv re-import
+    writes the run's file, not one paying another account under another message id."""
+    payee = "SELECT m.{column} FROM merchants m WHERE m.merchant_id = payouts.merchant_id"
+    columns = {"payee_name": "name", "iban": "iban", "bic": "bic"}
+    assignments = ", ".join(
+        f"{mine} = ({payee.format(column=theirs)})" for mine, theirs in columns.items()
+    )
+    run(conn, f"UPDATE payouts SET {assignments} WHERE run_date = :d", d=run_date)
+
+
 def carry_debits(conn: Connection, run_date: date) -> None:
     """Each of the date's payouts takes in the debit its merchant's previous payout in the
     currency passed on, and passes on what it does not cover (`netting`'s formulas)."""

@@ -42,7 +42,6 @@ from settlement.adapters.rates import (
     imported_histories,
 )
 from settlement.adapters.sql_render import literal
-from settlement.adapters.tables import merchants
 from settlement.adapters.tables import staged_transactions as st
 from settlement.domain.calendar import business_days_between
 from settlement.domain.fraud import FraudDecision, FraudFlag
@@ -88,10 +87,10 @@ def run_transaction(engine: Engine) -> Iterator[SqlEodStore]:
 
 def read_payouts(engine: Engine, run_date: date) -> list[Any]:
     """The date's committed payout rows, by merchant and currency (the payout file's lines),
-    each with its merchant's name, iban and bic (None for a merchant no longer known)."""
+    each with its merchant's name, iban and bic as the run found them (None for a merchant
+    it did not know), not as merchants.csv holds them now (`eod_sql.snapshot_payees`)."""
     query = (
-        select(payouts, merchants.c.name, merchants.c.iban, merchants.c.bic)
-        .outerjoin(merchants, merchants.c.merchant_id == payouts.c.merchant_id)
+        select(payouts, payouts.c.payee_name.label("name"))
         .where(payouts.c.run_date == run_date)
         .order_by(payouts.c.merchant_id, payouts.c.currency)
     )
@@ -250,6 +249,7 @@ class SqlEodStore:
         eod_sql.insert_settlement_lines(self.conn, run_date, fx_markup_bps)
         eod_sql.refresh_statistics(self.conn, "settlement_lines")
         eod_sql.insert_payouts(self.conn, run_date)
+        eod_sql.snapshot_payees(self.conn, run_date)
         eod_sql.carry_debits(self.conn, run_date)
         eod_sql.insert_totals(self.conn, run_date)
 

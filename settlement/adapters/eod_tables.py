@@ -198,6 +198,11 @@ payouts = Table(
     # the debit passed on to its next one (netting.CARRIED_OUT_MINOR), both >= 0.
     Column("carried_in_minor", BigInteger, nullable=False, server_default="0"),
     Column("carried_out_minor", BigInteger, nullable=False, server_default="0"),
+    # The merchant's name and account as the run found them (merchants.csv may change
+    # later): the bank file is written from these, so a restore writes the run's file.
+    Column("payee_name", String(200), nullable=True),
+    Column("iban", String(34), nullable=True),
+    Column("bic", String(11), nullable=True),
     Index(None, "merchant_id", "currency", "run_date"),
 )
 

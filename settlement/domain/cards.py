@@ -232,7 +232,13 @@ class CardTokenizer:
 # What a person or a form puts between a card number's digit groups: any whitespace, any
 # dash (Unicode Pd and the minus sign) and any dot. A PAN written "4111 1111 1111 1111",
 # "4111-1111-1111-1111" or "4111.1111.1111.1111", in any script's digits, is still a PAN.
-_SEPARATOR = "[\\s\\-.\u00b7\u058a\u2010-\u2015\u2027\u2212\ufe58\ufe63\uff0d\uff0e]"
+# So are the invisible characters a copy from a web page or PDF leaves between groups (soft
+# hyphen, zero-width space/joiners, word joiner, BOM): not whitespace to `\s`, a PAN split
+# by them was stored in a merchant's name and went on into the bank file's creditor name.
+_SEPARATOR = (
+    "[\\s\\-.\u00ad\u00b7\u058a\u200b-\u200d\u2010-\u2015\u2027\u2060\u2212\ufe58\ufe63"
+    "\ufeff\uff0d\uff0e]"
+)
 # \d in a str pattern is every script's decimal digit (Unicode Nd), not only 0-9.
 # Up to three of them between two groups: "4111 - 1111 - 1111 - 1111" and double spaces are
 # how people write a number too (the tests' own scanner joins the same).

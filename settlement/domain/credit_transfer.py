@@ -8,6 +8,9 @@ How a payout leaves (`transfer_of`, one rule for the payout CSV and the bank fil
   channel (`not_sepa_currency`);
 - a merchant without an IBAN cannot be paid by transfer (`no_bank_account`), nor one whose
   IBAN is outside the SEPA scheme (`not_sepa_account`);
+- a SEPA credit transfer is at most 999,999,999.99 EUR (EPC SCT rulebook, AT-04; the
+  EPC implementation guidelines' amount facet): a larger payout goes by another channel
+  (`above_sepa_maximum`), since one amount over it makes a bank reject the whole file;
 - everything else is one transaction of the day's order (`sepa`).
 
 The order (`PaymentOrder`) is the ISO 20022 pain.001.001.09 content as values: one payment
@@ -34,11 +37,13 @@ from anyascii import anyascii
 
 from settlement.domain.bank_accounts import BankAccount
 from settlement.domain.calendar import next_target_business_day
+from settlement.domain.cards import could_hold_pan, mask_pans
 
 SEPA_CURRENCY: Final = "EUR"
 NAME_MAX_CHARS: Final = 70  # EPC: a name's 140 characters of the schema are cut to 70
 REMITTANCE_MAX_CHARS: Final = 140
 ID_MAX_CHARS: Final = 35
+SEPA_MAX_AMOUNT_MINOR: Final = 99_999_999_999  # 999,999,999.99 EUR, EPC SCT rulebook AT-04
 _SEPA_CHARACTERS: Final = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ "
 )
@@ -56,6 +61,7 @@ class Transfer(StrEnum):
     NOT_SEPA_CURRENCY = "not_sepa_currency"
     NO_BANK_ACCOUNT = "no_bank_account"
     NOT_SEPA_ACCOUNT = "not_sepa_account"
+    ABOVE_SEPA_MAXIMUM = "above_sepa_maximum"
 
 
 def transfer_of(
@@ -72,26 +78,32 @@ def transfer_of(
         return Transfer.NO_BANK_ACCOUNT
     if not account.in_sepa_zone:
         return Transfer.NOT_SEPA_ACCOUNT
-    return Transfer.SEPA
+    return Transfer.SEPA if due_minor <= SEPA_MAX_AMOUNT_MINOR else Transfer.ABOVE_SEPA_MAXIMUM
 
 
 def sepa_text(text: str, max_chars: int) -> str:
     """`text` in the SEPA character set: transliterated (ä -> a, ß -> ss, 東京 -> DongJing),
     `&` as `+`, any other character (controls, `<`, `;`, emoji...) a space; spaces
-    collapsed; cut to `max_chars`."""
+    collapsed; cut to `max_chars`; a card number in it masked."""
     latin = anyascii("".join(_SPELLED.get(char, char) for char in text))
     kept = "".join(char if char in _SEPA_CHARACTERS else " " for char in latin)
-    return " ".join(kept.split())[:max_chars].rstrip()
+    cut = " ".join(kept.split())[:max_chars].rstrip()
+    # Transliteration makes digits of characters no PAN scan reads as digits (circled,
+    # superscript: "④①①①..." -> "4111..."): whatever became card-number shaped is masked,
+    # with X (the SEPA set has no '*'), so the bank file never carries a PAN.
+    return mask_pans(cut).replace("*", "X") if could_hold_pan(cut) else cut
 
 
 def end_to_end_id(day: date, merchant_id: str, currency: str) -> str:
     """The payout's stable id: `YYYYMMDD-CUR-merchant`; a merchant id that does not fit the
-    35 characters or the id character set is replaced by 21 hex digits of its SHA-256."""
+    35 characters or the id character set is replaced by 22 hex digits of its SHA-256,
+    after `+` instead of `-` (`YYYYMMDD-CUR+digest`), so that no merchant's plain id can
+    spell another's digest (a merchant named `H` + those digits once did)."""
     plain = f"{day:%Y%m%d}-{currency}-{merchant_id}"
     if _ID.fullmatch(plain):
         return plain
-    digest = hashlib.sha256(merchant_id.encode()).hexdigest()[:21]
-    return f"{day:%Y%m%d}-{currency}-H{digest}"
+    digest = hashlib.sha256(merchant_id.encode()).hexdigest()[:22]
+    return f"{day:%Y%m%d}-{currency}+{digest}"
 
 
 @dataclass(frozen=True, slots=True)

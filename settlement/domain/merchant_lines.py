@@ -97,8 +97,17 @@ def _account(row: Mapping[str, str]) -> BankAccount | None:
     try:
         return bank_account(iban, row.get("bic", ""))
     except BankAccountInvalid as problem:
-        shown = f" ({preview(iban)})" if iban and "iban" in str(problem) else ""
+        shown = f" ({_iban_preview(iban)})" if iban and "iban" in str(problem) else ""
         raise LineRejected(LineReason.INVALID_FIELD, f"{problem}{shown}") from None
+
+
+def _iban_preview(text: str) -> str:
+    """A refused IBAN as it may be shown: its first four and last four characters, the rest
+    starred. The column is not scanned for card numbers (a valid IBAN often holds a
+    Luhn-valid run), and a PAN pasted there in a spelling the PAN scanner does not read as
+    one ("4111/1111/1111/1111", "4111_1111_...") was once echoed whole."""
+    hidden = max(len(text) - 8, 0)
+    return preview(text[:4] + "*" * hidden + text[4 + hidden :] if hidden else "*" * len(text))
 
 
 def _mcc(row: Mapping[str, str]) -> str:

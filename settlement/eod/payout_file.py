@@ -46,15 +46,17 @@ def payout_file_path(day: date, directory: Path) -> Path:
     return directory / f"payouts-{day.isoformat()}.csv"
 
 
-def prepare_directory(directory: Path, target: Path | None = None) -> None:
+def prepare_directory(directory: Path, *targets: Path) -> None:
     """Create the reports directory and prove it writable, before a run claims its date: a
     run that committed and then could not write its file would leave the bank without it.
-    The same for a `target` file that exists but is not a regular file (a directory of
-    its name): it can never be replaced, and counted as there, it was never restored."""
-    if target is not None and target.exists() and not target.is_file():
-        raise OutputNotWritable(
-            f"{target} is not a regular file; the payout file cannot be written there"
-        )
+    The same for a `targets` file (the CSV, the bank file) that exists but is not a regular
+    file (a directory of its name): it can never be replaced, and counted as there, it was
+    never restored."""
+    for target in targets:
+        if target.exists() and not target.is_file():
+            raise OutputNotWritable(
+                f"{target} is not a regular file; the payout file cannot be written there"
+            )
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(dir=directory, prefix=".probe-")

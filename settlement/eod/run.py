@@ -112,7 +112,8 @@ def run_end_of_day(engine: Engine, settings: Settings, request: RunRequest) -> R
     refused = _refusal(engine, settings, request)
     if refused is not None:
         return refused
-    prepare_directory(settings.reports_dir, payout_file_path(day, settings.reports_dir))
+    files = (payout_file_path(day, settings.reports_dir), bank_file_path(day, settings.reports_dir))
+    prepare_directory(settings.reports_dir, *files)
     rulebook = _rulebook(settings)
     url = engine.url.render_as_string(hide_password=False)
     identity = database.file_identity(url)

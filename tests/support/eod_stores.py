@@ -77,6 +77,15 @@ _COMPARED = {
     "reconciliation_totals": reconciliation_totals,
 }
 _RATE_COLUMNS = ("run_date", "from_currency", "to_currency", "rate", "rate_date", "source")
+# The payee a payout row keeps for the bank file: master data copied by the SQL store, not a
+# settlement result (the memory store has no bank file).
+_PAYEE_COLUMNS = ("payee_name", "iban", "bic")
+
+
+def _compared(name: str, column: Any) -> bool:
+    if name == "fx_conversions":
+        return column.name in _RATE_COLUMNS
+    return name != "payouts" or column.name not in _PAYEE_COLUMNS
 
 
 def sql_tables(engine: Engine) -> Tables:
@@ -84,7 +93,7 @@ def sql_tables(engine: Engine) -> Tables:
     found: Tables = {}
     with engine.connect() as conn:
         for name, table in _COMPARED.items():
-            columns = [c for c in table.c if name != "fx_conversions" or c.name in _RATE_COLUMNS]
+            columns = [c for c in table.c if _compared(name, c)]
             found[name] = sorted(tuple(row) for row in conn.execute(select(*columns)))
     return found
 
