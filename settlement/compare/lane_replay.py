@@ -1,0 +1,70 @@
+"""Measure one staged day both ways: the asynchronous fraud lane fed in arrival order, and
+the end of day's batch fraud screen, each timed in CPU seconds of this process.
+
+Why CPU seconds (`time.process_time`) and not wall time: the replay is simulated business
+time (a day of arrivals in a second), so only the work done is comparable. On SQLite the
+database's own work runs in this process and is counted; on PostgreSQL the server's is not
+(docs/lesson.md says so beside the figures).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from settlement.adapters.arrivals import staged_arrivals
+from settlement.adapters.eod_store import run_transaction
+from settlement.domain.fraud import FraudDecision, FraudFlag, Rulebook, decide
+from settlement.domain.fraud.activity import ToEur
+from settlement.domain.fraud.lane import FraudLane
+from settlement.domain.transactions import StagedTransaction
+from settlement.eod import fx_step
+from settlement.eod.fraud_step import screen_day
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+@dataclass(frozen=True, slots=True)
+class LaneRun:
+    lane: FraudLane
+    arrivals: tuple[tuple[StagedTransaction, datetime], ...]  # the date's, in arrival order
+    cpu_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRun:
+    flags: tuple[FraudFlag, ...]
+    decisions: dict[str, FraudDecision]
+    cpu_s: float
+
+
+def eur_converter(engine: Engine, day: date, max_rate_age_days: int) -> ToEur:
+    """The converter the end of day's fraud step uses for `day` (same quotes, same age)."""
+    with run_transaction(engine) as store:
+        return fx_step.to_eur_converter(fx_step.quote_source(store, day, max_rate_age_days))
+
+
+def replay_lane(engine: Engine, day: date, rulebook: Rulebook, to_eur: ToEur) -> LaneRun:
+    """Seed the look-back history, then observe the date's purchases in arrival order."""
+    lookback = max(rulebook.card_lookback_days, rulebook.terminal_lookback_days)
+    staged = staged_arrivals(engine, day - timedelta(days=lookback), day)
+    history = [tx for tx, _ in staged if tx.business_date < day]
+    arrivals = tuple((tx, at) for tx, at in staged if tx.business_date == day)
+    started = time.process_time()
+    lane = FraudLane(day, rulebook, to_eur, history)
+    for tx, sent_at in arrivals:
+        lane.observe(tx, sent_at)
+    return LaneRun(lane, arrivals, time.process_time() - started)
+
+
+def screen_batch(engine: Engine, day: date, rulebook: Rulebook, to_eur: ToEur) -> BatchRun:
+    """The end of day's fraud screen and decisions (pre-filtered, as a run does), timed."""
+    with run_transaction(engine) as store:
+        started = time.process_time()
+        flags = screen_day(store, day, rulebook, to_eur)
+        decisions = decide(flags, rulebook)
+        cpu_s = time.process_time() - started
+    return BatchRun(tuple(flags), decisions, cpu_s)
