@@ -10,9 +10,10 @@ database's own work runs in this process and is counted; on PostgreSQL the serve
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from settlement.adapters.arrivals import staged_arrivals
 from settlement.adapters.eod_store import run_transaction
@@ -68,3 +69,20 @@ def screen_batch(engine: Engine, day: date, rulebook: Rulebook, to_eur: ToEur) -
         decisions = decide(flags, rulebook)
         cpu_s = time.process_time() - started
     return BatchRun(tuple(flags), decisions, cpu_s)
+
+
+def agreement_of(lane: FraudLane, batch: BatchRun) -> dict[str, Any]:
+    """Whether the lane ended with the batch's verdict (it must: docs/lesson.md)."""
+
+    def flag_rows(flags: Iterable[FraudFlag]) -> list[tuple[str, str, int, str]]:
+        return sorted((f.transaction_id, f.rule, f.score, f.reason) for f in flags)
+
+    ids = set(lane.decisions) | set(batch.decisions)
+    differing = sum(1 for tid in ids if lane.decisions.get(tid) != batch.decisions.get(tid))
+    return {
+        "equal": differing == 0 and flag_rows(lane.flags) == flag_rows(batch.flags),
+        "flags": len(batch.flags),
+        "decisions": len(batch.decisions),
+        "held": sum(1 for decision in batch.decisions.values() if decision.held),
+        "differing_decisions": differing,
+    }
