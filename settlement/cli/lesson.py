@@ -111,26 +111,12 @@ def lesson(
 
 
 def print_lesson(lesson: dict[str, Any]) -> None:
-    from settlement.compare.lesson import duration_text  # noqa: PLC0415
-
-    table = Table("scenario", "stories", "held", "time to hold async", "batch",
-                  "accepted before hold async", "batch", "never held",
-                  title="fraud: screened on arrival (async) vs at end of day (batch)")  # fmt: skip
-    for row in (*lesson["scenarios"], lesson["total"]):
-        a, b = row["async"], row["batch"]
-        table.add_row(
-            row["scenario"], f"{row['stories']:,}", f"{a['held_stories']:,}",
-            _waits(a, duration_text), _waits(b, duration_text),
-            _accepted(a), _accepted(b),
-            f"{a['never_held']['stories']:,} ({a['never_held']['amount_eur']} EUR)",
-        )  # fmt: skip
-    console.print(table)
+    console.print(_stories_table(lesson))
     claims = Table("", "claimed", "async", "batch", "measured", title="the claims, as measured")
     for claim in lesson["claims"]:
         verdict = "holds" if claim["holds"] else f"[yellow]{claim['winner']}[/yellow]"
-        unit = claim["unit"]
-        claims.add_row(claim["label"], claim["claimed"], f"{claim['async_value']} {unit}",
-                       f"{claim['batch_value']} {unit}", verdict)  # fmt: skip
+        claims.add_row(claim["label"], claim["claimed"], _value(claim, "async_value"),
+                       _value(claim, "batch_value"), verdict)  # fmt: skip
     console.print(claims)
     for claim in lesson["claims"]:
         if claim["why"]:
@@ -143,14 +129,50 @@ def print_lesson(lesson: dict[str, Any]) -> None:
     )
 
 
-def _waits(figures: dict[str, Any], text: Any) -> str:
+def _stories_table(lesson: dict[str, Any]) -> Table:
+    table = Table(
+        "scenario", "stories\nheld", "time to hold\nasync", "\nbatch",
+        "accepted before hold\nasync (EUR)", "\nbatch (EUR)", "never held\n(EUR)",
+        title="fraud: screened on arrival (async) vs at end of day (batch)",
+    )  # fmt: skip
+    for row in (*lesson["scenarios"], lesson["total"]):
+        a, b = row["async"], row["batch"]
+        never = a["never_held"]
+        table.add_row(
+            row["scenario"], f"{row['stories']:,}\n{a['held_stories']:,}", _waits(a),
+            _waits(b), _accepted(a), _accepted(b),
+            f"{never['stories']:,} stories\n{_eur(never['amount_eur_minor'])}",
+        )  # fmt: skip
+    return table
+
+
+def _value(claim: dict[str, Any], key: str) -> str:
+    value = claim[key]
+    if claim["unit"] == "s" and isinstance(value, int):
+        return _duration(value)
+    return f"{value:,} {claim['unit']}" if isinstance(value, int) else f"{value} {claim['unit']}"
+
+
+def _duration(seconds: int) -> str:
+    from settlement.compare.lesson import duration_text  # noqa: PLC0415
+
+    return duration_text(seconds)
+
+
+def _waits(figures: dict[str, Any]) -> str:
     median, worst = figures["time_to_hold_s_median"], figures["time_to_hold_s_worst"]
-    return "–" if median is None else f"{text(median)} (worst {text(worst)})"
+    return "–" if median is None else f"{_duration(median)}\nworst {_duration(worst)}"
 
 
 def _accepted(figures: dict[str, Any]) -> str:
     accepted = figures["accepted_before_hold"]
-    return f"{accepted['transactions']:,} / {accepted['amount_eur']} EUR"
+    return f"{accepted['transactions']:,} tx\n{_eur(accepted['amount_eur_minor'])}"
+
+
+def _eur(minor: int) -> str:
+    from settlement.reports.html import money  # noqa: PLC0415 - thousands, exact
+
+    return money(minor, "EUR")
 
 
 def write_day_lesson(
