@@ -165,9 +165,9 @@ def compute_claim(compute: Mapping[str, Any]) -> Claim:
             f"the lane re-screened {screened:,} purchases in {work.get('screened_groups', 0):,} "
             f"card and terminal screenings for {n:,} arrivals ({per:.2f} per arrival), in "
             f"memory, while the batch read the day back from the database to screen each "
-            f"card and terminal once: {a:,} vs {b:,} us a purchase"
+            f"card and terminal once: {a:,} vs {b:,} µs a purchase"
             + (" are within 5% of each other" if winner == "tie" else "")
         )
 
-    head = ("cpu_us_per_tx", "compute per transaction (CPU)", "batch", "lower", "us")
+    head = ("cpu_us_per_tx", "compute per transaction (CPU)", "batch", "lower", "µs")
     return _claim(head, a, b, why)

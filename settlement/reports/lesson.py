@@ -66,6 +66,13 @@ class ClaimRow:
     holds: bool
     why: str | None
 
+    def text(self, mode: str) -> str:
+        """A measured value as the page shows it: seconds as a duration, else with its unit."""
+        value = self.async_value if mode == "async" else self.batch_value
+        if self.unit == "s" and value.isdigit():
+            return duration_text(int(value))
+        return f"{value} {self.unit}"
+
 
 @dataclass(frozen=True, slots=True)
 class Lesson:
