@@ -62,15 +62,36 @@ class _Group:
     keys: list[_Key] = field(default_factory=list)
     purchases: list[StagedTransaction] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)  # the bound's raw rows
+    today: list[bool] = field(default_factory=list)  # of the business date
+    eur: list[int | None] = field(default_factory=list)  # converted once, on arrival
     flags: dict[str, list[FraudFlag]] = field(default_factory=dict)  # by transaction id
 
-    def insert(self, tx: StagedTransaction) -> None:
+    def insert(
+        self, tx: StagedTransaction, row: tuple[Any, ...], eur: int | None, today: bool
+    ) -> None:
         """Where it belongs in transaction time: arrival order is not transaction order."""
         key = (tx.transacted_at, tx.transaction_id)
         at = bisect.bisect_right(self.keys, key)
         self.keys.insert(at, key)
         self.purchases.insert(at, tx)
-        self.rows.insert(at, tuple(getattr(tx, name) for name in ROW_FIELDS))
+        self.rows.insert(at, row)
+        self.eur.insert(at, eur)
+        self.today.insert(at, today)
+
+
+class _KnownEur(RawGroup):
+    """A group's raw rows for the bounds, with the EUR amounts the lane converted on arrival
+    (the base class would convert the whole group again on every arrival)."""
+
+    __slots__ = ("_known",)
+
+    def __init__(self, group: _Group, to_eur: ToEur) -> None:
+        super().__init__(group.rows, group.today, to_eur, _same)
+        self._known = group.eur
+
+    @property
+    def eur(self) -> list[int | None]:
+        return self._known
 
 
 @dataclass(slots=True)
@@ -147,15 +168,18 @@ class FraudLane:
         if day > self.business_date:
             self._seen[tx.transaction_id] = (None, None)
             return None, None
+        row = tuple(getattr(tx, name) for name in ROW_FIELDS)
+        eur = RawGroup([row], [True], self.to_eur, _same).eur[0]  # as the bounds convert
+        today = day == self.business_date
         card = terminal = None
         if day >= self._card_from:
             card = self._cards.setdefault(tx.card_token, _Group())
-            card.insert(tx)
+            card.insert(tx, row, eur, today)
         if day >= self._terminal_from and self.rulebook.terminal_checks:
             terminal = self._terminals.setdefault(tx.terminal_id, _Group())
-            terminal.insert(tx)
+            terminal.insert(tx, row, eur, today)
         self._seen[tx.transaction_id] = (card, terminal)
-        return _screened(card, self.business_date), _screened(terminal, self.business_date)
+        return _screened(card), _screened(terminal)
 
     def _screen_card(self, purchases: Sequence[StagedTransaction]) -> list[FraudFlag]:
         return screen_card(purchases, self.business_date, self.rulebook, self.to_eur)
@@ -171,9 +195,8 @@ class FraudLane:
     ) -> set[str]:
         """Replace the group's flags; the ids whose flags may have changed."""
         before = set(group.flags)
-        today = [tx.business_date == self.business_date for tx in group.purchases]
         group.flags = {}
-        if bound is not None and not bound(RawGroup(group.rows, today, self.to_eur, _same)):
+        if bound is not None and not bound(_KnownEur(group, self.to_eur)):
             self.counters.skipped_groups += 1
             return before
         self.counters.screened_groups += 1
@@ -209,11 +232,9 @@ class FraudLane:
             self.decisions[transaction_id] = decision
 
 
-def _screened(group: _Group | None, business_date: date) -> _Group | None:
+def _screened(group: _Group | None) -> _Group | None:
     """A group the batch screens: one with a purchase of the business date."""
-    if group is None:
-        return None
-    return group if any(tx.business_date == business_date for tx in group.purchases) else None
+    return group if group is not None and any(group.today) else None
 
 
 def _bound(rules: Sequence[ActiveRule]) -> Callable[[RawGroup], bool] | None:
