@@ -65,12 +65,15 @@ class LessonSteps(DayExtras):
         task = progress.add_task("batch fraud screen (timed)", total=1)
         self.batch = screen_batch(engine, self.plan.day, self.rulebook, self.to_eur)
         self.run_s = sum(eod.timings.values())
+        self.run_id = eod.run_id
         progress.update(task, completed=1)
 
     def before_reports(self, progress: Progress) -> None:
         task = progress.add_task("lesson.json + async_holds.csv", total=1)
         assert self.lane is not None
-        self.lesson = write_day_lesson(self.settings, self.plan, self.lane, self.batch, self.run_s)
+        self.lesson = write_day_lesson(
+            self.settings, self.plan, self.lane, self.batch, run_s=self.run_s, run_id=self.run_id
+        )
         progress.update(task, completed=1)
 
 
@@ -176,18 +179,20 @@ def _eur(minor: int) -> str:
 
 
 def write_day_lesson(
-    settings: Settings, plan: DemoPlan, lane_run: LaneRun, batch: BatchRun, run_s: float
+    settings: Settings,
+    plan: DemoPlan,
+    lane_run: LaneRun,
+    batch: BatchRun,
+    *,
+    run_s: float,
+    run_id: str | None,
 ) -> dict[str, Any]:
     """Aggregate the day both ways and write lesson.json and async_holds.csv beside its
-    reports; the batch holds at the cutoff plus the run's duration."""
+    reports; the batch holds at the cutoff plus the run's duration. `run_id` ties the lesson
+    to the end-of-day run it measured: a report of a later run does not show it."""
     from pos_simulator.writer import LABELS  # noqa: PLC0415 - the day's own file names
+    from settlement.compare import lesson as figures  # noqa: PLC0415
     from settlement.compare.lane_replay import agreement_of  # noqa: PLC0415
-    from settlement.compare.lesson import (  # noqa: PLC0415
-        DayRun,
-        build_lesson,
-        hold_rows,
-        write_lesson,  # noqa: PLC0415
-    )
     from settlement.domain.calendar import cutoff_instant  # noqa: PLC0415
     from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.reports.comparison import load_comparison  # noqa: PLC0415
@@ -195,7 +200,7 @@ def write_day_lesson(
     cutoff = cutoff_instant(plan.day, settings.zone, settings.cutoff_time)
     comparison = load_comparison(settings.reports_dir / "compare.json")
     lane = lane_run.lane
-    run = DayRun(
+    run = figures.DayRun(
         arrivals=lane_run.arrivals, labels=read_labels(plan.day_dir / LABELS),
         async_held_at=lane.held_at, batch_decisions=batch.decisions,
         batch_held_at=cutoff + timedelta(seconds=run_s), to_eur=lane.to_eur,
@@ -203,9 +208,11 @@ def write_day_lesson(
         released=lane.released_total, agreement=agreement_of(lane, batch),
         transport=comparison.modes if comparison else (),
         tps=comparison.tps if comparison else 0.0,
-        extra={"transport": None if comparison is None else
+        extra={"run_id": run_id, "transport": None if comparison is None else
                {"messages": comparison.messages, "tps": comparison.tps}},
     )  # fmt: skip
-    lesson = build_lesson(run, plan.day.isoformat(), cutoff)
-    write_lesson(settings.reports_dir / plan.day.isoformat(), lesson, hold_rows(run))
+    lesson = figures.build_lesson(run, plan.day.isoformat(), cutoff)
+    figures.write_lesson(
+        settings.reports_dir / plan.day.isoformat(), lesson, figures.hold_rows(run)
+    )
     return lesson

@@ -50,7 +50,7 @@ def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
         fraud=gather_fraud(reads.recon, day, run.scorecard),
         books=gather_books(reads.ledger, day),
         checks=gather_checks(reads.ledger, day, volumes),
-        lesson=load_lesson(settings.reports_dir / day.isoformat() / LESSON_FILE),
+        lesson=load_lesson(settings.reports_dir / day.isoformat() / LESSON_FILE, run.run_id),
     )
 
 

@@ -76,6 +76,7 @@ class ClaimRow:
 
 @dataclass(frozen=True, slots=True)
 class Lesson:
+    run_id: str | None  # the end-of-day run it measured
     business_date: str
     cutoff: str
     batch_held_at: str
@@ -141,7 +142,9 @@ def _lesson(document: dict[str, Any]) -> Lesson:
         raise ValueError(f"schema {document['schema']!r}, expected {SCHEMA!r}")
     compute, agreement = document["compute"], document["agreement"]
     modes = ("async", "batch")
+    run_id = document["run_id"]
     return Lesson(
+        run_id=None if run_id is None else str(run_id),
         business_date=str(document["business_date"]),
         cutoff=str(document["cutoff"]),
         batch_held_at=str(document["batch_held_at"]),
@@ -159,13 +162,17 @@ def _lesson(document: dict[str, Any]) -> Lesson:
     )
 
 
-def load_lesson(path: Path) -> Lesson | None:
+def load_lesson(path: Path, run_id: str | None = None) -> Lesson | None:
+    """The lesson of the end-of-day run `run_id` (any run when None); None when there is
+    none, or when the file measured another run (a later `settlement demo` or `eod --rerun`
+    of the date): it would show another day's figures."""
     if not path.is_file():
         return None
     try:
-        return _lesson(json.loads(path.read_text(encoding="utf-8")))
+        lesson = _lesson(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise LessonFormatError(f"{path}: not a `settlement lesson` result ({error})") from None
+    return lesson if run_id is None or lesson.run_id == run_id else None
 
 
 def _mode_summary(figures: ModeFigures) -> dict[str, int | None]:

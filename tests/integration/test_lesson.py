@@ -107,6 +107,10 @@ def test_the_section_shows_what_summary_json_says(
         written = write_day_reports(engine, settings, datetime.fromisoformat(DAY).date())
     report = written.report
     assert report.lesson is not None and report.comparison is not None
+    assert report.lesson.run_id == report.run.run_id
+    # a lesson of another end-of-day run of the date (a later demo, a rerun) is not shown
+    path = written.directory / "lesson.json"
+    assert load_lesson(path, "another-run") is None and load_lesson(path, report.run.run_id)
     summary = build_summary(report)
     assert summary == json.loads((written.directory / "summary.json").read_text())
     html = (
