@@ -137,3 +137,16 @@ def test_a_malformed_lesson_is_refused_loudly(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(LessonFormatError, match="not a `settlement lesson` result"):
             load_lesson(path)
+
+
+def test_the_lesson_refuses_an_unwritable_reports_directory_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARDSETTLE_REPORTS_DIR", "/proc/cardsettle-reports")
+    with mock_aws():
+        result = CliRunner().invoke(app, ["lesson", "-n", "50", "--transport", "direct"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: cannot write /proc/cardsettle-reports/{DAY}/lesson.json: No such file or directory"
+    ]
+    assert not (tmp_path / "demo").exists()  # nothing generated, nothing measured
