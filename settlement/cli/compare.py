@@ -6,8 +6,10 @@ The simulator, moto, SQLAlchemy and the gateway are imported inside the command:
 
 from __future__ import annotations
 
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,8 +18,11 @@ import typer
 from rich.table import Table  # already loaded by settlement.cli.app
 
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from settlement.compare.harness import Mode
     from settlement.compare.result import ModeResult
     from settlement.config import Settings
@@ -31,6 +36,44 @@ def compare_modes(
     out: Path | None = typer.Option(None, help="compare.json path (default REPORTS_DIR)."),
 ) -> None:
     """Run the same traffic through async (batch size 1) and batch (10, long poll) consumers."""
+    settings = settings_or_exit()
+    target = out or settings.reports_dir / "compare.json"
+    refuse_unwritable(target)  # before half a minute of measuring, not after
+    with _progress() as progress:
+        results = measure_modes(settings, messages, tps, seed, target=target, progress=progress)
+    console.print(_table(results))
+    console.print(f"wrote {target}")
+
+
+def refuse_unwritable(target: Path) -> None:
+    """Stop with one line (exit 2) unless `target` can be written: its directory exists or
+    can be created, it is not a directory, and a file can be written there."""
+    problem = _unwritable(target)
+    if problem is not None:
+        print(f"error: cannot write {target}: {problem}", file=sys.stderr, flush=True)
+        raise typer.Exit(ExitCode.USAGE)
+
+
+def _unwritable(target: Path) -> str | None:
+    if target.is_dir():
+        return "it is a directory (name a file, e.g. compare.json)"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        existed = target.exists()
+        with target.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            target.unlink()
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
+def measure_modes(
+    settings: Settings, messages: int, tps: float, seed: int, *, target: Path, progress: Progress
+) -> list[ModeResult]:
+    """Generate the traffic, measure each mode (its sent and staged counts shown on
+    `progress`) and write compare.json to `target`."""
     from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy: see the module docstring
     from pos_simulator.generate import generate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
@@ -38,7 +81,6 @@ def compare_modes(
     from settlement.compare.result import write_comparison  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
-    settings = settings_or_exit()
     with tempfile.TemporaryDirectory(prefix="cardsettle-compare-") as tmp:
         workdir = Path(tmp)
         config = DayConfig(seed=seed, business_date=date(2026, 11, 27), transactions=messages,
@@ -46,15 +88,44 @@ def compare_modes(
                            cutoff=settings.cutoff_time)  # fmt: skip
         generate_day(config, workdir / "day")
         bodies = [body for _n, body in read_bodies(workdir / "day" / MESSAGES)]
-        results = [_measure(settings, mode, bodies, tps, workdir) for mode in (ASYNC, BATCH)]
-    target = out or settings.reports_dir / "compare.json"
+        results = []
+        for mode in (ASYNC, BATCH):
+            advance = _mode_tasks(progress, mode.name, len(bodies))
+            results.append(_measure(settings, mode, bodies, tps, workdir, advance=advance))
     write_comparison(results, target, {"messages": len(bodies), "tps": tps, "seed": seed})
-    console.print(_table(results))
-    console.print(f"wrote {target}")
+    return results
+
+
+def _mode_tasks(progress: Progress, mode: str, total: int) -> Callable[[str, int], None]:
+    """Two bars per mode, messages sent and staged; the harness's threads advance them."""
+    tasks = {what: progress.add_task(f"{mode}: {what}", total=total) for what in ("sent", "staged")}
+    return lambda what, count: progress.advance(tasks[what], count)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        yield progress
 
 
 def _measure(
-    settings: Settings, mode: Mode, bodies: list[str], tps: float, workdir: Path
+    settings: Settings,
+    mode: Mode,
+    bodies: list[str],
+    tps: float,
+    workdir: Path,
+    *,
+    advance: Callable[[str, int], None],
 ) -> ModeResult:
     from settlement.adapters.aws import sqs_client  # noqa: PLC0415 - heavy, as above
     from settlement.adapters.database import create_db_engine, ensure_schema  # noqa: PLC0415
@@ -76,9 +147,8 @@ def _measure(
         gateway=gateway_from_settings(settings, engine),
         counter=RequestCounter(consumer), sender_counter=RequestCounter(sender),
     )  # fmt: skip
-    console.print(f"{mode.name}: {len(bodies)} messages at {tps:g}/s ...")
     try:
-        return run_mode(mode, bodies, rig, tps, settings.sqs_price_per_million_usd)
+        return run_mode(mode, bodies, rig, tps, settings.sqs_price_per_million_usd, advance=advance)
     finally:
         engine.dispose()
 

@@ -58,6 +58,21 @@ DEMO_TRANSACTIONS = 2_000
 COMPARE_MESSAGES, COMPARE_TPS = 120, 40.0
 
 
+class DayExtras:
+    """Steps a command built on the demo adds inside its day (`settlement lesson`); the
+    demo's own are none. Each gets the progress display and, where the day's database is
+    open, its engine."""
+
+    def after_ingest(self, progress: Progress, engine: Engine) -> None:
+        """The day is staged; the end of day has not run."""
+
+    def after_end_of_day(self, progress: Progress, engine: Engine, eod: RunReport) -> None:
+        """The end of day completed."""
+
+    def before_reports(self, progress: Progress) -> None:
+        """compare-modes (if asked) wrote compare.json; the reports are next."""
+
+
 @dataclass(frozen=True, slots=True)
 class DemoPlan:
     day: date
@@ -161,11 +176,12 @@ def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
     return run_end_of_day(engine, settings, request)
 
 
-def compare_modes() -> None:
+def compare_modes(settings: Settings, progress: Progress) -> None:
     """The lead's compare-modes at a small size; writes <reports_dir>/compare.json."""
-    from settlement.cli.compare import compare_modes as run_compare  # noqa: PLC0415
+    from settlement.cli.compare import measure_modes  # noqa: PLC0415
 
-    run_compare(messages=COMPARE_MESSAGES, tps=COMPARE_TPS, seed=7, out=None)
+    target = settings.reports_dir / "compare.json"
+    measure_modes(settings, COMPARE_MESSAGES, COMPARE_TPS, 7, target=target, progress=progress)
 
 
 @contextmanager
@@ -219,12 +235,15 @@ def demo(
     print_summary(ingested, written, time.perf_counter() - started)
 
 
-def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
+def _run_steps(
+    settings: Settings, plan: DemoPlan, extras: DayExtras | None = None
+) -> tuple[IngestSummary, WrittenReports]:
     from pos_simulator.generate import generate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
     from settlement.eod.run import RunReportStatus  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
+    extras = extras or DayExtras()
     with _progress() as progress:
         _step(progress, "simulate the day",
               lambda: generate_day(plan.config(settings), plan.day_dir))  # fmt: skip
@@ -235,12 +254,16 @@ def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, Writt
             task = progress.add_task(f"ingest via {plan.transport}", total=messages)
             summary = ingest(settings, plan, lambda n: progress.advance(task, n))
             progress.update(task, completed=messages)
+            extras.after_ingest(progress, engine)
             eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
-        if eod.status != RunReportStatus.COMPLETED:
-            print(f"error: {eod.message}", file=sys.stderr, flush=True)
-            raise typer.Exit(ExitCode.FAILED)
+            if eod.status != RunReportStatus.COMPLETED:
+                print(f"error: {eod.message}", file=sys.stderr, flush=True)
+                raise typer.Exit(ExitCode.FAILED)
+            extras.after_end_of_day(progress, engine, eod)
         if plan.compare:
-            _step(progress, "compare-modes (batch/async)", compare_modes)
+            _step(progress, "compare-modes (batch/async)",
+                  lambda: compare_modes(settings, progress))  # fmt: skip
+        extras.before_reports(progress)
         written = _step(progress, "write + upload reports",
                         lambda: make_reports(settings, plan.day, None, upload=True))  # fmt: skip
     return summary, written

@@ -54,11 +54,12 @@ def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) 
     from settlement.adapters.report_reads import report_reads  # noqa: PLC0415
     from settlement.reports import ReportError, upload_reports, write_reports  # noqa: PLC0415
     from settlement.reports.comparison import ComparisonFormatError  # noqa: PLC0415
+    from settlement.reports.lesson import LessonFormatError  # noqa: PLC0415
 
     with existing_engine(settings) as engine, report_reads(engine) as reads:
         try:
             written = write_reports(reads, settings, day, out)
-        except (ReportError, ComparisonFormatError) as error:
+        except (ReportError, ComparisonFormatError, LessonFormatError) as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED) from None
     if upload:

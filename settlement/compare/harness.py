@@ -91,14 +91,30 @@ class ModeRig:
     sender_counter: RequestCounter
 
 
+# (what: "sent" or "staged", how many more): the command's progress display
+Advance = Callable[[str, int], None]
+
+
+def _quiet(_what: str, _count: int) -> None:
+    """No progress display (a library call, a test)."""
+
+
 def run_mode(
-    mode: Mode, bodies: Sequence[str], rig: ModeRig, tps: float, price: Decimal
+    mode: Mode,
+    bodies: Sequence[str],
+    rig: ModeRig,
+    tps: float,
+    price: Decimal,
+    *,
+    advance: Advance = _quiet,
 ) -> ModeResult:
     handled, lock, done = [0], threading.Lock(), threading.Event()
 
     def on_batch(report: BatchReport) -> None:
+        staged = report.received - len(report.failed_message_ids)
+        advance("staged", staged)
         with lock:
-            handled[0] += report.received - len(report.failed_message_ids)
+            handled[0] += staged
             if handled[0] >= len(bodies):
                 done.set()
 
@@ -110,7 +126,7 @@ def run_mode(
     consumer = threading.Thread(target=poller.run, name=f"consumer-{mode.name}")
     started = time.perf_counter()
     consumer.start()
-    _send_at_rate(rig.sender, rig.queue_url, bodies, tps)
+    _send_at_rate(rig.sender, rig.queue_url, bodies, tps, advance)
     done.wait(timeout=60 + len(bodies) / 5)
     done.set()
     consumer.join()
@@ -118,7 +134,9 @@ def run_mode(
     return _result(mode, len(bodies), elapsed, rig, price)
 
 
-def _send_at_rate(sqs: SQSClient, queue_url: str, bodies: Sequence[str], tps: float) -> None:
+def _send_at_rate(
+    sqs: SQSClient, queue_url: str, bodies: Sequence[str], tps: float, advance: Advance
+) -> None:
     interval = 1.0 / tps
     next_at = time.perf_counter()
     for body in bodies:
@@ -127,6 +145,7 @@ def _send_at_rate(sqs: SQSClient, queue_url: str, bodies: Sequence[str], tps: fl
             time.sleep(pause)
         sent_at = utc_now().replace(tzinfo=UTC)
         sqs.send_message(QueueUrl=queue_url, MessageBody=stamp_sent_at(body, sent_at))
+        advance("sent", 1)
         next_at += interval
 
 

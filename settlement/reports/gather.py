@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING
 
+from settlement.compare.lesson import LESSON_FILE
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant, opening_instant
 from settlement.domain.recon_classes import Outcome
@@ -19,6 +20,7 @@ from settlement.domain.run_status import RunStatus
 from settlement.domain.transactions import TransactionType
 from settlement.reports.gather_books import gather_books, gather_checks
 from settlement.reports.gather_recon import gather_fraud, gather_recon
+from settlement.reports.lesson import load_lesson
 from settlement.reports.model import CurrencyVolume, DayReport, HourBucket, Hours, RunInfo
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
         fraud=gather_fraud(reads.recon, day, run.scorecard),
         books=gather_books(reads.ledger, day),
         checks=gather_checks(reads.ledger, day, volumes),
+        lesson=load_lesson(settings.reports_dir / day.isoformat() / LESSON_FILE, run.run_id),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from settlement.compare.result import ModeResult
 from settlement.domain.netting import due_minor
+from settlement.reports.lesson import Lesson
 
 DETAIL_ROWS = 500  # exceptions shown in the HTML
 HELD_ROWS = 200  # held items shown in the HTML
@@ -245,6 +246,7 @@ class DayReport:
     books: Books
     checks: tuple[Check, ...]
     comparison: Comparison | None = None
+    lesson: Lesson | None = None  # lesson.json of `settlement lesson`, when it ran the day
 
     @property
     def staged_count(self) -> int:

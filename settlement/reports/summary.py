@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from settlement.domain.ledger import REFUNDS_CHECK, REVERSALS_CHECK
+from settlement.reports.lesson import lesson_summary
 from settlement.reports.model import DayReport
 
 SCHEMA = "cardsettle.report.v1"
@@ -140,6 +141,20 @@ def build_summary(report: DayReport) -> dict[str, Any]:
         "ledger": _ledger(report),
         "checks": _checks(report),
         "fraud_scorecard": _scorecard(report),
+        "batch_vs_async": {
+            "lesson": lesson_summary(report.lesson),
+            "transport": _transport(report),
+        },
+    }
+
+
+def _transport(report: DayReport) -> dict[str, Any] | None:
+    """compare-modes' counts (its timings are floats: compare.json carries them)."""
+    if report.comparison is None:
+        return None
+    return {
+        "messages": report.comparison.messages,
+        "sqs_requests_total": {m.mode: m.sqs_requests_total for m in report.comparison.modes},
     }
 
 

@@ -48,3 +48,38 @@ def test_compare_modes_small(tmp_path: Path) -> None:
         < modes["async"]["sqs_requests"]["ReceiveMessage"]
     )
     assert "batch vs asynchronous" in result.output
+
+
+def _hostile_targets(tmp_path: Path) -> dict[str, Path]:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    return {
+        "is a directory": tmp_path,
+        "under a file": a_file / "compare.json",
+        "cannot be created": Path("/proc/cardsettle/compare.json"),
+        "not writable": Path("/proc/version"),
+    }
+
+
+def test_compare_modes_refuses_an_unwritable_output_before_measuring(tmp_path: Path) -> None:
+    """One line, exit 2, and nothing measured (no queue created, no progress shown)."""
+    for why, target in _hostile_targets(tmp_path).items():
+        with mock_aws():
+            result = CliRunner().invoke(app, ["compare-modes", "--out", str(target)])
+        assert result.exit_code == 2, (why, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: cannot write {target}: "), why
+        assert "sent" not in result.output and "Traceback" not in result.output
+    assert (tmp_path / "a-file").read_text() == "x"
+
+
+def test_compare_modes_shows_progress_per_mode(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "dir" / "compare.json"  # created when it can be
+    with mock_aws():
+        result = CliRunner().invoke(
+            app, ["compare-modes", "--messages", "20", "--tps", "40", "--out", str(out)]
+        )
+    assert result.exit_code == 0, result.output
+    for bar in ("async: sent", "async: staged", "batch: sent", "batch: staged"):
+        assert bar in result.output
+    assert "20/20" in result.output and out.is_file()
