@@ -55,7 +55,8 @@ def _sqlite_read_only(path: str) -> Engine:
         conn.execute("PRAGMA busy_timeout = 2000")
         return conn
 
-    return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    # The URL names the file (for messages); the connections come from `connect` alone.
+    return create_engine(f"sqlite:///{path}", creator=connect, poolclass=NullPool)
 
 
 def _postgres_read_only(dbapi_connection: Any, _record: Any) -> None:

@@ -144,12 +144,19 @@ def per_second(times: Iterable[tuple[datetime, int]], since: datetime) -> list[i
 
 
 def bucket_labels(edges_ms: Sequence[int]) -> list[str]:
-    def text(ms: int) -> str:
-        return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms} ms"
+    """Short labels ("< 10 ms", "10–50 ms", "500 ms–1 s", "1–2.5 s", "≥ 30 s"): they sit
+    under bars a tenth of a 900 px page wide."""
 
-    lower = ["< " + text(edges_ms[0])]
-    middle = [f"{text(a)}–{text(b)}" for a, b in zip(edges_ms, edges_ms[1:], strict=False)]
-    return [*lower, *middle, "≥ " + text(edges_ms[-1])]
+    def value(ms: int) -> tuple[str, str]:
+        return (f"{ms / 1000:g}", "s") if ms >= 1000 else (str(ms), "ms")
+
+    def span(low: int, high: int) -> str:
+        (a, unit_a), (b, unit_b) = value(low), value(high)
+        return f"{a}–{b} {unit_b}" if unit_a == unit_b else f"{a} {unit_a}–{b} {unit_b}"
+
+    first, last = value(edges_ms[0]), value(edges_ms[-1])
+    middle = [span(a, b) for a, b in zip(edges_ms, edges_ms[1:], strict=False)]
+    return [f"< {' '.join(first)}", *middle, f"≥ {' '.join(last)}"]
 
 
 def _consumer(row: ConsumerRow) -> dict[str, Any]:
