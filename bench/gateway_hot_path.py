@@ -36,8 +36,13 @@ ARN = "arn:aws:sqs:eu-west-1:123456789012:cardsettle-transactions"
 class NullRepository:
     """Stages everything, writes nothing."""
 
-    def stage(self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], _at: Any) -> Any:
-        return StageOutcome(staged=[row.message_id for row in rows])
+    def stage(
+        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], _at: Any, record: Any = None
+    ) -> Any:
+        outcome = StageOutcome(staged=[row.message_id for row in rows])
+        if record is not None:  # the batch's record is made in the batch's transaction
+            record(outcome)
+        return outcome
 
 
 def main() -> None:

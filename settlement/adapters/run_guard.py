@@ -178,7 +178,7 @@ def completion(
             message=None,
             counts_json=json.dumps(summary.get("counts", {}), sort_keys=True),
             totals_json=json.dumps(summary.get("totals", {}), sort_keys=True),
-            timings_json=json.dumps(summary.get("timings", {}), sort_keys=True),
+            timings_json=json.dumps(summary.get("timings", {})),  # in the order run
             scorecard_json=json.dumps(summary["scorecard"]) if summary.get("scorecard") else None,
         )
     )

@@ -15,7 +15,7 @@ NOTHING, and the RETURNING list says who won.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from settlement.adapters.tables import rejected_messages, staged_transactions
+from settlement.adapters.tables import gateway_batches, rejected_messages, staged_transactions
 from settlement.domain.message_body import masked_body
 
 _LOOKUP_CHUNK = 500
@@ -58,6 +58,7 @@ _TRANSACTION_ID = _COLUMN_INDEX["transaction_id"]
 _CONTENT_HASH = _COLUMN_INDEX["content_hash"]
 _MESSAGE_ID = _COLUMN_INDEX["message_id"]
 _RECEIVED_AT = _COLUMN_INDEX["received_at"]
+_SENT_AT = _COLUMN_INDEX["sent_at"]
 _STAGED_AT = _COLUMN_INDEX["staged_at"]
 
 
@@ -92,6 +93,14 @@ class StagedRow:
         return self.columns[_RECEIVED_AT]
 
     @property
+    def sent_at(self) -> Any:
+        return self.columns[_SENT_AT]
+
+    @property
+    def staged_at(self) -> Any:
+        return self.columns[_STAGED_AT]
+
+    @property
     def values(self) -> dict[str, Any]:
         """The row by column name (for inserts through SQLAlchemy and for reading)."""
         return dict(zip(STAGED_COLUMNS, self.columns, strict=True))
@@ -117,6 +126,28 @@ class StageOutcome:
     conflicts: list[RejectRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """One `gateway_batches` row: what became of one handled batch, latencies in whole ms."""
+
+    batch_id: str
+    consumer: str
+    max_batch: int
+    started_at: datetime
+    finished_at: datetime
+    received: int
+    staged: int
+    duplicates: int
+    rejected: int
+    failed: int
+    latency_ms_sum: int
+    latency_ms_max: int
+
+
+# What the gateway makes of a batch's outcome, inside the batch's transaction: its record.
+BatchRecorder = Callable[[StageOutcome], BatchRecord]
+
+
 class StagingRepository:
     """All writes of the gateway go through here."""
 
@@ -124,13 +155,26 @@ class StagingRepository:
         self.engine = engine
 
     def stage(
-        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], received_at: Any
+        self,
+        rows: Sequence[StagedRow],
+        rejects: Sequence[RejectRow],
+        received_at: Any,
+        record: BatchRecorder | None = None,
     ) -> StageOutcome:
-        """Stage `rows` and record `rejects` atomically; returns what happened to each row."""
+        """Stage `rows` and record `rejects` atomically; returns what happened to each row.
+        `record`, when given, makes the batch's `gateway_batches` row from the outcome, and
+        that row commits with them (one INSERT): a count never outlives its rows."""
         with self.engine.begin() as conn:
             outcome = _stage_rows(conn, rows)
             _insert_rejects(conn, [*rejects, *outcome.conflicts], received_at)
+            if record is not None:
+                _insert_batch(conn, record(outcome))
         return outcome
+
+    def record_batch(self, batch: BatchRecord) -> None:
+        """The record of a batch staged message by message (its rows already committed)."""
+        with self.engine.begin() as conn:
+            _insert_batch(conn, batch)
 
 
 def body_digest(body: str) -> str:
@@ -337,6 +381,16 @@ def _insert_rejects(conn: Connection, rejects: Iterable[RejectRow], received_at:
         index_elements=["body_sha256", "reason_code"]
     )
     conn.execute(statement, values)
+
+
+def _insert_batch(conn: Connection, batch: BatchRecord) -> None:
+    conn.execute(
+        gateway_batches.insert(),
+        {name: getattr(batch, name) for name in _BATCH_COLUMNS},
+    )
+
+
+_BATCH_COLUMNS = tuple(column.name for column in gateway_batches.columns)
 
 
 def sent_and_staged_at(engine: Engine) -> list[tuple[datetime, datetime]]:

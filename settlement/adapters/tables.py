@@ -120,3 +120,32 @@ rejected_messages = Table(
     Index(None, "received_at"),
     Index(None, "reason_code"),
 )
+
+# One row per batch the gateway handled (SQS poller, Lambda, direct ingest), written in the
+# same transaction as the batch's staged rows and rejects, so a count never outlives its rows.
+# A redelivered batch is a new row: its messages are counted again, as duplicates. The live
+# dashboard reads it for per-consumer batches; the report for the day's gateway counts.
+gateway_batches = Table(
+    "gateway_batches",
+    metadata,
+    Column("batch_id", String(36), primary_key=True),  # uuid4
+    # Who handled it: "<host>:<pid>:<thread>" (poller), "lambda:<function>" (Lambda), "direct".
+    Column("consumer", String(128), nullable=False),
+    Column("max_batch", Integer, nullable=False),  # the consumer's batch size: 1 = async
+    Column("started_at", DateTime(timezone=False), nullable=False),
+    Column("finished_at", DateTime(timezone=False), nullable=False),
+    Column("received", Integer, nullable=False),
+    Column("staged", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),  # left for redelivery
+    # staged_at - sent_at over the batch's staged rows (a row sent "later" counts as 0).
+    Column("latency_ms_sum", BigInteger, nullable=False),
+    Column("latency_ms_max", Integer, nullable=False),
+    CheckConstraint(
+        "max_batch >= 1 AND received >= 0 AND staged >= 0 AND duplicates >= 0"
+        " AND rejected >= 0 AND failed >= 0 AND latency_ms_sum >= 0 AND latency_ms_max >= 0",
+        name="counts_non_negative",
+    ),
+    Index(None, "finished_at"),
+)

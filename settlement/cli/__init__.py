@@ -5,6 +5,7 @@ Each command group lives in its own module of this package and registers itself 
 """
 
 from settlement.cli import compare as _compare  # noqa: F401  (compare-modes)
+from settlement.cli import dashboard as _dashboard  # noqa: F401  (dashboard)
 from settlement.cli import db as _db  # noqa: F401  (registers `settlement db ...`)
 from settlement.cli import demo as _demo  # noqa: F401  (demo)
 from settlement.cli import eod as _eod  # noqa: F401  (eod, scheduler, imports)

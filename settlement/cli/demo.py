@@ -30,6 +30,7 @@ from settlement.adapters.aws import create_queues, sqs_client
 from settlement.adapters.clock import utc_now
 from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.cli.dashboard import live_demo
 from settlement.cli.report import make_reports, migrated_engine, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
@@ -221,6 +222,9 @@ def demo(
     ),
     transport: str = typer.Option("sqs", help="sqs (queue + gateway) or direct (big days)."),
     workdir: Path = typer.Option(Path("demo"), help="Where the generated day is kept."),
+    live: bool = typer.Option(
+        False, "--live", help="Serve the live view (settlement dashboard) while it runs."
+    ),
 ) -> None:
     """From nothing: simulate a day, send it through SQS and the gateway, run end of day,
     write the reports and print the path of report.html."""
@@ -231,8 +235,9 @@ def demo(
     plan = DemoPlan(parse_date(business_date), transactions, seed, transport, compare, workdir)
     console.rule(f"cardsettle demo: business date {plan.day}, {transactions:,} transactions")
     console.print(start_clean(settings, workdir))
-    ingested, written = _run_steps(settings, plan)
-    print_summary(ingested, written, time.perf_counter() - started)
+    with live_demo(settings, live):
+        ingested, written = _run_steps(settings, plan)
+        print_summary(ingested, written, time.perf_counter() - started)
 
 
 def _run_steps(

@@ -32,14 +32,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _GATEWAY: Gateway | None = None
+# The event source mapping's BatchSize in deploy/template.yaml (a test holds them equal): the
+# event does not carry it, and gateway_batches records it as the consumer's batch size.
+LAMBDA_BATCH_SIZE = 10
 _ENGINES: dict[str, Engine] = {}
 
 
 def gateway_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """AWS Lambda handler for the SQS event source mapping (ReportBatchItemFailures on)."""
+    from settlement.gateway.batches import Consumer, consuming  # noqa: PLC0415
     from settlement.gateway.handler import process_event  # noqa: PLC0415 - see the docstring
 
-    response, report = process_event(event, _cold_start_gateway())
+    function = getattr(context, "function_name", None) or "gateway"
+    with consuming(Consumer(f"lambda:{function}"[:128], LAMBDA_BATCH_SIZE)):
+        response, report = process_event(event, _cold_start_gateway())
     log.info(
         "batch: received=%d staged=%d duplicates=%d rejected=%s redeliver=%d",
         report.received, report.staged, report.duplicates, dict(report.rejected),

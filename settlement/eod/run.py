@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from settlement.adapters import database, eod_sql, eod_store, run_guard
+from settlement.adapters.run_progress import ProgressFile
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.domain.fraud import Rulebook, load_rulebook
@@ -189,10 +190,14 @@ def _same_database_file(url: str, before: tuple[int, int] | None, day: date) -> 
     )
 
 
-class _Steps:
-    """Times each step and calls the run's hook after it (tests inject crashes there)."""
+StepDone = Callable[[str, Mapping[str, float]], None]  # (step just done, timings so far)
 
-    def __init__(self, hook: Callable[[str], None] | None) -> None:
+
+class _Steps:
+    """Times each step and calls the run's hook after it (the live view's progress file;
+    tests inject crashes there)."""
+
+    def __init__(self, hook: StepDone | None) -> None:
         self.hook = hook
         self.timings: dict[str, float] = {}
         self._mark = stopwatch.perf_counter()
@@ -202,7 +207,7 @@ class _Steps:
         self.timings[name] = round(now - self._mark, 3)
         self._mark = now
         if self.hook is not None:
-            self.hook(name)
+            self.hook(name, self.timings)
 
 
 def _rulebook(settings: Settings) -> Rulebook:
@@ -222,11 +227,21 @@ def _execute(
     claim: run_guard.Claim,
     rulebook: Rulebook,
 ) -> RunReport:
-    """The run in ONE database transaction: a crash or a broken invariant rolls it all back."""
-    with eod_store.run_transaction(engine) as store:
-        hook = request.after_step
-        on_step = None if hook is None else lambda name: hook(name, store.conn)
-        report = close_day(store, settings, request, claim.run_id, rulebook, on_step=on_step)
+    """The run in ONE database transaction: a crash or a broken invariant rolls it all back.
+    Each step done is published to a progress file for the live view (adapters/run_progress)."""
+    progress = ProgressFile(settings.reports_dir, request.business_date, claim.run_id)
+    try:
+        with eod_store.run_transaction(engine) as store:
+            hook = request.after_step
+
+            def on_step(name: str, timings_s: Mapping[str, float]) -> None:
+                progress.publish(timings_s)
+                if hook is not None:
+                    hook(name, store.conn)
+
+            report = close_day(store, settings, request, claim.run_id, rulebook, on_step=on_step)
+    finally:
+        progress.clear()
     report.message += f" (run {claim.run_id}, attempt {claim.attempt})"
     return report
 
@@ -261,7 +276,7 @@ def close_day(
     run_id: str,
     rulebook: Rulebook,
     *,
-    on_step: Callable[[str], None] | None = None,
+    on_step: StepDone | None = None,
 ) -> RunReport:
     """The end of day of one claimed date on any store: reset, reconcile, screen for fraud,
     convert, settle and net, post the ledger and check the invariants, age open items, mark

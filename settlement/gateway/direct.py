@@ -29,12 +29,14 @@ from pathlib import Path
 
 from settlement.adapters.sqs_events import epoch_ms, sqs_record, system_attributes
 from settlement.backoff import backoff_s
+from settlement.gateway.batches import Consumer, consuming
 from settlement.gateway.capture import LineRun, NumberedBody, line_runs, read_run
 from settlement.gateway.ingest import IngestSummary, Progress
 from settlement.gateway.poller import EventHandler
 from settlement.gateway.service import BatchReport
 
 Handled = tuple[BatchReport, int, int]  # a batch's counts, dead-lettered, messages sent
+CONSUMER = "direct"  # how a direct loader's batches are recorded in gateway_batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +54,9 @@ def ingest_direct(
     started = time.perf_counter()
     gc.freeze()
     try:
-        for run in line_runs(path, plan.batch_size):
-            _add(summary, _handle_run(handler, path, run, plan.max_attempts), progress)
+        with consuming(Consumer(CONSUMER, plan.batch_size)):
+            for run in line_runs(path, plan.batch_size):
+                _add(summary, _handle_run(handler, path, run, plan.max_attempts), progress)
     finally:
         gc.unfreeze()  # this process goes on (the CLI, a test): its heap is collectable again
     summary.seconds = time.perf_counter() - started
@@ -78,7 +81,7 @@ def ingest_direct_parallel(
         for run in line_runs(path, plan.batch_size):
             if len(in_flight) >= 2 * plan.workers:
                 _add(summary, in_flight.popleft().result(), progress)
-            in_flight.append(pool.submit(_worker_run, path, run, plan.max_attempts))
+            in_flight.append(pool.submit(_worker_run, path, run, plan))
         while in_flight:
             _add(summary, in_flight.popleft().result(), progress)
     summary.seconds = time.perf_counter() - started
@@ -150,6 +153,7 @@ def _init_worker(make_handler: Callable[[], EventHandler]) -> None:
     gc.freeze()
 
 
-def _worker_run(path: Path, run: LineRun, max_attempts: int) -> Handled:
+def _worker_run(path: Path, run: LineRun, plan: DirectPlan) -> Handled:
     assert _WORKER_HANDLER is not None, "worker not initialised"
-    return _handle_run(_WORKER_HANDLER, path, run, max_attempts)
+    with consuming(Consumer(CONSUMER, plan.batch_size)):
+        return _handle_run(_WORKER_HANDLER, path, run, plan.max_attempts)

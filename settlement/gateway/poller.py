@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from settlement.adapters.sqs_events import event_from_messages
 from settlement.backoff import backoff_s, equal_jitter_s
+from settlement.gateway.batches import consuming, thread_consumer
 from settlement.gateway.service import BatchReport
 
 if TYPE_CHECKING:
@@ -157,7 +158,8 @@ class Poller:
         """Handle one batch; False when none of it could be handled (the whole batch failed)."""
         event = event_from_messages(messages, self.config.source_arn, self.config.region)
         try:
-            response, report = self.handler(event)
+            with consuming(thread_consumer(self.config.batch_size)):  # its gateway_batches row
+                response, report = self.handler(event)
         except Exception as error:  # noqa: BLE001 - as on Lambda: the whole batch comes back
             log.error("handler raised %s; the batch of %d is left for redelivery",
                       type(error).__name__, len(messages))  # fmt: skip

@@ -9,6 +9,10 @@ Fast path: one database transaction for the whole batch. If that fails, fall bac
 transaction per message so one bad record never fails its neighbours: a transient error
 (database down, lock timeout) marks just that message for redelivery, a permanent one
 (the database refuses the row) rejects it with `storage_rejected`.
+
+Each batch leaves one `gateway_batches` row (`batches.py`): on the fast path in the batch's
+own transaction (one INSERT more), on the fallback after its messages' transactions, so a
+crash can lose a batch's record but never leave a record whose rows are not there.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from settlement.adapters.clock import Clock
 from settlement.adapters.staging import (
+    BatchRecord,
     RejectRow,
     StagedRow,
     StageOutcome,
@@ -33,6 +39,7 @@ from settlement.domain.cards import mask_pans
 from settlement.domain.message_body import masked_body
 from settlement.domain.plausibility import PlausibleSpan
 from settlement.domain.pos_message import Rejection, RejectReason, parse_pos_message
+from settlement.gateway.batches import Consumer, LatencyTotal, current_consumer, new_batch_id
 from settlement.gateway.records import StagingPolicy, staged_row
 
 log = logging.getLogger(__name__)
@@ -59,6 +66,25 @@ class BatchReport:
         self.failed_message_ids |= other.failed_message_ids
 
 
+@dataclass(frozen=True, slots=True)
+class BatchStart:
+    """What is known of a batch before it is staged: its record's first fields."""
+
+    consumer: Consumer
+    started_at: datetime
+    received: int
+
+    def record(
+        self, finished_at: datetime, report: BatchReport, latency: LatencyTotal
+    ) -> BatchRecord:
+        return BatchRecord(
+            new_batch_id(), self.consumer.name, self.consumer.max_batch, self.started_at,
+            finished_at, self.received, report.staged, report.duplicates,
+            sum(report.rejected.values()), len(report.failed_message_ids),
+            latency.sum_ms, latency.max_ms,
+        )  # fmt: skip
+
+
 class Gateway:
     def __init__(self, repository: StagingRepository, policy: StagingPolicy, clock: Clock) -> None:
         self.repository = repository
@@ -77,13 +103,14 @@ class Gateway:
             else:
                 rejects.append(judged)
         report = BatchReport(received=len(messages))
+        start = BatchStart(current_consumer(len(messages)), received_at, len(messages))
         try:
-            outcome = self._stage(rows, rejects)
+            outcome = self._stage(rows, rejects, start if messages else None)
         except Exception as error:  # noqa: BLE001 - any batch failure falls back per record
             # The type only: a driver's message can quote the rows, bodies included.
             log.warning("batch of %d failed (%s); retrying one by one", len(messages),
                         type(error).__name__)  # fmt: skip
-            return self._one_by_one(rows, rejects, report)
+            return self._one_by_one(rows, rejects, report, start)
         _count(report, outcome, rejects)
         return report
 
@@ -107,33 +134,57 @@ class Gateway:
                       name)  # fmt: skip
             return _reject(message, Rejection(RejectReason.UNEXPECTED_ERROR, f"unexpected {name}"))
 
-    def _stage(self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow]) -> StageOutcome:
+    def _stage(
+        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], start: BatchStart | None
+    ) -> StageOutcome:
         staged_at = self.clock()
         for row in rows:
             row.stamp_staged_at(staged_at)
         received_at = rows[0].received_at if rows else staged_at
-        return self.repository.stage(rows, rejects, received_at)
+        if start is None:
+            return self.repository.stage(rows, rejects, received_at)
+        record = partial(_batch_record, start, rows, rejects, staged_at)
+        return self.repository.stage(rows, rejects, received_at, record)
 
     def _one_by_one(
-        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], report: BatchReport
+        self,
+        rows: Sequence[StagedRow],
+        rejects: Sequence[RejectRow],
+        report: BatchReport,
+        start: BatchStart,
     ) -> BatchReport:
+        latency = LatencyTotal()
         for reject in rejects:
             self._attempt(report, [], [reject], reject.message_id)
         for row in rows:
-            self._attempt(report, [row], [], row.message_id)
+            if self._attempt(report, [row], [], row.message_id):
+                latency.add([row.sent_at], row.staged_at)
+        if start.received:
+            self._record_after(start.record(self.clock(), report, latency))
         return report
+
+    def _record_after(self, record: BatchRecord) -> None:
+        """A batch staged message by message is recorded after its rows: if the database is
+        still away, the record is lost (logged), never its rows' commits undone."""
+        try:
+            self.repository.record_batch(record)
+        except Exception as error:  # noqa: BLE001 - the rows are committed: keep them
+            log.warning("batch %s not recorded: %s", record.batch_id, type(error).__name__)
 
     def _attempt(
         self, report: BatchReport, rows: list[StagedRow], rejects: list[RejectRow], message_id: str
-    ) -> None:
+    ) -> bool:
+        """Stage one message on its own; True when its row is newly staged."""
         try:
-            _count(report, self._stage(rows, rejects), rejects)
+            outcome = self._stage(rows, rejects, None)
+            _count(report, outcome, rejects)
+            return bool(outcome.staged)
         except Exception as error:  # noqa: BLE001 - classified below, never swallowed silently
             if is_transient(error) or not rows:
                 log.warning("message %s left for redelivery: %s", message_id,
                             type(error).__name__)  # fmt: skip
                 report.failed_message_ids.add(message_id)
-                return
+                return False
             detail = f"database refused the row: {type(error).__name__}"
             row = rows[0]
             refusal = RejectRow(
@@ -141,6 +192,27 @@ class Gateway:
                 body_digest(row.body),
             )  # fmt: skip
             self._attempt(report, [], [refusal], message_id)
+            return False
+
+
+def _batch_record(
+    start: BatchStart,
+    rows: Sequence[StagedRow],
+    rejects: Sequence[RejectRow],
+    staged_at: datetime,
+    outcome: StageOutcome,
+) -> BatchRecord:
+    """The fast path's record, made inside the batch's transaction from its outcome."""
+    report = BatchReport(received=start.received)
+    _count(report, outcome, rejects)
+    if len(outcome.staged) == len(rows):  # nearly every batch: all its rows are new
+        staged_rows = rows
+    else:
+        won = set(outcome.staged)
+        staged_rows = [row for row in rows if row.message_id in won]
+    latency = LatencyTotal()
+    latency.add([row.sent_at for row in staged_rows], staged_at)
+    return start.record(staged_at, report, latency)
 
 
 def _reject(message: InboundMessage, rejection: Rejection) -> RejectRow:

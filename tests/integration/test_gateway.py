@@ -106,7 +106,11 @@ class FlakyRepository(StagingRepository):
         self.calls = 0
 
     def stage(
-        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], received_at: Any
+        self,
+        rows: Sequence[StagedRow],
+        rejects: Sequence[RejectRow],
+        received_at: Any,
+        record: Any = None,
     ) -> StageOutcome:
         self.calls += 1
         with self.engine.begin() as conn:

@@ -195,12 +195,16 @@ class OutageRepository(StagingRepository):
         self.outage_left = outage_batches
 
     def stage(
-        self, rows: Sequence[StagedRow], rejects: Sequence[RejectRow], received_at: Any
+        self,
+        rows: Sequence[StagedRow],
+        rejects: Sequence[RejectRow],
+        received_at: Any,
+        record: Any = None,
     ) -> StageOutcome:
         if self.outage_left > 0:
             self.outage_left -= 1
             raise OperationalError("INSERT", {}, Exception("connection refused"))
-        return super().stage(rows, rejects, received_at)
+        return super().stage(rows, rejects, received_at, record)
 
 
 def test_database_down_pauses_the_worker_and_loses_nothing(

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from settlement.config import ENV_PREFIX, Settings
+from settlement.entrypoints.lambdas import LAMBDA_BATCH_SIZE
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
 GATEWAY_HANDLER = "settlement.entrypoints.lambdas.gateway_handler"
@@ -74,7 +75,8 @@ def test_gateway_is_the_lambda_handler_behind_an_sqs_mapping(template: dict[str,
     assert event["Type"] == "SQS"
     mapping = event["Properties"]
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["BatchSize"] == 10
+    # gateway_batches records a Lambda batch's consumer batch size from the constant
+    assert mapping["BatchSize"] == LAMBDA_BATCH_SIZE == 10
     assert mapping["Queue"] == {"GetAtt": "TransactionsQueue.Arn"}
     assert "MaximumBatchingWindowInSeconds" in mapping
     assert mapping["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "MaximumConcurrency"}

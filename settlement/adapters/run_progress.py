@@ -1,0 +1,79 @@
+"""An end-of-day run's completed steps, visible to readers while the run goes on.
+
+The run does its work in ONE database transaction (settlement/eod/run.py), so a reader of
+the database sees none of it until the commit. Writing each step to the `eod_runs` row on a
+second connection cannot work: on SQLite the run holds the only write lock, so that UPDATE
+would wait out the busy timeout and fail; on PostgreSQL the run reads under REPEATABLE READ,
+so its own closing UPDATE of a row changed since its snapshot would fail with a
+serialization error. So the steps go to a small file beside the payout files instead,
+`<reports_dir>/.eod-progress-<date>.json`, replaced whole after each step (write a temporary
+file, rename it over) and removed when the run ends, committed or rolled back: the committed
+`eod_runs.timings_json` says the rest. The file names its run, so a reader matches it to the
+run the guard row names and ignores one a killed run left behind.
+
+It is advice for the live view, never input to anything: a file that cannot be written is
+skipped (the run goes on), one that cannot be read is "no steps yet".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+
+def progress_path(reports_dir: Path, business_date: date) -> Path:
+    return reports_dir / f".eod-progress-{business_date.isoformat()}.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressFile:
+    """Where one run publishes its step timings (seconds each, in the order done)."""
+
+    reports_dir: Path
+    business_date: date
+    run_id: str
+
+    @property
+    def path(self) -> Path:
+        return progress_path(self.reports_dir, self.business_date)
+
+    def publish(self, timings_s: Mapping[str, float]) -> None:
+        """Replace the file with the steps done so far: one write of ~200 bytes a step."""
+        body = {"run_id": self.run_id, "business_date": self.business_date.isoformat(),
+                "timings": dict(timings_s)}  # fmt: skip
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.reports_dir, prefix=".eod-progress-")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(body, out)
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+
+def read_progress(reports_dir: Path, business_date: date, run_id: str) -> dict[str, float]:
+    """The steps `run_id` has published so far; empty when it has none (or another run's)."""
+    try:
+        body = json.loads(progress_path(reports_dir, business_date).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(body, dict) or body.get("run_id") != run_id:
+        return {}
+    timings = body.get("timings")
+    if not isinstance(timings, dict):
+        return {}
+    return {str(name): float(seconds) for name, seconds in timings.items()
+            if isinstance(seconds, int | float)}  # fmt: skip

@@ -1,0 +1,94 @@
+"""Who handles a batch, and the record the gateway keeps of each batch it handles.
+
+Every batch the gateway handles (an SQS poller's receive, a Lambda invocation, a direct
+ingest's chunk) becomes one `gateway_batches` row, written in the same transaction as the
+batch's staged rows, so that the live dashboard and the report can tell the gateway's story
+from the database: per consumer, how many batches, how full, what became of the messages,
+how long they took from the terminal to the table.
+
+The consumer is a fact of the caller (the poller's thread and batch size, the Lambda
+function, the direct loader), not of the gateway, and the handler's signature is Lambda's
+(`event` in, response out): so the caller states it with `consuming(...)` around its calls
+(a context variable: per thread, per process), and the gateway reads it once a batch.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+_CONSUMER_CHARS = 128  # gateway_batches.consumer
+_MS = timedelta(milliseconds=1)
+_ZERO = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    """Who handles batches (`name`) and how many messages it asks for at once (`max_batch`:
+    1 is the asynchronous mode, more is batching)."""
+
+    name: str
+    max_batch: int
+
+
+_CONSUMER: ContextVar[Consumer | None] = ContextVar("gateway_consumer", default=None)
+
+
+@contextmanager
+def consuming(consumer: Consumer) -> Iterator[None]:
+    """Batches handled in this block (this thread) are recorded as `consumer`'s."""
+    token = _CONSUMER.set(consumer)
+    try:
+        yield
+    finally:
+        _CONSUMER.reset(token)
+
+
+def thread_consumer(max_batch: int) -> Consumer:
+    """This thread as a consumer: "<host>:<pid>:<thread name>", as a poller names itself."""
+    name = f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+    return Consumer(name[:_CONSUMER_CHARS], max_batch)
+
+
+def current_consumer(received: int) -> Consumer:
+    """The consumer the caller stated; a caller that stated none (a test, a script calling
+    the gateway itself) is this thread, its batch size the batch's own."""
+    stated = _CONSUMER.get()
+    return stated if stated is not None else thread_consumer(max(1, received))
+
+
+@dataclass(slots=True)
+class LatencyTotal:
+    """staged_at - sent_at over a batch's staged rows. A terminal whose clock runs ahead
+    (within the plausible window) sends "after" the gateway staged: that row counts 0 ms, so
+    a latency is never negative."""
+
+    total: timedelta = _ZERO
+    longest: timedelta = _ZERO
+
+    def add(self, sent_ats: Sequence[datetime], staged_at: datetime) -> None:
+        """`sent_ats`: the staged rows' send times, all staged at `staged_at`."""
+        if not sent_ats:
+            return
+        self.total += sum((max(_ZERO, staged_at - sent) for sent in sent_ats), _ZERO)
+        earliest = min(sent_ats)
+        self.longest = max(self.longest, staged_at - earliest)
+
+    @property
+    def sum_ms(self) -> int:
+        return self.total // _MS
+
+    @property
+    def max_ms(self) -> int:
+        return self.longest // _MS
+
+
+def new_batch_id() -> str:
+    return str(uuid.uuid4())
