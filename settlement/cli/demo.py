@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table  # already loaded by settlement.cli.app
@@ -30,6 +30,7 @@ from settlement.adapters.aws import create_queues, sqs_client
 from settlement.adapters.clock import utc_now
 from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.cli.eod import step_progress
 from settlement.cli.report import make_reports, migrated_engine, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
@@ -38,10 +39,10 @@ from settlement.exit_codes import ExitCode
 # The simulator (Faker), SQLAlchemy, Alembic, the gateway and the end of day are imported
 # where they are used: every `settlement` command imports this module to register `demo`.
 if TYPE_CHECKING:
-    from rich.progress import Progress
     from sqlalchemy import Engine
 
     from pos_simulator.config import DayConfig
+    from settlement.cli.progress import ProgressBoard
     from settlement.eod.run import RunReport
     from settlement.gateway.ingest import IngestSummary
     from settlement.gateway.poller import EventHandler
@@ -140,25 +141,34 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
         return ingest_via_sqs(capture, handler, sqs_plan, advance)
 
 
-def import_inputs(engine: Engine, settings: Settings, plan: DemoPlan) -> tuple[int, int]:
+def import_inputs(
+    engine: Engine, settings: Settings, plan: DemoPlan, board: ProgressBoard
+) -> tuple[int, int]:
     from pos_simulator.writer import JOURNAL, MERCHANTS  # noqa: PLC0415
     from settlement.adapters.imports import import_journal, import_merchants  # noqa: PLC0415
+    from settlement.cli.progress import count_lines  # noqa: PLC0415 - start-up time
 
-    with (plan.day_dir / MERCHANTS).open(encoding="utf-8", newline="") as lines:
-        merchants = import_merchants(engine, lines)
-    with (plan.day_dir / JOURNAL).open(encoding="utf-8", newline="") as lines:
-        journal = import_journal(engine, lines, settings, utc_now())
+    files = (plan.day_dir / MERCHANTS, plan.day_dir / JOURNAL)
+    total = sum(map(count_lines, files))
+    with board.stage("import merchants + journal", total, "lines") as stage:
+        with files[0].open(encoding="utf-8", newline="") as lines:
+            merchants = import_merchants(engine, lines, stage.advance)
+        with files[1].open(encoding="utf-8", newline="") as lines:
+            journal = import_journal(engine, lines, settings, utc_now(), stage.advance)
     return merchants.written, journal.written
 
 
-def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
+def end_of_day(
+    engine: Engine, settings: Settings, plan: DemoPlan, board: ProgressBoard
+) -> RunReport:
     from pos_simulator.writer import LABELS  # noqa: PLC0415
     from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
-    labels = read_labels(plan.day_dir / LABELS)
-    request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels)
-    return run_end_of_day(engine, settings, request)
+    labels = board.step("read labels.csv", lambda: read_labels(plan.day_dir / LABELS))
+    with step_progress(board, plan.day) as after_step:
+        request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels, after_step=after_step)
+        return run_end_of_day(engine, settings, request)
 
 
 def compare_modes() -> None:
@@ -166,30 +176,6 @@ def compare_modes() -> None:
     from settlement.cli.compare import compare_modes as run_compare  # noqa: PLC0415
 
     run_compare(messages=COMPARE_MESSAGES, tps=COMPARE_TPS, seed=7, out=None)
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    from rich.progress import (  # noqa: PLC0415
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=console) as progress:
-        yield progress
-
-
-def _step(progress: Progress, name: str, work: Callable[[], Any]) -> Any:
-    task = progress.add_task(name, total=1)
-    result = work()
-    progress.update(task, completed=1)
-    return result
 
 
 @app.command("demo")
@@ -222,27 +208,25 @@ def demo(
 def _run_steps(settings: Settings, plan: DemoPlan) -> tuple[IngestSummary, WrittenReports]:
     from pos_simulator.generate import generate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
     from settlement.eod.run import RunReportStatus  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
-    with _progress() as progress:
-        _step(progress, "simulate the day",
-              lambda: generate_day(plan.config(settings), plan.day_dir))  # fmt: skip
+    with ProgressBoard(console) as board:
+        with board.stage("simulate the day", plan.transactions, "transactions") as stage:
+            generate_day(plan.config(settings), plan.day_dir, stage.advance)
         with migrated_engine(settings) as engine:
-            _step(progress, "import merchants + journal",
-                  lambda: import_inputs(engine, settings, plan))  # fmt: skip
+            import_inputs(engine, settings, plan, board)
             messages = sum(1 for _ in read_bodies(plan.day_dir / MESSAGES))
-            task = progress.add_task(f"ingest via {plan.transport}", total=messages)
-            summary = ingest(settings, plan, lambda n: progress.advance(task, n))
-            progress.update(task, completed=messages)
-            eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
+            with board.stage(f"ingest via {plan.transport}", messages, "messages") as stage:
+                summary = ingest(settings, plan, stage.advance)
+            eod = end_of_day(engine, settings, plan, board)
         if eod.status != RunReportStatus.COMPLETED:
             print(f"error: {eod.message}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED)
         if plan.compare:
-            _step(progress, "compare-modes (batch/async)", compare_modes)
-        written = _step(progress, "write + upload reports",
-                        lambda: make_reports(settings, plan.day, None, upload=True))  # fmt: skip
+            board.step("compare-modes (batch/async)", compare_modes)
+        written = make_reports(settings, plan.day, None, True, board)
     return summary, written
 
 

@@ -218,25 +218,26 @@ def ingest(
         raise typer.BadParameter("transport must be sqs or direct")
     from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
 
-    total = sum(1 for _ in read_bodies(capture))
-    with (
-        _handler(settings) as handler,
-        ProgressBoard(console) as board,
-        board.stage(f"ingest {capture.name} ({transport})", total, "messages") as stage,
-    ):
-        advance = stage.advance
-        if transport == "direct":
-            plan = DirectPlan(batch_size=batch_size or 10_000, workers=workers)
-            summary = (
-                ingest_direct(capture, handler, plan, advance)
-                if workers == 1
-                else ingest_direct_parallel(capture, _worker_handler(settings), plan, advance)
-            )
-        else:
-            summary = _ingest_sqs(
-                settings=settings, capture=capture, handler=handler, batch_size=batch_size or 10,
-                workers=workers, wait_s=wait_seconds, advance=advance,
-            )  # fmt: skip
+    with ProgressBoard(console) as board:
+        total = board.step(f"count {capture.name}", lambda: sum(1 for _ in read_bodies(capture)))
+        with (
+            _handler(settings) as handler,
+            board.stage(f"ingest {capture.name} ({transport})", total, "messages") as stage,
+        ):
+            advance = stage.advance
+            if transport == "direct":
+                plan = DirectPlan(batch_size=batch_size or 10_000, workers=workers)
+                summary = (
+                    ingest_direct(capture, handler, plan, advance)
+                    if workers == 1
+                    else ingest_direct_parallel(capture, _worker_handler(settings), plan, advance)
+                )
+            else:
+                summary = _ingest_sqs(
+                    settings=settings, capture=capture, handler=handler,
+                    batch_size=batch_size or 10, workers=workers, wait_s=wait_seconds,
+                    advance=advance,
+                )  # fmt: skip
     _print_summary(summary, transport)
     failures = summary.failures(settings.dlq_name)
     for line in failures:  # after the rest was sent: one line each, then exit 1

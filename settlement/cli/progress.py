@@ -66,11 +66,15 @@ class _CountColumn(ProgressColumn):
 
 
 class _RateColumn(ProgressColumn):
+    """The recent rate while a stage runs (what its ETA follows), the average once done."""
+
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
         unit = task.fields.get("unit", "")
-        shown = speed and unit and task.fields.get("rates")
-        return Text(f"{speed:,.0f} {unit}/s" if shown else "")
+        if not unit or not task.fields.get("rates"):
+            return Text("")
+        if task.finished:
+            return Text(_rate(int(task.completed), task.finished_time or 0.0, unit))
+        return Text(f"{task.speed:,.0f} {unit}/s" if task.speed else "")
 
 
 class _EtaColumn(ProgressColumn):
@@ -83,7 +87,7 @@ class _EtaColumn(ProgressColumn):
         return Text(f"ETA {_duration(remaining)}")
 
 
-def _live_progress(console: Console) -> Progress:
+def _live_progress(console: Console, clock: Clock) -> Progress:
     return Progress(
         SpinnerColumn(finished_text="✓"),
         TextColumn("{task.description}"),
@@ -94,6 +98,7 @@ def _live_progress(console: Console) -> Progress:
         TimeElapsedColumn(),
         console=console,
         refresh_per_second=4,
+        get_time=clock,
     )
 
 
@@ -165,7 +170,7 @@ class ProgressBoard:
 
     def __enter__(self) -> ProgressBoard:
         if self.live_bars if self.live_bars is not None else _is_tty(self.console):
-            self.live = _live_progress(self.console)
+            self.live = _live_progress(self.console, self.clock)
             self.live.start()
         return self
 
@@ -211,7 +216,7 @@ class ProgressBoard:
             self.live.update(stage.task, completed=stage.done)
             return
         now = self.clock()
-        if now - stage._printed_s >= EVERY_S:
+        if stage.rates and now - stage._printed_s >= EVERY_S:  # steps have their notes
             stage._printed_s = now
             self.say(_progress_line(stage, now - stage.started_s))
 
