@@ -115,7 +115,7 @@ class Stage:
     task: TaskID | None = None
     done: int = 0
     finished: bool = False
-    _printed_s: float = 0.0
+    printed_s: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def advance(self, count: int) -> None:
@@ -160,7 +160,7 @@ class Stage:
 class ProgressBoard:
     """The progress of one command, its stages shown one under the other.
 
-    `live` None decides from the console: bars only on an interactive terminal whose file
+    `live_bars` None decides from the console: bars only on an interactive terminal whose file
     really is a TTY (FORCE_COLOR makes rich believe a CI log is a terminal)."""
 
     console: Console
@@ -189,7 +189,7 @@ class ProgressBoard:
     ) -> Stage:
         """A stage that runs until `finish`; `total` None: a spinner and the count so far."""
         stage = Stage(self, description, total, unit, self.clock(), rates)
-        stage._printed_s = stage.started_s
+        stage.printed_s = stage.started_s
         if self.live is not None:
             stage.task = self.live.add_task(description, total=total, unit=unit, rates=rates)
         return stage
@@ -216,8 +216,8 @@ class ProgressBoard:
             self.live.update(stage.task, completed=stage.done)
             return
         now = self.clock()
-        if stage.rates and now - stage._printed_s >= EVERY_S:  # steps have their notes
-            stage._printed_s = now
+        if stage.rates and now - stage.printed_s >= EVERY_S:  # steps have their notes
+            stage.printed_s = now
             self.say(_progress_line(stage, now - stage.started_s))
 
     def close(self, stage: Stage, completed: bool) -> None:
@@ -229,7 +229,7 @@ class ProgressBoard:
             self.live.stop_task(stage.task)
         elif not completed:
             return
-        elif elapsed >= QUIET_BELOW_S or stage._printed_s > stage.started_s:
+        elif elapsed >= QUIET_BELOW_S or stage.printed_s > stage.started_s:
             self.say(_end_line(stage, elapsed))
 
     def say(self, line: str) -> None:

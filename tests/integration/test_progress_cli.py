@@ -7,10 +7,12 @@ are quicker, so the threshold is lowered to 0 where a test looks for the lines."
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from pos_simulator.cli import app as pos_sim
@@ -189,3 +191,27 @@ def _csv_rows(directory: Path) -> int:
         with path.open(encoding="utf-8", newline="") as handle:
             rows += sum(1 for _ in csv.reader(handle)) - 1
     return rows
+
+
+def test_the_scheduler_s_runs_report_every_step_in_order(db_url: str, tmp_path: Path) -> None:
+    """catch_up hands each run the step hook; the steps it sees are run.STEPS, the timings'
+    own keys, in order (so the commands' `7 steps` is the run's count)."""
+    from settlement.cli.demo import DemoPlan, import_inputs, ingest  # noqa: PLC0415
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415
+    from settlement.eod.catch_up import catch_up  # noqa: PLC0415
+    from settlement.eod.run import STEPS  # noqa: PLC0415
+
+    generated = generate_small_day(tmp_path, DAY)
+    settings = load_settings(database_url=db_url, reports_dir=tmp_path / "reports")
+    database.upgrade(db_url)
+    engine = database.create_db_engine(db_url)
+    seen: list[str] = []
+    try:
+        board = ProgressBoard(Console(file=io.StringIO()), live_bars=False)
+        import_inputs(engine, settings, DemoPlan(DAY, 400, 5, "direct", False, generated), board)
+        ingest(settings, DemoPlan(DAY, 400, 5, "direct", False, generated), lambda _n: None)
+        reports = catch_up(engine, settings, lambda: NOW, lambda name, _conn: seen.append(name))
+    finally:
+        engine.dispose()
+    assert [report.status for report in reports] == ["completed"]
+    assert tuple(seen) == STEPS == tuple(reports[0].timings)
