@@ -31,6 +31,7 @@ from pos_simulator.timeline import from_ms
 from pos_simulator.writer import MESSAGES
 from settlement.adapters.sqs_events import SendOutcome
 from settlement.cli.boundary import guarded, request_debug
+from settlement.cli.progress import ProgressBoard
 from settlement.config import ConfigurationError, Settings, load_settings
 from settlement.domain.calendar import FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE
 from settlement.exit_codes import ExitCode
@@ -202,7 +203,11 @@ def in_range(day: date) -> None:
 def _generate(config: DayConfig, out: Path) -> DaySummary:
     started = time.perf_counter()
     try:
-        summary = generate_day(config, out)
+        with (
+            ProgressBoard(console) as board,
+            board.stage(f"generate {out}", config.transactions, "transactions") as stage,
+        ):
+            summary = generate_day(config, out, stage.advance)
     except (ValueError, ZoneInfoNotFoundError) as error:
         fail(f"pos-sim: {error}")
     elapsed_s = time.perf_counter() - started

@@ -14,6 +14,7 @@ from pos_simulator.countries import countries_for
 from pos_simulator.day import DaySimulator, DaySummary
 from pos_simulator.pools import Pools, build_pools
 from pos_simulator.writer import MERCHANTS, DayWriter, write_merchants
+from settlement.counting import ProgressCallback
 
 
 def pools_for(config: DayConfig) -> Pools:
@@ -28,15 +29,20 @@ def pools_for(config: DayConfig) -> Pools:
     )
 
 
-def simulate_day(config: DayConfig, pools: Pools, out_dir: Path) -> DaySummary:
-    """Write merchants.csv, messages.jsonl, journal.csv, labels.csv and faults.csv."""
+def simulate_day(
+    config: DayConfig, pools: Pools, out_dir: Path, progress: ProgressCallback | None = None
+) -> DaySummary:
+    """Write merchants.csv, messages.jsonl, journal.csv, labels.csv and faults.csv;
+    `progress` is told the transactions written (journal lines), every few thousand."""
     out_dir.mkdir(parents=True, exist_ok=True)
     write_merchants(out_dir / MERCHANTS, pools.merchants)
-    writer = DayWriter(out_dir)
+    writer = DayWriter(out_dir, progress)
     with writer:
         summary = DaySimulator(config, pools, writer).run()
     return replace(summary, messages=writer.lines)  # late messages are counted on close
 
 
-def generate_day(config: DayConfig, out_dir: Path) -> DaySummary:
-    return simulate_day(config, pools_for(config), out_dir)
+def generate_day(
+    config: DayConfig, out_dir: Path, progress: ProgressCallback | None = None
+) -> DaySummary:
+    return simulate_day(config, pools_for(config), out_dir, progress)

@@ -1,4 +1,5 @@
-"""Wiring for `pos-sim send` / `run`: the configured queue, a progress bar, optional pacing."""
+"""Wiring for `pos-sim send` / `run`: the configured queue, progress (the `settlement`
+commands' facility), optional pacing."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pos_simulator.send import MAX_BATCH, paced, read_bodies, transmit
 from settlement.adapters.aws import create_queues, sqs_client
 from settlement.adapters.sqs_events import SendOutcome
+from settlement.cli.progress import ProgressBoard
 from settlement.config import Settings
 
 if TYPE_CHECKING:
@@ -53,15 +54,14 @@ def send_file(
     total = count_lines(path)
     # Paced demos send small batches so messages leave at the requested rate, not in tens.
     batch_size = MAX_BATCH if per_second is None else max(1, min(MAX_BATCH, int(per_second)))
-    columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     # An SQS body is Unicode text: bytes that are not UTF-8 go as U+FFFD, for the gateway
     # to reject by the field they garbled, rather than stopping the send mid-file. Lines end
     # at "\n" only, so line numbers are those `settlement ingest` gives.
     with (
         path.open(encoding="utf-8", errors="replace", newline="\n") as handle,
-        Progress(*columns, console=console) as progress,
+        ProgressBoard(console) as board,
+        board.stage(f"send {path.name}", total, "messages") as stage,
     ):
-        task = progress.add_task("send", total=total)
         bodies = read_bodies(handle)
         if per_second is not None:
             bodies = paced(bodies, per_second)
@@ -71,7 +71,7 @@ def send_file(
             bodies,
             batch_size=batch_size,
             max_attempts=max_attempts,
-            on_batch=lambda sent: progress.advance(task, sent),
+            on_batch=stage.advance,
         )
     console.print(
         f"sent {report.sent:,} of {total:,} messages to {queue_url}"

@@ -22,6 +22,7 @@ from pos_simulator.vocabulary import (
     LABEL_COLUMNS,
     MERCHANT_COLUMNS,
 )
+from settlement.counting import ProgressCallback
 from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.currencies import minor_unit_exponent
 
@@ -49,9 +50,10 @@ def write_merchants(path: Path, merchants: Iterable[Merchant]) -> None:
 class DayWriter:
     """messages.jsonl, journal.csv, labels.csv and faults.csv for one generated day."""
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, progress: ProgressCallback | None = None) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         self._dir = out_dir
+        self._progress = progress  # told the journal lines (transactions) of each flush
         self._files = {name: _open(out_dir / name) for name in (MESSAGES, JOURNAL, LABELS, FAULTS)}
         self._buffers: dict[str, list[str]] = {name: [] for name in self._files}
         self._files[JOURNAL].write(",".join(JOURNAL_COLUMNS) + "\n")
@@ -82,6 +84,8 @@ class DayWriter:
             self.flush()
 
     def flush(self) -> None:
+        if self._progress is not None and self.journal_buffer:
+            self._progress(len(self.journal_buffer))
         for name, buffer in self._buffers.items():
             if buffer:
                 self._files[name].write("".join(buffer))

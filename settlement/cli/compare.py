@@ -21,8 +21,7 @@ from settlement.cli.app import app, console, settings_or_exit
 from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
+    from settlement.cli.progress import ProgressBoard
     from settlement.compare.harness import Mode
     from settlement.compare.result import ModeResult
     from settlement.config import Settings
@@ -39,8 +38,10 @@ def compare_modes(
     settings = settings_or_exit()
     target = out or settings.reports_dir / "compare.json"
     refuse_unwritable(target)  # before half a minute of measuring, not after
-    with _progress() as progress:
-        results = measure_modes(settings, messages, tps, seed, target=target, progress=progress)
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
+
+    with ProgressBoard(console) as board:
+        results = measure_modes(settings, messages, tps, seed, target=target, board=board)
     console.print(_table(results))
     console.print(f"wrote {target}")
 
@@ -70,10 +71,10 @@ def _unwritable(target: Path) -> str | None:
 
 
 def measure_modes(
-    settings: Settings, messages: int, tps: float, seed: int, *, target: Path, progress: Progress
+    settings: Settings, messages: int, tps: float, seed: int, *, target: Path, board: ProgressBoard
 ) -> list[ModeResult]:
     """Generate the traffic, measure each mode (its sent and staged counts shown on
-    `progress`) and write compare.json to `target`."""
+    `board`) and write compare.json to `target`."""
     from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy: see the module docstring
     from pos_simulator.generate import generate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
@@ -90,32 +91,27 @@ def measure_modes(
         bodies = [body for _n, body in read_bodies(workdir / "day" / MESSAGES)]
         results = []
         for mode in (ASYNC, BATCH):
-            advance = _mode_tasks(progress, mode.name, len(bodies))
-            results.append(_measure(settings, mode, bodies, tps, workdir, advance=advance))
+            with _mode_stages(board, mode.name, len(bodies)) as advance:
+                results.append(_measure(settings, mode, bodies, tps, workdir, advance=advance))
     write_comparison(results, target, {"messages": len(bodies), "tps": tps, "seed": seed})
     return results
 
 
-def _mode_tasks(progress: Progress, mode: str, total: int) -> Callable[[str, int], None]:
-    """Two bars per mode, messages sent and staged; the harness's threads advance them."""
-    tasks = {what: progress.add_task(f"{mode}: {what}", total=total) for what in ("sent", "staged")}
-    return lambda what, count: progress.advance(tasks[what], count)
-
-
 @contextmanager
-def _progress() -> Iterator[Progress]:
-    from rich.progress import (  # noqa: PLC0415
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=console) as progress:
-        yield progress
+def _mode_stages(
+    board: ProgressBoard, mode: str, total: int
+) -> Iterator[Callable[[str, int], None]]:
+    """Two stages per mode, messages sent and staged; the harness's threads advance them."""
+    stages = {
+        what: board.start(f"{mode}: {what}", total, "messages") for what in ("sent", "staged")
+    }
+    completed = False
+    try:
+        yield lambda what, count: stages[what].advance(count)
+        completed = True
+    finally:
+        for stage in stages.values():
+            stage.finish(completed=completed)
 
 
 def _measure(

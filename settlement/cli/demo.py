@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table  # already loaded by settlement.cli.app
@@ -31,6 +31,7 @@ from settlement.adapters.clock import utc_now
 from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.cli.dashboard import live_demo
+from settlement.cli.eod import step_progress
 from settlement.cli.report import make_reports, migrated_engine, parse_date
 from settlement.config import Settings
 from settlement.domain.money import Money
@@ -39,10 +40,10 @@ from settlement.exit_codes import ExitCode
 # The simulator (Faker), SQLAlchemy, Alembic, the gateway and the end of day are imported
 # where they are used: every `settlement` command imports this module to register `demo`.
 if TYPE_CHECKING:
-    from rich.progress import Progress
     from sqlalchemy import Engine
 
     from pos_simulator.config import DayConfig
+    from settlement.cli.progress import ProgressBoard
     from settlement.eod.run import RunReport
     from settlement.gateway.ingest import IngestSummary
     from settlement.gateway.poller import EventHandler
@@ -64,13 +65,13 @@ class DayExtras:
     demo's own are none. Each gets the progress display and, where the day's database is
     open, its engine."""
 
-    def after_ingest(self, progress: Progress, engine: Engine) -> None:
+    def after_ingest(self, board: ProgressBoard, engine: Engine) -> None:
         """The day is staged; the end of day has not run."""
 
-    def after_end_of_day(self, progress: Progress, engine: Engine, eod: RunReport) -> None:
+    def after_end_of_day(self, board: ProgressBoard, engine: Engine, eod: RunReport) -> None:
         """The end of day completed."""
 
-    def before_reports(self, progress: Progress) -> None:
+    def before_reports(self, board: ProgressBoard) -> None:
         """compare-modes (if asked) wrote compare.json; the reports are next."""
 
 
@@ -156,57 +157,42 @@ def ingest(settings: Settings, plan: DemoPlan, advance: Callable[[int], None]) -
         return ingest_via_sqs(capture, handler, sqs_plan, advance)
 
 
-def import_inputs(engine: Engine, settings: Settings, plan: DemoPlan) -> tuple[int, int]:
+def import_inputs(
+    engine: Engine, settings: Settings, plan: DemoPlan, board: ProgressBoard
+) -> tuple[int, int]:
     from pos_simulator.writer import JOURNAL, MERCHANTS  # noqa: PLC0415
     from settlement.adapters.imports import import_journal, import_merchants  # noqa: PLC0415
+    from settlement.cli.progress import count_lines  # noqa: PLC0415 - start-up time
 
-    with (plan.day_dir / MERCHANTS).open(encoding="utf-8", newline="") as lines:
-        merchants = import_merchants(engine, lines)
-    with (plan.day_dir / JOURNAL).open(encoding="utf-8", newline="") as lines:
-        journal = import_journal(engine, lines, settings, utc_now())
+    files = (plan.day_dir / MERCHANTS, plan.day_dir / JOURNAL)
+    total = sum(map(count_lines, files))
+    with board.stage("import merchants + journal", total, "lines") as stage:
+        with files[0].open(encoding="utf-8", newline="") as lines:
+            merchants = import_merchants(engine, lines, stage.advance)
+        with files[1].open(encoding="utf-8", newline="") as lines:
+            journal = import_journal(engine, lines, settings, utc_now(), stage.advance)
     return merchants.written, journal.written
 
 
-def end_of_day(engine: Engine, settings: Settings, plan: DemoPlan) -> RunReport:
+def end_of_day(
+    engine: Engine, settings: Settings, plan: DemoPlan, board: ProgressBoard
+) -> RunReport:
     from pos_simulator.writer import LABELS  # noqa: PLC0415
     from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
-    labels = read_labels(plan.day_dir / LABELS)
-    request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels)
-    return run_end_of_day(engine, settings, request)
+    labels = board.step("read labels.csv", lambda: read_labels(plan.day_dir / LABELS))
+    with step_progress(board, plan.day) as after_step:
+        request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels, after_step=after_step)
+        return run_end_of_day(engine, settings, request)
 
 
-def compare_modes(settings: Settings, progress: Progress) -> None:
+def compare_modes(settings: Settings, board: ProgressBoard) -> None:
     """The lead's compare-modes at a small size; writes <reports_dir>/compare.json."""
     from settlement.cli.compare import measure_modes  # noqa: PLC0415
 
     target = settings.reports_dir / "compare.json"
-    measure_modes(settings, COMPARE_MESSAGES, COMPARE_TPS, 7, target=target, progress=progress)
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    from rich.progress import (  # noqa: PLC0415
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=console) as progress:
-        yield progress
-
-
-def _step(progress: Progress, name: str, work: Callable[[], Any]) -> Any:
-    task = progress.add_task(name, total=1)
-    result = work()
-    progress.update(task, completed=1)
-    return result
+    measure_modes(settings, COMPARE_MESSAGES, COMPARE_TPS, 7, target=target, board=board)
 
 
 @app.command("demo")
@@ -245,32 +231,29 @@ def _run_steps(
 ) -> tuple[IngestSummary, WrittenReports]:
     from pos_simulator.generate import generate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
     from settlement.eod.run import RunReportStatus  # noqa: PLC0415
     from settlement.gateway.capture import read_bodies  # noqa: PLC0415
 
     extras = extras or DayExtras()
-    with _progress() as progress:
-        _step(progress, "simulate the day",
-              lambda: generate_day(plan.config(settings), plan.day_dir))  # fmt: skip
+    with ProgressBoard(console) as board:
+        with board.stage("simulate the day", plan.transactions, "transactions") as stage:
+            generate_day(plan.config(settings), plan.day_dir, stage.advance)
         with migrated_engine(settings) as engine:
-            _step(progress, "import merchants + journal",
-                  lambda: import_inputs(engine, settings, plan))  # fmt: skip
+            import_inputs(engine, settings, plan, board)
             messages = sum(1 for _ in read_bodies(plan.day_dir / MESSAGES))
-            task = progress.add_task(f"ingest via {plan.transport}", total=messages)
-            summary = ingest(settings, plan, lambda n: progress.advance(task, n))
-            progress.update(task, completed=messages)
-            extras.after_ingest(progress, engine)
-            eod = _step(progress, "end of day", lambda: end_of_day(engine, settings, plan))
+            with board.stage(f"ingest via {plan.transport}", messages, "messages") as stage:
+                summary = ingest(settings, plan, stage.advance)
+            extras.after_ingest(board, engine)
+            eod = end_of_day(engine, settings, plan, board)
             if eod.status != RunReportStatus.COMPLETED:
                 print(f"error: {eod.message}", file=sys.stderr, flush=True)
                 raise typer.Exit(ExitCode.FAILED)
-            extras.after_end_of_day(progress, engine, eod)
+            extras.after_end_of_day(board, engine, eod)
         if plan.compare:
-            _step(progress, "compare-modes (batch/async)",
-                  lambda: compare_modes(settings, progress))  # fmt: skip
-        extras.before_reports(progress)
-        written = _step(progress, "write + upload reports",
-                        lambda: make_reports(settings, plan.day, None, upload=True))  # fmt: skip
+            board.step("compare-modes (batch/async)", lambda: compare_modes(settings, board))
+        extras.before_reports(board)
+        written = make_reports(settings, plan.day, None, True, board)
     return summary, written
 
 

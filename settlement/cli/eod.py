@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Generator, Iterable, Iterator
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, contextmanager
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,8 @@ from settlement.exit_codes import ExitCode
 # `settlement` command imports this module to register its commands.
 if TYPE_CHECKING:
     from settlement.adapters.imports import ImportReport
-    from settlement.eod.run import RunReport
+    from settlement.cli.progress import ProgressBoard, Stage
+    from settlement.eod.run import RunReport, StepHook
 
 merchants_app = typer.Typer(help="Merchant master data.", no_args_is_help=True)
 journal_app = typer.Typer(help="The terminals' own journal.", no_args_is_help=True)
@@ -125,12 +127,22 @@ def merchants_import(file: Path = typer.Argument(..., help="merchants.csv")) -> 
     """Import (or update) merchants: id, name, MCC, country, settlement currency, MDR, fee.
     All-or-nothing: one rejected line and nothing is written (exit code 1)."""
     from settlement.adapters.imports import import_merchants  # noqa: PLC0415
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
 
     settings = settings_or_exit()
-    with migrated_engine(settings) as engine:
-        with closing(_lines(str(file), settings)) as lines:
-            report = import_merchants(engine, lines)
+    with migrated_engine(settings) as engine, ProgressBoard(console) as board:
+        with closing(_lines(str(file), settings)) as lines, _line_stage(board, str(file)) as stage:
+            report = import_merchants(engine, lines, stage.advance)
     _print_import("merchants", report)
+
+
+def _line_stage(board: ProgressBoard, source: str) -> AbstractContextManager[Stage]:
+    """Reading `source`'s lines: out of the file's line count when it is local."""
+    from settlement.cli.progress import count_lines  # noqa: PLC0415 - start-up time
+
+    path = Path(source)
+    total = None if source.startswith("s3://") or not path.is_file() else count_lines(path)
+    return board.stage(f"import {source}", total, "lines")
 
 
 @journal_app.command("import")
@@ -140,11 +152,12 @@ def journal_import(
     """Import the terminals' journal; rows already imported are kept as they are. Good lines
     are written even when others are rejected (then the exit code is 1)."""
     from settlement.adapters.imports import import_journal  # noqa: PLC0415
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
 
     settings = settings_or_exit()
-    with migrated_engine(settings) as engine:
-        with closing(_lines(source, settings)) as lines:
-            report = import_journal(engine, lines, settings, utc_now())
+    with migrated_engine(settings) as engine, ProgressBoard(console) as board:
+        with closing(_lines(source, settings)) as lines, _line_stage(board, source) as stage:
+            report = import_journal(engine, lines, settings, utc_now(), stage.advance)
     _print_import("journal", report)
 
 
@@ -165,14 +178,19 @@ def rates_import(
     bounds the change (docs/fx-rates.md)."""
     from settlement.adapters.imports import import_rates  # noqa: PLC0415
     from settlement.adapters.rates import RateDownloadError, downloaded  # noqa: PLC0415
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
 
     if (file is None) == (from_url is None):
         raise typer.BadParameter("give a FILE or --from-url URL (one of them)")
     settings = settings_or_exit()
-    with migrated_engine(settings) as engine:
+    size = file.stat().st_size if file is not None and file.is_file() else None
+    with migrated_engine(settings) as engine, ProgressBoard(console) as board:
         try:
-            with closing(downloaded(from_url) if from_url else _chunks(file)) as chunks:
-                report = import_rates(engine, chunks, utc_now(), settings.rate_rules)
+            with (
+                closing(downloaded(from_url) if from_url else _chunks(file)) as chunks,
+                board.stage(f"import {from_url or file}", size, "bytes") as stage,
+            ):
+                report = import_rates(engine, chunks, utc_now(), settings.rate_rules, stage.advance)
         except RateDownloadError as error:
             console.print(f"[red]rates: {escape(str(error))}; nothing written[/red]",
                           soft_wrap=True, emoji=False)  # fmt: skip
@@ -206,20 +224,42 @@ def eod(
     ),
 ) -> None:
     """Run the end of day for one business date by hand (exit 3 when it refuses)."""
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
     from settlement.eod.labels import read_labels  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
     settings = settings_or_exit()
     day = parse_date(business_date)
-    request = RunRequest(
-        day, utc_now(), rerun, read_labels(labels) if labels else None,
-        before_cutoff=before_cutoff, allow_empty=allow_empty,
-    )  # fmt: skip
-    with existing_engine(settings) as engine:
-        report = run_end_of_day(engine, settings, request)
+    with ProgressBoard(console) as board:
+        read = board.step(f"read {labels}", lambda: read_labels(labels)) if labels else None
+        with existing_engine(settings) as engine, step_progress(board, day) as after_step:
+            request = RunRequest(
+                day, utc_now(), rerun, read, after_step=after_step,
+                before_cutoff=before_cutoff, allow_empty=allow_empty,
+            )  # fmt: skip
+            report = run_end_of_day(engine, settings, request)
     print_report(report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+@contextmanager
+def step_progress(board: ProgressBoard, day: date | None) -> Iterator[StepHook]:
+    """The end of day's steps as a stage of `board`, to pass as `RunRequest.after_step`:
+    it draws and reads the clock, never touches the run's connection. A run refused
+    before its first step leaves no stage behind."""
+    from settlement.cli.progress import Steps  # noqa: PLC0415 - start-up time
+    from settlement.eod.run import STEPS  # noqa: PLC0415
+
+    steps = Steps(board, f"end of day {day}" if day else "end of day", STEPS)
+    if day is not None:
+        steps.begin()
+    try:
+        yield lambda name, _conn: steps.done(name)
+    except BaseException:
+        steps.end(completed=False)
+        raise
+    steps.end()
 
 
 def print_report(report: RunReport) -> None:
@@ -256,8 +296,14 @@ def print_report(report: RunReport) -> None:
 @app.command("scheduler")
 def scheduler() -> None:
     """Run end of day at every cutoff (APScheduler); first catch up missed business dates."""
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
     from settlement.entrypoints.scheduler import run_scheduler  # noqa: PLC0415  (APScheduler)
 
     settings = settings_or_exit()
-    with existing_engine(settings) as engine:
-        run_scheduler(settings, engine, utc_now, console.print)
+    # Lines, never live bars: the scheduler lives for days, and its output is a log.
+    with (
+        existing_engine(settings) as engine,
+        ProgressBoard(console, live_bars=False) as board,
+        step_progress(board, None) as after_step,
+    ):
+        run_scheduler(settings, engine, utc_now, console.print, after_step)

@@ -28,8 +28,6 @@ from settlement.domain.message_body import masked_body
 from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from settlement.gateway.ingest import IngestSummary
     from settlement.gateway.poller import EventHandler, PollerConfig
     from settlement.gateway.service import BatchReport
@@ -218,25 +216,28 @@ def ingest(
     settings = settings_or_exit()
     if transport not in {"sqs", "direct"}:
         raise typer.BadParameter("transport must be sqs or direct")
-    total = sum(1 for _ in read_bodies(capture))
-    with _handler(settings) as handler, _progress() as progress:
-        task = progress.add_task("staging", total=total)
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
 
-        def advance(count: int) -> None:
-            progress.advance(task, count)
-
-        if transport == "direct":
-            plan = DirectPlan(batch_size=batch_size or 10_000, workers=workers)
-            summary = (
-                ingest_direct(capture, handler, plan, advance)
-                if workers == 1
-                else ingest_direct_parallel(capture, _worker_handler(settings), plan, advance)
-            )
-        else:
-            summary = _ingest_sqs(
-                settings=settings, capture=capture, handler=handler, batch_size=batch_size or 10,
-                workers=workers, wait_s=wait_seconds, advance=advance,
-            )  # fmt: skip
+    with ProgressBoard(console) as board:
+        total = board.step(f"count {capture.name}", lambda: sum(1 for _ in read_bodies(capture)))
+        with (
+            _handler(settings) as handler,
+            board.stage(f"ingest {capture.name} ({transport})", total, "messages") as stage,
+        ):
+            advance = stage.advance
+            if transport == "direct":
+                plan = DirectPlan(batch_size=batch_size or 10_000, workers=workers)
+                summary = (
+                    ingest_direct(capture, handler, plan, advance)
+                    if workers == 1
+                    else ingest_direct_parallel(capture, _worker_handler(settings), plan, advance)
+                )
+            else:
+                summary = _ingest_sqs(
+                    settings=settings, capture=capture, handler=handler,
+                    batch_size=batch_size or 10, workers=workers, wait_s=wait_seconds,
+                    advance=advance,
+                )  # fmt: skip
     _print_summary(summary, transport)
     failures = summary.failures(settings.dlq_name)
     for line in failures:  # after the rest was sent: one line each, then exit 1
@@ -270,26 +271,6 @@ def _ingest_sqs(
         one_thread=settings.embedded_aws,
     )
     return ingest_via_sqs(capture, handler, plan, advance)
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    from rich.progress import (  # noqa: PLC0415
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        yield progress
 
 
 def _print_report(report: BatchReport) -> None:

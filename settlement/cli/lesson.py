@@ -33,9 +33,9 @@ from settlement.cli.report import parse_date
 from settlement.config import Settings
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
     from sqlalchemy import Engine
 
+    from settlement.cli.progress import ProgressBoard
     from settlement.compare.lane_replay import BatchRun, LaneRun
     from settlement.eod.run import RunReport
 
@@ -50,31 +50,35 @@ class LessonSteps(DayExtras):
         self.run: Any = None
         self.lesson: dict[str, Any] = {}
 
-    def after_ingest(self, progress: Progress, engine: Engine) -> None:
+    def after_ingest(self, board: ProgressBoard, engine: Engine) -> None:
         from settlement.compare.lane_replay import eur_converter, replay_lane  # noqa: PLC0415
 
-        task = progress.add_task("async lane (replay by sent_at)", total=1)
         self.to_eur = eur_converter(engine, self.plan.day, self.settings.fx_max_rate_age_days)
         self.rulebook = _rulebook(self.settings)
-        self.lane = replay_lane(engine, self.plan.day, self.rulebook, self.to_eur)
-        progress.update(task, completed=1)
+        self.lane = board.step(
+            "async lane (replay by sent_at)",
+            lambda: replay_lane(engine, self.plan.day, self.rulebook, self.to_eur),
+        )
 
-    def after_end_of_day(self, progress: Progress, engine: Engine, eod: RunReport) -> None:
+    def after_end_of_day(self, board: ProgressBoard, engine: Engine, eod: RunReport) -> None:
         from settlement.compare.lane_replay import screen_batch  # noqa: PLC0415
 
-        task = progress.add_task("batch fraud screen (timed)", total=1)
-        self.batch = screen_batch(engine, self.plan.day, self.rulebook, self.to_eur)
+        self.batch = board.step(
+            "batch fraud screen (timed)",
+            lambda: screen_batch(engine, self.plan.day, self.rulebook, self.to_eur),
+        )
         self.run_s = sum(eod.timings.values())
         self.run_id = eod.run_id
-        progress.update(task, completed=1)
 
-    def before_reports(self, progress: Progress) -> None:
-        task = progress.add_task("lesson.json + async_holds.csv", total=1)
-        assert self.lane is not None
-        self.lesson = write_day_lesson(
-            self.settings, self.plan, self.lane, self.batch, run_s=self.run_s, run_id=self.run_id
+    def before_reports(self, board: ProgressBoard) -> None:
+        lane = self.lane
+        assert lane is not None
+        self.lesson = board.step(
+            "lesson.json + async_holds.csv",
+            lambda: write_day_lesson(
+                self.settings, self.plan, lane, self.batch, run_s=self.run_s, run_id=self.run_id
+            ),
         )
-        progress.update(task, completed=1)
 
 
 def _rulebook(settings: Settings) -> Any:

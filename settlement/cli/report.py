@@ -22,6 +22,7 @@ from settlement.exit_codes import ExitCode
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from settlement.cli.progress import ProgressBoard
     from settlement.config import Settings
     from settlement.reports import WrittenReports
 
@@ -49,8 +50,11 @@ def existing_engine(settings: Settings) -> AbstractContextManager[Engine]:
     return database.existing_engine(settings.database_url)
 
 
-def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) -> WrittenReports:
-    """Write (and optionally upload) the date's reports; a missing run exits with code 1."""
+def make_reports(
+    settings: Settings, day: date, out: Path | None, upload: bool, board: ProgressBoard
+) -> WrittenReports:
+    """Write (and optionally upload) the date's reports, their rows and the upload shown on
+    `board`; a missing run exits with code 1."""
     from settlement.adapters.report_reads import report_reads  # noqa: PLC0415
     from settlement.reports import ReportError, upload_reports, write_reports  # noqa: PLC0415
     from settlement.reports.comparison import ComparisonFormatError  # noqa: PLC0415
@@ -58,12 +62,17 @@ def make_reports(settings: Settings, day: date, out: Path | None, upload: bool) 
 
     with existing_engine(settings) as engine, report_reads(engine) as reads:
         try:
-            written = write_reports(reads, settings, day, out)
+            with board.stage(f"write the reports of {day}", None, "rows") as stage:
+                written = write_reports(reads, settings, day, out, stage.advance)
         except (ReportError, ComparisonFormatError, LessonFormatError) as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED) from None
     if upload:
-        keys = upload_reports(settings, day, written.files, s3_client(settings))
+        client = s3_client(settings)
+        keys = board.step(
+            f"upload {len(written.files)} files",
+            lambda: upload_reports(settings, day, written.files, client),
+        )
         where = describe_target(settings)
         console.print(f"uploaded {len(keys)} file(s) to s3://{settings.s3_bucket}/"
                       f"reports/{day.isoformat()}/ on {where}")  # fmt: skip
@@ -77,8 +86,12 @@ def report(
     upload: bool = typer.Option(True, "--upload/--no-upload", help="Also put them on S3."),
 ) -> None:
     """Write report.html, the CSV files and summary.json of a completed business date."""
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
+
     settings = settings_or_exit()
-    written = make_reports(settings, parse_date(business_date), out, upload)
+    day = parse_date(business_date)
+    with ProgressBoard(console) as board:
+        written = make_reports(settings, day, out, upload, board)
     for path in written.files:
         console.print(f"  {path}")
     console.print(f"report: [bold]{written.html}[/bold]")

@@ -24,6 +24,7 @@ from settlement.adapters import database
 from settlement.adapters.clock import Clock, utc_now
 from settlement.config import Settings, load_settings
 from settlement.eod.catch_up import catch_up
+from settlement.eod.run import StepHook
 from settlement.errors import OperatorError
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 
 JOB_ID = "end-of-day"
 Say = Callable[[str], object]
+# The step hook `run_scheduler` was given, for the job's runs in this process (a persisted
+# job is stored by reference and takes no arguments).
+_after_step: list[StepHook] = []
 
 
 def cutoff_trigger(settings: Settings) -> CronTrigger:
@@ -51,7 +55,7 @@ def end_of_day_job() -> None:
         print(f"end of day not run: {error}", flush=True)
         return
     try:
-        for report in catch_up(engine, settings, utc_now):
+        for report in catch_up(engine, settings, utc_now, next(iter(_after_step), None)):
             print(report.message, flush=True)
     finally:
         engine.dispose()
@@ -71,9 +75,12 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
     return scheduler
 
 
-def run_scheduler(settings: Settings, engine: Engine, clock: Clock, say: Say) -> None:
-    """Catch up, then block, firing at every cutoff."""
-    for report in catch_up(engine, settings, clock):
+def run_scheduler(
+    settings: Settings, engine: Engine, clock: Clock, say: Say, after_step: StepHook | None = None
+) -> None:
+    """Catch up, then block, firing at every cutoff; `after_step` sees every run's steps."""
+    _after_step[:] = [] if after_step is None else [after_step]
+    for report in catch_up(engine, settings, clock, after_step):
         say(report.message)
     scheduler = build_scheduler(settings)
     next_fire = cutoff_trigger(settings).get_next_fire_time(None, clock().replace(tzinfo=UTC))

@@ -24,7 +24,7 @@ from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.eod.bank_file import bank_terms
 from settlement.eod.payout_file import restore_payout_file
-from settlement.eod.run import RunReport, RunReportStatus, RunRequest, run_end_of_day
+from settlement.eod.run import RunReport, RunReportStatus, RunRequest, StepHook, run_end_of_day
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -41,8 +41,11 @@ def _due(engine: Engine, settings: Settings, now: datetime, done: set[date]) -> 
     return [d for d in dates if d not in done and cutoff_instant(d, zone, cutoff) <= now]
 
 
-def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport]:
+def catch_up(
+    engine: Engine, settings: Settings, clock: Clock, after_step: StepHook | None = None
+) -> list[RunReport]:
     """Run every due date, oldest first; a refused date (running elsewhere) is skipped.
+    `after_step` is each run's step hook (the scheduler's progress lines).
 
     A date whose run fails (its failure is recorded in eod_runs, nothing of it committed)
     ends the catch-up with a `failed` report: later dates wait, so dates always settle in
@@ -57,7 +60,8 @@ def catch_up(engine: Engine, settings: Settings, clock: Clock) -> list[RunReport
         reports.append(RunReport(last, RunReportStatus.PAYOUT_FILE_RESTORED, f"wrote {restored}"))
     for day in _due(engine, settings, clock(), done):
         try:
-            report = run_end_of_day(engine, settings, RunRequest(day, clock(), owner="scheduler"))
+            request = RunRequest(day, clock(), owner="scheduler", after_step=after_step)
+            report = run_end_of_day(engine, settings, request)
         except Exception as error:  # noqa: BLE001 - reported, and retried at the next cutoff
             reports.append(_failed(day, error))
             break

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 StepHook = Callable[[str, "Connection"], None]  # (step just done, the run's connection)
+# The steps `close_day` reports to its hook, in order (the commands' progress counts them).
+STEPS = ("reset", "reconcile", "fraud", "fx", "settle", "ledger", "complete")
 
 
 @dataclass(frozen=True, slots=True)

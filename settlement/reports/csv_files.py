@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from settlement.counting import ProgressCallback, counted
 from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.fx import rate_age_days
 from settlement.domain.money import Money
@@ -140,14 +141,17 @@ def _rows(reads: DetailRows, spec: CsvFile, day: date) -> Iterator[Sequence[Any]
         yield spreadsheet_safe_row(spec.row(row))
 
 
-def write_csv_files(reads: ReportReads, day: date, directory: Path) -> list[Path]:
-    """Write every CSV of the date into `directory`; returns their paths in a fixed order."""
+def write_csv_files(
+    reads: ReportReads, day: date, directory: Path, progress: ProgressCallback | None = None
+) -> list[Path]:
+    """Write every CSV of the date into `directory`; returns their paths in a fixed order.
+    `progress` is told the rows written, per chunk, across all the files."""
     written = []
     for spec in CSV_FILES:
         target = directory / spec.name
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(spec.header)
-            writer.writerows(_rows(reads.detail, spec, day))
+            writer.writerows(counted(_rows(reads.detail, spec, day), progress))
         written.append(target)
     return written

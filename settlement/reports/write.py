@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from settlement.config import Settings
+from settlement.counting import ProgressCallback
 from settlement.reports.comparison import load_comparison
 from settlement.reports.csv_files import write_csv_files
 from settlement.reports.gather import gather_day
@@ -40,20 +41,25 @@ class WrittenReports:
 
 
 def write_reports(
-    reads: ReportReads, settings: Settings, day: date, out_dir: Path | None = None
+    reads: ReportReads,
+    settings: Settings,
+    day: date,
+    out_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
 ) -> WrittenReports:
     """Gather the date from the database (through the read model `reads`, which the entry
     point opens) and write its files (replacing earlier ones).
 
     `compare.json` is taken from `<reports_dir>/compare.json` (where compare-modes writes
-    it) and copied beside the report, so the directory stands on its own."""
+    it) and copied beside the report, so the directory stands on its own. `progress` is
+    told the CSV rows written, per chunk."""
     directory = (out_dir or settings.reports_dir) / day.isoformat()
     directory.mkdir(parents=True, exist_ok=True)
     comparison_source = settings.reports_dir / COMPARE_FILE
     report = replace(
         gather_day(reads, settings, day), comparison=load_comparison(comparison_source)
     )
-    files = write_csv_files(reads, day, directory)
+    files = write_csv_files(reads, day, directory, progress)
     summary = directory / "summary.json"
     summary.write_text(summary_text(report), encoding="utf-8")
     html = directory / "report.html"

@@ -4,11 +4,13 @@ connection, handed to the report writer)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from rich.console import Console
 from sqlalchemy import Engine
 
 from pos_simulator.config import DayConfig
@@ -42,15 +44,18 @@ def settled_day(
     """A day of `generate_small_day` staged (direct transport), imported and through end of
     day, as the demo does it."""
     from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest  # noqa: PLC0415
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415
+
+    board = ProgressBoard(Console(file=io.StringIO()), live_bars=False)  # shows nothing
 
     settings = load_settings(database_url=db_url, reports_dir=reports_dir)
     database.upgrade(db_url)
     plan = DemoPlan(day, 400, 5, "direct", False, generated)
     engine = database.create_db_engine(db_url)
     try:
-        import_inputs(engine, settings, plan)
+        import_inputs(engine, settings, plan, board)
         ingest(settings, plan, lambda _n: None)
-        assert end_of_day(engine, settings, plan).status == "completed"
+        assert end_of_day(engine, settings, plan, board).status == "completed"
         yield engine, settings
     finally:
         engine.dispose()
