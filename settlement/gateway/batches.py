@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 _CONSUMER_CHARS = 128  # gateway_batches.consumer
+# gateway_batches.latency_ms_max is a 32-bit integer: 24.8 days. A replayed capture's
+# messages can be older than that (their sent_at is the terminal's); their max is capped, so
+# the batch's record is never what makes its transaction fail.
+LATENCY_MS_MAX_CAP = 2**31 - 1
 _MS = timedelta(milliseconds=1)
 _ZERO = timedelta(0)
 
@@ -87,7 +91,7 @@ class LatencyTotal:
 
     @property
     def max_ms(self) -> int:
-        return self.longest // _MS
+        return min(self.longest // _MS, LATENCY_MS_MAX_CAP)
 
 
 def new_batch_id() -> str:
