@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from settlement.adapters.sqs_events import event_from_messages
 from settlement.backoff import backoff_s, equal_jitter_s
-from settlement.gateway.batches import consuming, thread_consumer
+from settlement.gateway.batches import Consumer, consuming, thread_consumer
 from settlement.gateway.service import BatchReport
 
 if TYPE_CHECKING:
@@ -99,6 +99,7 @@ class Poller:
         self.delete_calls = 0
         self.failed_batches = 0  # whole-batch failures in a row; 0 after any success
         self.pauses_s: list[float] = []
+        self.consumer: Consumer | None = None  # named on its first batch, in its own thread
 
     def run(self) -> None:
         log.info(start_line(self.config))
@@ -158,7 +159,7 @@ class Poller:
         """Handle one batch; False when none of it could be handled (the whole batch failed)."""
         event = event_from_messages(messages, self.config.source_arn, self.config.region)
         try:
-            with consuming(thread_consumer(self.config.batch_size)):  # its gateway_batches row
+            with consuming(self._consumer()):  # the name on its gateway_batches row
                 response, report = self.handler(event)
         except Exception as error:  # noqa: BLE001 - as on Lambda: the whole batch comes back
             log.error("handler raised %s; the batch of %d is left for redelivery",
@@ -171,6 +172,12 @@ class Poller:
         self._back_off([m for m in messages if m["MessageId"] in retry])
         self.on_batch(report)
         return bool(done)
+
+    def _consumer(self) -> Consumer:
+        """This worker as a consumer, named by the thread that runs it, once."""
+        if self.consumer is None:
+            self.consumer = thread_consumer(self.config.batch_size)
+        return self.consumer
 
     def _pause(self, what: str) -> None:
         self.failed_batches += 1

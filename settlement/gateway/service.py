@@ -66,8 +66,7 @@ class BatchReport:
         self.failed_message_ids |= other.failed_message_ids
 
 
-@dataclass(frozen=True, slots=True)
-class BatchStart:
+class BatchStart(NamedTuple):  # a tuple: one a batch, on the hot path
     """What is known of a batch before it is staged: its record's first fields."""
 
     consumer: Consumer
@@ -75,13 +74,12 @@ class BatchStart:
     received: int
 
     def record(
-        self, finished_at: datetime, report: BatchReport, latency: LatencyTotal
+        self, finished_at: datetime, counts: tuple[int, int, int, int], latency: LatencyTotal
     ) -> BatchRecord:
+        """`counts`: staged, duplicates, rejected, failed."""
         return BatchRecord(
             new_batch_id(), self.consumer.name, self.consumer.max_batch, self.started_at,
-            finished_at, self.received, report.staged, report.duplicates,
-            sum(report.rejected.values()), len(report.failed_message_ids),
-            latency.sum_ms, latency.max_ms,
+            finished_at, self.received, *counts, latency.sum_ms, latency.max_ms,
         )  # fmt: skip
 
 
@@ -160,7 +158,9 @@ class Gateway:
             if self._attempt(report, [row], [], row.message_id):
                 latency.add([row.sent_at], row.staged_at)
         if start.received:
-            self._record_after(start.record(self.clock(), report, latency))
+            counts = (report.staged, report.duplicates, sum(report.rejected.values()),
+                      len(report.failed_message_ids))  # fmt: skip
+            self._record_after(start.record(self.clock(), counts, latency))
         return report
 
     def _record_after(self, record: BatchRecord) -> None:
@@ -202,9 +202,8 @@ def _batch_record(
     staged_at: datetime,
     outcome: StageOutcome,
 ) -> BatchRecord:
-    """The fast path's record, made inside the batch's transaction from its outcome."""
-    report = BatchReport(received=start.received)
-    _count(report, outcome, rejects)
+    """The fast path's record, made inside the batch's transaction from its outcome (counted
+    as `_count` counts the report: a conflict is a reject)."""
     if len(outcome.staged) == len(rows):  # nearly every batch: all its rows are new
         staged_rows = rows
     else:
@@ -212,7 +211,9 @@ def _batch_record(
         staged_rows = [row for row in rows if row.message_id in won]
     latency = LatencyTotal()
     latency.add([row.sent_at for row in staged_rows], staged_at)
-    return start.record(staged_at, report, latency)
+    rejected = len(rejects) + len(outcome.conflicts)
+    counts = (len(outcome.staged), len(outcome.duplicates), rejected, 0)
+    return start.record(staged_at, counts, latency)
 
 
 def _reject(message: InboundMessage, rejection: Rejection) -> RejectRow:

@@ -15,6 +15,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,13 @@ from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.fx import rate_age_days
 from settlement.domain.money import Money
 from settlement.domain.netting import due_minor
+from settlement.reports.reasons import CutoffOf, explain
 
 if TYPE_CHECKING:
     from settlement.adapters.report_reads import ReportReads
     from settlement.adapters.report_reads.detail_rows import DetailRows
     from settlement.adapters.report_reads.records import (
+        ExceptionItem,
         FlaggedTransaction,
         LedgerEntry,
         MerchantPayout,
@@ -45,7 +48,7 @@ class CsvFile:
     name: str
     header: tuple[str, ...]
     rows: Callable[[DetailRows, date], Iterable[Any]]  # the read model's stream of the file
-    row: Callable[[Any], Sequence[Any]]
+    row: Callable[..., Sequence[Any]]  # (record) or, for exceptions.csv, (record, cutoff_of)
 
 
 def _recon_row(r: ReconItem) -> Sequence[Any]:
@@ -58,14 +61,19 @@ def _recon_row(r: ReconItem) -> Sequence[Any]:
     )  # fmt: skip
 
 
-def _exception_row(r: ReconItem) -> Sequence[Any]:
+def _exception_row(r: ExceptionItem, cutoff_of: CutoffOf) -> Sequence[Any]:
+    """`reason` is the reason beyond the class (lost, rejected, sent after the cutoff...),
+    `reason_detail` the sentence the HTML shows beside it, `reject_reason` the gateway's
+    reject code of a journal line never staged, `late_by_minutes` a late item's lateness."""
     staged, journal = r.staged_amount_minor, r.journal_amount_minor
     difference = None if staged is None or journal is None else journal - staged
+    why = explain(r, cutoff_of)
     return (
-        r.transaction_id, r.recon_class, r.outcome, r.reason or r.recon_class,
+        r.transaction_id, r.recon_class, r.outcome, why.reason,
         r.business_date.isoformat(), r.age_business_days, r.merchant_id, r.terminal_id,
         r.transaction_type, r.currency, amount(r.staged_amount_minor, r.currency),
         amount(r.journal_amount_minor, r.currency), amount(difference, r.currency),
+        why.detail, r.reject_reason or "", "" if why.late_by_min is None else why.late_by_min,
     )  # fmt: skip
 
 
@@ -113,7 +121,8 @@ CSV_FILES = (
     CsvFile("exceptions.csv", (
         "transaction_id", "recon_class", "outcome", "reason", "business_date",
         "age_business_days", "merchant_id", "terminal_id", "transaction_type", "currency",
-        "staged_amount", "journal_amount", "difference"),
+        "staged_amount", "journal_amount", "difference", "reason_detail", "reject_reason",
+        "late_by_minutes"),
         lambda rows, day: rows.exceptions(day), _exception_row),
     CsvFile("fraud.csv", (
         "transaction_id", "rule", "rule_score", "reason", "decision", "decision_score",
@@ -134,24 +143,35 @@ CSV_FILES = (
 )  # fmt: skip
 
 
-def _rows(reads: DetailRows, spec: CsvFile, day: date) -> Iterator[Sequence[Any]]:
+CSV_NAMES = tuple(spec.name for spec in CSV_FILES)
+
+
+def _rows(
+    reads: DetailRows, spec: CsvFile, day: date, cutoff_of: CutoffOf
+) -> Iterator[Sequence[Any]]:
     """The file's rows with every cell spreadsheet-safe (a merchant named "=HYPERLINK(...)"
     stays text in Excel); amounts are plain numbers and pass unchanged."""
-    for row in spec.rows(reads, day):
-        yield spreadsheet_safe_row(spec.row(row))
+    row = partial(_exception_row, cutoff_of=cutoff_of) if spec.row is _exception_row else spec.row
+    for record in spec.rows(reads, day):
+        yield spreadsheet_safe_row(row(record))
 
 
 def write_csv_files(
-    reads: ReportReads, day: date, directory: Path, progress: ProgressCallback | None = None
+    reads: ReportReads,
+    day: date,
+    directory: Path,
+    cutoff_of: CutoffOf,
+    progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Write every CSV of the date into `directory`; returns their paths in a fixed order.
-    `progress` is told the rows written, per chunk, across all the files."""
+    `cutoff_of` places a date's cutoff, for how late a late exception is; `progress` is told
+    the rows written, per chunk, across all the files."""
     written = []
     for spec in CSV_FILES:
         target = directory / spec.name
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(spec.header)
-            writer.writerows(counted(_rows(reads.detail, spec, day), progress))
+            writer.writerows(counted(_rows(reads.detail, spec, day, cutoff_of), progress))
         written.append(target)
     return written

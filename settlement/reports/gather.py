@@ -19,9 +19,11 @@ from settlement.domain.recon_classes import Outcome
 from settlement.domain.run_status import RunStatus
 from settlement.domain.transactions import TransactionType
 from settlement.reports.gather_books import gather_books, gather_checks
+from settlement.reports.gather_gateway import gather_gateway
 from settlement.reports.gather_recon import gather_fraud, gather_recon
 from settlement.reports.lesson import load_lesson
 from settlement.reports.model import CurrencyVolume, DayReport, HourBucket, Hours, RunInfo
+from settlement.reports.reasons import CutoffOf
 
 if TYPE_CHECKING:
     from settlement.adapters.report_reads import ReportReads
@@ -46,12 +48,18 @@ def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
         by_type=_by_type(reads.day, day),
         volumes=volumes,
         hours=_hours(reads.day, settings, day),
-        recon=gather_recon(reads.recon, day),
+        gateway=gather_gateway(reads.gateway, settings, day),
+        recon=gather_recon(reads.recon, reads.detail, day, cutoff_of(settings)),
         fraud=gather_fraud(reads.recon, day, run.scorecard),
         books=gather_books(reads.ledger, day),
         checks=gather_checks(reads.ledger, day, volumes),
         lesson=load_lesson(settings.reports_dir / day.isoformat() / LESSON_FILE, run.run_id),
     )
+
+
+def cutoff_of(settings: Settings) -> CutoffOf:
+    """A business date's cutoff instant (naive UTC), as the run placed it."""
+    return lambda day: cutoff_instant(day, settings.zone, settings.cutoff_time)
 
 
 def _run(reads: DayReads, day: date) -> RunInfo:

@@ -2,42 +2,83 @@
 
 Exceptions are the open items that stop money: staged rows classed as exceptions and journal
 lines never staged (`not_staged`); held items are matched but kept from settlement (fraud
-review or decline, no rate, unknown merchant). Both keep their reason and age.
+review or decline, no rate, unknown merchant). Both keep their reason and age; an exception's
+reason is the one beyond its class (`reports.reasons`: lost or rejected, how late, by how
+much), counted over every exception of the date and shown for the largest.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from settlement.reports.model import (
-    DETAIL_ROWS,
-    HELD_ROWS,
+    TOP_ROWS,
     ClassCount,
     Fraud,
     Listing,
     OpenItem,
+    ReasonCount,
     Reconciliation,
     RuleFlags,
     TerminalDifference,
 )
+from settlement.reports.reasons import CutoffOf, ExceptionReason, explain
 
 if TYPE_CHECKING:
+    from settlement.adapters.report_reads.detail_rows import DetailRows
     from settlement.adapters.report_reads.recon import ReconReads
-    from settlement.adapters.report_reads.records import HeldItem, ReconItem
+    from settlement.adapters.report_reads.records import ExceptionItem, HeldItem, ReconItem
 
 
-def gather_recon(reads: ReconReads, day: date) -> Reconciliation:
-    exceptions, exceptions_total = reads.exceptions(day, DETAIL_ROWS)
+def gather_recon(
+    reads: ReconReads, detail: DetailRows, day: date, cutoff_of: CutoffOf
+) -> Reconciliation:
+    exceptions, exceptions_total = reads.exceptions(day, TOP_ROWS)
+    differences, differences_total = reads.terminal_differences(day, TOP_ROWS)
+    reasons, rejected_by_reason = _reason_counts(detail, day, cutoff_of)
     return Reconciliation(
         classes=tuple(ClassCount(*row) for row in reads.class_counts(day)),
         journal_count=reads.journal_count(day),
         terminals=reads.terminal_count(day),
-        differences=tuple(TerminalDifference(*row) for row in reads.terminal_differences(day)),
-        exceptions=Listing(tuple(open_item(item) for item in exceptions), exceptions_total),
+        differences=tuple(TerminalDifference(*row) for row in differences),
+        exceptions=Listing(
+            tuple(exception_item(item, cutoff_of) for item in exceptions), exceptions_total
+        ),
         held=_held(reads, day),
         held_by_reason=reads.held_by_reason(day),
+        differences_total=differences_total,
+        terminals_with_difference=reads.terminals_with_difference(day),
+        exception_reasons=reasons,
+        missing_rejected_by_reason=rejected_by_reason,
     )
+
+
+def _reason_counts(
+    detail: DetailRows, day: date, cutoff_of: CutoffOf
+) -> tuple[tuple[ReasonCount, ...], dict[str, int]]:
+    """Every exception of the date counted by (class, reason), and the journal lines the
+    gateway rejected by the reject's reason code: streamed, as exceptions.csv is."""
+    reasons: Counter[tuple[str, str]] = Counter()
+    rejected: Counter[str] = Counter()
+    for item in detail.exceptions(day):
+        reason = explain(item, cutoff_of).reason
+        reasons[item.recon_class, reason] += 1
+        if reason == ExceptionReason.REJECTED and item.reject_reason is not None:
+            rejected[item.reject_reason] += 1
+    counted = tuple(ReasonCount(c, r, n) for (c, r), n in sorted(reasons.items()))
+    return counted, dict(sorted(rejected.items()))
+
+
+def exception_item(item: ExceptionItem, cutoff_of: CutoffOf) -> OpenItem:
+    why = explain(item, cutoff_of)
+    return OpenItem(
+        item.transaction_id, item.recon_class, item.outcome, why.reason,
+        item.business_date, int(item.age_business_days), item.merchant_id, item.terminal_id,
+        item.transaction_type, item.currency, item.staged_amount_minor,
+        item.journal_amount_minor, why.detail, why.late_by_min,
+    )  # fmt: skip
 
 
 def open_item(item: ReconItem, detail: str = "") -> OpenItem:
@@ -52,7 +93,7 @@ def open_item(item: ReconItem, detail: str = "") -> OpenItem:
 def _held(reads: ReconReads, day: date) -> Listing:
     """Held items with what held them beside their reason: the fraud rules, or which
     currency had no usable rate and how old its latest one was."""
-    held, total = reads.held(day, HELD_ROWS)
+    held, total = reads.held(day, TOP_ROWS)
     return Listing(tuple(open_item(row.item, _hold_detail(row)) for row in held), total)
 
 

@@ -22,13 +22,15 @@ from settlement.domain.netting import PayoutDirection
 from settlement.domain.recon_classes import Outcome, ReconClass
 from settlement.reports.charts import Bar, BarGroup, bar_chart, column_chart
 from settlement.reports.model import Comparison, DayReport, PayoutRow
+from settlement.reports.reasons import ExceptionReason
 from settlement.reports.summary import decimal_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HALF = 480  # width of a chart beside a table
-PAYOUT_BARS = 10  # merchants per currency in the payouts chart; the table lists them all
+PAYOUT_BARS = 5  # merchants per currency in the payouts chart; the table lists the largest
 
 CLASS_MEANING = {str(c): c.meaning for c in ReconClass}  # one line per class, from its home
+REASON_MEANING = {str(r): r.meaning for r in ExceptionReason}  # the reasons beyond the class
 
 
 def group_digits(text: str) -> str:
@@ -136,12 +138,15 @@ def charts(report: DayReport) -> dict[str, Markup]:
     return found
 
 
-def render_html(report: DayReport, summary: dict[str, Any]) -> str:
+def render_html(report: DayReport, summary: dict[str, Any], links: tuple[str, ...] = ()) -> str:
+    """The page; `links`: the files to link to, relative to report.html."""
     template = _environment().get_template("report.html.j2")
     return template.render(
         report=report,
         summary=summary,
+        links=links,
         charts=charts(report),
         class_meaning=CLASS_MEANING,
+        reason_meaning=REASON_MEANING,
         all_passed=all(check.passed for check in report.checks),
     )

@@ -2,13 +2,14 @@
 
 Money stays integer minor units beside its currency (rendered later with `Money.format`);
 the only non-integer amount is the FX rounding residue, an exact `Fraction` of minor units.
-Long lists (exceptions, held items) keep only their first `DETAIL_ROWS` rows here, with the
-full count beside them: the CSV files carry every row, the HTML stays printable.
+Every list that grows with the day (exceptions, held items, terminal differences, payouts,
+FX pairs) keeps only its `TOP_ROWS` largest rows here, with the full count beside them: the
+CSV files carry every row, and the HTML stays the same size whatever the day's volume.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -17,8 +18,7 @@ from settlement.compare.result import ModeResult
 from settlement.domain.netting import due_minor
 from settlement.reports.lesson import Lesson
 
-DETAIL_ROWS = 500  # exceptions shown in the HTML
-HELD_ROWS = 200  # held items shown in the HTML
+TOP_ROWS = 10  # rows of each growing table the HTML shows (the largest first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,9 @@ class ClassCount:
 
 @dataclass(frozen=True, slots=True)
 class OpenItem:
-    """An exception, a journal line never staged, or a held item, with its reason and age."""
+    """An exception, a journal line never staged, or a held item, with its reason and age.
+    An exception's `reason` is the reason beyond its class (`reports.reasons`) and its
+    `detail` the sentence that says why; a held item's detail is what held it."""
 
     transaction_id: str
     recon_class: str
@@ -87,6 +89,14 @@ class OpenItem:
     staged_minor: int | None
     journal_minor: int | None
     detail: str = ""  # held for fraud: the rules that fired and the score
+    late_by_min: int | None = None  # late exceptions: minutes after the cutoff
+
+    @property
+    def difference_minor(self) -> int | None:
+        """Journal - staged, when both are there."""
+        if self.staged_minor is None or self.journal_minor is None:
+            return None
+        return self.journal_minor - self.staged_minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +117,31 @@ class Listing:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasonCount:
+    """Exceptions of one class and one reason (beyond the class), with their amounts."""
+
+    recon_class: str
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reconciliation:
     classes: tuple[ClassCount, ...]
     journal_count: int
     terminals: int
-    differences: tuple[TerminalDifference, ...]
+    differences: tuple[TerminalDifference, ...]  # the largest differences
     exceptions: Listing
     held: Listing
     held_by_reason: dict[str, int]
+    differences_total: int = 0  # (terminal, currency) totals that differ
+    terminals_with_difference: int = 0
+    exception_reasons: tuple[ReasonCount, ...] = ()
+    # missing_in_staging split: rejected by the gateway, by the reject's reason code
+    missing_rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def exceptions_with_reason(self, reason: str) -> int:
+        return sum(r.count for r in self.exception_reasons if r.reason == reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +244,8 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Books:
-    """Payouts, FX and the ledger of one date."""
+    """Payouts, FX and the ledger of one date. `payouts` holds every merchant's (the totals
+    are summed from them); the HTML lists `top_payouts`."""
 
     payouts: tuple[PayoutRow, ...]
     payout_totals: tuple[PayoutTotal, ...]
@@ -225,6 +253,77 @@ class Books:
     fx_missing: tuple[FxMissing, ...]
     trial_balance: tuple[BalanceRow, ...]
     settlement_lines: int
+
+    @property
+    def top_payouts(self) -> tuple[PayoutRow, ...]:
+        """The largest payouts in absolute value (a merchant debit is as worth a look as a
+        large credit), in minor units of any currency, then by merchant."""
+        ranked = sorted(self.payouts, key=lambda p: (-abs(p.payout_minor), p.merchant_id))
+        return tuple(ranked[:TOP_ROWS])
+
+    @property
+    def top_fx(self) -> tuple[FxPair, ...]:
+        """The pairs with the most lines."""
+        ranked = sorted(self.fx, key=lambda p: (-p.lines, p.from_currency, p.to_currency))
+        return tuple(ranked[:TOP_ROWS])
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayWindow:
+    """The span of time whose gateway batches the report counts (naive UTC, [start, end)).
+    `business_day`: the date's own window, previous cutoff to cutoff, in the business
+    timezone; `staging`: no batch ran then (the day was replayed later), so the span in which
+    the gateway staged the date's rows, first received to last staged."""
+
+    kind: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSize:
+    """The batches of one configured batch size (1: asynchronous) in the window."""
+
+    max_batch: int
+    batches: int
+    consumers: int
+    received: int
+    staged: int
+    latency_ms_sum: int
+    latency_ms_max: int
+
+    @property
+    def latency_ms_mean(self) -> int | None:
+        return None if not self.staged else round(self.latency_ms_sum / self.staged)
+
+    @property
+    def fill(self) -> float | None:
+        """Messages a batch carried on average, against the batch size."""
+        return None if not self.batches else self.received / self.batches / self.max_batch
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayDay:
+    """What the gateway did in the report's window: batches and what became of their
+    messages (`gateway_batches`), rejects by reason (`rejected_messages`). `window` None:
+    no batch of the date was recorded (staged before the batch record existed)."""
+
+    window: GatewayWindow | None
+    batches: int
+    consumers: int
+    received: int
+    staged: int
+    duplicates: int
+    rejected: int
+    failed: int  # handed back for redelivery (each time)
+    latency_ms_sum: int
+    latency_ms_max: int
+    rejected_by_reason: dict[str, int]
+    by_batch_size: tuple[BatchSize, ...]
+
+    @property
+    def latency_ms_mean(self) -> int | None:
+        return None if not self.staged else round(self.latency_ms_sum / self.staged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +340,7 @@ class DayReport:
     by_type: dict[str, int]
     volumes: tuple[CurrencyVolume, ...]
     hours: Hours
+    gateway: GatewayDay
     recon: Reconciliation
     fraud: Fraud
     books: Books

@@ -43,8 +43,11 @@ def _counts(report: DayReport) -> dict[str, Any]:
         "exceptions": recon.exceptions.total,
         "held": recon.held.total,
         "held_by_reason": recon.held_by_reason,
+        # the reason beyond the class (reports.reasons): lost, rejected, sent_after_cutoff...
+        "exceptions_by_reason": _by_reason(report),
+        "missing_rejected_by_reason": recon.missing_rejected_by_reason,
         "terminals": recon.terminals,
-        "terminals_with_difference": len({d.terminal_id for d in recon.differences}),
+        "terminals_with_difference": recon.terminals_with_difference,
         "fraud_flags": fraud.flags,
         "fraud_flagged_transactions": fraud.flagged_transactions,
         "fraud_flags_by_rule": {rule.rule: rule.flags for rule in fraud.rules},
@@ -52,6 +55,36 @@ def _counts(report: DayReport) -> dict[str, Any]:
         "settlement_lines": report.books.settlement_lines,
         "payouts": len(report.books.payouts),
     }
+
+
+def _by_reason(report: DayReport) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for row in report.recon.exception_reasons:
+        counted[row.reason] = counted.get(row.reason, 0) + row.count
+    return dict(sorted(counted.items()))
+
+
+def _gateway(report: DayReport) -> dict[str, Any]:
+    """What the gateway did in the report's window (`gateway_batches`, `rejected_messages`)."""
+    g = report.gateway
+    window = None if g.window is None else {
+        "kind": g.window.kind, "start": g.window.start.isoformat(),
+        "end": g.window.end.isoformat(),
+    }  # fmt: skip
+    return {
+        "window": window, "batches": g.batches, "consumers": g.consumers,
+        "received": g.received, "staged": g.staged, "duplicates": g.duplicates,
+        "rejected": g.rejected, "failed": g.failed, "latency_ms_sum": g.latency_ms_sum,
+        "latency_ms_max": g.latency_ms_max, "rejected_by_reason": g.rejected_by_reason,
+        "by_batch_size": {
+            str(b.max_batch): {
+                "batches": b.batches, "consumers": b.consumers, "received": b.received,
+                "staged": b.staged, "latency_ms_sum": b.latency_ms_sum,
+                "latency_ms_max": b.latency_ms_max,
+            }
+            for b in g.by_batch_size
+        },
+    }  # fmt: skip
 
 
 def _currencies(report: DayReport) -> dict[str, dict[str, int]]:
@@ -135,6 +168,7 @@ def build_summary(report: DayReport) -> dict[str, Any]:
             "finished_at": None if run.finished_at is None else run.finished_at.isoformat(),
         },
         "counts": _counts(report),
+        "gateway": _gateway(report),
         "currencies": _currencies(report),
         "payouts": _payouts(report),
         "fx": _fx(report),

@@ -8,6 +8,7 @@ byte-identical files: nothing here reads the clock or writes SQL.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, replace
 from datetime import date
@@ -17,8 +18,8 @@ from typing import TYPE_CHECKING
 from settlement.config import Settings
 from settlement.counting import ProgressCallback
 from settlement.reports.comparison import load_comparison
-from settlement.reports.csv_files import write_csv_files
-from settlement.reports.gather import gather_day
+from settlement.reports.csv_files import CSV_NAMES, write_csv_files
+from settlement.reports.gather import cutoff_of, gather_day
 from settlement.reports.html import render_html
 from settlement.reports.model import DayReport
 from settlement.reports.summary import build_summary, summary_text
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from settlement.adapters.report_reads import ReportReads
 
 COMPARE_FILE = "compare.json"
+SUMMARY_FILE = "summary.json"
+# End of day writes the date's payout file and bank file into the reports directory, one
+# level above the date's folder: linked when they are there (the report does not write them).
+RUN_FILES = ("payouts-{day}.csv", "payouts-{day}.pain.001.xml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +64,12 @@ def write_reports(
     report = replace(
         gather_day(reads, settings, day), comparison=load_comparison(comparison_source)
     )
-    files = write_csv_files(reads, day, directory, progress)
-    summary = directory / "summary.json"
+    files = write_csv_files(reads, day, directory, cutoff_of(settings), progress)
+    summary = directory / SUMMARY_FILE
     summary.write_text(summary_text(report), encoding="utf-8")
     html = directory / "report.html"
-    html.write_text(render_html(report, build_summary(report)), encoding="utf-8")
+    links = file_links(report, directory, settings.reports_dir)
+    html.write_text(render_html(report, build_summary(report), links), encoding="utf-8")
     files += [summary, html]
     if report.comparison is not None:
         copy = directory / COMPARE_FILE
@@ -71,3 +77,19 @@ def write_reports(
             shutil.copyfile(comparison_source, copy)
         files.append(copy)
     return WrittenReports(directory, tuple(files), report)
+
+
+def file_links(report: DayReport, directory: Path, reports_dir: Path) -> tuple[str, ...]:
+    """Relative links from report.html to every file beside it, and to the run's payout
+    and bank files where end of day left them."""
+    beside = [*CSV_NAMES, SUMMARY_FILE, *([COMPARE_FILE] if report.comparison else [])]
+    day = report.run.business_date.isoformat()
+    run_files = (reports_dir / name.format(day=day) for name in RUN_FILES)
+    return (
+        *beside,
+        *(
+            Path(os.path.relpath(path, directory)).as_posix()
+            for path in run_files
+            if path.is_file()
+        ),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,8 @@ from sqlalchemy import Engine, select
 from settlement.adapters.eod_tables import reconciliation_items
 from settlement.adapters.report_reads import ReportReads, report_reads
 from settlement.adapters.report_reads.recon import FRAUD_HOLDS
-from settlement.adapters.tables import staged_transactions
+from settlement.adapters.report_reads.records import ExceptionItem
+from settlement.adapters.tables import gateway_batches, rejected_messages, staged_transactions
 from tests.support.reports import settled_generated_day
 
 DAY = date(2026, 10, 14)
@@ -56,7 +57,8 @@ def test_the_read_model_agrees_with_the_rows_it_reads(
     assert everything == sorted(everything, key=lambda item: (item.recon_class,
                                                               item.transaction_id))  # fmt: skip
     page, total = reads.recon.exceptions(DAY, 3)
-    assert (page, total) == (everything[:3], len(everything))
+    largest = sorted(everything, key=lambda item: (-_amount(item), item.transaction_id))
+    assert (page, total) == (largest[:3], len(everything))  # the largest, as the HTML lists
 
     flagged = list(reads.detail.flagged_transactions(DAY))
     held_for_fraud = Counter(flag.rule for flag in flagged if flag.held_reason in FRAUD_HOLDS)
@@ -68,6 +70,67 @@ def test_the_read_model_agrees_with_the_rows_it_reads(
     assert len(held) == held_total == sum(reads.recon.held_by_reason(DAY).values())
     for row in held:
         assert (row.rules is not None) == (row.item.reason in FRAUD_HOLDS), row
+
+
+def _amount(item: ExceptionItem) -> int:
+    amount = item.journal_amount_minor
+    return item.staged_amount_minor if amount is None else amount  # type: ignore[return-value]
+
+
+def test_an_exception_carries_the_facts_that_say_why(
+    settled: tuple[Engine, ReportReads],
+) -> None:
+    """A journal line never staged carries the gateway's first reject of its id (None: no
+    message with that id was rejected: lost); a staged exception its row's send and receive
+    times."""
+    engine, reads = settled
+    rm, st = rejected_messages, staged_transactions
+    with engine.connect() as conn:
+        first_reject = {}
+        for tid, reason in conn.execute(
+            select(rm.c.transaction_id, rm.c.reason_code).order_by(rm.c.reject_id)
+        ):
+            first_reject.setdefault(tid, reason)
+        times = {tid: (sent, received) for tid, sent, received in conn.execute(
+            select(st.c.transaction_id, st.c.sent_at, st.c.received_at))}  # fmt: skip
+    items = list(reads.detail.exceptions(DAY))
+    never_staged = [item for item in items if item.outcome == "not_staged"]
+    assert {item.reject_reason is None for item in never_staged} == {True, False}  # both kinds
+    for item in items:
+        if item.outcome == "not_staged":
+            assert item.reject_reason == first_reject.get(item.transaction_id), item
+            assert (item.sent_at, item.received_at) == (None, None)
+        else:
+            assert item.reject_reason is None
+            assert (item.sent_at, item.received_at) == times[item.transaction_id]
+
+
+def test_the_gateway_reads_sum_the_batches_and_rejects_of_a_window(
+    settled: tuple[Engine, ReportReads],
+) -> None:
+    engine, reads = settled
+    span = reads.gateway.staging_span(DAY)
+    assert span is not None
+    start, end = span[0], span[1] + timedelta(microseconds=1)
+    with engine.connect() as conn:
+        batches = list(conn.execute(select(gateway_batches)))
+        reasons = Counter(reason for (reason,) in conn.execute(
+            select(rejected_messages.c.reason_code).where(
+                rejected_messages.c.received_at >= start, rejected_messages.c.received_at < end
+            )))  # fmt: skip
+    inside = [b for b in batches if start <= b.finished_at < end]
+    assert inside and len(inside) == len(batches)  # one ingest: every batch is the day's
+    totals = reads.gateway.batches(start, end)
+    assert totals.batches == len(inside)
+    assert totals.received == sum(b.received for b in inside)
+    assert totals.staged == sum(b.staged for b in inside)
+    assert totals.rejected == sum(b.rejected for b in inside) == sum(reasons.values()) > 0
+    assert totals.latency_ms_max == max(b.latency_ms_max for b in inside)
+    assert reads.gateway.rejects_by_reason(start, end) == dict(sorted(reasons.items()))
+    (size,) = reads.gateway.by_batch_size(start, end)
+    assert (size.batches, size.received) == (totals.batches, totals.received)
+    empty = reads.gateway.batches(end, end + timedelta(days=1))
+    assert empty.batches == empty.received == 0
 
 
 def test_payouts_page_and_stream_hold_the_same_rows(settled: tuple[Engine, ReportReads]) -> None:

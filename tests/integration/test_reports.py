@@ -98,6 +98,7 @@ def check_csv_totals(directory: Path, summary: dict[str, Any]) -> None:
     exceptions = read_csv(directory / "exceptions.csv")
     assert len(exceptions) == counts["exceptions"]
     assert {row["outcome"] for row in exceptions} <= {"exception", "not_staged"}
+    check_exception_reasons(directory, exceptions, counts)
 
     fraud = read_csv(directory / "fraud.csv")
     assert Counter(row["rule"] for row in fraud) == counts["fraud_flags_by_rule"]
@@ -112,6 +113,57 @@ def check_csv_totals(directory: Path, summary: dict[str, Any]) -> None:
         c: t["settled_minor"] for c, t in currencies.items() if t["settled_minor"]
     }
     check_payouts_and_ledger(directory, summary, lines)
+
+
+EXCEPTION_COLUMNS = (
+    "transaction_id",
+    "recon_class",
+    "outcome",
+    "reason",
+    "business_date",
+    "age_business_days",
+    "merchant_id",
+    "terminal_id",
+    "transaction_type",
+    "currency",
+    "staged_amount",
+    "journal_amount",
+    "difference",
+)  # fmt: skip  (the columns before issue 17, kept in place; new ones come after)
+
+
+def check_exception_reasons(
+    directory: Path, exceptions: list[dict[str, str]], counts: dict[str, Any]
+) -> None:
+    """exceptions.csv gives each item its real reason: a journal line never staged was
+    rejected (with the reject's code) or lost; a late one says by how many minutes; an
+    amount mismatch has its difference. The counts are summary.json's."""
+    header = (directory / "exceptions.csv").read_text().splitlines()[0].split(",")
+    assert tuple(header[: len(EXCEPTION_COLUMNS)]) == EXCEPTION_COLUMNS
+    assert header[len(EXCEPTION_COLUMNS) :] == ["reason_detail", "reject_reason", "late_by_minutes"]
+    assert Counter(row["reason"] for row in exceptions) == counts["exceptions_by_reason"]
+    rejected = Counter(row["reject_reason"] for row in exceptions if row["reason"] == "rejected")
+    assert rejected == counts["missing_rejected_by_reason"] and rejected
+    for row in exceptions:
+        if row["recon_class"] == "missing_in_staging":
+            assert row["reason"] in {"rejected", "lost"}, row
+            assert (row["reason"] == "rejected") == bool(row["reject_reason"]), row
+        elif row["recon_class"] == "late":
+            assert int(row["late_by_minutes"]) >= 0 and "after the cutoff" in row["reason_detail"]
+        elif row["reason"] == "amount_differs":
+            assert minor(row["difference"], row["currency"]) != 0
+            assert row["difference"].lstrip("-") in row["reason_detail"]
+        assert row["reason_detail"], row
+    assert counts["exceptions_by_reason"].get("lost", 0) > 0
+
+
+def check_links(html: str, directory: Path) -> None:
+    """Every file written beside report.html is linked, relatively, and every link resolves."""
+    hrefs = re.findall(r'href="([^"#][^"]*)"', html)
+    assert all("://" not in href for href in hrefs)
+    assert all((directory / href).is_file() for href in hrefs), hrefs
+    beside = {p.name for p in directory.iterdir() if p.suffix in {".csv", ".json", ".xml"}}
+    assert beside <= set(hrefs)
 
 
 def check_payouts_and_ledger(
@@ -155,6 +207,16 @@ def check_html_numbers(html: str, summary: dict[str, Any]) -> None:
     assert len(found) > 20
     keys = {match["key"] for match in found}
     assert {"counts.staged", "counts.exceptions", "counts.payouts"} <= keys
+    new_in_issue_17 = {
+        "gateway.received", "gateway.staged", "gateway.duplicates", "gateway.rejected",
+        "gateway.failed", "gateway.batches", "counts.exceptions_by_reason.lost",
+        "counts.exceptions_by_reason.rejected", "counts.terminals_with_difference",
+    }  # fmt: skip
+    assert new_in_issue_17 <= keys
+    for key in summary["gateway"]["rejected_by_reason"]:
+        assert f"gateway.rejected_by_reason.{key}" in keys
+    for key in summary["counts"]["missing_rejected_by_reason"]:
+        assert f"counts.missing_rejected_by_reason.{key}" in keys
     for match in found:
         expected = summary_value(summary, match["key"])
         assert shown_value(match["text"], match["currency"]) == expected, match["key"]

@@ -29,10 +29,14 @@ def write_day_reports(
         return write_reports(reads, settings, day, out_dir)
 
 
-def generate_small_day(workdir: Path, day: date, profile: str = "faulty") -> Path:
-    """A small day (400 transactions, seed 5) written under `workdir`/day; returns `workdir`."""
-    config = DayConfig(seed=5, business_date=day, transactions=400, merchants=25, cards=500,
-                       mix=PROFILES[profile])  # fmt: skip
+def generate_small_day(
+    workdir: Path, day: date, profile: str = "faulty", transactions: int = 400
+) -> Path:
+    """A small day (400 transactions, seed 5, 25 merchants, 500 cards) written under
+    `workdir`/day; returns `workdir`. More `transactions` make a busier day of the same
+    merchants and cards."""
+    config = DayConfig(seed=5, business_date=day, transactions=transactions, merchants=25,
+                       cards=500, mix=PROFILES[profile])  # fmt: skip
     generate_day(config, workdir / "day")
     return workdir
 

@@ -22,8 +22,9 @@ from settlement.adapters.eod_tables import (
     settlement_lines,
 )
 from settlement.adapters.report_reads.ledger import payouts_with_names
-from settlement.adapters.report_reads.recon import ITEM, exception_filter
+from settlement.adapters.report_reads.recon import ITEM, exceptions_with_facts
 from settlement.adapters.report_reads.records import (
+    ExceptionItem,
     FlaggedTransaction,
     LedgerEntry,
     MerchantPayout,
@@ -48,10 +49,11 @@ class DetailRows:
         query = select(*ITEM).where(ri.c.run_date == day).order_by(ri.c.transaction_id)
         return self._stream(query, ReconItem)
 
-    def exceptions(self, day: date) -> Iterator[ReconItem]:
-        """Every exception and journal line never staged, by class then transaction id."""
-        query = select(*ITEM).where(exception_filter(day))
-        return self._stream(query.order_by(ri.c.recon_class, ri.c.transaction_id), ReconItem)
+    def exceptions(self, day: date) -> Iterator[ExceptionItem]:
+        """Every exception and journal line never staged with the facts that say why, by
+        class then transaction id."""
+        query = exceptions_with_facts(day).order_by(ri.c.recon_class, ri.c.transaction_id)
+        return self._stream(query, ExceptionItem)
 
     def flagged_transactions(self, day: date) -> Iterator[FlaggedTransaction]:
         """Every fraud flag of the date, by transaction id then rule."""

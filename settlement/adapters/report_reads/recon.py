@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, Select, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from settlement.adapters.eod_tables import (
@@ -20,12 +20,14 @@ from settlement.adapters.eod_tables import (
     reconciliation_totals,
 )
 from settlement.adapters.report_reads.records import (
+    ExceptionItem,
     HeldItem,
     ReconItem,
     RuleCount,
     TerminalTotals,
     columns_of,
 )
+from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.domain.holds import FRAUD_HOLDS as HOLD_FOR_FRAUD
 from settlement.domain.recon_classes import Outcome
 
@@ -38,6 +40,30 @@ FRAUD_HOLDS = tuple(str(reason) for reason in HOLD_FOR_FRAUD.values())
 
 def exception_filter(day: date) -> ColumnElement[bool]:
     return and_(ri.c.run_date == day, ri.c.outcome.in_(EXCEPTION_OUTCOMES))
+
+
+def exceptions_with_facts(day: date) -> Select[tuple[object, ...]]:
+    """The date's exceptions as `ExceptionItem`s: each with the gateway's first reject of its
+    transaction id when it was never staged (lost or rejected?), and its row's send and
+    receive times when it was (how late?). Unordered: callers order it."""
+    rm, st = rejected_messages, staged_transactions
+    first = (
+        select(func.min(rm.c.reject_id).label("reject_id"))
+        .where(rm.c.transaction_id.is_not(None))
+        .group_by(rm.c.transaction_id)
+        .subquery()
+    )
+    rejects = (
+        select(rm.c.transaction_id, rm.c.reason_code, rm.c.detail)
+        .select_from(rm.join(first, first.c.reject_id == rm.c.reject_id))
+        .subquery()
+    )
+    never_staged = ri.c.outcome == Outcome.NOT_STAGED.value
+    joined = ri.outerjoin(
+        rejects, and_(never_staged, rejects.c.transaction_id == ri.c.transaction_id)
+    ).outerjoin(st, and_(~never_staged, st.c.transaction_id == ri.c.transaction_id))
+    columns = (*ITEM, rejects.c.reason_code, rejects.c.detail, st.c.sent_at, st.c.received_at)
+    return select(*columns).select_from(joined).where(exception_filter(day))
 
 
 def held_filter(day: date) -> ColumnElement[bool]:
@@ -68,26 +94,39 @@ class ReconReads:
         )
         return int(self._conn.execute(query).scalar_one())
 
-    def terminal_differences(self, day: date) -> list[TerminalTotals]:
-        """Terminals whose journal and staged totals differ, by terminal and currency."""
+    def terminal_differences(self, day: date, limit: int) -> tuple[list[TerminalTotals], int]:
+        """The `limit` (terminal, currency) totals that differ most (largest difference either
+        way, in minor units), and how many differ in all."""
+        differs = and_(rt.c.run_date == day, rt.c.level == "terminal", rt.c.difference_minor != 0)
         query = (
             select(rt.c.key, rt.c.currency, rt.c.journal_minor, rt.c.staged_minor,
                    rt.c.difference_minor)
-            .where(rt.c.run_date == day, rt.c.level == "terminal", rt.c.difference_minor != 0)
-            .order_by(rt.c.key, rt.c.currency)
+            .where(differs)
+            .order_by(func.abs(rt.c.difference_minor).desc(), rt.c.key, rt.c.currency)
+            .limit(limit)
         )  # fmt: skip
-        return [TerminalTotals._make(row) for row in self._conn.execute(query)]
+        rows = [TerminalTotals._make(row) for row in self._conn.execute(query)]
+        total = select(func.count()).select_from(rt).where(differs)
+        return rows, int(self._conn.execute(total).scalar_one())
 
-    def exceptions(self, day: date, limit: int) -> tuple[list[ReconItem], int]:
-        """The first `limit` exceptions by class and transaction id, and how many in all."""
-        where = exception_filter(day)
-        query = select(*ITEM).where(where).order_by(ri.c.recon_class, ri.c.transaction_id)
+    def terminals_with_difference(self, day: date) -> int:
+        """Terminals whose journal and staged totals differ in some currency."""
+        query = select(func.count(func.distinct(rt.c.key))).where(
+            rt.c.run_date == day, rt.c.level == "terminal", rt.c.difference_minor != 0
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+    def exceptions(self, day: date, limit: int) -> tuple[list[ExceptionItem], int]:
+        """The `limit` largest exceptions (journal amount, else staged, in minor units; then
+        by transaction id) with their facts, and how many there are in all."""
+        amount = func.coalesce(ri.c.journal_amount_minor, ri.c.staged_amount_minor)
+        query = exceptions_with_facts(day).order_by(amount.desc(), ri.c.transaction_id)
         rows = self._conn.execute(query.limit(limit))
-        return [ReconItem._make(row) for row in rows], self._count(where)
+        return [ExceptionItem._make(row) for row in rows], self._count(exception_filter(day))
 
     def held(self, day: date, limit: int) -> tuple[list[HeldItem], int]:
-        """The first `limit` held items by reason and transaction id, with the fraud rules
-        that held them, and how many in all."""
+        """The `limit` largest held items (staged amount in minor units, then transaction
+        id), with the fraud rules that held them, and how many in all."""
         where = held_filter(day)
         query = (
             select(*ITEM, fd.c.reasons.label("rules"), fd.c.score.label("fraud_score"))
@@ -95,7 +134,7 @@ class ReconReads:
                 fd, and_(fd.c.run_date == ri.c.run_date, fd.c.transaction_id == ri.c.transaction_id)
             ))
             .where(where)
-            .order_by(ri.c.reason, ri.c.transaction_id)
+            .order_by(ri.c.staged_amount_minor.desc(), ri.c.transaction_id)
             .limit(limit)
         )  # fmt: skip
         rows = [

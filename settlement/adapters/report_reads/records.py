@@ -52,6 +52,33 @@ class ReconItem(NamedTuple):
     reason_detail: str | None  # e.g. no_rate: which currency, its latest rate and its age
 
 
+class ExceptionItem(NamedTuple):
+    """An exception (or a journal line never staged) with the facts that say why: the
+    gateway's first reject of its transaction id (journal lines never staged only), and
+    when the terminal sent it and the gateway received it (staged rows only)."""
+
+    transaction_id: str
+    journal_transaction_id: str | None
+    business_date: date
+    merchant_id: str
+    terminal_id: str
+    transaction_type: str
+    original_transaction_id: str | None
+    currency: str
+    staged_amount_minor: int | None
+    journal_amount_minor: int | None
+    recon_class: str
+    match_method: str | None
+    outcome: str
+    reason: str | None
+    age_business_days: int
+    reason_detail: str | None
+    reject_reason: str | None  # None: the gateway rejected no message with this id
+    reject_detail: str | None  # PAN-masked when it was written
+    sent_at: datetime | None
+    received_at: datetime | None
+
+
 class HeldItem(NamedTuple):
     """A held item with the fraud rules that held it and their score (None: not fraud)."""
 
@@ -148,3 +175,29 @@ class RuleCount(NamedTuple):
     rule: str
     flags: int
     held: int  # flagged transactions held for fraud (review or decline)
+
+
+class BatchTotals(NamedTuple):
+    """The gateway batches of a window, summed (`gateway_batches`)."""
+
+    batches: int
+    consumers: int
+    received: int
+    staged: int
+    duplicates: int
+    rejected: int
+    failed: int
+    latency_ms_sum: int
+    latency_ms_max: int
+
+
+class BatchSizeTotals(NamedTuple):
+    """The batches of one configured batch size (1: asynchronous) in a window."""
+
+    max_batch: int
+    batches: int
+    consumers: int
+    received: int
+    staged: int
+    latency_ms_sum: int
+    latency_ms_max: int
