@@ -122,7 +122,10 @@ def test_the_section_shows_what_summary_json_says(
     assert len(tagged) > 30
     for key, attributes, text in tagged:
         assert shown(text, attributes) == summary_value(summary, key), key
-    assert "Batch vs asynchronous" in html and 'href="async_holds.csv"' in html
+    assert "The same fraud rulebook ran two ways" in html and 'href="async_holds.csv"' in html
+    page = (written.directory / "report.html").read_text(encoding="utf-8")
+    assert "<h2>3. Batch vs asynchronous consumption</h2>" in page
+    assert "The same fraud rulebook ran two ways" in page
 
 
 def test_a_malformed_lesson_is_refused_loudly(tmp_path: Path) -> None:
