@@ -69,6 +69,8 @@ class ClaimRow:
     def text(self, mode: str) -> str:
         """A measured value as the page shows it: seconds as a duration, else with its unit."""
         value = self.async_value if mode == "async" else self.batch_value
+        if value == "None":  # nothing measured (no story held either way)
+            return "–"
         if self.unit == "s" and value.isdigit():
             return duration_text(int(value))
         return f"{value} {self.unit}"

@@ -153,3 +153,32 @@ def test_the_lesson_refuses_an_unwritable_reports_directory_before_it_starts(
         f"error: cannot write /proc/cardsettle-reports/{DAY}/lesson.json: No such file or directory"
     ]
     assert not (tmp_path / "demo").exists()  # nothing generated, nothing measured
+
+
+def test_a_lane_that_disagrees_with_the_batch_fails_the_lesson(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same rules on the same data must give the same holds: a difference is a defect, and
+    the command says so (exit 1, one line on stderr) instead of teaching from it."""
+    from settlement.compare import lane_replay
+
+    honest = lane_replay.agreement_of
+
+    def broken(lane: object, batch: object) -> dict[str, object]:
+        return {**honest(lane, batch), "equal": False, "differing_decisions": 1}  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lane_replay, "agreement_of", broken)
+    monkeypatch.chdir(tmp_path)
+    with mock_aws():
+        result = CliRunner().invoke(app, ["lesson", "-n", "200", "--transport", "direct"])
+    assert result.exit_code == 1, result.output
+    assert "error: the async lane's holds differ from the batch's" in result.output
+    assert "NOT EQUAL" in result.output
+
+
+def test_a_claim_with_nothing_measured_shows_a_dash() -> None:
+    from settlement.reports.lesson import ClaimRow
+
+    claim = ClaimRow("fraud_time_to_hold", "time to hold", "async", "s", "None", "125",
+                     "none", False, None)  # fmt: skip
+    assert claim.text("async") == "–" and claim.text("batch") == "2 min 05 s"
