@@ -11,7 +11,8 @@ inside its body: a container runs one of the two, and its cold start pays only f
   partial batch response, so only the failed records come back.
 - `eod_handler`: EventBridge Scheduler's target at the cutoff. The event may name the date
   (`settlement.eod.lambda_event` reads it); the run's payout file is published to the
-  reports bucket, since Lambda's /tmp vanishes with the container.
+  reports bucket, since Lambda's /tmp vanishes with the container. That run is
+  `run_and_publish`, shared with the Fargate task (`settlement.entrypoints.eod_task`).
 """
 
 from __future__ import annotations
