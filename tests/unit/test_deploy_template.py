@@ -4,7 +4,9 @@ valid CloudFormation in tests/integration/test_deploy_template_lint.py).
 No AWS account is reachable from the tests, so the template is checked by reading it:
 handler paths must import, every CARDSETTLE_* variable must be a real setting, the SQS event
 source mapping must report partial batch failures, and the queue must outlast a slow
-invocation.
+invocation. The end of day's second engine (an ECS Fargate task, issue 18) is read under
+both values of EodEngine: the one schedule's target, the task's command and environment
+against the Lambda's, and every role's statements.
 """
 
 from __future__ import annotations
