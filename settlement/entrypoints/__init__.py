@@ -2,6 +2,8 @@
 
 - `lambdas`: the two AWS Lambda handlers, `gateway_handler` (SQS event source mapping) and
   `eod_handler` (EventBridge Scheduler at the cutoff);
+- `eod_task`: the end-of-day Lambda's run as a container's command (ECS Fargate, for days
+  past the function's 15 minutes);
 - `scheduler`: the local end-of-day scheduler and its persisted job;
 - `wiring`: settings to running parts (engines, the gateway), shared with the commands.
 

@@ -11,7 +11,8 @@ inside its body: a container runs one of the two, and its cold start pays only f
   partial batch response, so only the failed records come back.
 - `eod_handler`: EventBridge Scheduler's target at the cutoff. The event may name the date
   (`settlement.eod.lambda_event` reads it); the run's payout file is published to the
-  reports bucket, since Lambda's /tmp vanishes with the container.
+  reports bucket, since Lambda's /tmp vanishes with the container. That run is
+  `run_and_publish`, shared with the Fargate task (`settlement.entrypoints.eod_task`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from sqlalchemy import Engine
 
+    from settlement.eod.run import RunReport
     from settlement.gateway.service import Gateway
 
 log = logging.getLogger(__name__)
@@ -78,9 +80,20 @@ def run_eod_event(
     owner: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Run (or decline to run) the date the event asks for and publish its payout files."""
+    from settlement.eod.lambda_event import summary  # noqa: PLC0415 - see the module docstring
+
+    return summary(*run_and_publish(event, settings, engine, clock, owner))
+
+
+def run_and_publish(
+    event: Mapping[str, Any] | None, settings: Settings, engine: Engine, clock: Clock,
+    owner: str | None = None,
+) -> tuple[RunReport, list[str]]:  # fmt: skip
+    """The end of day behind both engines (this Lambda and the Fargate task of
+    `settlement.entrypoints.eod_task`): the run and the S3 keys of its payout files."""
     from settlement.adapters.aws import s3_client  # noqa: PLC0415 - see the module docstring
     from settlement.eod.bank_file import bank_file_path, bank_terms  # noqa: PLC0415
-    from settlement.eod.lambda_event import OWNER, request_from_event, summary  # noqa: PLC0415
+    from settlement.eod.lambda_event import OWNER, request_from_event  # noqa: PLC0415
     from settlement.eod.payout_file import write_payout_file  # noqa: PLC0415
     from settlement.eod.run import RunReportStatus, run_end_of_day  # noqa: PLC0415
     from settlement.reports.upload import upload_reports  # noqa: PLC0415
@@ -100,7 +113,7 @@ def run_eod_event(
         files = [payout_file, bank_file] if bank_file.is_file() else [payout_file]
         keys = upload_reports(settings, day, files, s3_client(settings))
     log.info("%s", report.message)
-    return summary(report, keys)
+    return report, keys
 
 
 def _warm_engine(settings: Settings) -> Engine:
