@@ -128,7 +128,7 @@ rejected_messages = Table(
 gateway_batches = Table(
     "gateway_batches",
     metadata,
-    Column("batch_id", String(36), primary_key=True),  # a uuid4 as 32 hex digits
+    Column("batch_id", String(36), primary_key=True),  # a uuid4, 36 characters
     # Who handled it: "<host>:<pid>:<thread>" (poller), "lambda:<function>" (Lambda), "direct".
     Column("consumer", String(128), nullable=False),
     Column("max_batch", Integer, nullable=False),  # the consumer's batch size: 1 = async

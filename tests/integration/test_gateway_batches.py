@@ -4,6 +4,7 @@ transaction, counting what became of its messages, naming who handled it and how
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -76,7 +77,7 @@ def test_a_batch_is_one_row_counting_what_became_of_its_messages(
     assert (row.staged, row.duplicates) == (report.staged, report.duplicates)
     assert row.rejected == sum(report.rejected.values())
     assert row.started_at == row.finished_at == NOW
-    assert len(row.batch_id) == 32 and row.batch_id[12] == "4"  # a version 4 UUID, in hex
+    assert uuid.UUID(row.batch_id).version == 4 and str(uuid.UUID(row.batch_id)) == row.batch_id
 
 
 def test_latency_is_staged_at_minus_sent_at_over_the_staged_rows(
