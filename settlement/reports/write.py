@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from settlement.compare.lesson import HOLDS_FILE, LESSON_FILE
 from settlement.config import Settings
 from settlement.counting import ProgressCallback
 from settlement.reports.comparison import load_comparison
@@ -82,7 +83,8 @@ def write_reports(
 def file_links(report: DayReport, directory: Path, reports_dir: Path) -> tuple[str, ...]:
     """Relative links from report.html to every file beside it, and to the run's payout
     and bank files where end of day left them."""
-    beside = [*CSV_NAMES, SUMMARY_FILE, *([COMPARE_FILE] if report.comparison else [])]
+    lesson = [LESSON_FILE, HOLDS_FILE] if report.lesson else []
+    beside = [*CSV_NAMES, SUMMARY_FILE, *([COMPARE_FILE] if report.comparison else []), *lesson]
     day = report.run.business_date.isoformat()
     run_files = (reports_dir / name.format(day=day) for name in RUN_FILES)
     return (

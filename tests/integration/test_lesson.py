@@ -126,6 +126,8 @@ def test_the_section_shows_what_summary_json_says(
     page = (written.directory / "report.html").read_text(encoding="utf-8")
     assert "<h2>3. Batch vs asynchronous consumption</h2>" in page
     assert "The same fraud rulebook ran two ways" in page
+    for name in ("lesson.json", "async_holds.csv"):  # in the section and the file list
+        assert page.count(f'href="{name}"') >= 2, name
 
 
 def test_a_malformed_lesson_is_refused_loudly(tmp_path: Path) -> None:
