@@ -4,12 +4,12 @@ another shape is refused loudly rather than shown half-read (as compare.json is)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from settlement.compare.lesson import SCHEMA, duration_text
+from settlement.reports.documents import read_document
 
 
 class LessonFormatError(ValueError):
@@ -169,8 +169,8 @@ def load_lesson(path: Path, run_id: str | None = None) -> Lesson | None:
     if not path.is_file():
         return None
     try:
-        lesson = _lesson(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        lesson = _lesson(read_document(path))
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise LessonFormatError(f"{path}: not a `settlement lesson` result ({error})") from None
     return lesson if run_id is None or lesson.run_id == run_id else None
 
