@@ -155,6 +155,8 @@ def _stories_table(lesson: dict[str, Any]) -> Table:
 
 def _value(claim: dict[str, Any], key: str) -> str:
     value = claim[key]
+    if value is None:  # nothing to measure that way (no story held)
+        return "–"
     if claim["unit"] == "s" and isinstance(value, int):
         return _duration(value)
     return f"{value:,} {claim['unit']}" if isinstance(value, int) else f"{value} {claim['unit']}"

@@ -60,8 +60,8 @@ class ClaimRow:
     label: str
     claimed: str
     unit: str
-    async_value: str
-    batch_value: str
+    async_value: str | None  # None: nothing to measure (no story held that way)
+    batch_value: str | None
     winner: str
     holds: bool
     why: str | None
@@ -69,6 +69,8 @@ class ClaimRow:
     def text(self, mode: str) -> str:
         """A measured value as the page shows it: seconds as a duration, else with its unit."""
         value = self.async_value if mode == "async" else self.batch_value
+        if value is None:
+            return "–"
         if self.unit == "s" and value.isdigit():
             return duration_text(int(value))
         return f"{value} {self.unit}"
@@ -95,6 +97,10 @@ class Lesson:
 
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _amount(document: dict[str, Any]) -> Amount:
@@ -129,8 +135,8 @@ def _claim(document: dict[str, Any]) -> ClaimRow:
         label=str(document["label"]),
         claimed=str(document["claimed"]),
         unit=str(document["unit"]),
-        async_value=str(document["async_value"]),
-        batch_value=str(document["batch_value"]),
+        async_value=_optional_str(document["async_value"]),
+        batch_value=_optional_str(document["batch_value"]),
         winner=str(document["winner"]),
         holds=bool(document["holds"]),
         why=None if why is None else str(why),
