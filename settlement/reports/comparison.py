@@ -42,10 +42,11 @@ def load_comparison(path: Path) -> Comparison | None:
         return None
     try:
         document = read_document(path)
+        modes = tuple(_mode(mode) for mode in document["modes"])
+        if not modes:  # the page's table is one column a mode, its rows from the first
+            raise ValueError("no modes")
         return Comparison(
-            messages=int(document["messages"]),
-            tps=float(document["tps"]),
-            modes=tuple(_mode(mode) for mode in document["modes"]),
+            messages=int(document["messages"]), tps=float(document["tps"]), modes=modes
         )
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise ComparisonFormatError(f"{path}: not a compare-modes result ({error})") from None

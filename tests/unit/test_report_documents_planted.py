@@ -66,3 +66,12 @@ def test_a_non_finite_lesson_figure_is_refused(tmp_path: Path, value: str) -> No
     path.write_text(f'{{"schema": "cardsettle.lesson.v1", "compute": {value}}}')
     with pytest.raises(LessonFormatError, match="not a `settlement lesson` result"):
         load_lesson(path)
+
+
+def test_a_comparison_of_no_modes_is_refused(tmp_path: Path) -> None:
+    """The page's transport table reads its rows from the first mode: an empty list was an
+    'unexpected UndefinedError' from the template."""
+    path = tmp_path / "compare.json"
+    path.write_text(json.dumps({"messages": 0, "tps": 1.0, "modes": []}))
+    with pytest.raises(ComparisonFormatError, match="no modes"):
+        load_comparison(path)
