@@ -27,6 +27,7 @@ from settlement.cli.demo import (
     DayExtras,
     DemoPlan,
     _run_steps,
+    compare_target,
     start_clean,
 )
 from settlement.cli.report import parse_date
@@ -106,7 +107,10 @@ def lesson(
     started = time.perf_counter()
     settings = settings_or_exit()
     plan = DemoPlan(parse_date(business_date), transactions, seed, transport, True, workdir)
-    refuse_unwritable(settings.reports_dir / plan.day.isoformat() / "lesson.json")
+    day_dir = settings.reports_dir / plan.day.isoformat()
+    # every file it writes, before the day is simulated and settled, not after
+    for target in (day_dir / "lesson.json", day_dir / "async_holds.csv", compare_target(settings)):
+        refuse_unwritable(target)
     console.rule(f"cardsettle lesson: business date {plan.day}, {transactions:,} transactions")
     console.print(start_clean(settings, workdir))
     steps = LessonSteps(settings, plan)

@@ -153,3 +153,27 @@ def test_the_lesson_refuses_an_unwritable_reports_directory_before_it_starts(
         f"error: cannot write /proc/cardsettle-reports/{DAY}/lesson.json: No such file or directory"
     ]
     assert not (tmp_path / "demo").exists()  # nothing generated, nothing measured
+
+
+@pytest.mark.parametrize(
+    ("command", "blocked"),
+    [("lesson", "compare.json"), ("lesson", f"{DAY}/async_holds.csv"), ("demo", "compare.json")],
+)
+def test_every_file_the_day_writes_is_checked_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, blocked: str
+) -> None:
+    """compare.json (written by the compare-modes step) and async_holds.csv that cannot be
+    written failed the lesson (and the demo) after the day was simulated, settled and
+    measured: exit 2 only then, the end of day committed and no report."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CARDSETTLE_DATABASE_URL", f"sqlite:///{tmp_path / 'day.db'}")
+    monkeypatch.setenv("CARDSETTLE_REPORTS_DIR", str(tmp_path / "reports"))
+    (tmp_path / "reports" / blocked).mkdir(parents=True)  # a directory where the file goes
+    with mock_aws():
+        result = CliRunner().invoke(app, [command, "-n", "50", "--transport", "direct"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: cannot write {tmp_path / 'reports' / blocked}: it is a directory (name a file,"
+        " e.g. compare.json)"
+    ]
+    assert not (tmp_path / "demo").exists() and not (tmp_path / "day.db").exists()
