@@ -128,6 +128,26 @@ def test_the_section_shows_what_summary_json_says(
     assert "The same fraud rulebook ran two ways" in page
 
 
+def test_every_link_of_the_page_is_a_file_it_was_written_with(
+    lesson_run: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The lesson's section links async_holds.csv and lesson.json: a report written with
+    --out elsewhere linked files that were not there, and none uploaded them to S3."""
+    where, _output = lesson_run
+    monkeypatch.chdir(where)
+    settings = load_settings()
+    from settlement.adapters import database
+
+    for out in (None, tmp_path / "elsewhere"):
+        with database.existing_engine(settings.database_url) as engine:
+            written = write_day_reports(engine, settings, datetime.fromisoformat(DAY).date(), out)
+        page = (written.directory / "report.html").read_text(encoding="utf-8")
+        beside = {link for link in re.findall(r'href="([^"#][^"]*)"', page) if "/" not in link}
+        assert {"async_holds.csv", "lesson.json"} <= beside
+        assert beside == {path.name for path in written.files} - {"report.html"}, out
+        assert all(path.is_file() for path in written.files)
+
+
 def test_a_malformed_lesson_is_refused_loudly(tmp_path: Path) -> None:
     path = tmp_path / "lesson.json"
     assert load_lesson(path) is None
