@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+# A run's file is ~200 bytes plus ~40 a step; anything far bigger was not written by a run.
+_MAX_PROGRESS_BYTES = 64 * 1024
 
 
 def progress_path(reports_dir: Path, business_date: date) -> Path:
@@ -65,15 +70,49 @@ class ProgressFile:
 
 
 def read_progress(reports_dir: Path, business_date: date, run_id: str) -> dict[str, float]:
-    """The steps `run_id` has published so far; empty when it has none (or another run's)."""
+    """The steps `run_id` has published so far; empty when it has none (or another run's).
+    The reports directory may be shared, so the file is read as untrusted: a FIFO, a link
+    to /dev/zero, a huge or deeply nested file, NaN or a 400-digit number in it would hang,
+    exhaust or break the live view (whose JSON refuses non-finite numbers)."""
+    text = _small_regular_file(progress_path(reports_dir, business_date))
     try:
-        body = json.loads(progress_path(reports_dir, business_date).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        body = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
         return {}
     if not isinstance(body, dict) or body.get("run_id") != run_id:
         return {}
     timings = body.get("timings")
     if not isinstance(timings, dict):
         return {}
-    return {str(name): float(seconds) for name, seconds in timings.items()
-            if isinstance(seconds, int | float)}  # fmt: skip
+    return {str(name): seconds for name, value in timings.items()
+            if (seconds := _finite_seconds(value)) is not None}  # fmt: skip
+
+
+def _finite_seconds(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if math.isfinite(seconds) else None
+
+
+def _small_regular_file(path: Path) -> str | None:
+    """The text of `path` if it is a regular file (not followed through a link) of at most
+    _MAX_PROGRESS_BYTES; None otherwise. Non-blocking, so a FIFO never hangs the reader."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as file:
+        try:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
+                return None
+            data = file.read(_MAX_PROGRESS_BYTES + 1)
+        except OSError:
+            return None
+    if len(data) > _MAX_PROGRESS_BYTES:
+        return None
+    return data.decode("utf-8", errors="replace")

@@ -30,6 +30,7 @@ from settlement.adapters.aws import create_queues, sqs_client
 from settlement.adapters.clock import utc_now
 from settlement.adapters.sqs_events import queue_arn
 from settlement.cli.app import app, console, settings_or_exit
+from settlement.cli.compare import refuse_unwritable
 from settlement.cli.dashboard import live_demo
 from settlement.cli.eod import step_progress
 from settlement.cli.report import make_reports, migrated_engine, parse_date
@@ -191,8 +192,13 @@ def compare_modes(settings: Settings, board: ProgressBoard) -> None:
     """The lead's compare-modes at a small size; writes <reports_dir>/compare.json."""
     from settlement.cli.compare import measure_modes  # noqa: PLC0415
 
-    target = settings.reports_dir / "compare.json"
-    measure_modes(settings, COMPARE_MESSAGES, COMPARE_TPS, 7, target=target, board=board)
+    measure_modes(
+        settings, COMPARE_MESSAGES, COMPARE_TPS, 7, target=compare_target(settings), board=board
+    )
+
+
+def compare_target(settings: Settings) -> Path:
+    return settings.reports_dir / "compare.json"
 
 
 @app.command("demo")
@@ -219,6 +225,8 @@ def demo(
     started = time.perf_counter()
     settings = settings_or_exit()
     plan = DemoPlan(parse_date(business_date), transactions, seed, transport, compare, workdir)
+    if compare:  # before the day is simulated and settled, not after
+        refuse_unwritable(compare_target(settings))
     console.rule(f"cardsettle demo: business date {plan.day}, {transactions:,} transactions")
     console.print(start_clean(settings, workdir))
     with live_demo(settings, live):

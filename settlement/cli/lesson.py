@@ -10,7 +10,6 @@ docs/lesson.md says what each figure means.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import asdict
 from datetime import timedelta
@@ -22,18 +21,17 @@ from rich.table import Table
 
 from settlement.cli.app import app, console, settings_or_exit
 from settlement.cli.compare import refuse_unwritable
-from settlement.cli.dashboard import live_demo
 from settlement.cli.demo import (
     DEMO_DATE,
     DEMO_TRANSACTIONS,
     DayExtras,
     DemoPlan,
     _run_steps,
+    compare_target,
     start_clean,
 )
 from settlement.cli.report import parse_date
 from settlement.config import Settings
-from settlement.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -101,9 +99,6 @@ def lesson(
     business_date: str = typer.Option(DEMO_DATE, "--date", help="Business date, YYYY-MM-DD."),
     transport: str = typer.Option("sqs", help="sqs (queue + gateway) or direct (big days)."),
     workdir: Path = typer.Option(Path("demo"), help="Where the generated day is kept."),
-    live: bool = typer.Option(
-        False, "--live", help="Serve the live view (settlement dashboard) while it runs."
-    ),
 ) -> None:
     """One generated day both ways: fraud screened on arrival (async lane) and at end of
     day (batch); ends with the side-by-side table and report.html."""
@@ -112,20 +107,18 @@ def lesson(
     started = time.perf_counter()
     settings = settings_or_exit()
     plan = DemoPlan(parse_date(business_date), transactions, seed, transport, True, workdir)
-    refuse_unwritable(settings.reports_dir / plan.day.isoformat() / "lesson.json")
+    day_dir = settings.reports_dir / plan.day.isoformat()
+    # every file it writes, before the day is simulated and settled, not after
+    for target in (day_dir / "lesson.json", day_dir / "async_holds.csv", compare_target(settings)):
+        refuse_unwritable(target)
     console.rule(f"cardsettle lesson: business date {plan.day}, {transactions:,} transactions")
     console.print(start_clean(settings, workdir))
     steps = LessonSteps(settings, plan)
-    with live_demo(settings, live):
-        _ingested, written = _run_steps(settings, plan, steps)
-        print_lesson(steps.lesson)
-        console.print(f"lesson wall time: {time.perf_counter() - started:.1f} s")
-        console.print(f"lesson: {written.directory.resolve() / 'lesson.json'}")
-        console.print(f"report: [bold]{written.html.resolve()}[/bold]")
-    if not steps.lesson["agreement"]["equal"]:  # same rules, same data: a defect, not a lesson
-        print("error: the async lane's holds differ from the batch's; see lesson.json",
-              file=sys.stderr, flush=True)  # fmt: skip
-        raise typer.Exit(ExitCode.FAILED)
+    _ingested, written = _run_steps(settings, plan, steps)
+    print_lesson(steps.lesson)
+    console.print(f"lesson wall time: {time.perf_counter() - started:.1f} s")
+    console.print(f"lesson: {written.directory.resolve() / 'lesson.json'}")
+    console.print(f"report: [bold]{written.html.resolve()}[/bold]")
 
 
 def print_lesson(lesson: dict[str, Any]) -> None:
@@ -148,30 +141,25 @@ def print_lesson(lesson: dict[str, Any]) -> None:
 
 
 def _stories_table(lesson: dict[str, Any]) -> Table:
-    """One line a scenario, so that it reads in an 80-column log: the median time to the
-    first hold (the worst one is in lesson.json and the report) and what was accepted first."""
-    table = Table(title="fraud: screened on arrival (async) vs at end of day (batch)")
-    table.add_column("scenario", no_wrap=True)
-    table.add_column("held", justify="right", no_wrap=True)
-    for heading in ("hold async", "hold batch", "let through async", "let through batch"):
-        table.add_column(heading, justify="right")
+    table = Table(
+        "scenario", "stories\nheld", "time to hold\nasync", "\nbatch",
+        "accepted before hold\nasync (EUR)", "\nbatch (EUR)", "never held\n(EUR)",
+        title="fraud: screened on arrival (async) vs at end of day (batch)",
+    )  # fmt: skip
     for row in (*lesson["scenarios"], lesson["total"]):
         a, b = row["async"], row["batch"]
+        never = a["never_held"]
         table.add_row(
-            row["scenario"], f"{a['held_stories']:,}/{row['stories']:,}",
-            _waits(a), _waits(b), _accepted(a), _accepted(b),
+            row["scenario"], f"{row['stories']:,}\n{a['held_stories']:,}", _waits(a),
+            _waits(b), _accepted(a), _accepted(b),
+            f"{never['stories']:,} stories\n{_eur(never['amount_eur_minor'])}",
         )  # fmt: skip
-    table.caption = (
-        "held: stories held / stories; hold: median time from a story's first fraudulent "
-        "purchase to its first hold; let through: fraudulent purchases accepted before the "
-        "hold, EUR"
-    )
     return table
 
 
 def _value(claim: dict[str, Any], key: str) -> str:
     value = claim[key]
-    if value is None:  # nothing to measure (no story held either way)
+    if value is None:  # nothing to measure that way (no story held)
         return "–"
     if claim["unit"] == "s" and isinstance(value, int):
         return _duration(value)
@@ -185,13 +173,13 @@ def _duration(seconds: int) -> str:
 
 
 def _waits(figures: dict[str, Any]) -> str:
-    median = figures["time_to_hold_s_median"]
-    return "–" if median is None else _duration(median)
+    median, worst = figures["time_to_hold_s_median"], figures["time_to_hold_s_worst"]
+    return "–" if median is None else f"{_duration(median)}\nworst {_duration(worst)}"
 
 
 def _accepted(figures: dict[str, Any]) -> str:
     accepted = figures["accepted_before_hold"]
-    return f"{accepted['transactions']:,}: {_eur(accepted['amount_eur_minor'])}"
+    return f"{accepted['transactions']:,} tx\n{_eur(accepted['amount_eur_minor'])}"
 
 
 def _eur(minor: int) -> str:

@@ -74,8 +74,8 @@ def _report_file(reports_dir: Path, day: str, name: str) -> Path | None:
         return None
     if not _REPORT_FILE.fullmatch(name) or len(day) != 10:
         return None
-    folder = (reports_dir / day).resolve()
+    folder = reports_dir.resolve() / day  # the dated folder itself may not be a link either
     candidate = (folder / name).resolve()
-    if candidate.parent != folder or not candidate.is_file():
+    if folder.resolve() != folder or candidate.parent != folder or not candidate.is_file():
         return None
     return candidate

@@ -4,11 +4,11 @@ than shown half-read."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from settlement.compare.result import ModeResult
+from settlement.reports.documents import read_document
 from settlement.reports.model import Comparison
 
 
@@ -41,11 +41,12 @@ def load_comparison(path: Path) -> Comparison | None:
     if not path.is_file():
         return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_document(path)
+        modes = tuple(_mode(mode) for mode in document["modes"])
+        if not modes:  # the page's table is one column a mode, its rows from the first
+            raise ValueError("no modes")
         return Comparison(
-            messages=int(document["messages"]),
-            tps=float(document["tps"]),
-            modes=tuple(_mode(mode) for mode in document["modes"]),
+            messages=int(document["messages"]), tps=float(document["tps"]), modes=modes
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise ComparisonFormatError(f"{path}: not a compare-modes result ({error})") from None

@@ -4,12 +4,12 @@ another shape is refused loudly rather than shown half-read (as compare.json is)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from settlement.compare.lesson import SCHEMA, duration_text
+from settlement.reports.documents import read_document
 
 
 class LessonFormatError(ValueError):
@@ -60,8 +60,8 @@ class ClaimRow:
     label: str
     claimed: str
     unit: str
-    async_value: str
-    batch_value: str
+    async_value: str | None  # None: nothing to measure (no story held that way)
+    batch_value: str | None
     winner: str
     holds: bool
     why: str | None
@@ -69,7 +69,7 @@ class ClaimRow:
     def text(self, mode: str) -> str:
         """A measured value as the page shows it: seconds as a duration, else with its unit."""
         value = self.async_value if mode == "async" else self.batch_value
-        if value == "None":  # nothing measured (no story held either way)
+        if value is None:
             return "–"
         if self.unit == "s" and value.isdigit():
             return duration_text(int(value))
@@ -97,6 +97,10 @@ class Lesson:
 
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _amount(document: dict[str, Any]) -> Amount:
@@ -131,8 +135,8 @@ def _claim(document: dict[str, Any]) -> ClaimRow:
         label=str(document["label"]),
         claimed=str(document["claimed"]),
         unit=str(document["unit"]),
-        async_value=str(document["async_value"]),
-        batch_value=str(document["batch_value"]),
+        async_value=_optional_str(document["async_value"]),
+        batch_value=_optional_str(document["batch_value"]),
         winner=str(document["winner"]),
         holds=bool(document["holds"]),
         why=None if why is None else str(why),
@@ -171,8 +175,8 @@ def load_lesson(path: Path, run_id: str | None = None) -> Lesson | None:
     if not path.is_file():
         return None
     try:
-        lesson = _lesson(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        lesson = _lesson(read_document(path))
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise LessonFormatError(f"{path}: not a `settlement lesson` result ({error})") from None
     return lesson if run_id is None or lesson.run_id == run_id else None
 

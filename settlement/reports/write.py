@@ -77,7 +77,23 @@ def write_reports(
         if comparison_source.resolve() != copy.resolve():
             shutil.copyfile(comparison_source, copy)
         files.append(copy)
+    if report.lesson is not None:  # its section links them: beside the page, and uploaded
+        source = settings.reports_dir / day.isoformat()
+        files += _copied_beside(source, directory, (LESSON_FILE, HOLDS_FILE))
     return WrittenReports(directory, tuple(files), report)
+
+
+def _copied_beside(source: Path, directory: Path, names: tuple[str, ...]) -> list[Path]:
+    """`names` from `source` into `directory` (a report written with --out elsewhere), the
+    ones there; as they are when `source` is `directory`."""
+    found = []
+    for name in names:
+        if not (source / name).is_file():
+            continue
+        if (source / name).resolve() != (directory / name).resolve():
+            shutil.copyfile(source / name, directory / name)
+        found.append(directory / name)
+    return found
 
 
 def file_links(report: DayReport, directory: Path, reports_dir: Path) -> tuple[str, ...]:

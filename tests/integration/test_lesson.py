@@ -130,6 +130,26 @@ def test_the_section_shows_what_summary_json_says(
         assert page.count(f'href="{name}"') >= 2, name
 
 
+def test_every_link_of_the_page_is_a_file_it_was_written_with(
+    lesson_run: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The lesson's section links async_holds.csv and lesson.json: a report written with
+    --out elsewhere linked files that were not there, and none uploaded them to S3."""
+    where, _output = lesson_run
+    monkeypatch.chdir(where)
+    settings = load_settings()
+    from settlement.adapters import database
+
+    for out in (None, tmp_path / "elsewhere"):
+        with database.existing_engine(settings.database_url) as engine:
+            written = write_day_reports(engine, settings, datetime.fromisoformat(DAY).date(), out)
+        page = (written.directory / "report.html").read_text(encoding="utf-8")
+        beside = {link for link in re.findall(r'href="([^"#][^"]*)"', page) if "/" not in link}
+        assert {"async_holds.csv", "lesson.json"} <= beside
+        assert beside == {path.name for path in written.files} - {"report.html"}, out
+        assert all(path.is_file() for path in written.files)
+
+
 def test_a_malformed_lesson_is_refused_loudly(tmp_path: Path) -> None:
     path = tmp_path / "lesson.json"
     assert load_lesson(path) is None
@@ -181,6 +201,30 @@ def test_a_lane_that_disagrees_with_the_batch_fails_the_lesson(
 def test_a_claim_with_nothing_measured_shows_a_dash() -> None:
     from settlement.reports.lesson import ClaimRow
 
-    claim = ClaimRow("fraud_time_to_hold", "time to hold", "async", "s", "None", "125",
+    claim = ClaimRow("fraud_time_to_hold", "time to hold", "async", "s", None, "125",
                      "none", False, None)  # fmt: skip
     assert claim.text("async") == "–" and claim.text("batch") == "2 min 05 s"
+
+
+@pytest.mark.parametrize(
+    ("command", "blocked"),
+    [("lesson", "compare.json"), ("lesson", f"{DAY}/async_holds.csv"), ("demo", "compare.json")],
+)
+def test_every_file_the_day_writes_is_checked_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, blocked: str
+) -> None:
+    """compare.json (written by the compare-modes step) and async_holds.csv that cannot be
+    written failed the lesson (and the demo) after the day was simulated, settled and
+    measured: exit 2 only then, the end of day committed and no report."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CARDSETTLE_DATABASE_URL", f"sqlite:///{tmp_path / 'day.db'}")
+    monkeypatch.setenv("CARDSETTLE_REPORTS_DIR", str(tmp_path / "reports"))
+    (tmp_path / "reports" / blocked).mkdir(parents=True)  # a directory where the file goes
+    with mock_aws():
+        result = CliRunner().invoke(app, [command, "-n", "50", "--transport", "direct"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: cannot write {tmp_path / 'reports' / blocked}: it is a directory (name a file,"
+        " e.g. compare.json)"
+    ]
+    assert not (tmp_path / "demo").exists() and not (tmp_path / "day.db").exists()

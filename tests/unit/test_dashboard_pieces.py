@@ -54,3 +54,23 @@ def test_only_plain_files_of_a_dated_folder_are_served(tmp_path: Path) -> None:
                        ("2026-10-14", "link.csv"), ("..", "payouts-2026-10-14.csv"),
                        ("2026-10-14", "missing.csv"), ("20261014", "report.html")]:  # fmt: skip
         assert _report_file(tmp_path, when, name) is None, (when, name)
+
+
+def test_a_dated_folder_that_links_elsewhere_is_not_served(tmp_path: Path) -> None:
+    """Another user who may write to the reports directory plants `<date> -> ~operator/x`:
+    the dashboard (the operator's process) must not serve the operator's files from it."""
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "secret.txt").write_text("no")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "2026-10-15").symlink_to(private)
+    assert _report_file(reports, "2026-10-15", "secret.txt") is None
+
+
+def test_a_reports_dir_that_is_itself_a_link_still_serves(tmp_path: Path) -> None:
+    (tmp_path / "real" / "2026-10-14").mkdir(parents=True)
+    (tmp_path / "real" / "2026-10-14" / "report.html").write_text("ok")
+    (tmp_path / "reports").symlink_to(tmp_path / "real")
+    found = _report_file(tmp_path / "reports", "2026-10-14", "report.html")
+    assert found == (tmp_path / "real" / "2026-10-14" / "report.html")

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from settlement.compare.claims import transport_claims
+from settlement.cli.lesson import _value
+from settlement.compare.claims import time_to_hold_claim, transport_claims
 from settlement.compare.lesson import DayRun, build_lesson, duration_text, hold_rows, story_kind
 from settlement.compare.result import ModeResult
 from settlement.domain.fraud import Action, FraudDecision, rate_table_to_eur
 from settlement.domain.transactions import FRAUD_SCENARIOS
+from settlement.reports.lesson import _claim
 from tests.support.lane_cases import DAY, transactions_of
 
 NINE = datetime(2026, 3, 11, 9)
@@ -113,3 +115,18 @@ def test_durations_read_as_a_person_says_them() -> None:
     assert [duration_text(s) for s in (0, 59, 61, 3_599, 3_600, 46_827)] == [
         "0 s", "59 s", "1 min 01 s", "59 min 59 s", "1 h 00 min", "13 h 00 min",
     ]  # fmt: skip
+
+
+def test_a_time_to_hold_nobody_measured_reads_as_a_dash_not_none() -> None:
+    """A day with no fraud story held one way (or either way) printed "None s" in the
+    lesson's table and on the report's page."""
+    for async_s, batch_s in ((None, None), (None, 3_600), (600, None)):
+        empty = {"time_to_hold_s_median": None}
+        total = {"async": {"time_to_hold_s_median": async_s} if async_s else empty,
+                 "batch": {"time_to_hold_s_median": batch_s} if batch_s else empty}  # fmt: skip
+        claim = time_to_hold_claim(total).to_dict()
+        row = _claim(claim)
+        shown = [_value(claim, "async_value"), _value(claim, "batch_value")]
+        shown += [row.text("async"), row.text("batch")]
+        assert not any("None" in text for text in shown), shown
+        assert shown.count("–") == 2 * ((async_s is None) + (batch_s is None))
