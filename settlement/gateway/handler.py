@@ -11,7 +11,7 @@ per-record handler then only reports the messages that must come back.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NotRequired
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -95,8 +95,12 @@ def inbound_messages(records: list[dict[str, Any]]) -> tuple[list[InboundMessage
     except ValidationError:
         pass
     else:
-        return [InboundMessage(record.messageId, record.body) for record in event.Records], set()
-    inbound: list[InboundMessage] = []
+        inbound = [
+            InboundMessage(record.messageId, record.body, _queued_at(record))
+            for record in event.Records
+        ]
+        return inbound, set()
+    inbound = []
     bad_envelopes: set[str] = set()
     for record in records:
         try:
@@ -105,8 +109,15 @@ def inbound_messages(records: list[dict[str, Any]]) -> tuple[list[InboundMessage
             log.error("malformed SQS record envelope: %s", error.errors()[0]["msg"])
             bad_envelopes.add(str(record.get("messageId", "")))
             continue
-        inbound.append(InboundMessage(envelope.messageId, envelope.body))
+        inbound.append(InboundMessage(envelope.messageId, envelope.body, _queued_at(envelope)))
     return inbound, bad_envelopes
+
+
+def _queued_at(record: StagingSqsRecord) -> datetime:
+    """When SQS accepted the message (its SentTimestamp), as the staging tables keep times:
+    naive UTC."""
+    sent = record.attributes["SentTimestamp"]
+    return sent.astimezone(UTC).replace(tzinfo=None) if sent.tzinfo else sent
 
 
 def process_event(

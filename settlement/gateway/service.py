@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 class InboundMessage(NamedTuple):  # a tuple: one per message on the hot path
     message_id: str
     body: str
+    # When the message entered the queue (SQS SentTimestamp, naive UTC): where the gateway's
+    # latency starts. None (a caller without a queue): the terminal's own sent_at.
+    queued_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -67,11 +70,19 @@ class BatchReport:
 
 
 class BatchStart(NamedTuple):  # a tuple: one a batch, on the hot path
-    """What is known of a batch before it is staged: its record's first fields."""
+    """What is known of a batch before it is staged: its record's first fields, and when
+    each of its messages entered the queue (by message id)."""
 
     consumer: Consumer
     started_at: datetime
     received: int
+    queued_at: dict[str, datetime]
+
+    def entered(self, row: StagedRow) -> datetime:
+        """Where the row's latency starts: its queue entry, else the terminal's send time (a
+        replayed capture's sent_at is the simulated day's, not when it was sent)."""
+        sent_at: datetime = row.sent_at
+        return self.queued_at.get(row.message_id, sent_at)
 
     def record(
         self, finished_at: datetime, counts: tuple[int, int, int, int], latency: LatencyTotal
@@ -101,7 +112,8 @@ class Gateway:
             else:
                 rejects.append(judged)
         report = BatchReport(received=len(messages))
-        start = BatchStart(current_consumer(len(messages)), received_at, len(messages))
+        queued = {m.message_id: m.queued_at for m in messages if m.queued_at is not None}
+        start = BatchStart(current_consumer(len(messages)), received_at, len(messages), queued)
         try:
             outcome = self._stage(rows, rejects, start if messages else None)
         except Exception as error:  # noqa: BLE001 - any batch failure falls back per record
@@ -156,7 +168,7 @@ class Gateway:
             self._attempt(report, [], [reject], reject.message_id)
         for row in rows:
             if self._attempt(report, [row], [], row.message_id):
-                latency.add([row.sent_at], row.staged_at)
+                latency.add([start.entered(row)], row.staged_at)
         if start.received:
             counts = (report.staged, report.duplicates, sum(report.rejected.values()),
                       len(report.failed_message_ids))  # fmt: skip
@@ -210,7 +222,7 @@ def _batch_record(
         won = set(outcome.staged)
         staged_rows = [row for row in rows if row.message_id in won]
     latency = LatencyTotal()
-    latency.add([row.sent_at for row in staged_rows], staged_at)
+    latency.add([start.entered(row) for row in staged_rows], staged_at)
     rejected = len(rejects) + len(outcome.conflicts)
     counts = (len(outcome.staged), len(outcome.duplicates), rejected, 0)
     return start.record(staged_at, counts, latency)
