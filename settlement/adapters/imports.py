@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, delete, tuple_
 
 from settlement.adapters.bulk import bulk_insert
+from settlement.adapters.eod_tables import fx_rates
 from settlement.adapters.journal_writes import write_journal
-from settlement.adapters.eod_tables import fx_rates, journal_entries
 from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.config import Settings

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from settlement.adapters.journal_writes import JOURNAL_TABLE_COLUMNS
 
@@ -24,7 +24,9 @@ def journal_floor_s(engine: Engine) -> tuple[int, float]:
     names = ", ".join(JOURNAL_TABLE_COLUMNS)
     with engine.begin() as conn:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_COPY_TABLE}")
-        rows: list[Any] = [tuple(row) for row in conn.exec_driver_sql(f"SELECT {names} FROM journal_entries")]
+        rows: list[Any] = [
+            tuple(row) for row in conn.exec_driver_sql(f"SELECT {names} FROM journal_entries")
+        ]
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"CREATE TABLE {_COPY_TABLE} (LIKE journal_entries INCLUDING ALL)")
         else:
