@@ -24,7 +24,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, delete, tuple_
 
 from settlement.adapters.bulk import bulk_insert
-from settlement.adapters.eod_tables import fx_rates, journal_entries
+from settlement.adapters.eod_tables import fx_rates
+from settlement.adapters.journal_writes import write_journal
 from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.config import Settings
@@ -38,8 +39,13 @@ from settlement.domain.ecb_files import (
     published_cells,
     text_lines,
 )
-from settlement.domain.file_lines import LineReason, LineRejected, preview
-from settlement.domain.journal_lines import JOURNAL_COLUMNS, parse_journal_line
+from settlement.domain.file_lines import LineReason, LineRejected, preview, reject_pans
+from settlement.domain.journal_lines import (
+    JOURNAL_COLUMNS,
+    JournalLine,
+    JournalLineReader,
+    journal_line_reader,
+)
 from settlement.domain.merchant_lines import MERCHANT_COLUMNS, MerchantRecord, parse_merchant_line
 from settlement.domain.rate_lines import (
     RATE_COLUMNS,
@@ -49,7 +55,6 @@ from settlement.domain.rate_lines import (
     is_archived,
     parse_rate_line,
 )
-from settlement.domain.reconciliation import JournalEntry
 
 MAX_ERRORS_SHOWN = 10
 _Line = TypeVar("_Line")
@@ -98,10 +103,10 @@ class ImportReport:
 
 def _records(
     lines: Iterable[str], columns: Sequence[str], report: ImportReport
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """(first line number, values by column) of each CSV record after a checked header.
-    Raises `ImportFileError` for an unreadable file; a record with the wrong number of
-    fields is rejected here."""
+) -> Iterator[tuple[int, list[str], list[str]]]:
+    """(first line number, header, values) of each CSV record after a checked header, the
+    values unstripped. Raises `ImportFileError` for an unreadable file; a record with the
+    wrong number of fields is rejected here."""
     reader = csv.reader(lines, strict=True)
     try:
         yield from _checked_records(reader, columns, report)
@@ -113,7 +118,7 @@ def _records(
 
 def _checked_records(
     reader: Any, columns: Sequence[str], report: ImportReport
-) -> Iterator[tuple[int, dict[str, str]]]:
+) -> Iterator[tuple[int, list[str], list[str]]]:
     header = [name.strip() for name in next(reader, [])]
     if not header:
         raise ImportFileError(f"empty file: expected the header {','.join(columns)}")
@@ -121,19 +126,24 @@ def _checked_records(
     if sorted(set(header) & set(columns)) != sorted(columns) or len(set(header)) < len(header):
         got = preview(",".join(header))
         raise ImportFileError(f"the header must be: {','.join(columns)} (got {got})")
-    end = reader.line_num
+    end, fields = reader.line_num, len(header)
     for values in reader:
         start, end = end + 1, reader.line_num
         if not values:  # a blank line
             continue
         report.read += 1
-        if len(values) != len(header):
-            problem = f"{len(values)} fields where the header has {len(header)}"
+        if len(values) != fields:
+            problem = f"{len(values)} fields where the header has {fields}"
             report.reject(start, LineRejected(LineReason.WRONG_FIELD_COUNT, problem))
             continue
-        yield start, {name: value.strip() for name, value in zip(header, values, strict=True)}
+        yield start, header, values
     if not report.read:
         raise ImportFileError(f"no lines after the header {','.join(columns)}")
+
+
+def _row(header: list[str], values: list[str]) -> dict[str, str]:
+    """A record's values by column, stripped: what the line rules read."""
+    return {name: value.strip() for name, value in zip(header, values, strict=True)}
 
 
 def _each_valid(
@@ -142,9 +152,9 @@ def _each_valid(
     report: ImportReport,
     parse: Callable[[dict[str, str]], _Line],
 ) -> Iterator[tuple[int, _Line]]:
-    for number, row in _records(lines, columns, report):
+    for number, header, values in _records(lines, columns, report):
         try:
-            yield number, parse(row)
+            yield number, parse(_row(header, values))
         except LineRejected as problem:
             report.reject(number, problem)
 
@@ -188,20 +198,6 @@ def _merchant_values(m: MerchantRecord) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-_JOURNAL_COLUMNS = [column.name for column in journal_entries.columns]
-
-
-def _journal_tuple(entry: JournalEntry, imported_at: datetime) -> tuple[Any, ...]:
-    offset = entry.local_time.utcoffset()
-    offset_min = int(offset.total_seconds() // 60) if offset is not None else 0
-    return (
-        entry.transaction_id, entry.terminal_id, entry.merchant_id, str(entry.transaction_type),
-        entry.amount.amount_minor, entry.amount.currency, entry.local_time.replace(tzinfo=None),
-        offset_min, entry.transacted_at, entry.business_date, entry.card_last4,
-        entry.original_transaction_id, imported_at,
-    )  # fmt: skip
-
-
 def import_journal(
     engine: Engine,
     lines: Iterable[str],
@@ -214,23 +210,34 @@ def import_journal(
     the lines read, per chunk (a line is written at most 10,000 lines after it is read)."""
     report = ImportReport()
     lines = counted(lines, progress)
-    window, zone, cutoff = settings.time_window, settings.zone, settings.cutoff_time
-
-    def parse(row: dict[str, str]) -> JournalEntry:
-        return parse_journal_line(row, zone, cutoff, now, window)
-
-    valid = (
-        _journal_tuple(entry, now)
-        for _, entry in _each_valid(lines, JOURNAL_COLUMNS, report, parse)
-    )
+    read = journal_line_reader(settings.zone, settings.cutoff_time, now, settings.time_window)
+    valid = _journal_lines(_records(lines, JOURNAL_COLUMNS, report), read, report)
     try:
         with engine.begin() as conn:
-            report.written = bulk_insert(
-                conn, journal_entries, _JOURNAL_COLUMNS, valid, skip_existing=True
-            )
+            report.written = write_journal(conn, valid, now)
     except ImportFileError as error:  # raised mid-stream: the transaction rolled back
         report.file_error, report.written = str(error), 0
     return report
+
+
+def _journal_lines(
+    records: Iterable[tuple[int, list[str], list[str]]],
+    read: JournalLineReader,
+    report: ImportReport,
+) -> Iterator[JournalLine]:
+    """The checked lines; rejections go to `report`. A file with the columns in their usual
+    order and nothing else is read as it is; any other layout line by line as a dict (an
+    extra column is scanned for card numbers like the rest)."""
+    for number, header, values in records:
+        try:
+            if len(header) == len(JOURNAL_COLUMNS) and tuple(header) == JOURNAL_COLUMNS:
+                yield read(values)
+            else:
+                row = _row(header, values)
+                reject_pans(row)
+                yield read([row[name] for name in JOURNAL_COLUMNS])
+        except LineRejected as problem:
+            report.reject(number, problem)
 
 
 def import_rates(

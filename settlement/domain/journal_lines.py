@@ -5,16 +5,28 @@ The same rules as the gateway's for the same facts (id grammar, positive amount 
 message ceiling, plausible local time, a refund or reversal names its original), so a
 transaction the gateway accepts is never a journal line the import refuses. Then
 `parse_journal_row` builds the entry and derives its business date.
+
+Two paths, one verdict, as for the gateway's messages (`pos_message`): `parse_journal_line`
+is the careful path, the rules' home, with a reason for every refusal. The import runs
+`journal_line_reader`'s fast path first, once a line: one regex over the joined line (an
+ASCII subset of the careful grammar), the checks no pattern makes, and the stored row built
+straight from the text; at the first doubt the line goes to the careful path, which decides.
+The careful path cost ~60% of a million-line import (cProfile, 100k lines): the amount and
+the time parsed twice, the plausibility window placed anew for every line.
+tests/unit/test_journal_fast_path.py holds the two paths to one result.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import datetime, time
-from typing import Final
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
+from settlement.domain.calendar import business_date_of
+from settlement.domain.cards import could_hold_pan, holds_pan
+from settlement.domain.currencies import is_known_currency
 from settlement.domain.file_lines import (
     LineReason,
     LineRejected,
@@ -25,9 +37,15 @@ from settlement.domain.file_lines import (
     reject_pans,
     required,
 )
-from settlement.domain.identifiers import SHORT_ID, TRANSACTION_ID
-from settlement.domain.plausibility import TimeWindow
-from settlement.domain.pos_message import MAX_AMOUNT_MINOR
+from settlement.domain.identifiers import (
+    SHORT_ID,
+    SHORT_ID_PATTERN,
+    TRANSACTION_ID,
+    TRANSACTION_ID_PATTERN,
+)
+from settlement.domain.money import AmountFormatError, minor_units
+from settlement.domain.plausibility import PlausibleSpan, TimeWindow
+from settlement.domain.pos_message import LOCAL_TIME_PATTERN, MAX_AMOUNT_MINOR
 from settlement.domain.reconciliation import JournalEntry, JournalFormatError, parse_journal_row
 from settlement.domain.transactions import TransactionType
 
@@ -107,3 +125,107 @@ def _plausible(local_time: datetime, received_at: datetime, window: TimeWindow) 
     problem = window.implausibility(received_at, local_time)
     if problem is not None:
         raise LineRejected(LineReason.IMPLAUSIBLE_TIME, problem)
+
+
+class JournalLine(NamedTuple):
+    """A checked journal line as the journal's table keeps it (less the import's clock):
+    a tuple, so a million of them cost what the rows cost, not a million objects."""
+
+    transaction_id: str
+    terminal_id: str
+    merchant_id: str
+    transaction_type: str
+    amount_minor: int
+    currency: str
+    local_time: datetime  # naive: the terminal's wall clock, its offset beside it
+    utc_offset_min: int
+    transacted_at: datetime  # naive UTC, the convention of staged rows
+    business_date: date
+    card_last4: str
+    original_transaction_id: str | None
+
+
+def journal_line(entry: JournalEntry) -> JournalLine:
+    """The careful path's entry as the stored line."""
+    offset = entry.local_time.utcoffset()
+    offset_min = int(offset.total_seconds() // 60) if offset is not None else 0
+    return JournalLine(
+        entry.transaction_id, entry.terminal_id, entry.merchant_id, str(entry.transaction_type),
+        entry.amount.amount_minor, entry.amount.currency, entry.local_time.replace(tzinfo=None),
+        offset_min, entry.transacted_at, entry.business_date, entry.card_last4,
+        entry.original_transaction_id,
+    )  # fmt: skip
+
+
+JournalLineReader = Callable[[Sequence[str]], JournalLine]
+
+# The plain line, its values in JOURNAL_COLUMNS order joined by "|" (no value in this
+# grammar holds one): ASCII subsets of the careful path's patterns, so whatever matches is
+# a line the careful path reads the same (no spaces: unstripped values go the careful way).
+_PLAIN_LINE = re.compile(
+    "\\|".join(
+        (
+            TRANSACTION_ID_PATTERN,
+            SHORT_ID_PATTERN,
+            SHORT_ID_PATTERN,
+            f"(?:{'|'.join(kind.value for kind in TransactionType)})",
+            r"[1-9][0-9]{0,12}(?:\.[0-9]{1,4})?",  # the ceiling's 13 digits, no leading zero
+            "[A-Z]{3}",
+            f"(?:{LOCAL_TIME_PATTERN})",
+            "[0-9]{4}",
+            f"(?:{TRANSACTION_ID_PATTERN})?",
+        )
+    )  # fmt: skip
+)
+_PURCHASE = TransactionType.PURCHASE.value
+
+
+def journal_line_reader(
+    zone: ZoneInfo, cutoff: time, received_at: datetime, window: TimeWindow
+) -> JournalLineReader:
+    """What reads an import's lines: values in JOURNAL_COLUMNS order, as the file has them
+    (unstripped). The fast path first; the careful path for any line it does not clear.
+    Raises `LineRejected`. The window is placed around `received_at` once, not per line."""
+    span = window.around(received_at)
+
+    def read(values: Sequence[str]) -> JournalLine:
+        line = _plain_line(values, span, zone, cutoff)
+        if line is not None:
+            return line
+        row = dict(zip(JOURNAL_COLUMNS, (value.strip() for value in values), strict=True))
+        return journal_line(parse_journal_line(row, zone, cutoff, received_at, window))
+
+    return read
+
+
+def _plain_line(
+    values: Sequence[str], span: PlausibleSpan, zone: ZoneInfo, cutoff: time
+) -> JournalLine | None:
+    """The line if it is plainly valid; None sends it to the careful path for a verdict."""
+    joined = "|".join(values)  # as `reject_pans` joins a line for its pre-check
+    if _PLAIN_LINE.fullmatch(joined) is None or (
+        # `reject_pans`' rule, value by value: the joined line's pre-check trips on one line
+        # in four (a time's digits run on into pan_last4), a value's almost never.
+        could_hold_pan(joined) and any(could_hold_pan(v) and holds_pan(v) for v in values)
+    ):
+        return None
+    tid, terminal, merchant, kind, amount, currency, local, last4, original = values
+    if (not original and kind != _PURCHASE) or original == tid or not is_known_currency(currency):
+        return None
+    try:
+        amount_minor = minor_units(amount, currency)
+        local_time = datetime.fromisoformat(local)
+        offset = local_time.utcoffset()
+        if offset is None or amount_minor > MAX_AMOUNT_MINOR:
+            return None
+        if span.implausibility(local_time) is not None:
+            return None
+        business_date = business_date_of(local_time, zone, cutoff)
+        wall = local_time.replace(tzinfo=None)
+        transacted_at = wall - offset
+    except (AmountFormatError, ValueError, OverflowError):
+        return None
+    return JournalLine(
+        tid, terminal, merchant, kind, amount_minor, currency, wall,
+        int(offset.total_seconds()) // 60, transacted_at, business_date, last4, original or None,
+    )  # fmt: skip
