@@ -33,6 +33,7 @@ of >= 0.5x is a time ratio <= 2).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -91,9 +92,7 @@ def transactions_arg(text: str) -> int:
 
 def backend_arg(text: str) -> str:
     if text not in BACKENDS:
-        raise argparse.ArgumentTypeError(
-            f"must be one of {', '.join(BACKENDS)}, got {text!r}"
-        )
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(BACKENDS)}, got {text!r}")
     return text
 
 
@@ -144,14 +143,14 @@ def format_table(stages: Sequence[StageResult], transactions: int, backend: str)
     lines = [
         f"whole day, {transactions:,} transactions, {backend}",
         "",
-        "| stage | seconds | rows | rows/s | peak RSS | floor | x floor |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| stage | seconds | CPU s | rows | rows/s | peak RSS | floor | x floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in stages:
         floor = "" if s.floor_s is None else f"{s.floor_s:.1f} s"
         ratio = "" if s.ratio is None else f"{s.ratio:.2f}"
         lines.append(
-            f"| {s.name} | {s.seconds:.1f} | {s.rows:,} | {s.rows_per_s:,.0f} |"
+            f"| {s.name} | {s.seconds:.1f} | {s.cpu_s:.1f} | {s.rows:,} | {s.rows_per_s:,.0f} |"
             f" {s.peak_mib:.0f} MiB | {floor} | {ratio} |"
         )
     whole_s, floors_s = day_totals(stages)
@@ -169,12 +168,23 @@ def as_json(stages: Sequence[StageResult], transactions: int, backend: str) -> d
         "transactions": transactions,
         "backend": backend,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_avg_1m": os.getloadavg()[0]},  # fmt: skip
+        "machine": machine(),
         "stages": [asdict(s) | {"rows_per_s": s.rows_per_s, "ratio": s.ratio} for s in stages],
         "whole_day_s": whole_s,
         "floors_s": floors_s,
     }
+
+
+def machine() -> dict[str, Any]:
+    """What ran it (platform.platform() would start a subprocess for `uname -p`)."""
+    cpu = ""
+    with contextlib.suppress(OSError):
+        cpu = next((line.split(":", 1)[1].strip() for line in
+                    Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")  # fmt: skip
+    uname = os.uname()
+    return {"cpus": os.cpu_count(), "cpu": cpu, "os": f"{uname.sysname} {uname.release}",
+            "python": platform.python_version(), "load_avg_1m": os.getloadavg()[0]}  # fmt: skip
 
 
 # --- running a stage ----------------------------------------------------------------------
@@ -251,7 +261,7 @@ def floor_postgres_load(source: str, target: str, table: str) -> tuple[float, in
     columns = _table_columns(table)
     names = ", ".join(columns)
     with psycopg.connect(_conninfo(source)) as reader, psycopg.connect(_conninfo(target)) as writer:
-        oids = dict(writer.execute(
+        oids: dict[str, int] = dict(writer.execute(
             "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass"
             " AND attnum > 0 AND NOT attisdropped", (table,)).fetchall())  # fmt: skip
         types = [oids[c] for c in columns]
@@ -260,9 +270,10 @@ def floor_postgres_load(source: str, target: str, table: str) -> tuple[float, in
             cursor.execute(f"SELECT {names} FROM {table}")
             while chunk := cursor.fetchmany(CHUNK):
                 started = time.perf_counter()
-                with writer.cursor() as out, out.copy(
-                    f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
-                ) as copy:
+                with (
+                    writer.cursor() as out,
+                    out.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+                ):
                     copy.set_types(types)
                     for row in chunk:
                         copy.write_row(row)
@@ -293,7 +304,11 @@ def report_selects(day: date, backend: str) -> list[tuple[str, str]]:
             return query
 
     queries = Queries(None)  # type: ignore[arg-type]  # never executes
-    dialect = postgresql.psycopg.dialect() if backend == "postgresql" else sqlite_dialect.dialect()
+    dialect = (
+        postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+        if backend == "postgresql"
+        else sqlite_dialect.dialect()
+    )
     names = ("reconciliation_items", "exceptions", "flagged_transactions", "settlement_lines",
              "payouts", "ledger_entries")  # fmt: skip
     return [
@@ -316,25 +331,29 @@ def floor_report(url: str, backend: str, day: date, out: Path) -> tuple[float, i
 
 
 def _stream_rows(url: str, backend: str, sql: str, write: Callable[[Any], Any]) -> Iterator[int]:
-    if backend == "sqlite":
-        from sqlalchemy.engine import make_url  # noqa: PLC0415
+    """Write each row of `sql` as the driver returns it; yields the rows of each chunk."""
+    chunks = _sqlite_chunks(url, sql) if backend == "sqlite" else _postgres_chunks(url, sql)
+    for chunk in chunks:
+        for row in chunk:
+            write(row)
+        yield len(chunk)
 
-        connection = sqlite3.connect(make_url(url).database or "")
-        cursor = connection.execute(sql)
-        while chunk := cursor.fetchmany(CHUNK):
-            for row in chunk:
-                write(row)
-            yield len(chunk)
-        connection.close()
-        return
+
+def _sqlite_chunks(url: str, sql: str) -> Iterator[list[Any]]:
+    connection = sqlite3.connect(_sqlite_path(url))
+    cursor = connection.execute(sql)
+    while chunk := cursor.fetchmany(CHUNK):
+        yield chunk
+    connection.close()
+
+
+def _postgres_chunks(url: str, sql: str) -> Iterator[list[Any]]:
     import psycopg  # noqa: PLC0415
 
-    with psycopg.connect(_conninfo(url)) as connection, connection.cursor(name="r") as cur:
-        cur.execute(sql)
-        while chunk := cur.fetchmany(CHUNK):
-            for row in chunk:
-                write(row)
-            yield len(chunk)
+    with psycopg.connect(_conninfo(url)) as connection, connection.cursor(name="r") as cursor:
+        cursor.execute(sql)
+        while chunk := cursor.fetchmany(CHUNK):
+            yield chunk
 
 
 # --- the day ---------------------------------------------------------------------------------
@@ -427,7 +446,8 @@ def run_day(day: Day) -> list[StageResult]:
         result = StageResult(name, rows or staged, run.seconds, run.cpu_s, run.peak_mib, floor_s)
         print(
             f"  {name}: {result.seconds:.1f} s ({result.cpu_s:.1f} s CPU), {result.rows:,} rows,"
-            f" peak {result.peak_mib:.0f} MiB; floor {floor_s:.1f} s", flush=True
+            f" peak {result.peak_mib:.0f} MiB; floor {floor_s:.1f} s",
+            flush=True,
         )
         results.append(result)
     return results
@@ -435,12 +455,14 @@ def run_day(day: Day) -> list[StageResult]:
 
 @contextmanager
 def databases(backend: str, workdir: Path) -> Iterator[tuple[str, str]]:
-    """(the day's URL, the floors' URL), the floors' migrated; PostgreSQL on a throwaway
-    cluster started as the test suite starts it."""
+    """(the day's URL, the floors' URL), both migrated beforehand (`settlement db upgrade`,
+    a once-per-database step, not a day's); PostgreSQL on a throwaway cluster started as the
+    test suite starts it."""
     from settlement.adapters.database import upgrade  # noqa: PLC0415
 
     if backend == "sqlite":
         urls = (f"sqlite:///{workdir / 'day.db'}", f"sqlite:///{workdir / 'floor.db'}")
+        upgrade(urls[0])
         upgrade(urls[1])
         yield urls
         return
@@ -451,6 +473,7 @@ def databases(backend: str, workdir: Path) -> Iterator[tuple[str, str]]:
         scratch_database(server) as url,
         scratch_database(server) as floor_url,
     ):
+        upgrade(url)
         upgrade(floor_url)
         yield url, floor_url
 
@@ -479,6 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table(stages, count, backend))
     print(f"load average {os.getloadavg()[0]:.1f} at the end (2 cores shared: ratios hold better)")
     if options.json is not None:
+        options.json.parent.mkdir(parents=True, exist_ok=True)
         options.json.write_text(json.dumps(as_json(stages, count, backend), indent=2) + "\n")
     return 0
 
