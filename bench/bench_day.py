@@ -54,6 +54,9 @@ SIZE_LIMIT = 10_000_000
 BACKENDS = ("sqlite", "postgresql")
 CHUNK = 10_000
 BIN = Path(sys.executable).parent
+# The journal import writes the good lines and exits 1 when it rejected some: a measured
+# day, with the rejections printed beside it (at 1M, 2 of 1,000,000 lines on 2026-12-03).
+ACCEPTED_EXITS = {"journal import": {0, 1}}
 STAGES = ("generate", "merchants import", "journal import", "ingest", "eod", "report")
 # The spawned stage's rusage, written by a launcher that imports nothing else (python -S).
 LAUNCHER = (
@@ -162,17 +165,31 @@ def format_table(stages: Sequence[StageResult], transactions: int, backend: str)
     return "\n".join(lines)
 
 
+def rounded(value: Any) -> Any:
+    """Floats to the millisecond: a figure, not a 17-digit run (which a PAN scan, rightly,
+    reads as a card number when its digits happen to pass Luhn)."""
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    return value
+
+
 def as_json(stages: Sequence[StageResult], transactions: int, backend: str) -> dict[str, Any]:
     whole_s, floors_s = day_totals(stages)
-    return {
-        "transactions": transactions,
-        "backend": backend,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "stages": [asdict(s) | {"rows_per_s": s.rows_per_s, "ratio": s.ratio} for s in stages],
-        "whole_day_s": whole_s,
-        "floors_s": floors_s,
-    }
+    return rounded(
+        {
+            "transactions": transactions,
+            "backend": backend,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "stages": [asdict(s) | {"rows_per_s": s.rows_per_s, "ratio": s.ratio} for s in stages],
+            "whole_day_s": whole_s,
+            "floors_s": floors_s,
+        }
+    )
 
 
 def machine() -> dict[str, Any]:
@@ -221,10 +238,14 @@ def run_stage(command: list[str], env: dict[str, str], workdir: Path, name: str)
             [sys.executable, "-S", "-c", LAUNCHER, str(measured), *command],
             env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, check=False,
         )  # fmt: skip
-    if done.returncode != 0:
+    if done.returncode not in ACCEPTED_EXITS.get(name, {0}):
         tail = log.read_text(errors="replace").splitlines()[-15:]
         raise RuntimeError(f"{name} exited {done.returncode}:\n" + "\n".join(tail))
     usage = json.loads(measured.read_text())
+    if done.returncode:
+        summary = [line for line in log.read_text(errors="replace").splitlines()[-40:]
+                   if "rejected" in line or line.startswith("  line ")]  # fmt: skip
+        print(f"  note: {name} exited {done.returncode}: " + " | ".join(summary[:4]), flush=True)
     return Run(usage["seconds"], usage["cpu_s"], usage["peak_kib"] / 1024)
 
 

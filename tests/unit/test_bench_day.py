@@ -4,6 +4,9 @@ and the dispatch of `python -m bench day ...` with its options."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from bench import __main__ as dispatch
@@ -120,3 +123,10 @@ def test_the_json_carries_each_stage_with_its_derived_figures() -> None:
     assert stage["name"] == "ingest" and stage["ratio"] == 2.0 and stage["rows_per_s"] == 5000
     assert (result["whole_day_s"], result["floors_s"]) == (20.0, 10.0)
     assert result["machine"]["cpus"] >= 1
+
+
+def test_the_json_has_no_long_digit_runs() -> None:
+    """A 17-digit float could pass Luhn, and the e2e PAN sweep rightly flags it."""
+    stages = [StageResult("eod", 7, 12.345678901234567, 1 / 3, 80.123456789, 2 / 3)]
+    text = json.dumps(as_json(stages, 7, "sqlite"))
+    assert not re.search(r"\d{8}", text), text
