@@ -179,7 +179,7 @@ def rounded(value: Any) -> Any:
 
 def as_json(stages: Sequence[StageResult], transactions: int, backend: str) -> dict[str, Any]:
     whole_s, floors_s = day_totals(stages)
-    return rounded(
+    result: dict[str, Any] = rounded(
         {
             "transactions": transactions,
             "backend": backend,
@@ -190,6 +190,7 @@ def as_json(stages: Sequence[StageResult], transactions: int, backend: str) -> d
             "floors_s": floors_s,
         }
     )
+    return result
 
 
 def machine() -> dict[str, Any]:
