@@ -150,7 +150,7 @@ def format_table(stages: Sequence[StageResult], transactions: int, backend: str)
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in stages:
-        floor = "" if s.floor_s is None else f"{s.floor_s:.1f} s"
+        floor = "" if s.floor_s is None else f"{s.floor_s:.{1 if s.floor_s >= 1 else 3}f} s"
         ratio = "" if s.ratio is None else f"{s.ratio:.2f}"
         lines.append(
             f"| {s.name} | {s.seconds:.1f} | {s.cpu_s:.1f} | {s.rows:,} | {s.rows_per_s:,.0f} |"

@@ -113,6 +113,8 @@ def test_the_table_has_a_row_a_stage_and_the_summary_line() -> None:
     )
     assert lines[5] == "| eod | 108.4 | 97.6 | 1,000 | 9 | 80 MiB |  |  |"
     assert lines[-1] == "whole day: 155.2 s; sum of floors 15.6 s (9.95x)"
+    small = format_table([_stage("merchants import", 1.1, 0.0123)], 300, "sqlite")
+    assert "| 0.012 s | 89.43 |" in small  # a floor under a second keeps its digits
 
 
 def test_the_json_carries_each_stage_with_its_derived_figures() -> None:
