@@ -462,14 +462,15 @@ def floors_of(day: Day) -> dict[str, Callable[[], tuple[float, int]]]:
     }
 
 
-def run_day(day: Day) -> list[StageResult]:
+def run_day(day: Day, results: list[StageResult]) -> None:
     """Each stage, then its floor right after it (so a slow spell of a shared machine lands on
-    both); a stage's rows are the rows its floor handled (eod: the staged transactions)."""
+    both), into `results` as they finish; a stage's rows are the rows its floor handled (eod:
+    the staged transactions)."""
     env = clean_env(day.url, day.workdir / "reports")
     commands = stage_commands(day.count, day.workdir / "day", day.date)
     for program in ("pos-sim", "settlement"):  # the bytecode cache, as after a first use
         subprocess.run([str(BIN / program), "--help"], env=env, capture_output=True, check=True)
-    floors, results, staged = floors_of(day), [], 0
+    floors, staged = floors_of(day), 0
     for name in STAGES:
         run = run_stage(commands[name], env, day.workdir, name)
         floor_s, rows = floors[name]()
@@ -481,7 +482,6 @@ def run_day(day: Day) -> list[StageResult]:
             flush=True,
         )
         results.append(result)
-    return results
 
 
 @contextmanager
@@ -524,10 +524,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     count, backend = options.transactions, options.backend
     print(f"day {count:,} {backend}: load average {os.getloadavg()[0]:.1f} at start", flush=True)
     with work_directory(options.keep) as workdir, databases(backend, workdir) as (url, floor):
+        stages: list[StageResult] = []
         try:
-            day = Day(backend, count, workdir, url, floor, business_date())
-            stages = run_day(day)
+            run_day(Day(backend, count, workdir, url, floor, business_date()), stages)
         except RuntimeError as error:
+            print(format_table(stages, count, backend) + "\n(the day stopped there)")
             print(f"bench day: {error}", file=sys.stderr)
             return 1
     print(format_table(stages, count, backend))
