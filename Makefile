@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 PACKAGES := settlement pos_simulator
 
-.PHONY: test lint typecheck architecture unit demo lesson bench clean
+.PHONY: test lint typecheck architecture unit demo lesson bench bench-day bench-day-growth clean
 
 # --no-compile: byte-compiling every installed module (botocore, moto, Faker...) was half of
 # the install's CPU time (measured 54 s -> 26 s); Python compiles what the demo imports, once.
@@ -48,8 +48,23 @@ demo: $(RUNTIME_STAMP)
 lesson: $(RUNTIME_STAMP)
 	$(BIN)/settlement lesson
 
+# Every benchmark; the whole day among them at 100,000 transactions on SQLite (bench/README.md).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The whole day at another size or backend: make bench-day SIZE=1000000 BACKEND=postgresql
+SIZE ?= 100000
+BACKEND ?= sqlite
+bench-day: $(STAMP)
+	$(BIN)/python -m bench day --transactions $(SIZE) --backend $(BACKEND) \
+		--json bench/results/day-$(BACKEND)-$(SIZE).json
+
+# How each stage's cost grows on PostgreSQL: 100k, 1M and 3M (the 3M day takes a while).
+bench-day-growth: $(STAMP)
+	for size in 100000 1000000 3000000; do \
+		$(BIN)/python -m bench day --transactions $$size --backend postgresql \
+			--json bench/results/day-postgresql-$$size.json || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) cardsettle.db cardsettle.db-* reports .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
