@@ -26,6 +26,7 @@ from settlement.eod.fraud_step import screen_day
 from settlement.eod.labels import read_labels
 from tests.support.eod_stores import memory_store_of
 from tests.support.lane_cases import flag_set
+from tests.support.reports import silent_board
 
 DAY = date(2026, 10, 14)
 TRANSACTIONS = 3_000
@@ -42,7 +43,7 @@ def test_the_lane_ends_with_the_batchs_verdict_on_a_generated_day(
     generate_day(plan.config(settings), plan.day_dir)
     rulebook = load_rulebook(None)
     with migrated_engine(settings) as engine:
-        import_inputs(engine, settings, plan)
+        import_inputs(engine, settings, plan, silent_board())
         ingest(settings, plan, lambda _n: None)
         to_eur = eur_converter(engine, DAY, settings.fx_max_rate_age_days)
         lane_run = replay_lane(engine, DAY, rulebook, to_eur)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -20,6 +21,9 @@ from settlement.adapters import database
 from settlement.adapters.report_reads import report_reads
 from settlement.config import Settings, load_settings
 from settlement.reports import WrittenReports, write_reports
+
+if TYPE_CHECKING:
+    from settlement.cli.progress import ProgressBoard
 
 
 def write_day_reports(
@@ -41,6 +45,13 @@ def generate_small_day(
     return workdir
 
 
+def silent_board() -> ProgressBoard:
+    """A progress board that shows nothing, for the demo's steps called from a test."""
+    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415
+
+    return ProgressBoard(Console(file=io.StringIO()), live_bars=False)
+
+
 @contextmanager
 def settled_day(
     db_url: str, generated: Path, reports_dir: Path, day: date
@@ -48,9 +59,8 @@ def settled_day(
     """A day of `generate_small_day` staged (direct transport), imported and through end of
     day, as the demo does it."""
     from settlement.cli.demo import DemoPlan, end_of_day, import_inputs, ingest  # noqa: PLC0415
-    from settlement.cli.progress import ProgressBoard  # noqa: PLC0415
 
-    board = ProgressBoard(Console(file=io.StringIO()), live_bars=False)  # shows nothing
+    board = silent_board()
 
     settings = load_settings(database_url=db_url, reports_dir=reports_dir)
     database.upgrade(db_url)
