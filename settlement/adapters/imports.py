@@ -16,16 +16,20 @@ corrected file re-imported adds just the corrected lines.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
+from functools import cache, partial
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, tuple_
 
 from settlement.adapters.bulk import bulk_insert
 from settlement.adapters.eod_tables import fx_rates
-from settlement.adapters.journal_writes import write_journal
+from settlement.adapters.journal_writes import RowForm, journal_row_form, write_journal
+from settlement.adapters.line_checks import CheckedChunk, Record, checked_lines
 from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.config import Settings
@@ -42,11 +46,11 @@ from settlement.domain.ecb_files import (
 from settlement.domain.file_lines import LineReason, LineRejected, preview, reject_pans
 from settlement.domain.journal_lines import (
     JOURNAL_COLUMNS,
-    JournalLine,
     JournalLineReader,
     journal_line_reader,
 )
 from settlement.domain.merchant_lines import MERCHANT_COLUMNS, MerchantRecord, parse_merchant_line
+from settlement.domain.plausibility import TimeWindow
 from settlement.domain.rate_lines import (
     RATE_COLUMNS,
     RateLine,
@@ -76,6 +80,7 @@ class ImportReport:
     gaps: int = 0  # rates: N/A or empty cells of an ECB file, "no rate that day"
     archived: int = 0  # rates: an ECB file's rates dated before the window, skipped
     notes: list[str] = field(default_factory=list)  # what was passed over, one line each
+    _error_lines: list[int] = field(default_factory=list, repr=False)  # `errors`' line numbers
 
     @property
     def already_there(self) -> int:
@@ -96,14 +101,19 @@ class ImportReport:
         return bool(self.file_error or self.rejected or not self.read)
 
     def reject(self, line_no: int, problem: LineRejected, where: str = "") -> None:
+        """Count a rejected line; the errors shown are the lowest-numbered, in line order,
+        whatever order the rejects come in (a worker process checks lines in chunks)."""
         self.rejected += 1
-        if len(self.errors) < MAX_ERRORS_SHOWN:
-            self.errors.append(f"line {line_no}{' ' + where if where else ''}: {problem}")
+        at = bisect_right(self._error_lines, line_no)
+        if at < MAX_ERRORS_SHOWN:
+            self._error_lines.insert(at, line_no)
+            self.errors.insert(at, f"line {line_no}{' ' + where if where else ''}: {problem}")
+            del self._error_lines[MAX_ERRORS_SHOWN:], self.errors[MAX_ERRORS_SHOWN:]
 
 
 def _records(
     lines: Iterable[str], columns: Sequence[str], report: ImportReport
-) -> Iterator[tuple[int, list[str], list[str]]]:
+) -> Iterator[Record]:
     """(first line number, header, values) of each CSV record after a checked header, the
     values unstripped. Raises `ImportFileError` for an unreadable file; a record with the
     wrong number of fields is rejected here."""
@@ -116,9 +126,7 @@ def _records(
         raise ImportFileError(f"line {reader.line_num}: unreadable CSV ({error})") from None
 
 
-def _checked_records(
-    reader: Any, columns: Sequence[str], report: ImportReport
-) -> Iterator[tuple[int, list[str], list[str]]]:
+def _checked_records(reader: Any, columns: Sequence[str], report: ImportReport) -> Iterator[Record]:
     header = [name.strip() for name in next(reader, [])]
     if not header:
         raise ImportFileError(f"empty file: expected the header {','.join(columns)}")
@@ -207,37 +215,59 @@ def import_journal(
 ) -> ImportReport:
     """Stream the journal into `journal_entries`: good lines are written, rows already
     imported are left as they are; an unreadable file writes nothing. `progress` is told
-    the lines read, per chunk (a line is written at most 10,000 lines after it is read)."""
+    the lines read, per chunk (a line is written at most 40,000 lines after it is read: a
+    worker process checks the lines while this one writes, `line_checks`)."""
     report = ImportReport()
     lines = counted(lines, progress)
-    read = journal_line_reader(settings.zone, settings.cutoff_time, now, settings.time_window)
-    valid = _journal_lines(_records(lines, JOURNAL_COLUMNS, report), read, report)
+    reading = JournalReading(settings.zone, settings.cutoff_time, now, settings.time_window)
+    check = partial(check_journal_chunk, reading, journal_row_form(engine.dialect.name, now))
+    rows = checked_lines(_records(lines, JOURNAL_COLUMNS, report), check, report.reject)
     try:
         with engine.begin() as conn:
-            report.written = write_journal(conn, valid, now)
+            report.written = write_journal(conn, rows)
     except ImportFileError as error:  # raised mid-stream: the transaction rolled back
         report.file_error, report.written = str(error), 0
     return report
 
 
-def _journal_lines(
-    records: Iterable[tuple[int, list[str], list[str]]],
-    read: JournalLineReader,
-    report: ImportReport,
-) -> Iterator[JournalLine]:
-    """The checked lines; rejections go to `report`. A file with the columns in their usual
-    order and nothing else is read as it is; any other layout line by line as a dict (an
-    extra column is scanned for card numbers like the rest)."""
+@dataclass(frozen=True, slots=True)
+class JournalReading:
+    """What reads a journal's lines, in a form that crosses to a worker process."""
+
+    zone: ZoneInfo
+    cutoff: time
+    received_at: datetime
+    window: TimeWindow
+
+    def reader(self) -> JournalLineReader:
+        return _reader(self)
+
+
+@cache
+def _reader(reading: JournalReading) -> JournalLineReader:
+    """Built once per process, not per chunk (it places the plausibility window)."""
+    return journal_line_reader(reading.zone, reading.cutoff, reading.received_at, reading.window)
+
+
+def check_journal_chunk(
+    reading: JournalReading, row_form: RowForm, records: list[Record]
+) -> CheckedChunk[tuple[Any, ...]]:
+    """The rows of a chunk's good lines, as `row_form` writes them, and its rejects. A
+    file with the columns in their usual order and nothing else is read as it is; any other
+    layout line by line as a dict (an extra column is scanned for card numbers like the
+    rest)."""
+    read, checked = reading.reader(), CheckedChunk[tuple[Any, ...]]()
     for number, header, values in records:
         try:
             if len(header) == len(JOURNAL_COLUMNS) and tuple(header) == JOURNAL_COLUMNS:
-                yield read(values)
+                checked.lines.append(row_form(read(values)))
             else:
                 row = _row(header, values)
                 reject_pans(row)
-                yield read([row[name] for name in JOURNAL_COLUMNS])
+                checked.lines.append(row_form(read([row[name] for name in JOURNAL_COLUMNS])))
         except LineRejected as problem:
-            report.reject(number, problem)
+            checked.reject(number, problem)
+    return checked
 
 
 def import_rates(

@@ -12,8 +12,9 @@ goes through a temp table and INSERT .. ON CONFLICT DO NOTHING, as every chunk u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection
@@ -33,31 +34,39 @@ _COPY_TYPES = tuple(
     for column in journal_entries.columns
 )
 _LOAD_TABLE = "_journal_load"
+RowForm = Callable[[JournalLine], tuple[Any, ...]]
 
 if JOURNAL_TABLE_COLUMNS != (*JournalLine._fields, "imported_at"):
     raise ImportError("JournalLine's fields and imported_at must be journal_entries' columns")
 
 
-def write_journal(conn: Connection, lines: Iterable[JournalLine], imported_at: datetime) -> int:
-    """Write `lines` (streamed, CHUNK_ROWS at a time) unless their transaction id is
-    stored already; returns the number of rows written."""
+def journal_row_form(dialect: str, imported_at: datetime) -> RowForm:
+    """How a checked line is written on `dialect`: a module-level function (or a partial of
+    one), so the worker process that checks the lines builds the rows too."""
+    if dialect == "postgresql":
+        return partial(_postgres_row, imported_at)
+    return partial(_sqlite_row, imported_at.isoformat(" ", "microseconds"))
+
+
+def write_journal(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
+    """Write `rows` (in `journal_row_form`, streamed, CHUNK_ROWS at a time) unless their
+    transaction id is stored already; returns the number of rows written."""
     if conn.dialect.name == "postgresql":
-        return _copy_journal(conn, lines, imported_at)
+        return _copy_journal(conn, rows)
     marks = ", ".join("?" for _ in JOURNAL_TABLE_COLUMNS)
     sql = (
         f"INSERT OR IGNORE INTO {journal_entries.name} ({', '.join(JOURNAL_TABLE_COLUMNS)}) "
         f"VALUES ({marks})"
     )
-    stamp = imported_at.isoformat(" ", "microseconds")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     written = 0
-    for chunk in batched(lines, CHUNK_ROWS):
-        cursor.executemany(sql, [_sqlite_row(line, stamp) for line in chunk])
+    for chunk in batched(rows, CHUNK_ROWS):
+        cursor.executemany(sql, chunk)
         written += cursor.rowcount  # executemany sums the rows each insert changed
     return written
 
 
-def _sqlite_row(line: JournalLine, stamp: str) -> tuple[Any, ...]:
+def _sqlite_row(stamp: str, line: JournalLine) -> tuple[Any, ...]:
     """The line in SQLAlchemy's SQLite storage format (ISO text, microseconds always), so
     what the end of day compares in SQL is what SQLAlchemy would have written."""
     return (
@@ -67,15 +76,18 @@ def _sqlite_row(line: JournalLine, stamp: str) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def _copy_journal(conn: Connection, lines: Iterable[JournalLine], imported_at: datetime) -> int:
+def _postgres_row(imported_at: datetime, line: JournalLine) -> tuple[Any, ...]:
+    return (*line, imported_at)
+
+
+def _copy_journal(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     dbapi_error = conn.dialect.loaded_dbapi.Error
     written, loading = 0, False
-    for chunk in batched(lines, CHUNK_ROWS):
-        rows = [(*line, imported_at) for line in chunk]
+    for chunk in batched(rows, CHUNK_ROWS):
         cursor.execute("SAVEPOINT journal_copy")
         try:
-            _copy_rows(cursor, journal_entries.name, rows)
+            _copy_rows(cursor, journal_entries.name, chunk)
         except dbapi_error as error:
             if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
                 raise
@@ -85,9 +97,9 @@ def _copy_journal(conn: Connection, lines: Iterable[JournalLine], imported_at: d
                     f"CREATE TEMP TABLE {_LOAD_TABLE} (LIKE {journal_entries.name}) ON COMMIT DROP"
                 )
                 loading = True
-            written += _insert_new(cursor, rows)
+            written += _insert_new(cursor, chunk)
         else:
-            written += len(rows)
+            written += len(chunk)
         cursor.execute("RELEASE SAVEPOINT journal_copy")
     return written
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from pos_simulator.config import DayConfig
 from pos_simulator.generate import generate_day
 from pos_simulator.options import RateOptions, build_mix
-from settlement.adapters import database
+from settlement.adapters import database, line_checks
 from settlement.adapters.eod_tables import journal_entries
 from settlement.adapters.imports import ImportReport, import_journal
 from settlement.config import Settings, load_settings
@@ -31,6 +31,14 @@ from tests.support.journal_reference import reference_import_journal
 
 DAY = date(2026, 11, 27)
 NOW = datetime(2026, 11, 28, 3, 0)  # naive UTC, a few hours after the day's cutoff
+
+
+@pytest.fixture(autouse=True, params=["in one process", "chunks in a worker"])
+def checking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every comparison twice: lines checked here, and in chunks of 7 by a worker process
+    (what a file past 10,000 lines gets), rejects and CSV breaks spread over many chunks."""
+    if request.param == "chunks in a worker":
+        monkeypatch.setattr(line_checks, "CHUNK_ROWS", 7)
 
 
 @pytest.fixture
@@ -199,3 +207,15 @@ def test_a_day_beyond_one_chunk_with_a_repeat_in_the_second(
     lines.append(csv_line(JOURNAL_COLUMNS, {**good, "transaction_id": "T5", "amount": "3.00"}))
     report = _both(two, "\n".join(lines) + "\n")
     assert (report.read, report.written) == (10_051, 10_050)
+
+
+def test_a_csv_break_after_rejected_lines_counts_them_and_writes_nothing(
+    two: tuple[Engine, Engine, Settings], tmp_path: Path
+) -> None:
+    """An unterminated quote late in the file: the import stops with the file error, having
+    counted the rejects of every line before it (in whichever chunk they were checked)."""
+    lines = _hostile(_generated_journal(tmp_path))
+    lines.insert(len(lines) - 3, '"unterminated,' + lines[1])
+    report = _both(two, "\n".join(lines) + "\n")
+    assert report.file_error is not None and "unreadable CSV" in report.file_error
+    assert report.rejected > 10 and report.written == 0
