@@ -92,13 +92,14 @@ class DemoPlan:
     def config(self, settings: Settings) -> DayConfig:
         """A day sized for reading: merchants and cards grow with the transactions, at a
         density where a till sees tens of cards a day (denser days make every busy terminal
-        look compromised to the fraud rules)."""
+        look compromised to the fraud rules): pos_simulator/density.py."""
         from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy, see the imports
+        from pos_simulator.density import pool_sizes  # noqa: PLC0415
 
-        n = self.transactions
+        sizes = pool_sizes(self.transactions, "demo")
         return DayConfig(
-            seed=self.seed, business_date=self.day, transactions=n,
-            merchants=max(20, min(300, n // 20)), cards=max(1_000, min(10_000, 2 * n)),
+            seed=self.seed, business_date=self.day, transactions=self.transactions,
+            merchants=sizes.merchants, cards=sizes.cards,
             timezone=settings.business_timezone, cutoff=settings.cutoff_time,
         )  # fmt: skip
 
