@@ -24,7 +24,7 @@ from pos_simulator.config import DayConfig
 from pos_simulator.contract import schema_text
 from pos_simulator.day import DaySummary
 from pos_simulator.density import pool_sizes
-from pos_simulator.generate import generate_day
+from pos_simulator.generate import pool_items, pools_for, simulate_day
 from pos_simulator.options import RateOptions, build_config, parse_cutoff
 from pos_simulator.profiles import PROFILE_HELP
 from pos_simulator.send_cli import open_queue, send_file
@@ -230,11 +230,11 @@ def in_range(day: date) -> None:
 def _generate(config: DayConfig, out: Path) -> DaySummary:
     started = time.perf_counter()
     try:
-        with (
-            ProgressBoard(console) as board,
-            board.stage(f"generate {out}", config.transactions, "transactions") as stage,
-        ):
-            summary = generate_day(config, out, stage.advance)
+        with ProgressBoard(console) as board:
+            with board.stage("merchants and cards", pool_items(config), "built") as stage:
+                pools = pools_for(config, stage.advance)
+            with board.stage(f"generate {out}", config.transactions, "transactions") as stage:
+                summary = simulate_day(config, pools, out, stage.advance)
     except (ValueError, ZoneInfoNotFoundError) as error:
         fail(f"pos-sim: {error}")
     elapsed_s = time.perf_counter() - started

@@ -238,7 +238,7 @@ def demo(
 def _run_steps(
     settings: Settings, plan: DemoPlan, extras: DayExtras | None = None
 ) -> tuple[IngestSummary, WrittenReports]:
-    from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from pos_simulator.generate import pool_items, pools_for, simulate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
     from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
     from settlement.eod.run import RunReportStatus  # noqa: PLC0415
@@ -246,8 +246,11 @@ def _run_steps(
 
     extras = extras or DayExtras()
     with ProgressBoard(console) as board:
+        config = plan.config(settings)
+        with board.stage("merchants and cards", pool_items(config), "built") as stage:
+            pools = pools_for(config, stage.advance)
         with board.stage("simulate the day", plan.transactions, "transactions") as stage:
-            generate_day(plan.config(settings), plan.day_dir, stage.advance)
+            simulate_day(config, pools, plan.day_dir, stage.advance)
         with migrated_engine(settings) as engine:
             import_inputs(engine, settings, plan, board)
             messages = sum(1 for _ in read_bodies(plan.day_dir / MESSAGES))
