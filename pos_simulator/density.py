@@ -4,8 +4,9 @@ A real acquirer's day grows by adding merchants and cardholders, not by sending 
 purchases through the same tills and cards: a 1M-transaction day on 300 merchants and
 10,000 cards gave every card ~100 purchases and every terminal thousands, and the fraud
 rules flagged ~40 % of it. So above `GROWING_ABOVE_TRANSACTIONS` the pools grow with the
-day: a merchant takes ~20 transactions, a card ~0.5 (`TRANSACTIONS_PER_MERCHANT`,
-`CARDS_PER_TRANSACTION`), uncapped.
+day: a merchant takes ~20 transactions, a card ~2 (`TRANSACTIONS_PER_MERCHANT`,
+`TRANSACTIONS_PER_CARD`), uncapped. Two a card is an active card's day, and continues the
+small days: 20,000 transactions on `pos-sim generate`'s 10,000 cards.
 
 Up to that size each command keeps the sizes it has always used (`SMALL_DAYS`), so that
 every day already generated, whose figures the README, the tests and saved days depend on,
@@ -37,7 +38,7 @@ class SmallDay:
 
 
 TRANSACTIONS_PER_MERCHANT: Final = 20
-CARDS_PER_TRANSACTION: Final = 2
+TRANSACTIONS_PER_CARD: Final = 2
 GROWING_ABOVE_TRANSACTIONS: Final = 20_000
 
 GENERATE_SIZES: Final = PoolSizes(merchants=300, cards=10_000)
@@ -50,18 +51,20 @@ SMALL_DAYS: Final = {
 
 
 def proportional_sizes(transactions: int) -> PoolSizes:
-    """The density: ~20 transactions a merchant, two cards a transaction."""
+    """The density: ~20 transactions a merchant, ~2 a card."""
     return PoolSizes(
         merchants=transactions // TRANSACTIONS_PER_MERCHANT,
-        cards=CARDS_PER_TRANSACTION * transactions,
+        cards=transactions // TRANSACTIONS_PER_CARD,
     )
 
 
 def pool_sizes(transactions: int, command: str = "generate") -> PoolSizes:
     """The pools of a day of `transactions` as `command` sizes it when not told."""
-    sizes = proportional_sizes(transactions)
     if transactions > GROWING_ABOVE_TRANSACTIONS:
-        return sizes
+        return proportional_sizes(transactions)
+    # The small demo days' own rule: two cards a transaction, clamped (few repeat buyers,
+    # so a small day's fraud stories stand out against its everyday cards).
+    sizes = PoolSizes(transactions // TRANSACTIONS_PER_MERCHANT, 2 * transactions)
     small = SMALL_DAYS[command]
     return PoolSizes(
         merchants=_clamp(sizes.merchants, small.smallest.merchants, small.largest.merchants),

@@ -35,6 +35,7 @@ REQUIRED_MCCS: tuple[tuple[str, bool], ...] = (
 )
 MIN_MERCHANTS = len(REQUIRED_MCCS) + 5
 MERCHANTS_PROGRESS_EVERY = 100
+ACCOUNTS_DRAWN = 300  # merchants whose settlement account is drawn (`_settlement_account`)
 CONTACTLESS_LIMIT_EUR = 50.0
 FEE_FIXED_EUR = {False: 0.10, True: 0.25}  # card-present, online
 FEE_STEP_MINOR = 5
@@ -87,7 +88,7 @@ def build_pools(
     progress: ProgressCallback | None = None,
 ) -> Pools:
     """`progress` is told the merchants and cards built (a merchant's IBAN can take a
-    thousand draws: a pool of 50,000 merchants takes minutes)."""
+    thousand draws; past `ACCOUNTS_DRAWN` merchants they share accounts, chain outlets)."""
     if merchant_count < MIN_MERCHANTS or card_count < 10:
         raise ValueError(f"need at least {MIN_MERCHANTS} merchants and 10 cards")
     rng = random.Random(f"pools:{seed}")
@@ -143,7 +144,8 @@ def _merchants(
     rng.shuffle(plan)
     fakers: dict[str, Faker] = {}
     weights = [mcc.merchant_weight for mcc in MCC_TABLE]
-    merchants = []
+    merchants: list[Merchant] = []
+    drawn: dict[str, list[Merchant]] = {}
     for index, country in enumerate(counted(plan, progress, MERCHANTS_PROGRESS_EVERY)):
         if index < len(REQUIRED_MCCS):
             code, online = REQUIRED_MCCS[index]
@@ -157,8 +159,26 @@ def _merchants(
             fakers[country.faker_locale] = faker
             faker.seed_instance(f"{seed}:{country.faker_locale}")
         merchant = _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)
-        merchants.append(_with_account(merchant, seed))
+        merchants.append(_settlement_account(merchant, seed, drawn))
     return tuple(merchants)
+
+
+def _settlement_account(
+    merchant: Merchant, seed: int, drawn: dict[str, list[Merchant]]
+) -> Merchant:
+    """The merchant with its settlement account: drawn for the first `ACCOUNTS_DRAWN`
+    merchants and for the first of a country; past them, a merchant is an outlet of a
+    chain and settles into the account of one of its country's drawn merchants (the
+    `index`-th, round the list), as a chain's outlets share the chain's account. A drawn
+    IBAN costs up to a second of CPU (below), so a pool of 50,000 merchants drawing each
+    took about 20 minutes; every pool up to `ACCOUNTS_DRAWN` merchants is as it was."""
+    same_country = drawn.setdefault(merchant.country_code, [])
+    if merchant.index < ACCOUNTS_DRAWN or not same_country:
+        with_account = _with_account(merchant, seed)
+        same_country.append(with_account)
+        return with_account
+    owner = same_country[merchant.index % len(same_country)]
+    return replace(merchant, iban=owner.iban, bic=owner.bic)
 
 
 def _with_account(merchant: Merchant, seed: int) -> Merchant:

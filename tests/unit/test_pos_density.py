@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pos_simulator import cli
+from pos_simulator.countries import COUNTRIES
 from pos_simulator.density import GROWING_ABOVE_TRANSACTIONS, PoolSizes, pool_sizes
+from pos_simulator.pools import ACCOUNTS_DRAWN, build_pools
 
 SMALL = st.integers(min_value=1, max_value=GROWING_ABOVE_TRANSACTIONS)
 LARGE = st.integers(min_value=GROWING_ABOVE_TRANSACTIONS + 1, max_value=10**8)
@@ -30,13 +32,13 @@ def test_small_days_keep_the_sizes_each_command_always_used(n: int) -> None:
 @given(LARGE, st.sampled_from(["generate", "run", "demo"]))
 def test_large_days_grow_the_pools_with_the_day(n: int, command: str) -> None:
     sizes = pool_sizes(n, command)
-    assert sizes == PoolSizes(n // 20, 2 * n)
-    assert sizes.merchants >= 1_000 and sizes.cards > 40_000  # past every old cap
+    assert sizes == PoolSizes(n // 20, n // 2)
+    assert sizes.merchants >= 1_000 and sizes.cards >= 10_000  # at or past every old cap
 
 
-def test_a_million_transaction_day_has_fifty_thousand_merchants_and_two_million_cards() -> None:
-    assert pool_sizes(1_000_000) == PoolSizes(50_000, 2_000_000)
-    assert pool_sizes(10_000_000) == PoolSizes(500_000, 20_000_000)
+def test_a_million_transaction_day_has_fifty_thousand_merchants_and_half_a_million_cards() -> None:
+    assert pool_sizes(1_000_000) == PoolSizes(50_000, 500_000)
+    assert pool_sizes(10_000_000) == PoolSizes(500_000, 5_000_000)
 
 
 def test_generate_sizes_the_pools_from_n_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,6 +59,21 @@ def test_generate_sizes_the_pools_from_n_unless_told(monkeypatch: pytest.MonkeyP
     assert seen == [
         (42, 500, 300, 10_000),
         (42, 10_000, 300, 10_000),
-        (42, 1_000_000, 50_000, 2_000_000),
+        (42, 1_000_000, 50_000, 500_000),
         (42, 1_000_000, 40, 900),
     ]
+
+
+def test_past_300_merchants_outlets_settle_into_a_drawn_account_of_their_country() -> None:
+    """A chain's outlets share its account: the first 300 merchants' IBANs are drawn (each
+    its own), every later one reuses a drawn IBAN of its own country, so a 50,000-merchant
+    pool draws about 300 IBANs, not 50,000."""
+    merchants = build_pools(3, 420, 200, COUNTRIES, 2026).merchants
+    drawn = {m.iban: m for m in merchants[:ACCOUNTS_DRAWN] if m.iban}
+    assert len(drawn) == len([m for m in merchants[:ACCOUNTS_DRAWN] if m.iban])
+    outlets = [m for m in merchants[ACCOUNTS_DRAWN:] if m.iban]
+    assert outlets
+    for outlet in outlets:
+        # its country's first merchant if none of the first 300 was of that country
+        owner = drawn.get(outlet.iban) or next(m for m in merchants if m.iban == outlet.iban)
+        assert owner.country_code == outlet.country_code and owner.bic == outlet.bic
