@@ -26,6 +26,7 @@ from typing import Any
 
 from pos_simulator.amounts import amount_text
 from pos_simulator.config import DayConfig
+from pos_simulator.density import pool_sizes
 from pos_simulator.generate import pools_for, simulate_day
 from pos_simulator.pools import Pools
 from pos_simulator.streams import SlotClock
@@ -39,7 +40,11 @@ FLUSH_ROWS = 4096
 
 
 def config_for(transactions: int) -> DayConfig:
-    return DayConfig(seed=7, business_date=date(2026, 11, 27), transactions=transactions)
+    """Sized as `pos-sim generate -n N` sizes it, so that bench_day's generate stage and
+    this floor build the same pools."""
+    sizes = pool_sizes(transactions, "generate")
+    return DayConfig(seed=7, business_date=date(2026, 11, 27), transactions=transactions,
+                     merchants=sizes.merchants, cards=sizes.cards)  # fmt: skip
 
 
 def baseline(config: DayConfig, pools: Pools, out_dir: Path) -> None:

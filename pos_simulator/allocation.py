@@ -8,6 +8,7 @@ do not flicker in and out with the seed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import accumulate
 
 
 def largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
@@ -40,9 +41,8 @@ def with_minimum_one(counts: list[int], needed: Sequence[int]) -> list[int]:
 
 
 def cumulative(counts: Sequence[float]) -> list[float]:
-    running = 0.0
-    out = []
-    for count in counts:
-        running += count
-        out.append(running)
-    return out
+    """Running sums from 0.0, added in order (C's loop, not Python's: a 50,000-merchant
+    day sums a list this long for each of its 96 slots)."""
+    sums = list(accumulate(counts, initial=0.0))
+    del sums[0]
+    return sums

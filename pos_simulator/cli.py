@@ -23,7 +23,8 @@ from rich.table import Table
 from pos_simulator.config import DayConfig
 from pos_simulator.contract import schema_text
 from pos_simulator.day import DaySummary
-from pos_simulator.generate import generate_day
+from pos_simulator.density import pool_sizes
+from pos_simulator.generate import pool_items, pools_for, simulate_day
 from pos_simulator.options import RateOptions, build_config, parse_cutoff
 from pos_simulator.profiles import PROFILE_HELP
 from pos_simulator.send_cli import open_queue, send_file
@@ -66,8 +67,20 @@ Seed = Annotated[int, typer.Option(help="RNG seed: same seed and options, same b
 Transactions = Annotated[
     int, typer.Option("--transactions", "-n", min=1, help="Transactions in the day.")
 ]
-Merchants = Annotated[int, typer.Option(min=10, help="Merchants in the pool.")]
-Cards = Annotated[int, typer.Option(min=10, help="Cards in the pool.")]
+Merchants = Annotated[
+    int | None,
+    typer.Option(
+        min=10, show_default=False,
+        help="Merchants in the pool (default: sized from -n, see docs/simulator.md).",
+    ),
+]  # fmt: skip
+Cards = Annotated[
+    int | None,
+    typer.Option(
+        min=10, show_default=False,
+        help="Cards in the pool (default: sized from -n, see docs/simulator.md).",
+    ),
+]  # fmt: skip
 Profile = Annotated[str, typer.Option(help=f"Preset mix: {PROFILES_TEXT} (see docs/simulator.md).")]
 Rate = float | None
 FraudRate = Annotated[Rate, typer.Option(help="Total fraud share, split like the profile.")]
@@ -123,8 +136,8 @@ def generate(
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("pos-day"),
     seed: Seed = 42,
     transactions: Transactions = 10_000,
-    merchants: Merchants = 300,
-    cards: Cards = 10_000,
+    merchants: Merchants = None,
+    cards: Cards = None,
     profile: Profile = "default",
     fraud_rate: FraudRate = None,
     scenario: Scenario = None,
@@ -152,9 +165,23 @@ def generate(
         abroad_share=abroad_share,
         cross_currency_share=cross_currency_share,
     )
-    sizes = (seed, transactions, merchants, cards)
+    sizes = _sizes(seed, transactions, (merchants, cards), "generate")
     config = _config(business_date, sizes, rates, currencies=currencies, zone=(timezone, cutoff))
     _generate(config, out)
+
+
+def _sizes(
+    seed: int, transactions: int, given: tuple[int | None, int | None], command: str
+) -> tuple[int, int, int, int]:
+    """The pools as given, else as the day's density sizes them for this command."""
+    merchants, cards = given
+    sized = pool_sizes(transactions, command)
+    return (
+        seed,
+        transactions,
+        sized.merchants if merchants is None else merchants,
+        sized.cards if cards is None else cards,
+    )
 
 
 def _config(
@@ -203,11 +230,11 @@ def in_range(day: date) -> None:
 def _generate(config: DayConfig, out: Path) -> DaySummary:
     started = time.perf_counter()
     try:
-        with (
-            ProgressBoard(console) as board,
-            board.stage(f"generate {out}", config.transactions, "transactions") as stage,
-        ):
-            summary = generate_day(config, out, stage.advance)
+        with ProgressBoard(console) as board:
+            with board.stage("merchants and cards", pool_items(config), "built") as stage:
+                pools = pools_for(config, stage.advance)
+            with board.stage(f"generate {out}", config.transactions, "transactions") as stage:
+                summary = simulate_day(config, pools, out, stage.advance)
     except (ValueError, ZoneInfoNotFoundError) as error:
         fail(f"pos-sim: {error}")
     elapsed_s = time.perf_counter() - started
@@ -256,8 +283,8 @@ def run(
     tps: Annotated[float, typer.Option(min=0.1, help="Messages per second.")] = 20.0,
     seed: Seed = 42,
     transactions: Transactions = 1_000,
-    merchants: Merchants = 50,
-    cards: Cards = 2_000,
+    merchants: Merchants = None,
+    cards: Cards = None,
     profile: Profile = "default",
     out: Annotated[
         Path | None, typer.Option(help="Keep the day here (default: a temporary directory).")
@@ -266,7 +293,7 @@ def run(
 ) -> None:
     """Generate a day and transmit it live at --tps, for demos."""
     settings = settings_or_exit()
-    sizes = (seed, transactions, merchants, cards)
+    sizes = _sizes(seed, transactions, (merchants, cards), "run")
     config = _config(business_date, sizes, RateOptions(profile), currencies=None, zone=(None, None))
     with _workdir(out) as directory:
         _generate(config, directory)

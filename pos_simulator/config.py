@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from pos_simulator.density import GENERATE_SIZES
 from pos_simulator.profiles import Mix
 from pos_simulator.timeline import BusinessDay
 from pos_simulator.vocabulary import FRAUD_LABELS, MALFORMED_FAULTS
@@ -19,8 +20,10 @@ class DayConfig:
     seed: int
     business_date: date
     transactions: int
-    merchants: int = 300
-    cards: int = 10_000
+    # A library caller that gives no sizes gets `pos-sim generate`'s small day; the commands
+    # size a day from its transactions (pos_simulator/density.py).
+    merchants: int = GENERATE_SIZES.merchants
+    cards: int = GENERATE_SIZES.cards
     mix: Mix = field(default_factory=Mix)
     currencies: frozenset[str] | None = None
     timezone: str = "Europe/Amsterdam"

@@ -17,7 +17,9 @@ from pos_simulator.writer import MERCHANTS, DayWriter, write_merchants
 from settlement.counting import ProgressCallback
 
 
-def pools_for(config: DayConfig) -> Pools:
+def pools_for(config: DayConfig, progress: ProgressCallback | None = None) -> Pools:
+    """The day's merchants and cards; `progress` is told how many of the
+    `pool_items(config)` are built."""
     countries = countries_for(config.currencies)
     return build_pools(
         config.seed,
@@ -26,7 +28,12 @@ def pools_for(config: DayConfig) -> Pools:
         countries,
         config.business_date.year,
         cross_currency_share=config.mix.cross_currency_share,
+        progress=progress,
     )
+
+
+def pool_items(config: DayConfig) -> int:
+    return config.merchants + config.cards
 
 
 def simulate_day(

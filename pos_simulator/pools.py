@@ -20,6 +20,7 @@ from pos_simulator.cards import Card
 from pos_simulator.countries import COUNTRIES, Country
 from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
 from pos_simulator.shapes import SHAPES
+from settlement.counting import ProgressCallback, counted
 from settlement.domain.bank_accounts import bic_fits_iban
 from settlement.domain.cards import holds_pan
 from settlement.domain.currencies import minor_unit_exponent
@@ -33,6 +34,8 @@ REQUIRED_MCCS: tuple[tuple[str, bool], ...] = (
     ("7995", False),  # a betting shop: the night scenario in person
 )
 MIN_MERCHANTS = len(REQUIRED_MCCS) + 5
+MERCHANTS_PROGRESS_EVERY = 100
+ACCOUNTS_DRAWN = 300  # merchants whose settlement account is drawn (`_settlement_account`)
 CONTACTLESS_LIMIT_EUR = 50.0
 FEE_FIXED_EUR = {False: 0.10, True: 0.25}  # card-present, online
 FEE_STEP_MINOR = 5
@@ -82,14 +85,17 @@ def build_pools(
     year: int,
     *,
     cross_currency_share: float = cross_border.DEFAULT_SHARE,
+    progress: ProgressCallback | None = None,
 ) -> Pools:
+    """`progress` is told the merchants and cards built (a merchant's IBAN can take a
+    thousand draws; past `ACCOUNTS_DRAWN` merchants they share accounts, chain outlets)."""
     if merchant_count < MIN_MERCHANTS or card_count < 10:
         raise ValueError(f"need at least {MIN_MERCHANTS} merchants and 10 cards")
     rng = random.Random(f"pools:{seed}")
-    merchants = _merchants(rng, seed, merchant_count, countries)
+    merchants = _merchants(rng, seed, merchant_count, countries, progress)
     merchants = _settling_cross_border(seed, merchants, cross_currency_share)
     merchant_countries = {merchant.country.code for merchant in merchants}
-    pool = _cards(rng, card_count, merchant_countries, year)
+    pool = _cards(rng, card_count, merchant_countries, year, progress)
     by_country: dict[str, list[Card]] = {}
     for card in pool:
         by_country.setdefault(card.country, []).append(card)
@@ -128,14 +134,19 @@ def _country_plan(count: int, countries: tuple[Country, ...]) -> list[Country]:
 
 
 def _merchants(
-    rng: random.Random, seed: int, count: int, countries: tuple[Country, ...]
+    rng: random.Random,
+    seed: int,
+    count: int,
+    countries: tuple[Country, ...],
+    progress: ProgressCallback | None = None,
 ) -> tuple[Merchant, ...]:
     plan = _country_plan(count, countries)
     rng.shuffle(plan)
     fakers: dict[str, Faker] = {}
     weights = [mcc.merchant_weight for mcc in MCC_TABLE]
-    merchants = []
-    for index, country in enumerate(plan):
+    merchants: list[Merchant] = []
+    drawn: dict[str, list[Merchant]] = {}
+    for index, country in enumerate(counted(plan, progress, MERCHANTS_PROGRESS_EVERY)):
         if index < len(REQUIRED_MCCS):
             code, online = REQUIRED_MCCS[index]
             mcc = BY_CODE[code]
@@ -148,8 +159,26 @@ def _merchants(
             fakers[country.faker_locale] = faker
             faker.seed_instance(f"{seed}:{country.faker_locale}")
         merchant = _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)
-        merchants.append(_with_account(merchant, seed))
+        merchants.append(_settlement_account(merchant, seed, drawn))
     return tuple(merchants)
+
+
+def _settlement_account(
+    merchant: Merchant, seed: int, drawn: dict[str, list[Merchant]]
+) -> Merchant:
+    """The merchant with its settlement account: drawn for the first `ACCOUNTS_DRAWN`
+    merchants and for the first of a country; past them, a merchant is an outlet of a
+    chain and settles into the account of one of its country's drawn merchants (the
+    `index`-th, round the list), as a chain's outlets share the chain's account. A drawn
+    IBAN costs up to a second of CPU (below), so a pool of 50,000 merchants drawing each
+    took about 20 minutes; every pool up to `ACCOUNTS_DRAWN` merchants is as it was."""
+    same_country = drawn.setdefault(merchant.country_code, [])
+    if merchant.index < ACCOUNTS_DRAWN or not same_country:
+        with_account = _with_account(merchant, seed)
+        same_country.append(with_account)
+        return with_account
+    owner = same_country[merchant.index % len(same_country)]
+    return replace(merchant, iban=owner.iban, bic=owner.bic)
 
 
 def _with_account(merchant: Merchant, seed: int) -> Merchant:
@@ -208,7 +237,11 @@ def _merchant(
 
 
 def _cards(
-    rng: random.Random, count: int, merchant_countries: set[str], year: int
+    rng: random.Random,
+    count: int,
+    merchant_countries: set[str],
+    year: int,
+    progress: ProgressCallback | None = None,
 ) -> tuple[Card, ...]:
     """Cards by home country: weighted like merchants, at least one per merchant country."""
     shares = largest_remainder(count, [math.sqrt(c.merchant_weight) for c in COUNTRIES])
@@ -216,13 +249,16 @@ def _cards(
     shares = with_minimum_one(shares, needed)
     issued: list[Card] = []
     seen: set[str] = set()
+    make_pan, make_expiry = cards.pan_maker(rng), cards.expiry_maker(rng, year)
     for country, share in zip(COUNTRIES, shares, strict=True):
+        pick_brand, code = cards.brand_picker(rng, country.code), country.code
         for _ in range(share):
-            brand = cards.pick_brand(rng, country.code)
-            pan = cards.make_pan(rng, brand)
+            brand = pick_brand()
+            pan = make_pan(brand)
             while pan in seen:
-                pan = cards.make_pan(rng, brand)
+                pan = make_pan(brand)
             seen.add(pan)
-            expiry = cards.expiry(rng, year)
-            issued.append(Card(len(issued), pan, expiry, brand.name, country.code))
+            issued.append(Card(len(issued), pan, make_expiry(), brand.name, code))
+        if progress is not None:  # a country at a time: 25 calls, none in the loop
+            progress(share)
     return tuple(issued)

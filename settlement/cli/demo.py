@@ -92,13 +92,14 @@ class DemoPlan:
     def config(self, settings: Settings) -> DayConfig:
         """A day sized for reading: merchants and cards grow with the transactions, at a
         density where a till sees tens of cards a day (denser days make every busy terminal
-        look compromised to the fraud rules)."""
+        look compromised to the fraud rules): pos_simulator/density.py."""
         from pos_simulator.config import DayConfig  # noqa: PLC0415 - heavy, see the imports
+        from pos_simulator.density import pool_sizes  # noqa: PLC0415
 
-        n = self.transactions
+        sizes = pool_sizes(self.transactions, "demo")
         return DayConfig(
-            seed=self.seed, business_date=self.day, transactions=n,
-            merchants=max(20, min(300, n // 20)), cards=max(1_000, min(10_000, 2 * n)),
+            seed=self.seed, business_date=self.day, transactions=self.transactions,
+            merchants=sizes.merchants, cards=sizes.cards,
             timezone=settings.business_timezone, cutoff=settings.cutoff_time,
         )  # fmt: skip
 
@@ -237,7 +238,7 @@ def demo(
 def _run_steps(
     settings: Settings, plan: DemoPlan, extras: DayExtras | None = None
 ) -> tuple[IngestSummary, WrittenReports]:
-    from pos_simulator.generate import generate_day  # noqa: PLC0415
+    from pos_simulator.generate import pool_items, pools_for, simulate_day  # noqa: PLC0415
     from pos_simulator.writer import MESSAGES  # noqa: PLC0415
     from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
     from settlement.eod.run import RunReportStatus  # noqa: PLC0415
@@ -245,8 +246,11 @@ def _run_steps(
 
     extras = extras or DayExtras()
     with ProgressBoard(console) as board:
+        config = plan.config(settings)
+        with board.stage("merchants and cards", pool_items(config), "built") as stage:
+            pools = pools_for(config, stage.advance)
         with board.stage("simulate the day", plan.transactions, "transactions") as stage:
-            generate_day(plan.config(settings), plan.day_dir, stage.advance)
+            simulate_day(config, pools, plan.day_dir, stage.advance)
         with migrated_engine(settings) as engine:
             import_inputs(engine, settings, plan, board)
             messages = sum(1 for _ in read_bodies(plan.day_dir / MESSAGES))
