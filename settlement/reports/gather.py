@@ -26,8 +26,11 @@ from settlement.reports.model import CurrencyVolume, DayReport, HourBucket, Hour
 from settlement.reports.reasons import CutoffOf
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from settlement.adapters.report_reads import ReportReads
     from settlement.adapters.report_reads.day import DayReads
+    from settlement.domain.ledger import SettledFlow
 
 VOLUME_FIELDS = ("staged_count", "staged_minor", "settled_minor", "held_minor",
                  "exceptions_minor", "reversed_minor")  # fmt: skip
@@ -41,7 +44,10 @@ class ReportError(Exception):
 
 def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
     run = _run(reads.day, day)
-    volumes = _volumes(reads.day, day)
+    # One scan of the settlement lines for the volumes' settled side and the payout
+    # identity: a second GROUP BY of a 1M day's lines cost ~3 s on SQLite.
+    flows = reads.ledger.settled_flows(day)
+    volumes = _volumes(reads.day, day, flows)
     return DayReport(
         run=run,
         timezone=settings.business_timezone,
@@ -52,7 +58,7 @@ def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
         recon=gather_recon(reads.recon, reads.detail, day, cutoff_of(settings)),
         fraud=gather_fraud(reads.recon, day, run.scorecard),
         books=gather_books(reads.ledger, day),
-        checks=gather_checks(reads.ledger, day, volumes),
+        checks=gather_checks(reads.ledger, day, volumes, flows),
         lesson=load_lesson(settings.reports_dir / day.isoformat() / LESSON_FILE, run.run_id),
     )
 
@@ -75,14 +81,18 @@ def _by_type(reads: DayReads, day: date) -> dict[str, int]:
     return {kind.value: found.get(kind.value, 0) for kind in TransactionType}
 
 
-def _volumes(reads: DayReads, day: date) -> tuple[CurrencyVolume, ...]:
+def _volumes(
+    reads: DayReads, day: date, flows: Iterable[SettledFlow]
+) -> tuple[CurrencyVolume, ...]:
+    """Per transaction currency: staged, and where it went. Settled is the settlement
+    lines' original amounts, summed from their flows (per type and currency pair)."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for currency, count, staged_minor in reads.staged_by_currency(day):
         totals[currency].update(staged_count=count, staged_minor=staged_minor)
     for currency, outcome, unsettled_minor in reads.unsettled_by_currency(day):
         totals[currency][UNSETTLED_FIELDS[outcome]] += unsettled_minor
-    for currency, settled_minor in reads.settled_by_currency(day):
-        totals[currency]["settled_minor"] += settled_minor
+    for flow in flows:
+        totals[flow.original_currency]["settled_minor"] += flow.original_minor
     return tuple(
         CurrencyVolume(currency, *(totals[currency][name] for name in VOLUME_FIELDS))
         for currency in sorted(totals)

@@ -19,6 +19,7 @@ from settlement.domain.ledger import (
     REVERSALS_CHECK,
     Conservation,
     Finding,
+    SettledFlow,
     check_conservation,
     check_payout_identity,
     check_refunds_within_original,
@@ -110,9 +111,13 @@ def _trial_balance(reads: LedgerReads, day: date) -> tuple[BalanceRow, ...]:
 
 
 def gather_checks(
-    reads: LedgerReads, day: date, volumes: Iterable[CurrencyVolume]
+    reads: LedgerReads,
+    day: date,
+    volumes: Iterable[CurrencyVolume],
+    flows: list[SettledFlow],
 ) -> tuple[Check, ...]:
-    """Ledger balance, conservation and payout identity, one check per currency."""
+    """Ledger balance, conservation and payout identity, one check per currency; `flows`
+    are the date's `settled_flows` (read once for the volumes and the identity)."""
     balance: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in _trial_balance(reads, day):
         balance[row.currency][0] += row.debit_minor
@@ -132,7 +137,7 @@ def gather_checks(
         for c, t in conservation.items()
     }
     checks += _as_checks("conservation", held, check_conservation(conservation))
-    identity = payout_identities(reads.settled_flows(day), reads.paid_out(day))
+    identity = payout_identities(flows, reads.paid_out(day))
     paid = {
         c: f"purchases - refunds {_m(t.lines_net_minor, c)} - carried in"
         f" {_m(t.carried_in_minor, c)} + carried out {_m(t.carried_out_minor, c)}"

@@ -57,14 +57,6 @@ class DayReads:
         rows = self._conn.execute(query.group_by(ri.c.currency, ri.c.outcome))
         return [(str(c), str(outcome), int(total)) for c, outcome, total in rows]
 
-    def settled_by_currency(self, day: date) -> list[tuple[str, int]]:
-        """(transaction currency, minor units) settled, summed over the settlement lines."""
-        query = select(sl.c.original_currency, func.sum(sl.c.original_amount_minor)).where(
-            sl.c.run_date == day
-        )
-        rows = self._conn.execute(query.group_by(sl.c.original_currency))
-        return [(str(c), int(total)) for c, total in rows]
-
     def staged_per_hour(self, day: date) -> dict[datetime, int]:
         """Staged items of the date per UTC hour of `transacted_at` (the hour's start)."""
         key = self._hour_key().label("hour")

@@ -1,0 +1,41 @@
+"""`Money.format` for a stream of amounts: the text of each currency's amounts made by one
+prepared function, for the CSV files' millions of cells.
+
+`Money(minor, currency).format()` builds a value object, looks the exponent up and checks
+the currency for every cell: at 1M transactions the report spent more CPU there than in
+reading the rows (2.4 us a cell on a loaded 2-core machine, ~590,000 cells a 100,000-row
+day). Here the exponent is looked up once per currency and the text is one `%` format of
+`divmod`: the same digits, sign and decimals as `Money.format` (a property test holds the
+two equal for every ISO 4217 exponent), integers only, no float anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from settlement.domain.currencies import minor_unit_exponent
+
+AmountText = Callable[[int], str]
+
+
+def amount_text_of(exponent: int) -> AmountText:
+    """The text of an amount in minor units of a currency with `exponent` decimals."""
+    if exponent == 0:
+        return str  # "-5": Money.format of a currency without decimals
+    template, scale = f"%d.%0{exponent}d", 10**exponent
+
+    def text(minor: int) -> str:
+        if minor >= 0:
+            return template % divmod(minor, scale)  # type: ignore[no-any-return]
+        return "-" + template % divmod(-minor, scale)  # type: ignore[no-any-return]
+
+    return text
+
+
+class AmountTexts(dict[str, AmountText]):
+    """currency -> its `AmountText`, made on first use. An unknown code raises
+    `UnknownCurrencyError`, as `Money` does."""
+
+    def __missing__(self, currency: str) -> AmountText:
+        made = self[currency] = amount_text_of(minor_unit_exponent(currency))
+        return made
