@@ -264,12 +264,13 @@ def _table_columns(table: str) -> list[str]:
 
 def floor_sqlite_load(source: Path, target: Path, table: str) -> tuple[float, int]:
     """Copy `table`'s rows from the day into the floor database; seconds of the inserts."""
+    from settlement.adapters.database import apply_sqlite_pragmas  # noqa: PLC0415
+
     columns = _table_columns(table)
     names, marks = ", ".join(columns), ", ".join("?" * len(columns))
     reader = sqlite3.connect(source)
     writer = sqlite3.connect(target, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
-        writer.execute(f"PRAGMA {pragma}")
+    apply_sqlite_pragmas(writer)  # the product's own list: the floor moves with it
     cursor = reader.execute(f"SELECT {names} FROM {table}")
     seconds, rows = 0.0, 0
     while chunk := cursor.fetchmany(CHUNK):

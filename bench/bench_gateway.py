@@ -36,7 +36,7 @@ from moto import mock_aws
 from sqlalchemy.engine import make_url
 
 from settlement.adapters.aws import create_queues
-from settlement.adapters.database import upgrade
+from settlement.adapters.database import apply_sqlite_pragmas, upgrade
 from settlement.adapters.staging import STAGED_COLUMNS, STAGED_COPY_TYPES
 from settlement.config import load_settings
 from settlement.domain.pos_message import PosMessage, parse_pos_message
@@ -120,8 +120,7 @@ class Cost:
 
 def raw_sqlite(url: str, path: Path) -> Cost:
     connection = sqlite3.connect(make_url(url).database or "", isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
+    apply_sqlite_pragmas(connection)  # the product's own list, as its floor
     marks = ", ".join("?" for _ in STAGED_COLUMNS)
     sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
     cost = Cost()

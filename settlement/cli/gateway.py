@@ -238,12 +238,24 @@ def ingest(
                     batch_size=batch_size or 10, workers=workers, wait_s=wait_seconds,
                     advance=advance,
                 )  # fmt: skip
+        if transport == "direct":  # a bulk load leaves the database checkpointed
+            board.step("checkpoint the database", partial(_checkpoint, settings.database_url))
     _print_summary(summary, transport)
     failures = summary.failures(settings.dlq_name)
     for line in failures:  # after the rest was sent: one line each, then exit 1
         print(f"ingest: {line}", file=sys.stderr)
     if failures:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _checkpoint(url: str) -> None:
+    from settlement.adapters.database import checkpoint_wal, create_db_engine  # noqa: PLC0415
+
+    engine = create_db_engine(url)
+    try:
+        checkpoint_wal(engine)
+    finally:
+        engine.dispose()
 
 
 def _ingest_sqs(
