@@ -118,11 +118,16 @@ class InstantStream:
         `random.choices` does, minus building a list: this is the simulator's hot path).
         """
         clock, rng = self._clock, self._rng
+        cums: dict[tuple[int, ...], list[float]] = {}  # the same local hours, the same sums
         for slot, count in enumerate(self._counts):
             if not count:
                 continue
             hours = clock.hours(slot)  # by timezone: one lookup a merchant, no call
-            cum = cumulative([weights[hours[m.timezone]] for m, weights in self._table])
+            key = tuple(hours.values())  # every slot's timezones in the same (sorted) order
+            cum = cums.get(key)
+            if cum is None:
+                cum = cumulative([weights[hours[m.timezone]] for m, weights in self._table])
+                cums[key] = cum
             first, last = clock.bounds(slot)
             pieces = math.ceil(count / CHUNK_EVENTS)
             for j in range(pieces):
