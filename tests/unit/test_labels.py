@@ -136,3 +136,26 @@ def test_a_label_set_answers_as_the_dict_of_the_same_lines(
     assert (asked in compact) == (asked in labels)
     assert dict(compact.items()) == labels and len(compact) == len(labels)
     assert dict(fraud_labels(compact)) == dict(fraud_labels(labels))
+
+
+def test_a_packed_id_is_never_found_across_two_others() -> None:
+    """Two keys side by side in one bucket spell a third at a misaligned offset: not a member."""
+    first = bytes(range(14)) + b"\x00\x01"
+    second = bytes(range(20, 26)) + b"\x00\x01" + bytes(range(30, 36)) + b"\x00\x01"
+    spelled = first[8:] + second[:8]
+    ids = [_text(key) for key in (first, second, spelled)]
+    labels = LabelSet()
+    labels.add(ids[0], "legit")
+    labels.add(ids[1], "legit")
+    assert ids[2] not in labels and labels.get(ids[2]) is None and len(labels) == 2
+    labels.add(ids[2], "legit")
+    labels.add(ids[2], "legit")
+    assert len(labels) == 3 and labels[ids[2]] == "legit"
+    labels.add(ids[0], "card_testing")
+    assert labels.get(ids[0]) == "card_testing" and ids[1] in labels and len(labels) == 3
+    assert sorted(labels) == sorted(ids)
+
+
+def _text(key: bytes) -> str:
+    digits = key.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
