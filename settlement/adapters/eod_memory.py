@@ -243,6 +243,14 @@ class MemoryEodStore:
             if any(t.business_date == span[1] for t in group):
                 yield group
 
+    def groups_holding(
+        self, key: str, span: Span, ids: Sequence[str]
+    ) -> Iterator[list[StagedTransaction]]:
+        wanted = set(ids)
+        for group in self._groups(lambda t: str(getattr(t, key)), span):
+            if any(t.transaction_id in wanted and t.business_date == span[1] for t in group):
+                yield group
+
     def record_fraud(
         self, run_date: date, flags: list[FraudFlag], decisions: Mapping[str, FraudDecision]
     ) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -104,7 +105,7 @@ _cursor_numbers = itertools.count(1)
 
 def stream(
     conn: Connection, statement: str, params: Mapping[str, Any], batch_rows: int = 5000
-) -> Iterator[tuple[Any, ...]]:
+) -> Generator[tuple[Any, ...]]:
     """Rows of a large read straight from the driver, inside the run's transaction.
 
     Why not `conn.execute`: SQLAlchemy's per-row result processing cost several times the read
@@ -129,6 +130,32 @@ def stream(
             yield from batch
     finally:
         cursor.close()
+
+
+@contextmanager
+def id_table(conn: Connection, ids: Iterable[str]) -> Iterator[str]:
+    """A temporary table of `ids` (column `transaction_id`) for the block; yields its name.
+
+    Why: a statement that needs thousands of ids joins them as a table, where as many bound
+    parameters would break the backends' limits (SQLite 32,766, PostgreSQL 65,535). After a
+    failure the table is left to the run's rollback, which undoes its creation."""
+    name = f"eod_ids_{next(_cursor_numbers)}"
+    run(conn, f"CREATE TEMPORARY TABLE {name} (transaction_id TEXT PRIMARY KEY)")
+    cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with closing(cursor):
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {name} (transaction_id) FROM STDIN") as copy:
+                for tid in ids:
+                    copy.write_row((tid,))
+        else:
+            cursor.executemany(f"INSERT INTO {name} VALUES (?)", ((tid,) for tid in ids))
+    refresh_statistics(conn, name)
+    try:
+        yield name
+    except GeneratorExit:  # the reader stopped early: nothing failed
+        run(conn, f"DROP TABLE {name}")
+        raise
+    run(conn, f"DROP TABLE {name}")
 
 
 def _seconds_apart(conn: Connection, a: str, b: str) -> str:

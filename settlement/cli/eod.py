@@ -225,13 +225,13 @@ def eod(
 ) -> None:
     """Run the end of day for one business date by hand (exit 3 when it refuses)."""
     from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
-    from settlement.eod.labels import read_labels  # noqa: PLC0415
+    from settlement.eod.labels import read_label_set  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
     settings = settings_or_exit()
     day = parse_date(business_date)
     with ProgressBoard(console) as board:
-        read = board.step(f"read {labels}", lambda: read_labels(labels)) if labels else None
+        read = board.step(f"read {labels}", lambda: read_label_set(labels)) if labels else None
         with existing_engine(settings) as engine, step_progress(board, day) as after_step:
             request = RunRequest(
                 day, utc_now(), rerun, read, after_step=after_step,

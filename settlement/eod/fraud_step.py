@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from settlement.adapters.purchase_rows import ID, Narrowing, Raw
+from settlement.adapters.purchase_rows import Narrowing, Raw
 from settlement.domain.fraud import (
     FraudFlag,
     Rulebook,
@@ -25,9 +25,10 @@ from settlement.domain.fraud import (
     screen_card,
     screen_terminal,
 )
+from settlement.domain.fraud.labelset import fraud_labels
 from settlement.domain.fraud.reach import FraudGroups
 from settlement.domain.holds import FRAUD_HOLDS
-from settlement.domain.transactions import LEGIT_LABEL, StagedTransaction
+from settlement.domain.transactions import StagedTransaction
 from settlement.eod import prefilter
 from settlement.eod.prefilter import Prefilter
 from settlement.eod.store import EodStore
@@ -96,18 +97,13 @@ def _fraud_groups(
     store: EodStore, run_date: date, rulebook: Rulebook, to_eur: ToEur, labels: Mapping[str, str]
 ) -> FraudGroups:
     """The card and terminal groups holding the date's labelled fraud, whole over the rules'
-    look-back: a rule's reach counts every purchase of the group, not only the fraud."""
-    fraud = frozenset(tid for tid, label in labels.items() if label != LEGIT_LABEL)
+    look-back: a rule's reach counts every purchase of the group, not only the fraud. Read
+    as the scorecard walks them, one group at a time (cards, then terminals)."""
+    fraud = sorted(fraud_labels(labels))
 
-    def holds_fraud(rows: Sequence[Raw], today: Sequence[bool], _: Any) -> bool:
-        return any(is_today and row[ID] in fraud for row, is_today in zip(rows, today, strict=True))
-
-    narrowing = Narrowing(frozenset({"transaction_id", "business_date"}), holds_fraud)
-
-    def groups(key: str, days: int) -> list[list[StagedTransaction]]:
+    def groups(key: str, days: int) -> Iterator[list[StagedTransaction]]:
         span = (run_date - timedelta(days=days), run_date)
-        every = store.purchase_groups(key, span, narrowing)  # the memory store: every group
-        return [g for g in every if any(tx.transaction_id in fraud for tx in g)]
+        yield from store.groups_holding(key, span, fraud)
 
     cards = groups("card_token", rulebook.card_lookback_days)
     terminals = groups("terminal_id", rulebook.terminal_lookback_days)

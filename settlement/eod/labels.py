@@ -3,16 +3,22 @@
 Labels only score the fraud screen, but a wrong file must not score it silently against
 nothing, and a file carrying card numbers must not be loaded at all: each problem is a
 `BadInput` naming the file and the line (a PAN is reported, never echoed).
+
+The file is streamed line by line into one of two sinks: a dict (`read_labels`, small days
+and the simulator's tests) or a `LabelSet` (`read_label_set`, the end of day), which keeps a
+million-line file in a small share of the dict's memory (see `labelset`).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from settlement.domain.cards import holds_pan, mask_pans
-from settlement.eod.input_file import read_input_text
+from settlement.domain.fraud.labelset import LabelSet
+from settlement.eod.input_file import read_input_lines
 from settlement.errors import BadInput
 
 COLUMNS = ("transaction_id", "label")
@@ -33,23 +39,37 @@ PLAIN_LINE = re.compile(
 
 def read_labels(path: Path) -> dict[str, str]:
     """transaction_id -> label; raises BadInput for a missing, unreadable or malformed file."""
-    return _parse(path, read_input_text(path, f"labels file {path}").splitlines())
+    labels: dict[str, str] = {}
+    _parse(path, _lines(path), labels.__setitem__)
+    return labels
 
 
-def _parse(path: Path, lines: list[str]) -> dict[str, str]:
-    header = next(csv.reader(lines[:1]), None)
+def read_label_set(path: Path) -> LabelSet:
+    """The same labels as `read_labels`, held compactly for the scorecard."""
+    labels = LabelSet()
+    _parse(path, _lines(path), labels.add)
+    return labels
+
+
+def _lines(path: Path) -> Iterator[str]:
+    return read_input_lines(path, f"labels file {path}")
+
+
+def _parse(path: Path, lines: Iterator[str], put: Callable[[str, str], None]) -> None:
+    first = next(lines, None)
+    header = next(csv.reader([] if first is None else [first]), None)
     if header is None or [cell.strip() for cell in header] != list(COLUMNS):
         shown = mask_pans(",".join(header or []))[:80]
         raise BadInput(f"labels file {path}: header is {shown!r}, expected {','.join(COLUMNS)!r}")
-    labels: dict[str, str] = {}
-    for number, line in enumerate(lines[1:], start=2):
-        if PLAIN_LINE.fullmatch(line):
+    plain = PLAIN_LINE.fullmatch
+    labels: dict[str, str] = {}  # one string per distinct label, not one per line
+    for number, line in enumerate(lines, start=2):
+        if plain(line):
             transaction_id, label = line.split(",")
-            labels[transaction_id] = label
+            put(transaction_id, labels.setdefault(label, label))
         elif line.strip():
             transaction_id, label = _odd_line(path, number, line)
-            labels[transaction_id] = label
-    return labels
+            put(transaction_id, labels.setdefault(label, label))
 
 
 def _odd_line(path: Path, number: int, line: str) -> tuple[str, str]:

@@ -75,6 +75,13 @@ class EodStore(Protocol):
         """Purchases of `span` per terminal, oldest first, of at least every terminal that
         may have more than `max_count` purchases in one window of `window_s`."""
 
+    def groups_holding(
+        self, key: str, span: Span, ids: Sequence[str]
+    ) -> Iterator[list[StagedTransaction]]:
+        """Purchases of `span` grouped by `key` as `purchase_groups` gives them, of only the
+        groups with one of `ids` among their purchases on the span's last date (the
+        scorecard judges the labelled fraud in them)."""
+
     def record_fraud(
         self, run_date: date, flags: list[FraudFlag], decisions: Mapping[str, FraudDecision]
     ) -> None: ...

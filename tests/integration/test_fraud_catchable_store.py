@@ -5,10 +5,13 @@ how many of its transactions its rules can catch at all."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from pos_simulator.dayfiles import read_labels
+from settlement.adapters.eod_memory import MemoryEodStore
 from settlement.adapters.eod_store import run_transaction
 from tests.support.eod_stores import memory_store_of
 from tests.support.reports import settled_generated_day, write_day_reports
@@ -28,6 +31,7 @@ def test_labelled_purchases_read_back_and_scored(db_url: str, tmp_path: Path) ->
         assert len(from_sql) >= 0.9 * len(fraud)  # a few were lost or malformed on purpose
         with run_transaction(engine) as store:
             assert list(store.purchases_by_id(date(2026, 10, 15), fraud)) == []
+        _groups_holding_agree(engine, memory, [*fraud[::3], "no-such-id", "x" * 80])
         written = write_day_reports(engine, settings, DAY, tmp_path / "out")
     summary = json.loads((written.html.parent / "summary.json").read_text("utf-8"))
     catchable = summary["fraud_scorecard"]["catchable"]
@@ -37,3 +41,18 @@ def test_labelled_purchases_read_back_and_scored(db_url: str, tmp_path: Path) ->
     night = catchable["high_risk_mcc_night"]
     assert night["transactions"] > 0 and night["catchable"] == night["transactions"]
     assert "catchable" in written.html.read_text("utf-8")
+
+
+def _groups_holding_agree(engine: Engine, memory: MemoryEodStore, ids: list[str]) -> None:
+    """The SQL store's groups holding `ids` (read through a table of them) are the memory
+    store's, whole, in the same order; the table is gone after, even when read halfway."""
+    for key, days in (("card_token", 7), ("terminal_id", 1), ("terminal_id", 0)):
+        span = (DAY - timedelta(days=days), DAY)
+        expected = list(memory.groups_holding(key, span, ids))
+        with run_transaction(engine) as store:
+            assert list(store.groups_holding(key, span, ids)) == expected
+            assert expected and list(store.groups_holding(key, span, [])) == []
+            halfway = store.groups_holding(key, span, ids)
+            next(halfway)
+            halfway.close()
+            assert list(store.groups_holding(key, span, ids)) == expected  # nothing left locked

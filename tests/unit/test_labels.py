@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from settlement.domain.cards import holds_pan
-from settlement.eod.labels import PLAIN_LINE, read_labels
+from settlement.domain.fraud.labelset import LabelSet, fraud_labels
+from settlement.eod.labels import PLAIN_LINE, read_label_set, read_labels
 from settlement.errors import BadInput
+from tests.support.labels_reference import reference_labels
 
 HEX = "0123456789abcdef"
 # digits weighted up: all-digit groups are where a PAN could hide
@@ -73,3 +76,86 @@ def test_a_bad_file_is_one_bad_input(tmp_path: Path, text: bytes, says: str) -> 
     with pytest.raises(BadInput, match=says) as raised:
         read_labels(path)
     assert "5559" not in str(raised.value)
+
+
+# --- the streaming reader and the LabelSet against the whole-text reader ----------------------
+
+_UUID = "01a136d9-bb8c-773e-8da2-f5628c476243"
+_PIECES = st.sampled_from(
+    [
+        _UUID, _UUID.upper(), "01a136d9-bb8c-773e-8da2-501800000009", "P1", " P2 ", '"P,3"',
+        "5500-0055-5555-5559", ",", "legit", "card_testing", "Legit", " legit", "\n", "\r",
+        "\r\n", "\x0b", "\x85", "\u2028", "\x1c", "", '"', "\xff", "é",
+    ]
+)  # fmt: skip
+_ROWS = st.lists(
+    st.tuples(_PIECES, _PIECES, st.sampled_from(["legit", "card_testing", "amount_spike"])),
+    max_size=12,
+)
+_HEADERS = st.sampled_from(["transaction_id,label", " transaction_id , label", "id,label", ""])
+_ENDS = st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\u2028"])
+
+
+def _outcome(read: Callable[[Path], Mapping[str, str]], path: Path) -> object:
+    try:
+        return dict(read(path).items())
+    except BadInput as error:
+        return str(error)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=_HEADERS, rows=_ROWS, end=_ENDS, raw=st.sampled_from([b"", b"\xff", b"\xc3"]))
+def test_the_streaming_reader_reads_what_the_whole_text_reader_read(
+    tmp_path: Path, header: str, rows: list[tuple[str, str, str]], end: str, raw: bytes
+) -> None:
+    lines = [header] + [f"{a}{b},{label}" if b != "," else f"{a},{label}" for a, b, label in rows]
+    path = tmp_path / "labels.csv"
+    path.write_bytes(end.join(lines).encode() + raw)
+    expected = _outcome(reference_labels, path)
+    assert _outcome(read_labels, path) == expected
+    assert _outcome(read_label_set, path) == expected
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([_UUID, _UUID.upper(), "P1", "01a136d9-bb8c-773e-8da2-f5628c476244"]),
+            st.sampled_from(["legit", "card_testing", "amount_spike"]),
+        )
+    ),
+    st.sampled_from([_UUID, _UUID.upper(), "P1", "P2", "x" * 36]),
+)
+def test_a_label_set_answers_as_the_dict_of_the_same_lines(
+    lines: list[tuple[str, str]], asked: str
+) -> None:
+    labels, compact = {}, LabelSet()
+    for transaction_id, label in lines:
+        labels[transaction_id] = label
+        compact.add(transaction_id, label)
+    assert compact.get(asked) == labels.get(asked)
+    assert (asked in compact) == (asked in labels)
+    assert dict(compact.items()) == labels and len(compact) == len(labels)
+    assert dict(fraud_labels(compact)) == dict(fraud_labels(labels))
+
+
+def test_a_packed_id_is_never_found_across_two_others() -> None:
+    """Two keys side by side in one bucket spell a third at a misaligned offset: not a member."""
+    first = bytes(range(14)) + b"\x00\x01"
+    second = bytes(range(20, 26)) + b"\x00\x01" + bytes(range(30, 36)) + b"\x00\x01"
+    spelled = first[8:] + second[:8]
+    ids = [_text(key) for key in (first, second, spelled)]
+    labels = LabelSet()
+    labels.add(ids[0], "legit")
+    labels.add(ids[1], "legit")
+    assert ids[2] not in labels and labels.get(ids[2]) is None and len(labels) == 2
+    labels.add(ids[2], "legit")
+    labels.add(ids[2], "legit")
+    assert len(labels) == 3 and labels[ids[2]] == "legit"
+    labels.add(ids[0], "card_testing")
+    assert labels.get(ids[0]) == "card_testing" and ids[1] in labels and len(labels) == 3
+    assert sorted(labels) == sorted(ids)
+
+
+def _text(key: bytes) -> str:
+    digits = key.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"

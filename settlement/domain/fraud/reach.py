@@ -32,11 +32,13 @@ Group = Sequence[StagedTransaction]
 @dataclass(frozen=True, slots=True)
 class FraudGroups:
     """The groups the scorecard judges the date's labelled fraud in: each card (terminal)
-    holding one, with all its purchases over the rules' look-back, oldest first."""
+    holding one, with all its purchases over the rules' look-back, oldest first. Each is
+    walked once (the end of day streams them from the store: at 1M transactions they held
+    ~200,000 purchases)."""
 
     business_date: date
-    cards: Sequence[Group]
-    terminals: Sequence[Group]
+    cards: Iterable[Group]
+    terminals: Iterable[Group]
     to_eur: ToEur
 
     @classmethod

@@ -1,0 +1,157 @@
+"""The simulator's ground truth as the scorecard reads it, in a small share of a dict's memory.
+
+Why: labels.csv labels every transaction of the day, 99 % of them `legit`. Held as a dict of
+strings, a million-line file took ~180 MB (and as much again while it was read whole), the
+end of day's largest allocation at 1M transactions. The scorecard needs each fraud id's
+scenario, and of a legit id only that it is labelled (for the `unlabelled` count). So fraud
+ids keep their scenario in a dict (about 1 % of the lines), and legit ids are only members
+of a set: a canonical lowercase UUID, every simulator id, as its 16 bytes (exact: the
+text is a function of the bytes, so no two ids share a member), any other id as itself.
+
+It reads as the `Mapping[str, str]` the file's lines make, a later line winning as in a
+dict; only iteration order differs (fraud ids first).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import TypeVar, overload
+
+from settlement.domain.transactions import LEGIT_LABEL
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_KEY_BYTES = 16
+_T = TypeVar("_T")
+_BUCKETS = 1 << 16  # ~15 keys a bucket at 1M ids: a lookup is one short `find`
+
+
+def _uuid_key(transaction_id: str) -> bytes | None:
+    """The id's 16 bytes when it is a canonical lowercase UUID, else None."""
+    if len(transaction_id) == 36 and _CANONICAL_UUID.fullmatch(transaction_id):
+        return bytes.fromhex(transaction_id.replace("-", ""))
+    return None
+
+
+def _uuid_text(key: bytes) -> str:
+    digits = key.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+class _UuidSet:
+    """A set of 16-byte keys packed into 65,536 byte strings, by their last two bytes (random
+    in a UUID): ~22 bytes a key at a million keys, where a `set` of 128-bit ints took ~76."""
+
+    __slots__ = ("_buckets", "_size")
+
+    def __init__(self) -> None:
+        self._buckets: list[bytearray | None] = [None] * _BUCKETS
+        self._size = 0
+
+    def _find(self, bucket: bytearray, key: bytes) -> int:
+        at = bucket.find(key)
+        while at != -1 and at % _KEY_BYTES:  # a match across two keys is not a key
+            at = bucket.find(key, at + 1)
+        return at
+
+    def add(self, key: bytes) -> None:
+        index = int.from_bytes(key[-2:])
+        bucket = self._buckets[index]
+        if bucket is None:
+            self._buckets[index] = bytearray(key)
+        elif self._find(bucket, key) == -1:
+            bucket += key
+        else:
+            return
+        self._size += 1
+
+    def discard(self, key: bytes) -> None:
+        bucket = self._buckets[int.from_bytes(key[-2:])]
+        at = -1 if bucket is None else self._find(bucket, key)
+        if bucket is not None and at != -1:
+            del bucket[at : at + _KEY_BYTES]
+            self._size -= 1
+
+    def __contains__(self, key: bytes) -> bool:
+        bucket = self._buckets[int.from_bytes(key[-2:])]
+        return bucket is not None and self._find(bucket, key) != -1
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[bytes]:
+        for bucket in self._buckets:
+            for at in range(0, len(bucket or b""), _KEY_BYTES):
+                yield bytes(bucket[at : at + _KEY_BYTES])  # type: ignore[index]
+
+
+class LabelSet(Mapping[str, str]):
+    """transaction id -> label, built line by line with `add`."""
+
+    __slots__ = ("_legit_others", "_legit_uuids", "fraud")
+
+    def __init__(self) -> None:
+        self.fraud: dict[str, str] = {}  # id -> scenario (any label but legit)
+        self._legit_uuids = _UuidSet()
+        self._legit_others: set[str] = set()
+
+    def add(self, transaction_id: str, label: str) -> None:
+        """Label one id; a later label of the same id replaces the earlier one."""
+        key = _uuid_key(transaction_id)
+        if label == LEGIT_LABEL:
+            if transaction_id in self.fraud:
+                del self.fraud[transaction_id]
+            if key is None:
+                self._legit_others.add(transaction_id)
+            else:
+                self._legit_uuids.add(key)
+            return
+        self.fraud[transaction_id] = label
+        if key is None:
+            self._legit_others.discard(transaction_id)
+        else:
+            self._legit_uuids.discard(key)
+
+    def is_legit(self, transaction_id: str) -> bool:
+        key = _uuid_key(transaction_id)
+        if key is None:
+            return transaction_id in self._legit_others
+        return key in self._legit_uuids
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str | _T, /) -> str | _T: ...
+
+    def get(self, key: str, default: object = None, /) -> object:
+        """As `Mapping.get`, without raising and catching a KeyError for an unlabelled id."""
+        label = self.fraud.get(key)
+        if label is not None:
+            return label
+        return LEGIT_LABEL if self.is_legit(key) else default
+
+    def __getitem__(self, key: str) -> str:
+        label = self.fraud.get(key)
+        if label is not None:
+            return label
+        if self.is_legit(key):
+            return LEGIT_LABEL
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and (key in self.fraud or self.is_legit(key))
+
+    def __len__(self) -> int:
+        return len(self.fraud) + len(self._legit_uuids) + len(self._legit_others)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.fraud
+        yield from map(_uuid_text, self._legit_uuids)
+        yield from self._legit_others
+
+
+def fraud_labels(labels: Mapping[str, str]) -> Mapping[str, str]:
+    """id -> scenario of the labelled fraud, without walking a `LabelSet`'s legit ids."""
+    if isinstance(labels, LabelSet):
+        return labels.fraud
+    return {tid: label for tid, label in labels.items() if label != LEGIT_LABEL}
