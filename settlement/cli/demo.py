@@ -292,7 +292,7 @@ def print_summary(ingested: IngestSummary, written: WrittenReports, wall_s: floa
     console.print(_payout_table(written))
     _print_quality(written)
     console.print(
-        f"SQS ingest: {ingested.seconds:.1f} s"
+        f"ingest: {ingested.seconds:.1f} s"  # through SQS or direct
         + (f", {ingested.sqs_requests:,} SQS requests" if ingested.sqs_requests else "")
     )
     console.print(f"demo wall time: {wall_s:.1f} s")
