@@ -68,11 +68,10 @@ def test_a_checkpoint_empties_the_write_ahead_log(tmp_path: Path) -> None:
         reader.dispose()
 
 
-def test_a_checkpoint_on_postgresql_does_nothing(db_url: str) -> None:
-    if db_url.startswith("sqlite"):
-        pytest.skip("the PostgreSQL half")
+def test_a_checkpoint_runs_on_either_backend(db_url: str) -> None:
+    """On PostgreSQL it sends nothing (no such pragma there: a statement would fail)."""
     engine = database.create_db_engine(db_url)
     try:
-        database.checkpoint_wal(engine)  # no statement: PostgreSQL has no such pragma
+        database.checkpoint_wal(engine)
     finally:
         engine.dispose()
