@@ -159,3 +159,15 @@ def test_a_packed_id_is_never_found_across_two_others() -> None:
 def _text(key: bytes) -> str:
     digits = key.hex()
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+def test_ids_chosen_to_share_their_last_bytes_do_not_share_a_bucket() -> None:
+    """A hostile labels file of ids alike in every byte a bucket could be picked by would
+    make each add scan all the others; the bucket is the key's (seeded) hash instead."""
+    from settlement.domain.fraud.labelset import _KEY_BYTES, _UuidSet  # noqa: PLC0415
+
+    uuids = _UuidSet()
+    for n in range(2_000):
+        uuids.add(n.to_bytes(14) + b"\xab\xcd")
+    assert len(uuids) == 2_000
+    assert max(len(b or b"") for b in uuids._buckets) <= 8 * _KEY_BYTES

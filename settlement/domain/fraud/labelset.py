@@ -33,14 +33,22 @@ def _uuid_key(transaction_id: str) -> bytes | None:
     return None
 
 
+def _bucket(key: bytes) -> int:
+    return hash(key) & (_BUCKETS - 1)
+
+
 def _uuid_text(key: bytes) -> str:
     digits = key.hex()
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 class _UuidSet:
-    """A set of 16-byte keys packed into 65,536 byte strings, by their last two bytes (random
-    in a UUID): ~22 bytes a key at a million keys, where a `set` of 128-bit ints took ~76."""
+    """A set of 16-byte keys packed into 65,536 byte strings, by the key's hash: ~22 bytes a
+    key at a million keys, where a `set` of 128-bit ints took ~76. The bucket is chosen by
+    Python's hash of the bytes (SipHash, seeded per process), not by bytes of the id: a
+    labels file of ids chosen to share a bucket would make each add scan all the others
+    (a million such ids: hours). Only iteration order depends on the seed; nothing reads
+    the legit ids in order."""
 
     __slots__ = ("_buckets", "_size")
 
@@ -55,7 +63,7 @@ class _UuidSet:
         return at
 
     def add(self, key: bytes) -> None:
-        index = int.from_bytes(key[-2:])
+        index = _bucket(key)
         bucket = self._buckets[index]
         if bucket is None:
             self._buckets[index] = bytearray(key)
@@ -66,14 +74,14 @@ class _UuidSet:
         self._size += 1
 
     def discard(self, key: bytes) -> None:
-        bucket = self._buckets[int.from_bytes(key[-2:])]
+        bucket = self._buckets[_bucket(key)]
         at = -1 if bucket is None else self._find(bucket, key)
         if bucket is not None and at != -1:
             del bucket[at : at + _KEY_BYTES]
             self._size -= 1
 
     def __contains__(self, key: bytes) -> bool:
-        bucket = self._buckets[int.from_bytes(key[-2:])]
+        bucket = self._buckets[_bucket(key)]
         return bucket is not None and self._find(bucket, key) != -1
 
     def __len__(self) -> int:
