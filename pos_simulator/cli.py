@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -67,20 +67,16 @@ Seed = Annotated[int, typer.Option(help="RNG seed: same seed and options, same b
 Transactions = Annotated[
     int, typer.Option("--transactions", "-n", min=1, help="Transactions in the day.")
 ]
-Merchants = Annotated[
-    int | None,
-    typer.Option(
-        min=10, show_default=False,
-        help="Merchants in the pool (default: sized from -n, see docs/simulator.md).",
-    ),
-]  # fmt: skip
-Cards = Annotated[
-    int | None,
-    typer.Option(
-        min=10, show_default=False,
-        help="Cards in the pool (default: sized from -n, see docs/simulator.md).",
-    ),
-]  # fmt: skip
+
+
+def _pool_size(what: str) -> Any:
+    """A pool's size option: unset, the day's density sizes it (pos_simulator/density.py)."""
+    help_text = f"{what} in the pool (default: sized from -n, see docs/simulator.md)."
+    return typer.Option(min=10, show_default=False, help=help_text)
+
+
+Merchants = Annotated[int | None, _pool_size("Merchants")]
+Cards = Annotated[int | None, _pool_size("Cards")]
 Profile = Annotated[str, typer.Option(help=f"Preset mix: {PROFILES_TEXT} (see docs/simulator.md).")]
 Rate = float | None
 FraudRate = Annotated[Rate, typer.Option(help="Total fraud share, split like the profile.")]

@@ -139,12 +139,10 @@ class LabelSet(Mapping[str, str]):
         return LEGIT_LABEL if self.is_legit(key) else default
 
     def __getitem__(self, key: str) -> str:
-        label = self.fraud.get(key)
-        if label is not None:
-            return label
-        if self.is_legit(key):
-            return LEGIT_LABEL
-        raise KeyError(key)
+        label = self.get(key)
+        if label is None:
+            raise KeyError(key)
+        return label
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and (key in self.fraud or self.is_legit(key))
