@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from schwifty import BIC, IBAN
@@ -115,9 +116,13 @@ def bic_fits_iban(bic: str, iban: str) -> bool:
     return bic_country == country or bic_country in IBAN_TERRITORIES.get(country, frozenset())
 
 
+@lru_cache(maxsize=4096)
 def bank_account(iban_text: str, bic_text: str) -> BankAccount | None:
     """The account of a merchants.csv line's `iban` and `bic` (either may be empty: None
-    when both are); raises BankAccountInvalid."""
+    when both are); raises BankAccountInvalid. Remembered for the last 4,096 accounts: a
+    chain's outlets settle into the chain's account, so a file names each account on many
+    lines, and schwifty's check is most of a line's cost (a refusal is not remembered: it
+    is checked again, with the same result)."""
     if not iban_text:
         if bic_text:
             raise BankAccountInvalid("bic without an iban: a BIC names a bank, not an account")

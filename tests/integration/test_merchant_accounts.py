@@ -45,3 +45,17 @@ def test_a_bad_iban_writes_nothing(db_url: str, tmp_path: Path) -> None:
         assert report.rejected == 1 and report.written == 0
         assert "line 3: invalid_field: iban check digits are wrong" in report.errors[0]
         assert _accounts(engine) == {}
+
+
+def test_the_same_bad_account_is_refused_on_every_line(db_url: str, tmp_path: Path) -> None:
+    """A chain's account is checked once and remembered, but a refusal is not remembered as
+    an account: each line naming it is rejected."""
+    with migrated_database(db_url, tmp_path) as (engine, _):
+        report = import_merchants(engine, [
+            f"{MERCHANTS_HEADER},iban,bic",
+            f"{merchant_line('M1', 'EUR', 150, '0.10')},NL91ABNA0417164301,",
+            f"{merchant_line('M2', 'EUR', 150, '0.10')},NL91ABNA0417164300,ABNANL2A",
+            f"{merchant_line('M3', 'EUR', 150, '0.10')},NL91ABNA0417164301,",
+        ])  # fmt: skip
+        assert (report.rejected, report.written) == (2, 0)
+        assert [error[:7] for error in report.errors] == ["line 2:", "line 4:"]
