@@ -60,9 +60,7 @@ def test_a_reject_in_any_chunk_leaves_the_table_as_it_was(
         assert _fees(engine) == {f"M{index:06d}": 150 for index in range(10)}
 
 
-def test_an_unreadable_file_mid_way_leaves_the_table_as_it_was(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_an_unreadable_file_mid_way_leaves_the_table_as_it_was(db_url: str, tmp_path: Path) -> None:
     with migrated_database(db_url, tmp_path) as (engine, _):
         lines = _file(150)
         lines.insert(CHUNK_ROWS + 50, 'M999999,"Shop,5411,NL')  # an unclosed quote: not CSV
