@@ -183,12 +183,13 @@ def test_the_growth_table_has_every_size_and_the_last_two_sizes_exponent() -> No
     lines = growth_table(days).splitlines()
     assert lines[0] == "growth, 100k / 1M / 3M transactions, postgresql"
     assert lines[2].startswith("| stage | rows/s 100k | rows/s 1M | rows/s 3M | s 100k |")
-    assert lines[2].endswith("| peak RSS 100k / 1M / 3M | time ~ N^k, 1M→3M |")
+    assert lines[2].endswith("| peak RSS 100k / 1M / 3M | time ~ N^k, 1M→3M | CPU ~ N^k |")
     assert lines[3].count("|") == lines[2].count("|")
     assert lines[4] == (
         "| eod | 14,286 | 10,000 | 10,000 | 7.0 | 100.0 | 300.0 | 75.0 + 150.0"
-        " | 200 / 300 / 900 MiB | 1.00 |")  # fmt: skip
+        " | 200 / 300 / 900 MiB | 1.00 | 1.00 |")  # fmt: skip
     assert lines[5].startswith("| report | 57,143 | 40,000 | 40,000 | 3.5 | 50.0 | 150.0 |")
+    assert lines[5].endswith("| 150.0 + 0.5 | 200 / 300 / 900 MiB | 1.00 | 0.99 |")  # + server
     assert lines[-2] == "whole day: 10.5 s / 150.0 s / 450.0 s; time ~ N^1.00 from 1M→3M"
     assert lines[-1] == "load average at the stages' starts: 1.5 to 5.5"
 
