@@ -65,6 +65,8 @@ bench-day-growth: $(STAMP)
 		$(BIN)/python -m bench day --transactions $$size --backend postgresql \
 			--json bench/results/day-postgresql-$$size.json || exit 1; \
 	done
+	$(BIN)/python -m bench day --growth bench/results/day-postgresql-100000.json \
+		bench/results/day-postgresql-1000000.json bench/results/day-postgresql-3000000.json
 
 clean:
 	rm -rf $(VENV) cardsettle.db cardsettle.db-* reports .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import csv
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -106,6 +107,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--backend", type=backend_arg, default="sqlite")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument("--growth", type=Path, nargs="+", metavar="JSON",
+                        help="print the growth across these --json days; run nothing")  # fmt: skip
     return parser.parse_args(list(argv))
 
 
@@ -120,6 +123,10 @@ class StageResult:
     cpu_s: float
     peak_mib: float
     floor_s: float | None
+    # PostgreSQL's own processes over the stage (None on SQLite, where the engine is the
+    # stage's process): on PostgreSQL most of eod's work runs in the server, not the client.
+    server_cpu_s: float | None = None
+    load_avg_1m: float | None = None  # at the stage's start: the machine is shared
 
     @property
     def rows_per_s(self) -> float:
@@ -144,18 +151,21 @@ def day_totals(stages: Sequence[StageResult]) -> tuple[float, float]:
 
 def format_table(stages: Sequence[StageResult], transactions: int, backend: str) -> str:
     """The per-stage table as Markdown (pasted into bench/README.md as it prints)."""
+    server = any(s.server_cpu_s is not None for s in stages)
     lines = [
         f"whole day, {transactions:,} transactions, {backend}",
         "",
-        "| stage | seconds | CPU s | rows | rows/s | peak RSS | floor | x floor |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+        "| stage | seconds | CPU s |" + (" server CPU s |" if server else "")
+        + " rows | rows/s | peak RSS | floor | x floor |",
+        "|---|---:|---:|" + ("---:|" if server else "") + "---:|---:|---:|---:|---:|",
+    ]  # fmt: skip
     for s in stages:
         floor = "" if s.floor_s is None else f"{s.floor_s:.{1 if s.floor_s >= 1 else 3}f} s"
         ratio = "" if s.ratio is None else f"{s.ratio:.2f}"
+        server_cell = f" {s.server_cpu_s or 0.0:.1f} |" if server else ""
         lines.append(
-            f"| {s.name} | {s.seconds:.1f} | {s.cpu_s:.1f} | {s.rows:,} | {s.rows_per_s:,.0f} |"
-            f" {s.peak_mib:.0f} MiB | {floor} | {ratio} |"
+            f"| {s.name} | {s.seconds:.1f} | {s.cpu_s:.1f} |{server_cell} {s.rows:,} |"
+            f" {s.rows_per_s:,.0f} | {s.peak_mib:.0f} MiB | {floor} | {ratio} |"
         )
     whole_s, floors_s = day_totals(stages)
     overall = time_ratio(whole_s, floors_s)
@@ -192,6 +202,93 @@ def as_json(stages: Sequence[StageResult], transactions: int, backend: str) -> d
         }
     )
     return result
+
+
+# --- growth across sizes ------------------------------------------------------------------
+
+
+def growth_exponent(small_n: int, small_s: float, large_n: int, large_s: float) -> float | None:
+    """k in seconds ~ N^k between two measured days: 1.0 is linear, above it each row costs
+    more in a bigger day. None when either time is zero or the sizes are equal."""
+    if small_s <= 0 or large_s <= 0 or small_n == large_n:
+        return None
+    return math.log(large_s / small_s) / math.log(large_n / small_n)
+
+
+def size_label(count: int) -> str:
+    if count % 1_000_000 == 0:
+        return f"{count // 1_000_000}M"
+    return f"{count // 1000}k" if count % 1000 == 0 else f"{count:,}"
+
+
+def growth_table(days: Sequence[dict[str, Any]]) -> str:
+    """How each stage grows across days of different sizes (each an `--json` result), as
+    Markdown: rows/s and seconds at every size, CPU (client + server) and peak RSS, and the
+    time exponent between the two largest days."""
+    days = sorted(days, key=lambda d: d["transactions"])
+    sizes = [size_label(d["transactions"]) for d in days]
+    by_name = [{s["name"]: s for s in d["stages"]} for d in days]
+    small, large = days[-2], days[-1]
+    pair = f"{sizes[-2]}→{sizes[-1]}"
+    lines = [
+        f"growth, {' / '.join(sizes)} transactions, {days[-1]['backend']}",
+        "",
+        "| stage | " + " | ".join(f"rows/s {n}" for n in sizes) + " | "
+        + " | ".join(f"s {n}" for n in sizes) + " | CPU s client + server"
+        f" {sizes[-1]} | peak RSS {' / '.join(sizes)} | time ~ N^k, {pair} | CPU ~ N^k |",
+        "|---|" + "---:|" * (2 * len(days) + 4),
+    ]  # fmt: skip
+    for name in STAGES:
+        if all(name in named for named in by_name):
+            stages = [named[name] for named in by_name]
+            k = growth_exponent(small["transactions"], stages[-2]["seconds"],
+                                large["transactions"], stages[-1]["seconds"])  # fmt: skip
+            cpu_k = growth_exponent(small["transactions"], _all_cpu_s(stages[-2]),
+                                    large["transactions"], _all_cpu_s(stages[-1]))  # fmt: skip
+            lines.append(_growth_row(name, stages, k, cpu_k))
+    whole = [d["whole_day_s"] for d in days]
+    k = growth_exponent(small["transactions"], whole[-2], large["transactions"], whole[-1])
+    lines.append(
+        "\nwhole day: " + " / ".join(f"{w:.1f} s" for w in whole)
+        + ("" if k is None else f"; time ~ N^{k:.2f} from {pair}")
+    )  # fmt: skip
+    loads = [s.get("load_avg_1m") for d in days for s in d["stages"]]
+    seen = [load for load in loads if load is not None]
+    if seen:
+        lines.append(f"load average at the stages' starts: {min(seen):.1f} to {max(seen):.1f}")
+    return "\n".join(lines)
+
+
+def _all_cpu_s(stage: dict[str, Any]) -> float:
+    """The stage's CPU and the server's: on a shared machine a steadier size of the work
+    than its wall seconds (which count the waits for a core)."""
+    return float(stage["cpu_s"] + (stage.get("server_cpu_s") or 0.0))
+
+
+def _growth_row(
+    name: str, stages: Sequence[dict[str, Any]], k: float | None, cpu_k: float | None
+) -> str:
+    last = stages[-1]
+    return (
+        f"| {name} | " + " | ".join(f"{s['rows_per_s']:,.0f}" for s in stages) + " | "
+        + " | ".join(f"{s['seconds']:.1f}" for s in stages)
+        + f" | {last['cpu_s']:.1f} + {last.get('server_cpu_s') or 0.0:.1f}"
+        + " | " + " / ".join(f"{s['peak_mib']:.0f}" for s in stages) + " MiB"
+        + f" | {'' if k is None else f'{k:.2f}'} | {'' if cpu_k is None else f'{cpu_k:.2f}'} |"
+    )  # fmt: skip
+
+
+def print_growth(files: Sequence[Path]) -> int:
+    """`--growth`: the table from saved days; a missing or unreadable file is one line."""
+    try:
+        days = [json.loads(path.read_text()) for path in files]
+        if len(days) < 2 or len({d["transactions"] for d in days}) < len(days):
+            raise ValueError("needs two or more days of different sizes")
+        print(growth_table(days))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"bench day: --growth: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def machine() -> dict[str, Any]:
@@ -312,6 +409,33 @@ def floor_postgres_load(source: str, target: str, table: str) -> tuple[float, in
                 seconds += time.perf_counter() - started
                 rows += len(chunk)
     return seconds, rows
+
+
+def server_cpu_s(url: str) -> float | None:
+    """CPU seconds PostgreSQL has used so far: the postmaster's own, its reaped children's
+    (every backend that served a connection and exited) and its live children's. None when
+    the server is not a local process we can see (a URL given in the environment)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    query = make_url(url).query
+    lock = Path(f"{query.get('host', '')}/.s.PGSQL.{query.get('port', '')}.lock")
+    try:
+        postmaster = int(lock.read_text().split()[0])
+        total = sum(_proc_ticks(postmaster, reaped=True))
+    except (OSError, ValueError, IndexError):
+        return None
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == postmaster:
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_ticks(pid: int, *, reaped: bool) -> list[int]:
+    """utime, stime (and cutime, cstime when `reaped`) of a process, in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(f) for f in fields[11 : 15 if reaped else 13]]
 
 
 def _conninfo(url: str) -> str:
@@ -440,6 +564,9 @@ class Day:
             return floor_sqlite_load(_sqlite_path(self.url), _sqlite_path(self.floor_url), table)
         return floor_postgres_load(self.url, self.floor_url, table)
 
+    def server_cpu_s(self) -> float | None:
+        return None if self.backend == "sqlite" else server_cpu_s(self.url)
+
     def floor_eod(self) -> tuple[float, int]:
         from bench import bench_eod  # noqa: PLC0415
 
@@ -478,13 +605,21 @@ def run_day(day: Day, results: list[StageResult]) -> None:
         subprocess.run([str(BIN / program), "--help"], env=env, capture_output=True, check=True)
     floors, staged = floors_of(day), 0
     for name in STAGES:
+        load, server_before = os.getloadavg()[0], day.server_cpu_s()
         run = run_stage(commands[name], env, day.workdir, name)
+        server_after = day.server_cpu_s()
         floor_s, rows = floors[name]()
         staged = rows if name == "ingest" else staged
-        result = StageResult(name, rows or staged, run.seconds, run.cpu_s, run.peak_mib, floor_s)
+        server = (
+            None if server_before is None or server_after is None else server_after - server_before
+        )
+        result = StageResult(name, rows or staged, run.seconds, run.cpu_s, run.peak_mib, floor_s,
+                             server, load)  # fmt: skip
         print(
-            f"  {name}: {result.seconds:.1f} s ({result.cpu_s:.1f} s CPU), {result.rows:,} rows,"
-            f" peak {result.peak_mib:.0f} MiB; floor {floor_s:.1f} s",
+            f"  {name}: {result.seconds:.1f} s ({result.cpu_s:.1f} s CPU"
+            + ("" if server is None else f", server {server:.1f} s")
+            + f"), {result.rows:,} rows, peak {result.peak_mib:.0f} MiB; floor {floor_s:.1f} s;"
+            f" load {load:.1f}",
             flush=True,
         )
         results.append(result)
@@ -527,6 +662,8 @@ def work_directory(keep: Path | None) -> Iterator[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args([] if argv is None else argv)
+    if options.growth:
+        return print_growth(options.growth)
     count, backend = options.transactions, options.backend
     print(f"day {count:,} {backend}: load average {os.getloadavg()[0]:.1f} at start", flush=True)
     with work_directory(options.keep) as workdir, databases(backend, workdir) as (url, floor):

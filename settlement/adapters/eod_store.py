@@ -120,6 +120,9 @@ class SqlEodStore:
 
     def reconcile(self, scope: Scope, tolerance: Tolerance) -> None:
         conn, day = self.conn, scope.run_date
+        # A day loaded just before the cutoff may not be analyzed yet: the burst query's
+        # self-join was then planned as a nested loop (44,000 buckets squared, minutes at 100k).
+        eod_sql.refresh_statistics(conn, "staged_transactions", "journal_entries")
         eod_sql.classify_staged(conn, scope)
         eod_sql.classify_journal_only(conn, day)
         eod_sql.refresh_statistics(conn, "reconciliation_items")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +18,12 @@ from bench.bench_day import (
     as_json,
     day_totals,
     format_table,
+    growth_exponent,
+    growth_table,
+    main,
     parse_args,
+    server_cpu_s,
+    size_label,
     time_ratio,
 )
 
@@ -132,3 +139,71 @@ def test_the_json_has_no_long_digit_runs() -> None:
     stages = [StageResult("eod", 7, 12.345678901234567, 1 / 3, 80.123456789, 2 / 3)]
     text = json.dumps(as_json(stages, 7, "sqlite"))
     assert not re.search(r"\d{8}", text), text
+
+
+def test_on_postgresql_the_table_adds_the_server_s_cpu() -> None:
+    stages = [StageResult("eod", 1_000, 70.0, 20.0, 300.0, 30.0, server_cpu_s=41.25)]
+    lines = format_table(stages, 1_000, "postgresql").splitlines()
+    assert lines[2] == (
+        "| stage | seconds | CPU s | server CPU s | rows | rows/s | peak RSS | floor | x floor |"
+    )
+    assert lines[3].count("|") == lines[2].count("|")
+    assert lines[4] == "| eod | 70.0 | 20.0 | 41.2 | 1,000 | 14 | 300 MiB | 30.0 s | 2.33 |"
+
+
+def test_a_server_that_is_not_a_local_process_has_no_cpu_figure(tmp_path: Path) -> None:
+    """A URL given from outside (CARDSETTLE_TEST_PG_URL) has no lock file we can read."""
+    assert server_cpu_s(f"postgresql+psycopg://u@/db?host={tmp_path}&port=5432") is None
+    assert server_cpu_s("postgresql+psycopg://u@db.example:5432/db") is None
+    (tmp_path / ".s.PGSQL.5432.lock").write_text("not-a-pid\n")
+    assert server_cpu_s(f"postgresql+psycopg://u@/db?host={tmp_path}&port=5432") is None
+
+
+def test_the_growth_exponent_is_log_time_over_log_size() -> None:
+    assert growth_exponent(1_000_000, 70.0, 3_000_000, 210.0) == pytest.approx(1.0)
+    assert growth_exponent(1_000_000, 70.0, 3_000_000, 630.0) == pytest.approx(2.0)
+    assert growth_exponent(100_000, 10.0, 1_000_000, 10.0) == 0.0
+    assert growth_exponent(1_000_000, 0.0, 3_000_000, 5.0) is None
+    assert growth_exponent(1_000_000, 5.0, 1_000_000, 6.0) is None
+    assert [size_label(n) for n in (100_000, 1_000_000, 3_000_000, 2_500)] == [
+        "100k", "1M", "3M", "2,500"]  # fmt: skip
+
+
+def _day(count: int, eod_s: float, rss: float = 200.0, load: float | None = 2.0) -> dict[str, Any]:
+    stages = [
+        StageResult("eod", count, eod_s, eod_s / 4, rss, 1.0, eod_s / 2, load),
+        StageResult("report", 2 * count, eod_s / 2, eod_s / 2, rss, 1.0, 0.5, load),
+    ]
+    return as_json(stages, count, "postgresql")
+
+
+def test_the_growth_table_has_every_size_and_the_last_two_sizes_exponent() -> None:
+    days = [_day(3_000_000, 300.0, 900.0, 5.5), _day(100_000, 7.0, load=None),
+            _day(1_000_000, 100.0, 300.0, 1.5)]  # fmt: skip
+    lines = growth_table(days).splitlines()
+    assert lines[0] == "growth, 100k / 1M / 3M transactions, postgresql"
+    assert lines[2].startswith("| stage | rows/s 100k | rows/s 1M | rows/s 3M | s 100k |")
+    assert lines[2].endswith("| peak RSS 100k / 1M / 3M | time ~ N^k, 1M→3M | CPU ~ N^k |")
+    assert lines[3].count("|") == lines[2].count("|")
+    assert lines[4] == (
+        "| eod | 14,286 | 10,000 | 10,000 | 7.0 | 100.0 | 300.0 | 75.0 + 150.0"
+        " | 200 / 300 / 900 MiB | 1.00 | 1.00 |")  # fmt: skip
+    assert lines[5].startswith("| report | 57,143 | 40,000 | 40,000 | 3.5 | 50.0 | 150.0 |")
+    assert lines[5].endswith("| 150.0 + 0.5 | 200 / 300 / 900 MiB | 1.00 | 0.99 |")  # + server
+    assert lines[-2] == "whole day: 10.5 s / 150.0 s / 450.0 s; time ~ N^1.00 from 1M→3M"
+    assert lines[-1] == "load average at the stages' starts: 1.5 to 5.5"
+
+
+def test_growth_reads_saved_days_and_refuses_bad_ones_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small, large = tmp_path / "small.json", tmp_path / "large.json"
+    small.write_text(json.dumps(_day(100_000, 7.0)))
+    large.write_text(json.dumps(_day(1_000_000, 100.0)))
+    assert main(["--growth", str(small), str(large)]) == 0
+    assert "| eod | 14,286 | 10,000 |" in capsys.readouterr().out
+    for args in ([str(small)], [str(small), str(small)], [str(small), str(tmp_path / "none")]):
+        assert main(["--growth", *args]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1, captured
+        assert captured.err.startswith("bench day: --growth: ")
