@@ -16,7 +16,7 @@ transactions: each file's rows are made by one loop over a chunk of plain tuples
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -88,17 +88,23 @@ def write_csv_files(
     directory: Path,
     cutoff_of: CutoffOf,
     progress: ProgressCallback | None = None,
+    *,
+    observers: Mapping[str, Callable[[Chunk], object]] | None = None,
 ) -> list[Path]:
     """Write every CSV of the date into `directory`; returns their paths in a fixed order.
     `cutoff_of` places a date's cutoff, for how late a late exception is; `progress` is told
-    the rows written, per chunk, across all the files."""
+    the rows written, per chunk, across all the files; `observers` (by file name) see each
+    chunk of the read model's tuples that a file is written from (the page's tallies)."""
     written = []
     for spec in CSV_FILES:
         target = directory / spec.name
+        observe = (observers or {}).get(spec.name)
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(spec.header)
             for chunk in spec.chunks(reads.detail, day):
+                if observe is not None:
+                    observe(chunk)
                 rows = spec.rows(chunk, cutoff_of)
                 writer.writerows(spreadsheet_safe_chunk(rows, spec.text_columns))
                 if progress is not None:

@@ -24,6 +24,7 @@ from settlement.reports.gather_recon import gather_fraud, gather_recon
 from settlement.reports.lesson import load_lesson
 from settlement.reports.model import CurrencyVolume, DayReport, HourBucket, Hours, RunInfo
 from settlement.reports.reasons import CutoffOf
+from settlement.reports.tallies import DayTallies, ItemTally
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -42,22 +43,31 @@ class ReportError(Exception):
     """No report can be made for the date (no completed end-of-day run)."""
 
 
-def gather_day(reads: ReportReads, settings: Settings, day: date) -> DayReport:
-    run = _run(reads.day, day)
-    # One scan of the settlement lines for the volumes' settled side and the payout
-    # identity: a second GROUP BY of a 1M day's lines cost ~3 s on SQLite.
-    flows = reads.ledger.settled_flows(day)
-    volumes = _volumes(reads.day, day, flows)
+def gather_day(
+    reads: ReportReads, settings: Settings, day: date, tallies: DayTallies | None = None
+) -> DayReport:
+    """The date's page. `tallies` are the counts the CSV files' pass made of the
+    reconciliation items and settlement lines (`write_reports`); without them the two
+    tables are streamed here to count them, so the page is the same either way."""
+    run = run_of(reads.day, day)
+    if tallies is None:
+        detail = reads.detail
+        tallies = DayTallies().feed(
+            detail.reconciliation_chunks(day), detail.settlement_chunks(day)
+        )
+    # The settled side of the volumes and the payout identity: one pass over the lines.
+    flows = tallies.lines.settled_flows()
+    volumes = _volumes(tallies.items, flows)
     return DayReport(
         run=run,
         timezone=settings.business_timezone,
-        by_type=_by_type(reads.day, day),
+        by_type=_by_type(tallies.items),
         volumes=volumes,
         hours=_hours(reads.day, settings, day),
         gateway=gather_gateway(reads.gateway, settings, day),
-        recon=gather_recon(reads.recon, reads.detail, day, cutoff_of(settings)),
+        recon=gather_recon(reads.recon, reads.detail, day, cutoff_of(settings), tallies.items),
         fraud=gather_fraud(reads.recon, day, run.scorecard),
-        books=gather_books(reads.ledger, day),
+        books=gather_books(reads.ledger, day, tallies.lines),
         checks=gather_checks(reads.ledger, day, volumes, flows),
         lesson=load_lesson(settings.reports_dir / day.isoformat() / LESSON_FILE, run.run_id),
     )
@@ -68,7 +78,8 @@ def cutoff_of(settings: Settings) -> CutoffOf:
     return lambda day: cutoff_instant(day, settings.zone, settings.cutoff_time)
 
 
-def _run(reads: DayReads, day: date) -> RunInfo:
+def run_of(reads: DayReads, day: date) -> RunInfo:
+    """The date's completed run; ReportError when there is none to report."""
     run = reads.run(day)
     if run is None or run.status != RunStatus.COMPLETED:
         state = "no end-of-day run" if run is None else f"its run is {run.status}"
@@ -76,20 +87,18 @@ def _run(reads: DayReads, day: date) -> RunInfo:
     return RunInfo(*run)
 
 
-def _by_type(reads: DayReads, day: date) -> dict[str, int]:
-    found = reads.staged_by_type(day)
+def _by_type(items: ItemTally) -> dict[str, int]:
+    found = items.staged_by_type()
     return {kind.value: found.get(kind.value, 0) for kind in TransactionType}
 
 
-def _volumes(
-    reads: DayReads, day: date, flows: Iterable[SettledFlow]
-) -> tuple[CurrencyVolume, ...]:
+def _volumes(items: ItemTally, flows: Iterable[SettledFlow]) -> tuple[CurrencyVolume, ...]:
     """Per transaction currency: staged, and where it went. Settled is the settlement
     lines' original amounts, summed from their flows (per type and currency pair)."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for currency, count, staged_minor in reads.staged_by_currency(day):
+    for currency, count, staged_minor in items.staged_by_currency():
         totals[currency].update(staged_count=count, staged_minor=staged_minor)
-    for currency, outcome, unsettled_minor in reads.unsettled_by_currency(day):
+    for currency, outcome, unsettled_minor in items.unsettled_by_currency():
         totals[currency][UNSETTLED_FIELDS[outcome]] += unsettled_minor
     for flow in flows:
         totals[flow.original_currency]["settled_minor"] += flow.original_minor

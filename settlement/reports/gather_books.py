@@ -41,17 +41,18 @@ from settlement.reports.model import (
 
 if TYPE_CHECKING:
     from settlement.adapters.report_reads.ledger import LedgerReads
+    from settlement.reports.tallies import LineTally
 
 
 FX_MISSING_ROWS = 50  # (currency, detail) groups of no_rate holds the report lists
 
 
-def gather_books(reads: LedgerReads, day: date) -> Books:
+def gather_books(reads: LedgerReads, day: date, lines: LineTally) -> Books:
     rows = _payouts(reads, day)
     return Books(
         payouts=rows,
         payout_totals=_payout_totals(rows),
-        fx=_fx(reads, day),
+        fx=_fx(reads, day, lines),
         fx_missing=tuple(FxMissing(*row) for row in reads.no_rate_holds(day, FX_MISSING_ROWS)),
         trial_balance=_trial_balance(reads, day),
         settlement_lines=reads.settlement_line_count(day),
@@ -91,19 +92,24 @@ def _payout_totals(rows: Iterable[PayoutRow]) -> tuple[PayoutTotal, ...]:
     )
 
 
-def _fx(reads: LedgerReads, day: date) -> tuple[FxPair, ...]:
-    """Every rate of the run with what went through it and the rounding residue."""
-    return tuple(
-        FxPair(
-            use.from_currency, use.to_currency, use.rate, use.rate_date, use.source,
-            use.line_count, use.original_minor, use.converted_minor,
-            use.converted_minor - Fraction(
-                use.original_minor * use.minor_numerator, use.minor_denominator
-            ),
-            rate_age_days(use.rate_date, day),
+def _fx(reads: LedgerReads, day: date, lines: LineTally) -> tuple[FxPair, ...]:
+    """Every rate of the run with what went through it (the lines of its currency pair,
+    tallied as settlement.csv was written) and the rounding residue."""
+    by_pair = lines.by_pair()
+    pairs = []
+    for rate in reads.fx_rates(day):
+        count, original_minor, converted_minor = by_pair.get(
+            (rate.from_currency, rate.to_currency), (0, 0, 0)
         )
-        for use in reads.fx_uses(day)
-    )  # fmt: skip
+        residue_minor = converted_minor - Fraction(
+            original_minor * rate.minor_numerator, rate.minor_denominator
+        )
+        pairs.append(FxPair(
+            rate.from_currency, rate.to_currency, rate.rate, rate.rate_date, rate.source,
+            count, original_minor, converted_minor, residue_minor,
+            rate_age_days(rate.rate_date, day),
+        ))  # fmt: skip
+    return tuple(pairs)
 
 
 def _trial_balance(reads: LedgerReads, day: date) -> tuple[BalanceRow, ...]:

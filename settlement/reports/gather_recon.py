@@ -30,16 +30,17 @@ if TYPE_CHECKING:
     from settlement.adapters.report_reads.detail_rows import DetailRows
     from settlement.adapters.report_reads.recon import ReconReads
     from settlement.adapters.report_reads.records import ExceptionItem, HeldItem, ReconItem
+    from settlement.reports.tallies import ItemTally
 
 
 def gather_recon(
-    reads: ReconReads, detail: DetailRows, day: date, cutoff_of: CutoffOf
+    reads: ReconReads, detail: DetailRows, day: date, cutoff_of: CutoffOf, items: ItemTally
 ) -> Reconciliation:
     exceptions, exceptions_total = reads.exceptions(day, TOP_ROWS)
     differences, differences_total = reads.terminal_differences(day, TOP_ROWS)
     reasons, rejected_by_reason = _reason_counts(detail, day, cutoff_of)
     return Reconciliation(
-        classes=tuple(ClassCount(*row) for row in reads.class_counts(day)),
+        classes=tuple(ClassCount(*row) for row in items.class_counts()),
         journal_count=reads.journal_count(day),
         terminals=reads.terminal_count(day),
         differences=tuple(TerminalDifference(*row) for row in differences),

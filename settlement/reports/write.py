@@ -20,10 +20,11 @@ from settlement.config import Settings
 from settlement.counting import ProgressCallback
 from settlement.reports.comparison import load_comparison
 from settlement.reports.csv_files import CSV_NAMES, write_csv_files
-from settlement.reports.gather import cutoff_of, gather_day
+from settlement.reports.gather import cutoff_of, gather_day, run_of
 from settlement.reports.html import render_html
 from settlement.reports.model import DayReport
 from settlement.reports.summary import build_summary, summary_text
+from settlement.reports.tallies import DayTallies
 
 if TYPE_CHECKING:
     from settlement.adapters.report_reads import ReportReads
@@ -62,10 +63,15 @@ def write_reports(
     directory = (out_dir or settings.reports_dir) / day.isoformat()
     directory.mkdir(parents=True, exist_ok=True)
     comparison_source = settings.reports_dir / COMPARE_FILE
-    report = replace(
-        gather_day(reads, settings, day), comparison=load_comparison(comparison_source)
+    run_of(reads.day, day)  # no completed run: no files, the same error as before
+    # The page's counts over the two large tables are tallied as their files are written.
+    tallies = DayTallies()
+    files = write_csv_files(
+        reads, day, directory, cutoff_of(settings), progress, observers=tallies.observers()
     )
-    files = write_csv_files(reads, day, directory, cutoff_of(settings), progress)
+    report = replace(
+        gather_day(reads, settings, day, tallies), comparison=load_comparison(comparison_source)
+    )
     summary = directory / SUMMARY_FILE
     summary.write_text(summary_text(report), encoding="utf-8")
     html = directory / "report.html"

@@ -31,7 +31,7 @@ from settlement.adapters.eod_tables import (
     settlement_lines,
 )
 from settlement.adapters.report_reads.ledger import payouts_with_names
-from settlement.adapters.report_reads.recon import ITEM, exceptions_with_facts
+from settlement.adapters.report_reads.recon import ITEM, exceptions_in_order
 from settlement.adapters.report_reads.records import (
     ExceptionItem,
     FlaggedTransaction,
@@ -63,7 +63,7 @@ class DetailRows:
     def exceptions(self, day: date) -> Iterator[ExceptionItem]:
         """Every exception and journal line never staged with the facts that say why, by
         class then transaction id."""
-        query = exceptions_with_facts(day).order_by(ri.c.recon_class, ri.c.transaction_id)
+        query = exceptions_in_order(day, lambda c: (c.recon_class, c.transaction_id))
         return self._stream(query, ExceptionItem)
 
     def flagged_transactions(self, day: date) -> Iterator[FlaggedTransaction]:

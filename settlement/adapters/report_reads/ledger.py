@@ -19,7 +19,7 @@ from settlement.adapters.eod_tables import (
     reconciliation_items,
     settlement_lines,
 )
-from settlement.adapters.report_reads.records import FxUse, MerchantPayout, columns_of
+from settlement.adapters.report_reads.records import FxRate, FxUse, MerchantPayout, columns_of
 from settlement.adapters.tables import merchants
 from settlement.domain.holds import HoldReason
 from settlement.domain.ledger import Paid, SettledFlow, SettledRefunds, Void
@@ -49,8 +49,23 @@ class LedgerReads:
         )
         return [MerchantPayout._make(row) for row in self._conn.execute(query)]
 
+    def fx_rates(self, day: date) -> list[FxRate]:
+        """Every rate of the run, by currency pair. The lines converted through each are
+        counted by the report as settlement.csv streams them (`reports.tallies`)."""
+        query = (
+            select(*columns_of(fx, FxRate._fields))
+            .where(fx.c.run_date == day)
+            .order_by(fx.c.from_currency, fx.c.to_currency)
+        )
+        return [
+            FxRate(r.from_currency, r.to_currency, r.rate, int(r.minor_numerator),
+                   int(r.minor_denominator), r.rate_date, r.source)
+            for r in self._conn.execute(query)
+        ]  # fmt: skip
+
     def fx_uses(self, day: date) -> list[FxUse]:
-        """Every rate of the run with the lines converted through it (none: zero counts)."""
+        """Every rate of the run with the lines converted through it (none: zero counts),
+        grouped in the database: the reference the report's tallies are tested against."""
         lines = (
             select(sl.c.original_currency.label("src"), sl.c.settlement_currency.label("dst"),
                    func.count().label("n"), func.sum(sl.c.original_amount_minor).label("orig"),

@@ -7,7 +7,9 @@ decline, no rate, unknown merchant).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,6 +33,7 @@ from settlement.adapters.tables import rejected_messages, staged_transactions
 from settlement.domain.holds import FRAUD_HOLDS as HOLD_FOR_FRAUD
 from settlement.domain.recon_classes import Outcome
 
+ExceptionColumns = Any  # the columns of `exceptions_with_facts`, by name
 ri, rt, ff, fd = reconciliation_items, reconciliation_totals, fraud_flags, fraud_decisions
 ITEM = columns_of(ri, ReconItem._fields)
 EXCEPTION_OUTCOMES = (Outcome.EXCEPTION.value, Outcome.NOT_STAGED.value)
@@ -64,6 +67,18 @@ def exceptions_with_facts(day: date) -> Select[tuple[object, ...]]:
     ).outerjoin(st, and_(~never_staged, st.c.transaction_id == ri.c.transaction_id))
     columns = (*ITEM, rejects.c.reason_code, rejects.c.detail, st.c.sent_at, st.c.received_at)
     return select(*columns).select_from(joined).where(exception_filter(day))
+
+
+def exceptions_in_order(
+    day: date, order: Callable[[ExceptionColumns], tuple[ColumnElement[Any], ...]]
+) -> Select[tuple[object, ...]]:
+    """`exceptions_with_facts`, ordered by `order` (of its columns), through a MATERIALIZED
+    common table expression. Why: with an ORDER BY on the join itself SQLite's planner
+    drops the automatic index on the first rejects and scans them once per exception
+    (a 1M day: 9,202 exceptions x 2,034 rejects, 0.66 s of CPU a query against 0.06 s).
+    PostgreSQL (12+) reads the keyword too; either way the rows are the same."""
+    facts = exceptions_with_facts(day).cte("exception_facts").prefix_with("MATERIALIZED")
+    return select(*facts.c).order_by(*order(facts.c))
 
 
 def held_filter(day: date) -> ColumnElement[bool]:
@@ -119,8 +134,7 @@ class ReconReads:
     def exceptions(self, day: date, limit: int) -> tuple[list[ExceptionItem], int]:
         """The `limit` largest exceptions (journal amount, else staged, in minor units; then
         by transaction id) with their facts, and how many there are in all."""
-        amount = func.coalesce(ri.c.journal_amount_minor, ri.c.staged_amount_minor)
-        query = exceptions_with_facts(day).order_by(amount.desc(), ri.c.transaction_id)
+        query = exceptions_in_order(day, _largest_first)
         rows = self._conn.execute(query.limit(limit))
         return [ExceptionItem._make(row) for row in rows], self._count(exception_filter(day))
 
@@ -178,3 +192,9 @@ class ReconReads:
     def _count(self, where: ColumnElement[bool]) -> int:
         query = select(func.count()).select_from(ri).where(where)
         return int(self._conn.execute(query).scalar_one())
+
+
+def _largest_first(columns: ExceptionColumns) -> tuple[ColumnElement[Any], ...]:
+    """Journal amount, else staged (minor units), largest first; then by transaction id."""
+    amount = func.coalesce(columns.journal_amount_minor, columns.staged_amount_minor)
+    return amount.desc(), columns.transaction_id

@@ -146,6 +146,18 @@ class LedgerEntry(NamedTuple):
     memo: str
 
 
+class FxRate(NamedTuple):
+    """A rate the run converted through (`fx_conversions`), without its lines."""
+
+    from_currency: str
+    to_currency: str
+    rate: str
+    minor_numerator: int
+    minor_denominator: int
+    rate_date: date
+    source: str
+
+
 class FxUse(NamedTuple):
     """A rate of the run and the settlement lines converted through it."""
 
