@@ -73,6 +73,25 @@ class SlotClock:
         return known if known is not None else offset_minutes(self._zones[timezone], ms)
 
 
+def weights_table(
+    merchants: Sequence[Merchant], weigh: HourWeight
+) -> list[tuple[Merchant, tuple[float, ...]]]:
+    """Each merchant with its 24 hourly weights, the same tuple wherever the weights are the
+    same: the merchant's own `hour_weights` (most streams weigh by them) or one shared copy
+    (a night-only stream's 1s and 0s). A tuple per merchant per stream held ~150 MB at
+    50,000 merchants; equal tuples hold equal floats, so every sum is the same."""
+    shared: dict[tuple[float, ...], tuple[float, ...]] = {}
+    table = []
+    for merchant in merchants:
+        weights = tuple([weigh(merchant, hour) for hour in range(24)])
+        if weights == merchant.hour_weights:
+            weights = merchant.hour_weights
+        else:
+            weights = shared.setdefault(weights, weights)
+        table.append((merchant, weights))
+    return table
+
+
 class InstantStream:
     """`count` events over the day, ordered by instant, each with the merchant it happens at."""
 
@@ -85,7 +104,7 @@ class InstantStream:
         clock: SlotClock,
     ) -> None:
         self._rng, self._clock = rng, clock
-        self._table = [(m, tuple(weigh(m, hour) for hour in range(24))) for m in merchants]
+        self._table = weights_table(merchants, weigh)
         self._merchants = [merchant for merchant, _ in self._table]
         totals = self._slot_totals()
         if count and not any(totals):
