@@ -13,6 +13,8 @@ import math
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import reduce
+from operator import add, getitem, itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -73,13 +75,11 @@ class SlotClock:
         return known if known is not None else offset_minutes(self._zones[timezone], ms)
 
 
-def weights_table(
-    merchants: Sequence[Merchant], weigh: HourWeight
-) -> list[tuple[Merchant, tuple[float, ...]]]:
-    """Each merchant with its 24 hourly weights, the same tuple wherever the weights are the
-    same: the merchant's own `hour_weights` (most streams weigh by them) or one shared copy
-    (a night-only stream's 1s and 0s). A tuple per merchant per stream held ~150 MB at
-    50,000 merchants; equal tuples hold equal floats, so every sum is the same."""
+def weights_table(merchants: Sequence[Merchant], weigh: HourWeight) -> list[tuple[float, ...]]:
+    """Each merchant's 24 hourly weights, the same tuple wherever the weights are the same:
+    the merchant's own `hour_weights` (most streams weigh by them) or one shared copy (a
+    night-only stream's 1s and 0s). A tuple per merchant per stream held ~150 MB at 50,000
+    merchants; equal tuples hold equal floats, so every sum is the same."""
     shared: dict[tuple[float, ...], tuple[float, ...]] = {}
     table = []
     for merchant in merchants:
@@ -88,8 +88,15 @@ def weights_table(
             weights = merchant.hour_weights
         else:
             weights = shared.setdefault(weights, weights)
-        table.append((merchant, weights))
+        table.append(weights)
     return table
+
+
+def hour_sums(rows: Iterable[tuple[float, ...]]) -> list[float]:
+    """Each hour's weights added up in the rows' order, from 0.0: the loop
+    `sums[hour] += weights[hour]`, run by `reduce` in C, one hour at a time."""
+    rows = list(rows)
+    return [reduce(add, map(itemgetter(hour), rows), 0.0) for hour in range(24)]
 
 
 class InstantStream:
@@ -104,22 +111,21 @@ class InstantStream:
         clock: SlotClock,
     ) -> None:
         self._rng, self._clock = rng, clock
-        self._table = weights_table(merchants, weigh)
-        self._merchants = [merchant for merchant, _ in self._table]
+        self._merchants = list(merchants)
+        self._weights = weights_table(merchants, weigh)
         totals = self._slot_totals()
         if count and not any(totals):
             raise ValueError("no eligible merchant can take these events at any hour")
         self._counts = largest_remainder(count, totals) if count else [0] * len(totals)
 
     def _slot_totals(self) -> list[float]:
-        by_zone: dict[str, list[float]] = {}
-        for merchant, weights in self._table:
-            sums = by_zone.setdefault(merchant.timezone, [0.0] * 24)
-            for hour in range(24):
-                sums[hour] += weights[hour]
+        by_zone: dict[str, list[tuple[float, ...]]] = {}
+        for merchant, weights in zip(self._merchants, self._weights, strict=True):
+            by_zone.setdefault(merchant.timezone, []).append(weights)
+        sums_by_zone = {zone: hour_sums(rows) for zone, rows in by_zone.items()}
         clock = self._clock
         return [
-            sum(sums[clock.hour(slot, zone)] for zone, sums in by_zone.items())
+            sum(sums[clock.hour(slot, zone)] for zone, sums in sums_by_zone.items())
             for slot in range(clock.slot_count)
         ]
 
@@ -139,15 +145,18 @@ class InstantStream:
         clock, rng = self._clock, self._rng
         # Four slots in a row share their local hours (an hour's quarters), so the sums of
         # the last slot are kept for the next; keeping every hour's took 500 MB at 1M.
+        # Each merchant's timezone as its place in a slot's `hours`, so that a slot's weights
+        # are picked by `map` in C (the same floats, summed in the same order).
+        zones = {zone: place for place, zone in enumerate(clock.hours(0))}
+        zone_of = [zones[merchant.timezone] for merchant in self._merchants]
         last_key: tuple[int, ...] = ()
         cum: list[float] = []
         for slot, count in enumerate(self._counts):
             if not count:
                 continue
-            hours = clock.hours(slot)  # by timezone: one lookup a merchant, no call
-            key = tuple(hours.values())  # every slot's timezones in the same (sorted) order
+            key = tuple(clock.hours(slot).values())  # timezones in the same (sorted) order
             if key != last_key:
-                cum = cumulative([weights[hours[m.timezone]] for m, weights in self._table])
+                cum = cumulative(map(getitem, self._weights, map(key.__getitem__, zone_of)))
                 last_key = key
             first, last = clock.bounds(slot)
             pieces = math.ceil(count / CHUNK_EVENTS)

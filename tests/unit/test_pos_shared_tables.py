@@ -17,8 +17,9 @@ from pos_simulator.cards import Card
 from pos_simulator.config import DayConfig
 from pos_simulator.fraud import SCENARIOS
 from pos_simulator.generate import pools_for
-from pos_simulator.pools import Merchant, Pools
-from pos_simulator.streams import weights_table
+from pos_simulator.pools import Merchant, Pools, hour_weights
+from pos_simulator.shapes import SHAPES
+from pos_simulator.streams import hour_sums, weights_table
 from pos_simulator.trips import AllBut, issued_elsewhere, plan_trips
 
 CONFIG = DayConfig(seed=5, business_date=date(2026, 10, 14), transactions=1,
@@ -86,10 +87,26 @@ def test_a_streams_weights_are_the_tuples_it_used_to_build(name: str) -> None:
         return merchant.hour_weights[hour] if scenario is None else scenario.weigh(merchant, hour)
 
     table = weights_table(eligible, weigh)
-    assert [m for m, _ in table] == eligible
-    for merchant, weights in table:
+    assert len(table) == len(eligible)
+    for merchant, weights in zip(eligible, table, strict=True):
         assert weights == tuple(weigh(merchant, hour) for hour in range(24))
     if scenario is None or scenario.weigh(eligible[0], 12) == eligible[0].hour_weights[12]:
-        assert all(weights is merchant.hour_weights for merchant, weights in table)
+        assert all(w is m.hour_weights for m, w in zip(eligible, table, strict=True))
     else:  # one tuple object for each distinct set of weights
-        assert len({id(weights) for _, weights in table}) == len({w for _, w in table})
+        assert len({id(weights) for weights in table}) == len(set(table))
+
+
+@given(st.lists(st.lists(st.floats(0, 1e6), min_size=24, max_size=24), max_size=30))
+def test_hour_sums_add_as_the_loop_did(rows: list[list[float]]) -> None:
+    sums = [0.0] * 24
+    for weights in rows:
+        for hour in range(24):
+            sums[hour] += weights[hour]
+    assert hour_sums(tuple(row) for row in rows) == sums
+
+
+@given(st.sampled_from(sorted(SHAPES)), st.floats(1e-6, 1e6))
+def test_a_merchants_hour_weights_are_its_shape_times_its_size(name: str, size: float) -> None:
+    weights = hour_weights(SHAPES[name], size)
+    assert weights == tuple(weight * size for weight in SHAPES[name])
+    assert len({id(weight) for weight in weights}) == len(set(SHAPES[name]))
