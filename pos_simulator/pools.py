@@ -17,7 +17,7 @@ from schwifty import IBAN
 
 from pos_simulator import amounts, cards, cross_border
 from pos_simulator.allocation import largest_remainder, with_minimum_one
-from pos_simulator.cards import Card, CardPool, CardsAt
+from pos_simulator.cards import Card, CardPool, CardsAt, NumberSet
 from pos_simulator.countries import COUNTRIES, Country
 from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
 from pos_simulator.shapes import SHAPES
@@ -254,16 +254,15 @@ def _cards(
     needed = [i for i, c in enumerate(COUNTRIES) if c.code in merchant_countries]
     shares = with_minimum_one(shares, needed)
     pool, by_country = CardPool(), dict[str, Sequence[Card]]()
-    seen: set[int] = set()  # the PANs as integers: a PAN never starts with 0
+    seen = NumberSet(sum(shares))  # the PANs as integers: a PAN never starts with 0
     make_pan, make_expiry = cards.pan_maker(rng), cards.expiry_maker(rng, year)
     for country, share in zip(COUNTRIES, shares, strict=True):
         pick_brand, code, first = cards.brand_picker(rng, country.code), country.code, len(pool)
         for _ in range(share):
             brand = pick_brand()
             pan = make_pan(brand)
-            while int(pan) in seen:
+            while not seen.add(int(pan)):
                 pan = make_pan(brand)
-            seen.add(int(pan))
             pool.append(pan, make_expiry(), brand.name, code)
         if share:
             by_country[code] = CardsAt(pool, range(first, len(pool)))

@@ -129,3 +129,11 @@ def test_trips_from_the_packed_pool_are_the_trips_of_a_tuple_pool(abroad_share: 
         got, wanted = getattr(packed, field), getattr(plain, field)
         assert list(got) == list(wanted)
         assert all(tuple(got[code]) == tuple(wanted[code]) for code in wanted)
+
+
+@given(st.lists(st.one_of(st.integers(1, 40), st.integers(1, 2**64 - 1)), max_size=200))
+def test_a_number_set_answers_as_a_set(numbers: list[int]) -> None:
+    packed, plain = cards.NumberSet(len(numbers)), set()
+    for number in numbers:
+        assert packed.add(number) == (number not in plain)
+        plain.add(number)
