@@ -99,28 +99,29 @@ def hour_sums(rows: Iterable[tuple[float, ...]]) -> list[float]:
     return [reduce(add, map(itemgetter(hour), rows), 0.0) for hour in range(24)]
 
 
-class InstantStream:
-    """`count` events over the day, ordered by instant, each with the merchant it happens at."""
+class Weighing:
+    """Merchants weighed by their local hour: each slot's total and cumulative weights.
+
+    Streams that weigh the same merchants the same way share one (the day's purchases,
+    refunds and voids), so its table is held once and a slot's sums are made once; it keeps
+    the last `keep` slots' sums, as many as the streams sharing it can be apart."""
 
     def __init__(
-        self,
-        rng: random.Random,
-        count: int,
-        merchants: Sequence[Merchant],
-        weigh: HourWeight,
-        clock: SlotClock,
+        self, merchants: Sequence[Merchant], weigh: HourWeight, clock: SlotClock, keep: int = 1
     ) -> None:
-        self._rng, self._clock = rng, clock
-        self._merchants = list(merchants)
-        self._weights = weights_table(merchants, weigh)
-        totals = self._slot_totals()
-        if count and not any(totals):
-            raise ValueError("no eligible merchant can take these events at any hour")
-        self._counts = largest_remainder(count, totals) if count else [0] * len(totals)
+        self.merchants, self._clock, self._keep = list(merchants), clock, keep
+        self._weights = weights_table(self.merchants, weigh)
+        # Each merchant's timezone as its place in a slot's `hours`, so that a slot's weights
+        # are picked by `map` in C (the same floats, summed in the same order).
+        zones = {zone: place for place, zone in enumerate(clock.hours(0))}
+        places = [zones[merchant.timezone] for merchant in self.merchants]
+        self._zone_of: Sequence[int] = bytes(places) if len(zones) < 256 else places
+        self._cums: dict[tuple[int, ...], list[float]] = {}
+        self.totals = self._slot_totals()
 
     def _slot_totals(self) -> list[float]:
         by_zone: dict[str, list[tuple[float, ...]]] = {}
-        for merchant, weights in zip(self._merchants, self._weights, strict=True):
+        for merchant, weights in zip(self.merchants, self._weights, strict=True):
             by_zone.setdefault(merchant.timezone, []).append(weights)
         sums_by_zone = {zone: hour_sums(rows) for zone, rows in by_zone.items()}
         clock = self._clock
@@ -128,6 +129,28 @@ class InstantStream:
             sum(sums[clock.hour(slot, zone)] for zone, sums in sums_by_zone.items())
             for slot in range(clock.slot_count)
         ]
+
+    def cumulative(self, slot: int) -> list[float]:
+        """The merchants' running sum of weights during `slot`."""
+        key = tuple(self._clock.hours(slot).values())  # timezones in the same (sorted) order
+        cum = self._cums.get(key)
+        if cum is None:
+            if len(self._cums) >= self._keep:
+                del self._cums[next(iter(self._cums))]  # the oldest
+            hours = map(key.__getitem__, self._zone_of)
+            cum = self._cums[key] = cumulative(map(getitem, self._weights, hours))
+        return cum
+
+
+class InstantStream:
+    """`count` events over the day, ordered by instant, each with the merchant it happens at."""
+
+    def __init__(self, rng: random.Random, count: int, weighing: Weighing) -> None:
+        self._rng, self._clock, self._weighing = rng, weighing._clock, weighing
+        totals = weighing.totals
+        if count and not any(totals):
+            raise ValueError("no eligible merchant can take these events at any hour")
+        self._counts = largest_remainder(count, totals) if count else [0] * len(totals)
 
     def __iter__(self) -> Iterator[tuple[int, Merchant]]:
         for chunk in self.chunks():
@@ -142,22 +165,13 @@ class InstantStream:
         consumer draws `merchants[bisect_right(cum, draw() * cum[-1])]` per event (what
         `random.choices` does, minus building a list: this is the simulator's hot path).
         """
-        clock, rng = self._clock, self._rng
+        clock, rng, weighing = self._clock, self._rng, self._weighing
         # Four slots in a row share their local hours (an hour's quarters), so the sums of
         # the last slot are kept for the next; keeping every hour's took 500 MB at 1M.
-        # Each merchant's timezone as its place in a slot's `hours`, so that a slot's weights
-        # are picked by `map` in C (the same floats, summed in the same order).
-        zones = {zone: place for place, zone in enumerate(clock.hours(0))}
-        zone_of = [zones[merchant.timezone] for merchant in self._merchants]
-        last_key: tuple[int, ...] = ()
-        cum: list[float] = []
         for slot, count in enumerate(self._counts):
             if not count:
                 continue
-            key = tuple(clock.hours(slot).values())  # timezones in the same (sorted) order
-            if key != last_key:
-                cum = cumulative(map(getitem, self._weights, map(key.__getitem__, zone_of)))
-                last_key = key
+            cum = weighing.cumulative(slot)
             first, last = clock.bounds(slot)
             pieces = math.ceil(count / CHUNK_EVENTS)
             for j in range(pieces):
@@ -166,4 +180,4 @@ class InstantStream:
                 span = first + (last - first) * (j + 1) // pieces - low
                 draw = rng.random
                 instants = sorted([low + int(draw() * span) for _ in range(n)])
-                yield Chunk(slot, instants, self._merchants, cum, draw)
+                yield Chunk(slot, instants, weighing.merchants, cum, draw)

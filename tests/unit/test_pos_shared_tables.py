@@ -7,6 +7,7 @@ the tuples it used to build, so the day's draws, sums and bytes cannot change.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -19,7 +20,7 @@ from pos_simulator.fraud import SCENARIOS
 from pos_simulator.generate import pools_for
 from pos_simulator.pools import Merchant, Pools, hour_weights
 from pos_simulator.shapes import SHAPES
-from pos_simulator.streams import hour_sums, weights_table
+from pos_simulator.streams import InstantStream, SlotClock, Weighing, hour_sums, weights_table
 from pos_simulator.trips import AllBut, issued_elsewhere, plan_trips
 
 CONFIG = DayConfig(seed=5, business_date=date(2026, 10, 14), transactions=1,
@@ -110,3 +111,37 @@ def test_a_merchants_hour_weights_are_its_shape_times_its_size(name: str, size: 
     weights = hour_weights(SHAPES[name], size)
     assert weights == tuple(weight * size for weight in SHAPES[name])
     assert len({id(weight) for weight in weights}) == len(set(SHAPES[name]))
+
+
+def test_streams_sharing_a_weighing_draw_what_streams_of_their_own_draw() -> None:
+    """Purchases, refunds and voids share one `Weighing` a day; interleaved as the day
+    interleaves them, each stream yields the events it yields alone."""
+    config = DayConfig(seed=9, business_date=date(2026, 10, 25), transactions=1,
+                       merchants=80, cards=200)  # fmt: skip
+    pools = pools_for(config)
+    clock = SlotClock(config.day, (m.timezone for m in pools.merchants))
+
+    def weigh(merchant: Merchant, hour: int) -> float:
+        return merchant.hour_weights[hour]
+
+    def stream(name: str, count: int, weighing: Weighing) -> Iterator[tuple[int, Merchant]]:
+        return iter(InstantStream(random.Random(name), count, weighing))
+
+    sizes = {"legit": 5000, "refunds": 300, "voids": 200}
+    alone = {
+        name: list(stream(name, count, Weighing(pools.merchants, weigh, clock)))
+        for name, count in sizes.items()
+    }
+    shared = Weighing(pools.merchants, weigh, clock, keep=2)
+    streams = {name: stream(name, count, shared) for name, count in sizes.items()}
+    together: dict[str, list[tuple[int, Merchant]]] = {name: [] for name in sizes}
+    pending = {name: next(events) for name, events in streams.items()}
+    while pending:  # always the earliest next event, as the day's heap releases them
+        name = min(pending, key=lambda n: pending[n][0])
+        together[name].append(pending[name])
+        upcoming = next(streams[name], None)
+        if upcoming is None:
+            del pending[name]
+        else:
+            pending[name] = upcoming
+    assert together == alone
