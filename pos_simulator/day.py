@@ -113,8 +113,10 @@ class DaySimulator:
         weighing = self._weighings.get((eligible, weigh))
         if weighing is None:
             merchants = [m for m in self._pools.merchants if eligible(m)]
-            keep = SHARED_SLOTS if eligible is _any and weigh is _open_hours else 1
-            weighing = Weighing(merchants, weigh, self._clock, keep)
+            if eligible is _any and weigh is _open_hours:  # the purchases' and their kin
+                weighing = Weighing(merchants, weigh, self._clock, SHARED_SLOTS)
+            else:  # a fraud scenario's: a few thousand picks a day
+                weighing = Weighing(merchants, weigh, self._clock, packed=True)
             self._weighings[eligible, weigh] = weighing
         return InstantStream(random.Random(f"{name}:{self._config.seed}"), count, weighing)
 

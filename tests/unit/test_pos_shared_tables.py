@@ -145,3 +145,19 @@ def test_streams_sharing_a_weighing_draw_what_streams_of_their_own_draw() -> Non
         else:
             pending[name] = upcoming
     assert together == alone
+
+
+def test_a_packed_weighing_holds_the_same_sums() -> None:
+    config = DayConfig(seed=9, business_date=date(2026, 3, 29), transactions=1,
+                       merchants=80, cards=200)  # fmt: skip
+    pools = pools_for(config)
+    clock = SlotClock(config.day, (m.timezone for m in pools.merchants))
+    night = SCENARIOS["high_risk_mcc_night"].weigh
+    plain = Weighing(pools.merchants, night, clock)
+    packed = Weighing(pools.merchants, night, clock, packed=True)
+    assert packed.totals == plain.totals
+    for slot in range(clock.slot_count):
+        assert list(packed.cumulative(slot)) == plain.cumulative(slot)
+    assert list(InstantStream(random.Random(1), 500, packed)) == list(
+        InstantStream(random.Random(1), 500, plain)
+    )
