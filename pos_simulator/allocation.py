@@ -7,7 +7,7 @@ do not flicker in and out with the seed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
 
@@ -40,7 +40,7 @@ def with_minimum_one(counts: list[int], needed: Sequence[int]) -> list[int]:
     return result
 
 
-def cumulative(counts: Sequence[float]) -> list[float]:
+def cumulative(counts: Iterable[float]) -> list[float]:
     """Running sums from 0.0, added in order (C's loop, not Python's: a 50,000-merchant
     day sums a list this long for each of its 96 slots)."""
     sums = list(accumulate(counts, initial=0.0))

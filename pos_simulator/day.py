@@ -28,7 +28,7 @@ from pos_simulator.plan import plan_day
 from pos_simulator.pools import Merchant, Pools
 from pos_simulator.records import Txn
 from pos_simulator.render import Transmitter
-from pos_simulator.streams import InstantStream, SlotClock
+from pos_simulator.streams import InstantStream, SlotClock, Weighing
 from pos_simulator.timeline import MS_PER_S
 from pos_simulator.trips import plan_trips
 from pos_simulator.vocabulary import LEGIT
@@ -39,6 +39,9 @@ VOID_AFTER_MS = (5 * MS_PER_S, 180 * MS_PER_S)
 REFUND_MIN_AGE_MS = 10 * 60 * MS_PER_S
 PARTIAL_REFUND_SHARE = 0.3
 Handler = Callable[[int, Merchant], None]
+# The slots' sums kept by the weighing that purchases, refunds and voids share: they run
+# at most a slot apart, as the heap releases refunds and voids as the purchases pass them.
+SHARED_SLOTS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class DaySimulator:
             pending=(self._heap, self._release),
         )
         self._counts: Counter[str] = Counter()
+        self._weighings: dict[tuple[object, object], Weighing] = {}
 
     def run(self) -> DaySummary:
         plan = self._plan
@@ -105,9 +109,16 @@ class DaySimulator:
         eligible: Callable[[Merchant], bool],
         weigh: Callable[[Merchant, int], float],
     ) -> InstantStream:
-        rng = random.Random(f"{name}:{self._config.seed}")
-        merchants = [m for m in self._pools.merchants if eligible(m)]
-        return InstantStream(rng, count, merchants, weigh, self._clock)
+        """The stream `name`; streams weighing merchants alike share their `Weighing`."""
+        weighing = self._weighings.get((eligible, weigh))
+        if weighing is None:
+            merchants = [m for m in self._pools.merchants if eligible(m)]
+            if eligible is _any and weigh is _open_hours:  # the purchases' and their kin
+                weighing = Weighing(merchants, weigh, self._clock, SHARED_SLOTS)
+            else:  # a fraud scenario's: a few thousand picks a day
+                weighing = Weighing(merchants, weigh, self._clock, packed=True)
+            self._weighings[eligible, weigh] = weighing
+        return InstantStream(random.Random(f"{name}:{self._config.seed}"), count, weighing)
 
     # --- the heap of pending events -----------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from faker import Faker
@@ -16,8 +17,9 @@ from schwifty import IBAN
 
 from pos_simulator import amounts, cards, cross_border
 from pos_simulator.allocation import largest_remainder, with_minimum_one
-from pos_simulator.cards import Card
+from pos_simulator.cards import Card, CardPool, CardsAt, NumberSet
 from pos_simulator.countries import COUNTRIES, Country
+from pos_simulator.ibans import planned_xeger
 from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
 from pos_simulator.shapes import SHAPES
 from settlement.counting import ProgressCallback, counted
@@ -73,8 +75,8 @@ class Merchant:
 @dataclass(frozen=True, slots=True)
 class Pools:
     merchants: tuple[Merchant, ...]
-    cards: tuple[Card, ...]
-    cards_by_country: dict[str, tuple[Card, ...]]
+    cards: Sequence[Card]  # a CardPool: packed, index i is card i
+    cards_by_country: dict[str, Sequence[Card]]  # each country's cards, one block of the pool
 
 
 def build_pools(
@@ -95,12 +97,8 @@ def build_pools(
     merchants = _merchants(rng, seed, merchant_count, countries, progress)
     merchants = _settling_cross_border(seed, merchants, cross_currency_share)
     merchant_countries = {merchant.country.code for merchant in merchants}
-    pool = _cards(rng, card_count, merchant_countries, year, progress)
-    by_country: dict[str, list[Card]] = {}
-    for card in pool:
-        by_country.setdefault(card.country, []).append(card)
-    frozen = {code: tuple(found) for code, found in by_country.items()}
-    return Pools(merchants, pool, frozen)
+    pool, by_country = _cards(rng, card_count, merchant_countries, year, progress)
+    return Pools(merchants, pool, by_country)
 
 
 def _settling_cross_border(
@@ -188,12 +186,13 @@ def _with_account(merchant: Merchant, seed: int) -> Merchant:
     Luhn-valid card-number-length run is drawn again: real IBANs do that by chance, but a
     generated day's files are scanned for card numbers."""
     rng = random.Random(f"iban:{seed}:{merchant.merchant_id}")
-    try:
-        iban = IBAN.random(country_code=merchant.country_code, random=rng)
-    except ValueError:  # no IBANs in this country
-        return merchant
-    while holds_pan(str(iban)):
-        iban = IBAN.random(country_code=merchant.country_code, random=rng)
+    with planned_xeger():  # the same draws, made faster (pos_simulator/ibans.py)
+        try:
+            iban = IBAN.random(country_code=merchant.country_code, random=rng)
+        except ValueError:  # no IBANs in this country
+            return merchant
+        while holds_pan(str(iban)):
+            iban = IBAN.random(country_code=merchant.country_code, random=rng)
     bic = IBAN(str(iban)).bic
     if bic is None or not bic_fits_iban(str(bic), str(iban)):  # the registry errs, rarely
         return replace(merchant, iban=str(iban))
@@ -223,7 +222,7 @@ def _merchant(
         fee_fixed_minor=_fee(online, country.currency),
         terminals=tuple(f"{merchant_id}-{prefix}{k:02d}" for k in range(1, terminal_count + 1)),
         online=online,
-        hour_weights=tuple(weight * size for weight in shape),
+        hour_weights=hour_weights(shape, size),
         log_mu_minor=mcc.log_median_eur
         + amounts.log_minor_per_eur(country.currency, country.eur_rate),
         sigma=mcc.sigma,
@@ -236,29 +235,39 @@ def _merchant(
     )
 
 
+def hour_weights(shape: tuple[int, ...], size: float) -> tuple[float, ...]:
+    """`weight * size` for each hour, one float per distinct weight: a shape repeats its
+    weights (8 five times, 0 eleven times in retail), and 24 floats a merchant held ~28 MB
+    at 50,000 merchants. The same product, so the same value, at every hour."""
+    products = {weight: weight * size for weight in shape}
+    return tuple([products[weight] for weight in shape])
+
+
 def _cards(
     rng: random.Random,
     count: int,
     merchant_countries: set[str],
     year: int,
     progress: ProgressCallback | None = None,
-) -> tuple[Card, ...]:
-    """Cards by home country: weighted like merchants, at least one per merchant country."""
+) -> tuple[CardPool, dict[str, Sequence[Card]]]:
+    """Cards by home country: weighted like merchants, at least one per merchant country;
+    each country's cards one block of the pool, in `COUNTRIES` order."""
     shares = largest_remainder(count, [math.sqrt(c.merchant_weight) for c in COUNTRIES])
     needed = [i for i, c in enumerate(COUNTRIES) if c.code in merchant_countries]
     shares = with_minimum_one(shares, needed)
-    issued: list[Card] = []
-    seen: set[str] = set()
+    pool, by_country = CardPool(), dict[str, Sequence[Card]]()
+    seen = NumberSet(sum(shares))  # the PANs as integers: a PAN never starts with 0
     make_pan, make_expiry = cards.pan_maker(rng), cards.expiry_maker(rng, year)
     for country, share in zip(COUNTRIES, shares, strict=True):
-        pick_brand, code = cards.brand_picker(rng, country.code), country.code
+        pick_brand, code, first = cards.brand_picker(rng, country.code), country.code, len(pool)
         for _ in range(share):
             brand = pick_brand()
             pan = make_pan(brand)
-            while pan in seen:
+            while not seen.add(int(pan)):
                 pan = make_pan(brand)
-            seen.add(pan)
-            issued.append(Card(len(issued), pan, make_expiry(), brand.name, code))
+            pool.append(pan, make_expiry(), brand.name, code)
+        if share:
+            by_country[code] = CardsAt(pool, range(first, len(pool)))
         if progress is not None:  # a country at a time: 25 calls, none in the loop
             progress(share)
-    return tuple(issued)
+    return pool, by_country

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import math
 import random
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import reduce
+from operator import add, getitem, itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -30,7 +33,7 @@ class Chunk(NamedTuple):
     slot: int
     instants: list[int]  # sorted
     merchants: list[Merchant]  # the stream's eligible merchants
-    cum: list[float]  # their cumulative weights in this slot
+    cum: Sequence[float]  # their cumulative weights in this slot
     draw: Callable[[], float]  # the stream's own uniform draws
 
 
@@ -73,36 +76,91 @@ class SlotClock:
         return known if known is not None else offset_minutes(self._zones[timezone], ms)
 
 
-class InstantStream:
-    """`count` events over the day, ordered by instant, each with the merchant it happens at."""
+def weights_table(merchants: Sequence[Merchant], weigh: HourWeight) -> list[tuple[float, ...]]:
+    """Each merchant's 24 hourly weights, the same tuple wherever the weights are the same:
+    the merchant's own `hour_weights` (most streams weigh by them) or one shared copy (a
+    night-only stream's 1s and 0s). A tuple per merchant per stream held ~150 MB at 50,000
+    merchants; equal tuples hold equal floats, so every sum is the same."""
+    shared: dict[tuple[float, ...], tuple[float, ...]] = {}
+    table = []
+    for merchant in merchants:
+        weights = tuple([weigh(merchant, hour) for hour in range(24)])
+        if weights == merchant.hour_weights:
+            weights = merchant.hour_weights
+        else:
+            weights = shared.setdefault(weights, weights)
+        table.append(weights)
+    return table
+
+
+def hour_sums(rows: Iterable[tuple[float, ...]]) -> list[float]:
+    """Each hour's weights added up in the rows' order, from 0.0: the loop
+    `sums[hour] += weights[hour]`, run by `reduce` in C, one hour at a time."""
+    rows = list(rows)
+    return [reduce(add, map(itemgetter(hour), rows), 0.0) for hour in range(24)]
+
+
+class Weighing:
+    """Merchants weighed by their local hour: each slot's total and cumulative weights.
+
+    Streams that weigh the same merchants the same way share one (the day's purchases,
+    refunds and voids), so its table is held once and a slot's sums are made once; it keeps
+    the last `keep` slots' sums, as many as the streams sharing it can be apart."""
 
     def __init__(
         self,
-        rng: random.Random,
-        count: int,
         merchants: Sequence[Merchant],
         weigh: HourWeight,
         clock: SlotClock,
+        keep: int = 1,
+        *,
+        packed: bool = False,
     ) -> None:
-        self._rng, self._clock = rng, clock
-        self._table = [(m, tuple(weigh(m, hour) for hour in range(24))) for m in merchants]
-        self._merchants = [merchant for merchant, _ in self._table]
-        totals = self._slot_totals()
+        self.merchants, self._clock, self._keep = list(merchants), clock, keep
+        self._packed = packed  # sums as 8-byte doubles, not float objects: for few picks
+        self._weights = weights_table(self.merchants, weigh)
+        # Each merchant's timezone as its place in a slot's `hours`, so that a slot's weights
+        # are picked by `map` in C (the same floats, summed in the same order).
+        zones = {zone: place for place, zone in enumerate(clock.hours(0))}
+        places = [zones[merchant.timezone] for merchant in self.merchants]
+        self._zone_of: Sequence[int] = bytes(places) if len(zones) < 256 else places
+        self._cums: dict[tuple[int, ...], Sequence[float]] = {}
+        self.totals = self._slot_totals()
+
+    def _slot_totals(self) -> list[float]:
+        by_zone: dict[str, list[tuple[float, ...]]] = {}
+        for merchant, weights in zip(self.merchants, self._weights, strict=True):
+            by_zone.setdefault(merchant.timezone, []).append(weights)
+        sums_by_zone = {zone: hour_sums(rows) for zone, rows in by_zone.items()}
+        clock = self._clock
+        return [
+            sum(sums[clock.hour(slot, zone)] for zone, sums in sums_by_zone.items())
+            for slot in range(clock.slot_count)
+        ]
+
+    def cumulative(self, slot: int) -> Sequence[float]:
+        """The merchants' running sum of weights during `slot` (`packed`: in an array,
+        the same doubles in a third of the memory, a little slower to bisect)."""
+        key = tuple(self._clock.hours(slot).values())  # timezones in the same (sorted) order
+        cum = self._cums.get(key)
+        if cum is None:
+            if len(self._cums) >= self._keep:
+                del self._cums[next(iter(self._cums))]  # the oldest
+            hours = map(key.__getitem__, self._zone_of)
+            sums = cumulative(map(getitem, self._weights, hours))
+            cum = self._cums[key] = array("d", sums) if self._packed else sums
+        return cum
+
+
+class InstantStream:
+    """`count` events over the day, ordered by instant, each with the merchant it happens at."""
+
+    def __init__(self, rng: random.Random, count: int, weighing: Weighing) -> None:
+        self._rng, self._clock, self._weighing = rng, weighing._clock, weighing
+        totals = weighing.totals
         if count and not any(totals):
             raise ValueError("no eligible merchant can take these events at any hour")
         self._counts = largest_remainder(count, totals) if count else [0] * len(totals)
-
-    def _slot_totals(self) -> list[float]:
-        by_zone: dict[str, list[float]] = {}
-        for merchant, weights in self._table:
-            sums = by_zone.setdefault(merchant.timezone, [0.0] * 24)
-            for hour in range(24):
-                sums[hour] += weights[hour]
-        clock = self._clock
-        return [
-            sum(sums[clock.hour(slot, zone)] for zone, sums in by_zone.items())
-            for slot in range(clock.slot_count)
-        ]
 
     def __iter__(self) -> Iterator[tuple[int, Merchant]]:
         for chunk in self.chunks():
@@ -117,19 +175,13 @@ class InstantStream:
         consumer draws `merchants[bisect_right(cum, draw() * cum[-1])]` per event (what
         `random.choices` does, minus building a list: this is the simulator's hot path).
         """
-        clock, rng = self._clock, self._rng
+        clock, rng, weighing = self._clock, self._rng, self._weighing
         # Four slots in a row share their local hours (an hour's quarters), so the sums of
         # the last slot are kept for the next; keeping every hour's took 500 MB at 1M.
-        last_key: tuple[int, ...] = ()
-        cum: list[float] = []
         for slot, count in enumerate(self._counts):
             if not count:
                 continue
-            hours = clock.hours(slot)  # by timezone: one lookup a merchant, no call
-            key = tuple(hours.values())  # every slot's timezones in the same (sorted) order
-            if key != last_key:
-                cum = cumulative([weights[hours[m.timezone]] for m, weights in self._table])
-                last_key = key
+            cum = weighing.cumulative(slot)
             first, last = clock.bounds(slot)
             pieces = math.ceil(count / CHUNK_EVENTS)
             for j in range(pieces):
@@ -138,4 +190,4 @@ class InstantStream:
                 span = first + (last - first) * (j + 1) // pieces - low
                 draw = rng.random
                 instants = sorted([low + int(draw() * span) for _ in range(n)])
-                yield Chunk(slot, instants, self._merchants, cum, draw)
+                yield Chunk(slot, instants, weighing.merchants, cum, draw)
