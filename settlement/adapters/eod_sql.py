@@ -673,6 +673,16 @@ def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int
         netting.SETTLEMENT_CURRENCY.name: "x.settlement_currency",
     }  # fmt: skip
     statement = f"""
+    WITH x AS {_materialized(conn)} (
+      SELECT i.run_date, i.transaction_id, i.merchant_id, i.transaction_type,
+             i.staged_amount_minor AS amount, i.currency, m.settlement_currency, m.mdr_bps,
+             m.fee_fixed_minor, f.rate, f.rate_date, f.source, {converted} AS converted
+      FROM reconciliation_items i
+      JOIN merchants m ON m.merchant_id = i.merchant_id
+      JOIN fx_conversions f ON f.run_date = i.run_date AND f.from_currency = i.currency
+       AND f.to_currency = m.settlement_currency
+      WHERE i.run_date = :d AND i.outcome = '{SETTLES}'
+    )
     INSERT INTO settlement_lines (
       run_date, transaction_id, merchant_id, transaction_type, original_amount_minor,
       original_currency, settlement_currency, converted_amount_minor, fee_minor,
@@ -682,18 +692,17 @@ def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int
            {expression(netting.FEE_MINOR, priced)},
            {expression(netting.FX_MARKUP_MINOR, priced)},
            x.rate, x.rate_date, x.source
-    FROM (
-      SELECT i.run_date, i.transaction_id, i.merchant_id, i.transaction_type,
-             i.staged_amount_minor AS amount, i.currency, m.settlement_currency, m.mdr_bps,
-             m.fee_fixed_minor, f.rate, f.rate_date, f.source, {converted} AS converted
-      FROM reconciliation_items i
-      JOIN merchants m ON m.merchant_id = i.merchant_id
-      JOIN fx_conversions f ON f.run_date = i.run_date AND f.from_currency = i.currency
-       AND f.to_currency = m.settlement_currency
-      WHERE i.run_date = :d AND i.outcome = '{SETTLES}'
-    ) x
+    FROM x
     """
     return run(conn, statement, d=run_date)
+
+
+def _materialized(conn: Connection) -> str:
+    """SQLite: the line's converted amount computed once a line. Why: SQLite folds a
+    subquery (or CTE) into the outer query, writing its `converted` expression out in each
+    of the fee and markup formulas' many uses of it, all evaluated (1M day: 12.0 -> 9.1 s
+    of CPU for the insert, the same lines). PostgreSQL inlines a CTE used once, as before."""
+    return "MATERIALIZED" if conn.dialect.name == "sqlite" else ""
 
 
 # The settlement_lines columns that feed `netting.LINE_SHARES`.
@@ -795,20 +804,36 @@ def carry_links(conn: Connection, run_date: date) -> list[CarryLink]:
 
 
 def insert_totals(conn: Connection, run_date: date) -> None:
-    """Journal vs staged per terminal and per merchant, with the difference."""
+    """Journal vs staged per terminal and per merchant, with the difference.
+
+    Why in two stages: both sides summed once by (merchant, terminal, currency) into a
+    temporary table, then each level summed from it, read the two million-row inputs once
+    instead of once a level (1M day on SQLite: 5.5 -> 3.3 s of CPU). Integer sums regroup
+    exactly, so the totals are the same. After a failure the table is left to the run's
+    rollback, which undoes its creation."""
+    name = f"eod_totals_{next(_cursor_numbers)}"
+    run(conn, f"CREATE TEMPORARY TABLE {name} (merchant_id TEXT, terminal_id TEXT,"
+              " currency TEXT, jm BIGINT, sm BIGINT)")  # fmt: skip
+    statement = f"""
+    INSERT INTO {name} (merchant_id, terminal_id, currency, jm, sm)
+    SELECT merchant_id, terminal_id, currency, SUM(jm), SUM(sm) FROM (
+      SELECT merchant_id, terminal_id, currency, 0 AS jm, staged_amount_minor AS sm
+      FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL
+      UNION ALL
+      SELECT merchant_id, terminal_id, currency, amount_minor AS jm, 0 AS sm
+      FROM journal_entries WHERE business_date = :d
+    ) t GROUP BY merchant_id, terminal_id, currency
+    """
+    run(conn, statement, d=run_date)
     for level, column in (("terminal", "terminal_id"), ("merchant", "merchant_id")):
         statement = f"""
         INSERT INTO reconciliation_totals (run_date, level, key, currency, journal_minor,
                                            staged_minor, difference_minor)
-        SELECT :d, '{level}', k, currency, SUM(jm), SUM(sm), SUM(jm) - SUM(sm) FROM (
-          SELECT {column} AS k, currency, 0 AS jm, staged_amount_minor AS sm
-          FROM reconciliation_items WHERE run_date = :d AND staged_amount_minor IS NOT NULL
-          UNION ALL
-          SELECT {column} AS k, currency, amount_minor AS jm, 0 AS sm
-          FROM journal_entries WHERE business_date = :d
-        ) t GROUP BY k, currency
+        SELECT :d, '{level}', {column}, currency, SUM(jm), SUM(sm), SUM(jm) - SUM(sm)
+        FROM {name} GROUP BY {column}, currency
         """
         run(conn, statement, d=run_date)
+    run(conn, f"DROP TABLE {name}")
 
 
 def int_map(found: list[tuple[Any, ...]]) -> dict[tuple[str, ...], list[int]]:

@@ -16,11 +16,12 @@ import csv
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from settlement.adapters.pain001 import render
+from settlement.adapters.pain001 import render_chunks
 from settlement.csv_cells import spreadsheet_safe_row
 from settlement.domain.money import Money
 from settlement.eod.bank_file import (
@@ -99,16 +100,19 @@ def write_payout_file(
     out = io.StringIO(newline="")
     _write_rows(day, statements, out)
     target = payout_file_path(day, directory)
-    publish(target, out.getvalue().encode(), replace=replace, what="payouts")
+    publish(target, [out.getvalue().encode()], replace=replace, what="payouts")
     if bank is not None:
         order = payment_order_of(day, statements, bank)
-        content = None if order is None else render(order)
+        del statements, out  # the order holds what the bank file needs (1M day: ~25 MiB)
+        content = None if order is None else render_chunks(order)
         publish(bank_file_path(day, directory), content, replace=replace, what="transfers")
     return target
 
 
-def publish(target: Path, content: bytes | None, *, replace: bool, what: str) -> None:
-    """`content` at `target`, atomically (temporary file, then rename); None: no file."""
+def publish(target: Path, content: Iterable[bytes] | None, *, replace: bool, what: str) -> None:
+    """`content`'s chunks at `target`, atomically (temporary file, then rename); None: no
+    file. Written before it is compared with a file already there, so that the content
+    is never whole in memory (the bank file of a 1M day is 24 MB)."""
     if content is None:
         if target.exists() and not replace:
             raise PayoutFileConflict(
@@ -117,19 +121,32 @@ def publish(target: Path, content: bytes | None, *, replace: bool, what: str) ->
             )
         target.unlink(missing_ok=True)
         return
-    if not replace and target.exists() and target.read_bytes() != content:
-        raise PayoutFileConflict(
-            f"{target} already holds other {what} for its date (another database's or"
-            " run's); kept as it is. Move it away, or use --rerun to replace it"
-        )
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
     partial = Path(name)
     try:
         with os.fdopen(handle, "wb") as written:
-            written.write(content)
+            written.writelines(content)
+        if not replace and target.exists() and not _same_bytes(partial, target):
+            raise PayoutFileConflict(
+                f"{target} already holds other {what} for its date (another database's or"
+                " run's); kept as it is. Move it away, or use --rerun to replace it"
+            )
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _same_bytes(written: Path, there: Path) -> bool:
+    """The two files hold the same bytes, read a MiB at a time."""
+    if written.stat().st_size != there.stat().st_size:
+        return False
+    with written.open("rb") as ours, there.open("rb") as theirs:
+        while True:
+            mine, other = ours.read(1 << 20), theirs.read(1 << 20)
+            if mine != other:
+                return False
+            if not mine:
+                return True
 
 
 def _write_rows(day: date, statements: list[PayoutStatement], out: TextIO) -> None:

@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 from settlement.adapters.imports import import_journal, import_merchants, import_rates
 from settlement.cli import app
 from settlement.config import Settings
-from settlement.eod.bank_file import bank_file_path, bank_terms
+from settlement.eod.bank_file import bank_file_path, bank_order, bank_terms
 from settlement.eod.payout_file import payout_file_path, write_payout_file
 from settlement.eod.run import RunRequest, run_end_of_day
 from settlement.errors import PayoutFileConflict
+from tests.support import pain001_tree
 from tests.support.pain001 import assert_valid, header, transactions
 from tests.support.staging_builder import (
     JOURNAL_HEADER,
@@ -89,6 +90,18 @@ def test_the_euro_payouts_with_a_sepa_account_are_sent(day: tuple[Engine, Settin
     assert header(document, "p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum") == f"{total:.2f}"
     assert header(document, "p:CstmrCdtTrfInitn/p:PmtInf/p:NbOfTxs") == "2"
     assert header(document, ".//p:DbtrAcct/p:Id/p:IBAN") == settings.sepa_debtor_iban
+
+
+def test_the_file_is_the_element_tree_rendering_of_the_days_order(
+    day: tuple[Engine, Settings],
+) -> None:
+    """Old vs new on a whole day, on both backends: the bank file written in chunks is the
+    bytes the frozen ElementTree renderer gives for the committed payouts' order."""
+    engine, settings = day
+    assert run_end_of_day(engine, settings, RunRequest(DAY, NOW)).status == "completed"
+    order = bank_order(engine, DAY, bank_terms(settings, DAY))
+    assert order is not None
+    assert bank_file_path(DAY, settings.reports_dir).read_bytes() == pain001_tree.render(order)
 
 
 def test_a_rerun_and_a_restore_write_the_identical_files(day: tuple[Engine, Settings]) -> None:

@@ -157,6 +157,13 @@ class _Tally:
         default_factory=lambda: defaultdict(Counter)
     )
 
+    def add_approved_legit(self, count: int) -> None:
+        """`add(LEGIT_LABEL, None)` `count` times, at once."""
+        if count:
+            self.population += count
+            self.by_label[LEGIT_LABEL] += count
+            self.actions[LEGIT_LABEL][Action.APPROVE.value] += count
+
     def add(self, label: str, decision: FraudDecision | None) -> None:
         self.population += 1
         self.by_label[label] += 1
@@ -188,6 +195,25 @@ def _confusion(tally: _Tally, scenarios: list[str]) -> dict[str, dict[str, int]]
     return {row: {a.value: counts[a.value] for a in Action} for row, counts in rows.items()}
 
 
+def _tally(
+    decisions: Mapping[str, FraudDecision], labels: Mapping[str, str], population: Iterable[str]
+) -> _Tally:
+    """One pass over the population. An approved legit purchase, ~98 % of a day, is only
+    counted here and added to the tally once (1M purchases: ~1 s of CPU less)."""
+    tally = _Tally()
+    approved_legit = 0
+    for transaction_id in population:
+        label = labels.get(transaction_id)
+        decision = decisions.get(transaction_id)
+        if decision is None and label == LEGIT_LABEL:
+            approved_legit += 1
+            continue
+        tally.unlabelled += label is None
+        tally.add(label or LEGIT_LABEL, decision)
+    tally.add_approved_legit(approved_legit)
+    return tally
+
+
 def score_against_labels(
     decisions: Mapping[str, FraudDecision],
     labels: Mapping[str, str],
@@ -198,11 +224,7 @@ def score_against_labels(
     """Score the decisions of one business date; `population` is every screened id once;
     `fraud_groups`, the card and terminal groups holding the date's labelled fraud, gives
     each scenario's catchable share (None: not computed)."""
-    tally = _Tally()
-    for transaction_id in population:
-        label = labels.get(transaction_id)
-        tally.unlabelled += label is None
-        tally.add(label or LEGIT_LABEL, decisions.get(transaction_id))
+    tally = _tally(decisions, labels, population)
     seen = sorted(set(tally.by_label) - {LEGIT_LABEL, *FRAUD_SCENARIOS})
     scenarios = [*FRAUD_SCENARIOS, *seen]  # every known scenario, even when absent today
     fraud = sum(tally.by_label[scenario] for scenario in scenarios)
