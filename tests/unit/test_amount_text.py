@@ -48,3 +48,14 @@ def test_a_memo_gives_the_text_of_every_amount_it_has_seen(amounts: list[tuple[s
 def test_a_memo_refuses_an_unknown_currency() -> None:
     with pytest.raises(UnknownCurrencyError, match="XXY"):
         AmountMemos()["XXY"]
+
+
+def test_memos_stop_remembering_at_their_limit_and_still_give_every_text() -> None:
+    """A day of all-distinct amounts (hostile, or just large) must not grow the memo past
+    its budget, shared by the currencies; past it each text is made again, the same."""
+    memos = AmountMemos(limit=5)
+    for minor in range(20):
+        for currency in ("EUR", "JPY", "BHD"):
+            assert memos[currency][minor] == Money(minor, currency).format()
+            assert memos[currency][minor] == Money(minor, currency).format()
+    assert sum(len(memo) for memo in memos.values()) == 5
