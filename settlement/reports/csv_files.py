@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from settlement.counting import ProgressCallback
 from settlement.csv_cells import spreadsheet_safe_chunk
 from settlement.reports import csv_rows
+from settlement.reports.amount_text import AmountMemos
 from settlement.reports.reasons import CutoffOf
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ class CsvFile:
     name: str
     header: tuple[str, ...]
     chunks: Callable[[DetailRows, date], Iterable[Chunk]]  # the read model's stream of it
-    rows: Callable[[Chunk, CutoffOf], list[Sequence[Any]]]  # a chunk's rows of the file
+    # A chunk's rows of the file, its amounts' text from the file's own memo.
+    rows: Callable[[Chunk, CutoffOf, AmountMemos], list[Sequence[Any]]]
     # The columns of stored text (ids, names, reasons): the rest are made here (amounts,
     # dates, numbers) and safe already. None: check every cell.
     text_columns: tuple[int, ...] | None
@@ -102,10 +104,11 @@ def write_csv_files(
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(spec.header)
+            texts = AmountMemos()  # one file's distinct amounts, dropped after it
             for chunk in spec.chunks(reads.detail, day):
                 if observe is not None:
                     observe(chunk)
-                rows = spec.rows(chunk, cutoff_of)
+                rows = spec.rows(chunk, cutoff_of, texts)
                 writer.writerows(spreadsheet_safe_chunk(rows, spec.text_columns))
                 if progress is not None:
                     progress(len(rows))

@@ -16,6 +16,7 @@ from settlement.adapters.report_reads.records import (
     ReconItem,
     SettlementLine,
 )
+from settlement.reports.amount_text import AmountMemos
 from settlement.reports.csv_files import CSV_FILES
 
 RECORDS = {"reconciliation.csv": ReconItem, "fraud.csv": FlaggedTransaction,
@@ -41,7 +42,7 @@ def _stored(field: str, n: int) -> Any:
 def test_every_stored_text_cell_is_checked(name: str) -> None:
     spec = next(spec for spec in CSV_FILES if spec.name == name)
     row = tuple(_stored(field, n) for n, field in enumerate(RECORDS[name]._fields))
-    (made,) = spec.rows([row], lambda day: datetime(2026, 1, 1))
+    (made,) = spec.rows([row], lambda day: datetime(2026, 1, 1), AmountMemos())
     stored = {id(value) for value in row if isinstance(value, str)}
     passed_through = {j for j, cell in enumerate(made) if id(cell) in stored}
     assert spec.text_columns is not None and len(spec.text_columns) >= 2
