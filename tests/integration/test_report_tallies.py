@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
+from settlement.adapters import books
 from settlement.adapters.eod_tables import reconciliation_items, settlement_lines
 from settlement.adapters.report_reads import ReportReads, detail_rows, report_reads
 from settlement.adapters.report_reads.recon import exceptions_with_facts
@@ -24,6 +25,7 @@ from settlement.config import Settings
 from settlement.reports.csv_files import write_csv_files
 from settlement.reports.gather import cutoff_of, gather_day
 from settlement.reports.tallies import DayTallies
+from tests.support import grouped_reads as grouped
 from tests.support.hostile_report import make_hostile
 from tests.support.reports import settled_generated_day
 
@@ -53,19 +55,21 @@ def test_the_tallies_equal_the_group_by_queries(
 ) -> None:
     engine, _, hostile = day
     monkeypatch.setattr(detail_rows, "CHUNK_ROWS", chunk_rows)
-    with report_reads(engine) as reads:
+    with report_reads(engine) as reads, engine.connect() as conn:
         tallies = _tallied(reads)
         items = tallies.items
         assert items.groups == _item_groups(reads)  # every sum exact, whatever its size
         same = _unless_sqlite_overflows
-        same(items.staged_by_type(), lambda: reads.day.staged_by_type(DAY))
-        same(items.staged_by_currency(), lambda: sorted(reads.day.staged_by_currency(DAY)))
-        same(items.unsettled_by_currency(), lambda: sorted(reads.day.unsettled_by_currency(DAY)))
-        assert items.class_counts() == reads.recon.class_counts(DAY)
+        same(items.staged_by_type(), lambda: grouped.staged_by_type(conn, DAY))
+        same(items.staged_by_currency(), lambda: sorted(grouped.staged_by_currency(conn, DAY)))
+        same(
+            items.unsettled_by_currency(), lambda: sorted(grouped.unsettled_by_currency(conn, DAY))
+        )
+        assert items.class_counts() == grouped.class_counts(conn, DAY)
         assert tallies.lines.groups == _summed_lines(reads)
         same(tallies.lines.groups, lambda: _line_groups(engine))
         by_pair = tallies.lines.by_pair()
-        uses = _unless_sqlite_overflows(None, lambda: reads.ledger.fx_uses(DAY))
+        uses = _unless_sqlite_overflows(None, lambda: grouped.fx_uses(conn, DAY))
         assert (
             uses is None
             or uses
@@ -74,7 +78,7 @@ def test_the_tallies_equal_the_group_by_queries(
         )
         assert uses is None or [u[:7] for u in uses] == reads.ledger.fx_rates(DAY)
         if not hostile:  # hostile types are no TransactionType: both readers refuse them
-            assert tallies.lines.settled_flows() == reads.ledger.settled_flows(DAY)
+            assert tallies.lines.settled_flows() == books.settled_flows(conn, DAY)
     if hostile:  # the amounts past 2**53 landed in the sums, exactly
         assert any(abs(sums[1]) > 2**62 for sums in tallies.lines.groups.values())
         assert any(abs(sums[1]) > 2**62 for sums in items.groups.values())

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, func, select
 from settlement.adapters.eod_tables import eod_runs, reconciliation_items, settlement_lines
 from settlement.adapters.report_reads.records import StoredRun
 from settlement.adapters.tables import staged_transactions
-from settlement.domain.recon_classes import Outcome
 
 ri, sl, st = reconciliation_items, settlement_lines, staged_transactions
 STAGED = ri.c.staged_amount_minor.is_not(None)  # journal-only items hold no staged money
@@ -31,31 +30,6 @@ class DayReads:
             row.finished_at, json.loads(row.timings_json or "{}"),
             json.loads(row.scorecard_json or "null"),
         )  # fmt: skip
-
-    def staged_by_type(self, day: date) -> dict[str, int]:
-        """Staged items per transaction type (types with none are absent)."""
-        query = (
-            select(ri.c.transaction_type, func.count())
-            .where(ri.c.run_date == day, STAGED)
-            .group_by(ri.c.transaction_type)
-        )
-        return {str(kind): int(count) for kind, count in self._conn.execute(query)}
-
-    def staged_by_currency(self, day: date) -> list[tuple[str, int, int]]:
-        """(currency, staged items, staged minor units) per transaction currency."""
-        query = select(ri.c.currency, func.count(), func.sum(ri.c.staged_amount_minor)).where(
-            ri.c.run_date == day, STAGED
-        )
-        rows = self._conn.execute(query.group_by(ri.c.currency))
-        return [(str(c), int(n), int(total)) for c, n, total in rows]
-
-    def unsettled_by_currency(self, day: date) -> list[tuple[str, str, int]]:
-        """(currency, outcome, staged minor units) of the staged items not settled."""
-        query = select(ri.c.currency, ri.c.outcome, func.sum(ri.c.staged_amount_minor)).where(
-            ri.c.run_date == day, STAGED, ri.c.outcome != Outcome.SETTLED.value
-        )
-        rows = self._conn.execute(query.group_by(ri.c.currency, ri.c.outcome))
-        return [(str(c), str(outcome), int(total)) for c, outcome, total in rows]
 
     def staged_per_hour(self, day: date) -> dict[datetime, int]:
         """Staged items of the date per UTC hour of `transacted_at` (the hour's start)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from settlement.adapters import books, eod_sql
 from settlement.adapters.eod_tables import (
@@ -19,10 +19,10 @@ from settlement.adapters.eod_tables import (
     reconciliation_items,
     settlement_lines,
 )
-from settlement.adapters.report_reads.records import FxRate, FxUse, MerchantPayout, columns_of
+from settlement.adapters.report_reads.records import FxRate, MerchantPayout, columns_of
 from settlement.adapters.tables import merchants
 from settlement.domain.holds import HoldReason
-from settlement.domain.ledger import Paid, SettledFlow, SettledRefunds, Void
+from settlement.domain.ledger import Paid, SettledRefunds, Void
 from settlement.domain.recon_classes import Outcome
 
 sl, po, fx, le = settlement_lines, payouts, fx_conversions, ledger_entries
@@ -65,34 +65,6 @@ class LedgerReads:
             for r in self._conn.execute(query)
         ]  # fmt: skip
 
-    def fx_uses(self, day: date) -> list[FxUse]:
-        """Every rate of the run with the lines converted through it (none: zero counts),
-        grouped in the database: the reference the report's tallies are tested against."""
-        lines = (
-            select(sl.c.original_currency.label("src"), sl.c.settlement_currency.label("dst"),
-                   func.count().label("n"), func.sum(sl.c.original_amount_minor).label("orig"),
-                   func.sum(sl.c.converted_amount_minor).label("conv"))
-            .where(sl.c.run_date == day)
-            .group_by(sl.c.original_currency, sl.c.settlement_currency)
-            .subquery()
-        )  # fmt: skip
-        query = (
-            select(fx.c.from_currency, fx.c.to_currency, fx.c.rate, fx.c.minor_numerator,
-                   fx.c.minor_denominator, fx.c.rate_date, fx.c.source, lines.c.n,
-                   lines.c.orig, lines.c.conv)
-            .select_from(fx.outerjoin(
-                lines, and_(lines.c.src == fx.c.from_currency, lines.c.dst == fx.c.to_currency)
-            ))
-            .where(fx.c.run_date == day)
-            .order_by(fx.c.from_currency, fx.c.to_currency)
-        )  # fmt: skip
-        return [
-            FxUse(r.from_currency, r.to_currency, r.rate, int(r.minor_numerator),
-                  int(r.minor_denominator), r.rate_date, r.source, int(r.n or 0),
-                  int(r.orig or 0), int(r.conv or 0))
-            for r in self._conn.execute(query)
-        ]  # fmt: skip
-
     def no_rate_holds(self, day: date, limit: int) -> list[tuple[str, int, str]]:
         """(currency, items, detail) of the date's items held `no_rate`, by currency: at
         most a few per currency (one detail a pair), `limit` bounds the report's list."""
@@ -121,9 +93,6 @@ class LedgerReads:
     def settlement_line_count(self, day: date) -> int:
         query = select(func.count()).select_from(sl).where(sl.c.run_date == day)
         return int(self._conn.execute(query).scalar_one())
-
-    def settled_flows(self, day: date) -> list[SettledFlow]:
-        return books.settled_flows(self._conn, day)
 
     def paid_out(self, day: date) -> dict[str, Paid]:
         return books.paid_out(self._conn, day)

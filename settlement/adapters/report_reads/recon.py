@@ -89,16 +89,6 @@ class ReconReads:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def class_counts(self, day: date) -> list[tuple[str, str, int]]:
-        """(recon class, outcome, items) of the date, by class then outcome in code-point order.
-
-        Sorted here, not by the database: PostgreSQL returns a hash aggregate's groups in an
-        order that changes with its plan, and the report's table must not (SQLite already
-        returned them in this order)."""
-        query = select(ri.c.recon_class, ri.c.outcome, func.count()).where(ri.c.run_date == day)
-        rows = self._conn.execute(query.group_by(ri.c.recon_class, ri.c.outcome))
-        return sorted((str(c), str(o), int(n)) for c, o, n in rows)
-
     def journal_count(self, day: date) -> int:
         query = select(func.count()).where(journal_entries.c.business_date == day)
         return int(self._conn.execute(query).scalar_one())

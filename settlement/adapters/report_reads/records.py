@@ -158,21 +158,6 @@ class FxRate(NamedTuple):
     source: str
 
 
-class FxUse(NamedTuple):
-    """A rate of the run and the settlement lines converted through it."""
-
-    from_currency: str
-    to_currency: str
-    rate: str
-    minor_numerator: int
-    minor_denominator: int
-    rate_date: date
-    source: str
-    line_count: int
-    original_minor: int
-    converted_minor: int
-
-
 class TerminalTotals(NamedTuple):
     """A terminal's journal and staged totals in one currency that differ."""
 
