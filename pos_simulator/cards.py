@@ -178,7 +178,19 @@ def expiry_maker(rng: random.Random, year: int) -> Callable[[], str]:
     return make
 
 
-class CardPool(Sequence[Card]):
+class CardSequence(Sequence[Card]):
+    """A sequence of cards that is not a tuple (a packed pool, a view of one): equal to any
+    sequence of the same cards in the same order, as the tuples they stand for were."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and same_cards(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class CardPool(CardSequence):
     """The day's cards packed: each PAN as one 64-bit integer (a PAN never starts with 0,
     so `str(int(pan)) == pan`, and 19 digits fit), brand, expiry and country as one byte
     each into their few texts. Indexing builds the `Card` that was stored before (equal
@@ -235,13 +247,8 @@ class CardPool(Sequence[Card]):
         """Card `index`'s home country, without building the card."""
         return self._texts[2][self._countries[index]]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and same_cards(self, other)
 
-    __hash__ = None  # type: ignore[assignment]
-
-
-class CardsAt(Sequence[Card]):
+class CardsAt(CardSequence):
     """Some of a pool's cards, by their indices in it (a range, or packed indices)."""
 
     __slots__ = ("_indices", "_pool")
@@ -264,11 +271,6 @@ class CardsAt(Sequence[Card]):
         if isinstance(index, slice):
             return tuple(self._pool[i] for i in self._indices[index])
         return self._pool[self._indices[index]]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and same_cards(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def same_cards(cards: Sequence[Card], other: Sequence[object]) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from pos_simulator.cards import Card, CardPool, CardsAt, pool_indices
+from pos_simulator.cards import Card, CardPool, CardsAt, CardSequence, pool_indices
 from pos_simulator.pools import Pools
 
 
@@ -116,7 +116,7 @@ def issued_elsewhere(pools: Pools, country: str) -> Sequence[Card]:
     return AllBut(pools.cards, start, stop)
 
 
-class AllBut(Sequence[Card]):
+class AllBut(CardSequence):
     """`cards[:start] + cards[stop:]` without the copy: the same items at the same indices."""
 
     __slots__ = ("_cards", "_len", "_skip", "_start")

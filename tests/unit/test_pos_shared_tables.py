@@ -39,6 +39,7 @@ def test_all_but_is_the_tuple_without_the_block(data: st.DataObject) -> None:
     view, copied = AllBut(cards, start, stop), cards[:start] + cards[stop:]
     assert len(view) == len(copied)
     assert tuple(view) == copied
+    assert view == copied and view != (*copied, cards[0])  # equal as the tuple it is
     for index in range(-len(copied) - 2, len(copied) + 2):
         if -len(copied) <= index < len(copied):
             assert view[index] is copied[index]
