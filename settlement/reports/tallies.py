@@ -8,9 +8,10 @@ settled flows 3.5, the FX pairs' lines 3.1, the four counts over reconciliation 
 every one of those rows anyway, so the report counts them as they pass: ~0.4-0.5 us a row
 in Python, and no second read of either table.
 
-The keys and sums are the ones the read model's GROUP BY queries return
-(`settlement.adapters.report_reads.day`, `recon`, `settlement.adapters.books.settled_flows`);
-a differential test holds the two equal on both backends.
+The keys and sums are the ones the GROUP BY queries the page used before return (kept as
+the tests' oracle in `tests/support/grouped_reads.py`, with the end of day's
+`settlement.adapters.books.settled_flows`); a differential test holds the two equal on
+both backends.
 """
 
 from __future__ import annotations
