@@ -421,21 +421,23 @@ def server_cpu_s(url: str) -> float | None:
     lock = Path(f"{query.get('host', '')}/.s.PGSQL.{query.get('port', '')}.lock")
     try:
         postmaster = int(lock.read_text().split()[0])
-        total = sum(_proc_ticks(postmaster, reaped=True))
+        own = _stat_fields(Path(f"/proc/{postmaster}/stat"))
+        total = sum(map(int, own[11:15]))  # utime, stime and its reaped children's
     except (OSError, ValueError, IndexError):
         return None
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = _stat_fields(stat)
             if int(fields[1]) == postmaster:
                 total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _proc_ticks(pid: int, *, reaped: bool) -> list[int]:
-    """utime, stime (and cutime, cstime when `reaped`) of a process, in clock ticks."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return [int(f) for f in fields[11 : 15 if reaped else 13]]
+def _stat_fields(stat: Path) -> list[str]:
+    """A /proc/<pid>/stat's fields after the command name (which may hold spaces and
+    parentheses), times in clock ticks: [1] the parent's pid, [11] utime, [12] stime, [13]
+    cutime and [14] cstime (its exited children's)."""
+    return stat.read_text().rsplit(")", 1)[1].split()
 
 
 def _conninfo(url: str) -> str:
