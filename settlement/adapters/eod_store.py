@@ -14,7 +14,7 @@ than stream every purchase out by terminal.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from fractions import Fraction
@@ -156,18 +156,14 @@ class SqlEodStore:
         candidates = eod_sql.burst_terminals(self.conn, span, window_s, max_count)
         if not candidates:
             return
-        build, index = builder(self._dialect), FIELDS.index("terminal_id")
         if len(candidates) <= CANDIDATE_TERMINALS:
-            for raw, _ in _today_groups(
-                self._terminal_rows(span, candidates), index, self._day(span)
-            ):
-                yield [build(row) for row in raw]
+            params = {f"t{i}": terminal for i, terminal in enumerate(candidates)}
+            yield from self._terminal_groups(
+                span, f"({', '.join(f':{p}' for p in params)})", params
+            )
             return
         with eod_sql.id_table(self.conn, candidates) as wanted:
-            rows = self._terminal_rows_in(span, wanted)
-            with closing(rows):  # its cursor ends before the table is dropped
-                for raw, _ in _today_groups(rows, index, self._day(span)):
-                    yield [build(row) for row in raw]
+            yield from self._terminal_groups(span, f"(SELECT transaction_id FROM {wanted})", {})
 
     def groups_holding(
         self, key: str, span: Span, ids: Sequence[str]
@@ -461,25 +457,22 @@ class SqlEodStore:
         )
         return eod_sql.stream(self.conn, statement, {f"t{i}": tid for i, tid in enumerate(ids)})
 
-    def _terminal_rows(self, span: Span, terminals: list[str]) -> Iterator[Raw]:
-        marks = ", ".join(f":t{i}" for i in range(len(terminals)))
+    def _terminal_groups(
+        self, span: Span, among: str, params: Mapping[str, Any]
+    ) -> Iterator[list[StagedTransaction]]:
+        """The span's purchases at the terminals `among` (an SQL list of bound ids, or a
+        subquery of an `id_table`), a terminal's a group: those with a purchase on the
+        span's last day (the run's day)."""
         statement = (
             f"SELECT {_projection(None)} FROM staged_transactions"
             f" WHERE business_date BETWEEN :start AND :end AND {_PURCHASE}"
-            f" AND terminal_id IN ({marks}) ORDER BY terminal_id, transacted_at, transaction_id"
+            f" AND terminal_id IN {among} ORDER BY terminal_id, transacted_at, transaction_id"
         )
-        params: dict[str, Any] = {f"t{i}": terminal for i, terminal in enumerate(terminals)}
-        return eod_sql.stream(self.conn, statement, {"start": span[0], "end": span[1], **params})
-
-    def _terminal_rows_in(self, span: Span, table: str) -> Generator[Raw]:
-        """`_terminal_rows` of the terminals listed in the temporary `table` (`id_table`)."""
-        statement = (
-            f"SELECT {_projection(None)} FROM staged_transactions"
-            f" WHERE business_date BETWEEN :start AND :end AND {_PURCHASE}"
-            f" AND terminal_id IN (SELECT transaction_id FROM {table})"
-            " ORDER BY terminal_id, transacted_at, transaction_id"
-        )
-        return eod_sql.stream(self.conn, statement, {"start": span[0], "end": span[1]})
+        build, index = builder(self._dialect), FIELDS.index("terminal_id")
+        rows = eod_sql.stream(self.conn, statement, {"start": span[0], "end": span[1], **params})
+        with closing(rows):  # its cursor ends before an id table is dropped
+            for raw, _ in _today_groups(rows, index, self._day(span)):
+                yield [build(row) for row in raw]
 
     def _candidates(self, key: str, span: Span, narrowing: Narrowing) -> Iterator[list[str]]:
         """Ids of the groups `narrowing` cannot rule out, whole groups, about CANDIDATE_ROWS
