@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC
-from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine, Table, inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from settlement.adapters import database
 from settlement.adapters.clock import Clock, utc_now
@@ -26,9 +27,6 @@ from settlement.config import Settings, load_settings
 from settlement.eod.catch_up import catch_up
 from settlement.eod.run import StepHook
 from settlement.errors import OperatorError
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 JOB_ID = "end-of-day"
 Say = Callable[[str], object]
@@ -62,8 +60,10 @@ def end_of_day_job() -> None:
 
 
 def build_scheduler(settings: Settings) -> BlockingScheduler:
+    store = SQLAlchemyJobStore(url=settings.database_url)
+    create_job_table(store.jobs_t, store.engine)
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
+        jobstores={"default": store},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -73,6 +73,19 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
     )
     scheduler.add_job(end_of_day_job, cutoff_trigger(settings), id=JOB_ID, replace_existing=True)
     return scheduler
+
+
+def create_job_table(table: Table, engine: Engine) -> None:
+    """The job store's table, made before APScheduler starts. Why: the store checks for its
+    table and then creates it, so two schedulers started at once on one database could both
+    find none, and the second to create it died ("table apscheduler_jobs already exists").
+    Here the loser of that race finds the winner's table and goes on; any other failure to
+    create it is raised as before."""
+    try:
+        table.create(engine, checkfirst=True)
+    except SQLAlchemyError:
+        if not inspect(engine).has_table(table.name, schema=table.schema):
+            raise
 
 
 def run_scheduler(
