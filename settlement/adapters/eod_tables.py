@@ -40,8 +40,7 @@ journal_entries = Table(
     Column("card_last4", String(4), nullable=False),
     Column("original_transaction_id", String(64), nullable=True),
     Column("imported_at", DateTime(timezone=False), nullable=False),
-    Index(None, "business_date"),
-    Index(None, "merchant_id", "card_last4"),
+    Index(None, "business_date"),  # not (merchant, last four): migration 0009
 )
 
 fx_rates = Table(

@@ -98,9 +98,8 @@ staged_transactions = Table(
         " OR original_transaction_id IS NOT NULL",
         name="original_required",
     ),
+    # Only what the run and the reports look rows up by (migration 0009 says why not more).
     Index(None, "business_date"),
-    Index(None, "merchant_id", "business_date"),
-    Index(None, "card_token", "transacted_at"),
     Index(None, "original_transaction_id"),
 )
 

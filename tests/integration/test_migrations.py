@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect
 
 from settlement.adapters import database
 from settlement.adapters.schema import metadata
@@ -32,19 +32,36 @@ def test_no_drift_between_models_and_migrations(db_url: str) -> None:
     command.check(database.alembic_config(db_url))
 
 
-def test_end_of_day_indexes_exist(db_url: str) -> None:
+def _indexed(engine: Engine, table: str) -> set[tuple[str, ...]]:
+    return {tuple(index["column_names"]) for index in inspect(engine).get_indexes(table)}
+
+
+def test_bulk_loaded_tables_index_only_what_is_looked_up(db_url: str) -> None:
+    """Every index on a day's million-row tables costs its upkeep on each row loaded, and one
+    on a random key most of the load (migration 0009): the end of day's lookups, no more."""
     database.upgrade(db_url)
     engine = create_engine(db_url)
     try:
-        indexed = {
-            tuple(index["column_names"])
-            for index in inspect(engine).get_indexes("staged_transactions")
+        assert _indexed(engine, "staged_transactions") == {
+            ("business_date",),
+            ("original_transaction_id",),
         }
+        assert _indexed(engine, "journal_entries") == {("business_date",)}
     finally:
         engine.dispose()
-    assert ("business_date",) in indexed
-    assert ("merchant_id", "business_date") in indexed
-    assert ("card_token", "transacted_at") in indexed
+
+
+def test_the_dropped_indexes_come_back_on_downgrade(db_url: str) -> None:
+    database.upgrade(db_url)
+    database.downgrade(db_url, "0008")
+    engine = create_engine(db_url)
+    try:
+        assert {("card_token", "transacted_at"), ("merchant_id", "business_date")} <= _indexed(
+            engine, "staged_transactions"
+        )
+        assert ("merchant_id", "card_last4") in _indexed(engine, "journal_entries")
+    finally:
+        engine.dispose()
 
 
 def test_embedded_sqlite_migrates_on_first_use(tmp_path: object) -> None:
