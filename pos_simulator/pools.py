@@ -21,7 +21,7 @@ from pos_simulator.cards import Card, CardPool, CardsAt, NumberSet
 from pos_simulator.countries import COUNTRIES, Country
 from pos_simulator.ibans import planned_xeger
 from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
-from pos_simulator.shapes import SHAPES
+from pos_simulator.shapes import SHAPE_WEIGHTS, HourWeights
 from settlement.counting import ProgressCallback, counted
 from settlement.domain.bank_accounts import bic_fits_iban
 from settlement.domain.cards import holds_pan
@@ -61,7 +61,11 @@ class Merchant:
     fee_fixed_minor: int
     terminals: tuple[str, ...]
     online: bool
-    hour_weights: tuple[float, ...]  # 24 local hours: shape x this merchant's size
+    # Its traffic at local hour h is `hour_shape[h] * size` (`hour_weight`): the category's
+    # shape, one tuple shared by every merchant of that shape, times this merchant's own size.
+    # 24 floats a merchant held ~20 MiB at 50,000 merchants (docs/simulator.md).
+    hour_shape: HourWeights
+    size: float
     log_mu_minor: float  # lognormal location of amounts, in this currency's minor units
     sigma: float  # lognormal scale of amounts (the category's)
     contactless_limit_minor: int
@@ -70,6 +74,10 @@ class Merchant:
     settlement_currency: str  # of its payouts and fee_fixed_minor (see cross_border)
     iban: str = ""  # empty: the country has no IBANs (US, JP...), so no account is known
     bic: str = ""
+
+    def hour_weight(self, hour: int) -> float:
+        """Its traffic weight at local `hour`: the very double `weight * size` was."""
+        return self.hour_shape[hour] * self.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +215,6 @@ def _merchant(
     terminal_count = 1 if online else rng.randint(1, mcc.terminals)
     prefix = "W" if online else "T"
     size = rng.lognormvariate(0.0, 0.6) * mcc.traffic
-    shape = SHAPES["online" if online else mcc.shape]
     return Merchant(
         index=index,
         merchant_id=merchant_id,
@@ -222,7 +229,8 @@ def _merchant(
         fee_fixed_minor=_fee(online, country.currency),
         terminals=tuple(f"{merchant_id}-{prefix}{k:02d}" for k in range(1, terminal_count + 1)),
         online=online,
-        hour_weights=hour_weights(shape, size),
+        hour_shape=SHAPE_WEIGHTS["online" if online else mcc.shape],
+        size=size,
         log_mu_minor=mcc.log_median_eur
         + amounts.log_minor_per_eur(country.currency, country.eur_rate),
         sigma=mcc.sigma,
@@ -233,14 +241,6 @@ def _merchant(
         mcc_code=mcc.code,
         settlement_currency=country.currency,
     )
-
-
-def hour_weights(shape: tuple[int, ...], size: float) -> tuple[float, ...]:
-    """`weight * size` for each hour, one float per distinct weight: a shape repeats its
-    weights (8 five times, 0 eleven times in retail), and 24 floats a merchant held ~28 MB
-    at 50,000 merchants. The same product, so the same value, at every hour."""
-    products = {weight: weight * size for weight in shape}
-    return tuple([products[weight] for weight in shape])
 
 
 def _cards(
