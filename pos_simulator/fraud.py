@@ -78,7 +78,7 @@ def stolen_card_spree(kit: Kit, ms: int, merchant: Merchant, length: int) -> lis
 
 def compromised_terminal(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn]:
     """One skimming terminal: many different cards through the same device within the hour."""
-    terminal = kit.pick(merchant.terminals)
+    terminal = kit.pick_terminal(merchant)
     cards = kit.rng.sample(kit.pools.cards, min(length, len(kit.pools.cards)))
     skimmed = []
     for i, t in enumerate(kit.spread(ms, length, 30 * MS_PER_S, 5 * MS_PER_MIN)):

@@ -43,6 +43,10 @@ class Kit:
     def pick(self, items: Sequence[T]) -> T:
         return items[int(self.rng.random() * len(items))]
 
+    def pick_terminal(self, merchant: Merchant) -> str:
+        """One of `merchant`'s terminals, drawn as `pick(merchant.terminals)` drew it."""
+        return merchant.merchant_id + self.pick(merchant.terminal_suffixes)
+
     def uniform_ms(self, low_ms: int, high_ms: int) -> int:
         return low_ms + int(self.rng.random() * (high_ms - low_ms))
 
@@ -67,7 +71,7 @@ class Kit:
         self, ms: int, merchant: Merchant, card: Card, amount_minor: int, *, label: str, mode: str
     ) -> Txn:
         """A purchase at a random terminal of `merchant`."""
-        terminal = self.pick(merchant.terminals)
+        terminal = self.pick_terminal(merchant)
         return Txn(
             ms,
             self.new_id(ms),

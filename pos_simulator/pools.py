@@ -11,6 +11,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 from faker import Faker
 from schwifty import IBAN
@@ -59,7 +60,9 @@ class Merchant:
     exponent: int
     mdr_bps: int
     fee_fixed_minor: int
-    terminals: tuple[str, ...]
+    # Its terminals' ids after its merchant_id ("-T01", "-T02"...; "-W01" online): one tuple
+    # shared by every merchant with as many, where 136,000 id strings held ~9 MiB at 1M.
+    terminal_suffixes: tuple[str, ...]
     online: bool
     # Its traffic at local hour h is `hour_shape[h] * size` (`hour_weight`): the category's
     # shape, one tuple shared by every merchant of that shape, times this merchant's own size.
@@ -74,6 +77,10 @@ class Merchant:
     settlement_currency: str  # of its payouts and fee_fixed_minor (see cross_border)
     iban: str = ""  # empty: the country has no IBANs (US, JP...), so no account is known
     bic: str = ""
+
+    @property
+    def terminals(self) -> tuple[str, ...]:
+        return tuple([self.merchant_id + suffix for suffix in self.terminal_suffixes])
 
     def hour_weight(self, hour: int) -> float:
         """Its traffic weight at local `hour`: the very double `weight * size` was."""
@@ -213,7 +220,6 @@ def _merchant(
     city = country.cities[int(rng.random() * len(country.cities))]
     merchant_id = f"M{index + 1:07d}"
     terminal_count = 1 if online else rng.randint(1, mcc.terminals)
-    prefix = "W" if online else "T"
     size = rng.lognormvariate(0.0, 0.6) * mcc.traffic
     return Merchant(
         index=index,
@@ -227,7 +233,7 @@ def _merchant(
         exponent=minor_unit_exponent(country.currency),
         mdr_bps=mcc.mdr_bps + rng.randint(-20, 30) + (30 if online else 0),
         fee_fixed_minor=_fee(online, country.currency),
-        terminals=tuple(f"{merchant_id}-{prefix}{k:02d}" for k in range(1, terminal_count + 1)),
+        terminal_suffixes=terminal_suffixes(online, terminal_count),
         online=online,
         hour_shape=SHAPE_WEIGHTS["online" if online else mcc.shape],
         size=size,
@@ -241,6 +247,13 @@ def _merchant(
         mcc_code=mcc.code,
         settlement_currency=country.currency,
     )
+
+
+@cache
+def terminal_suffixes(online: bool, count: int) -> tuple[str, ...]:
+    """The suffixes of a merchant's `count` terminals, the same tuple for every such merchant."""
+    prefix = "W" if online else "T"
+    return tuple(f"-{prefix}{k:02d}" for k in range(1, count + 1))
 
 
 def _cards(
