@@ -16,7 +16,7 @@ from pos_simulator.kit import Kit
 from pos_simulator.pools import Merchant
 from pos_simulator.records import Txn
 from pos_simulator.shapes import NIGHT_HOURS, HourWeights
-from pos_simulator.streams import Weigh, open_hours
+from pos_simulator.streams import Weigh, anywhere, open_hours
 from pos_simulator.timeline import MS_PER_MIN, MS_PER_S
 
 Builder = Callable[[Kit, int, Merchant, int], list[Txn]]
@@ -130,10 +130,6 @@ def high_risk_mcc_night(kit: Kit, ms: int, merchant: Merchant, length: int) -> l
     return night
 
 
-def _anywhere(_: Merchant) -> bool:
-    return True
-
-
 def _high_risk(merchant: Merchant) -> bool:
     """At an MCC of the rule's list, online where the list counts only card-absent sales
     (the story pays online there, in person elsewhere)."""
@@ -166,7 +162,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "impossible_travel", 2, True, lambda m: not m.online, open_hours, impossible_travel
         ),
-        Scenario("amount_spike", 1, True, _anywhere, open_hours, amount_spike),
+        Scenario("amount_spike", 1, True, anywhere, open_hours, amount_spike),
         Scenario(
             "high_risk_mcc_night",
             2,

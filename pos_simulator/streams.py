@@ -79,6 +79,11 @@ class SlotClock:
         return known if known is not None else offset_minutes(self._zones[timezone], ms)
 
 
+def anywhere(_: Merchant) -> bool:
+    """Every merchant may take the stream's events."""
+    return True
+
+
 def open_hours(merchant: Merchant) -> tuple[HourWeights, float]:
     """Weigh a merchant by its own traffic: its shape and its size."""
     return merchant.hour_shape, merchant.size

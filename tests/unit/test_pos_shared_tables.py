@@ -20,7 +20,7 @@ from pos_simulator.config import DayConfig
 from pos_simulator.fraud import SCENARIOS
 from pos_simulator.generate import pools_for
 from pos_simulator.pools import Merchant, Pools
-from pos_simulator.streams import InstantStream, SlotClock, Weighing, open_hours
+from pos_simulator.streams import InstantStream, SlotClock, Weighing, anywhere, open_hours
 from pos_simulator.trips import AllBut, issued_elsewhere, plan_trips
 
 CONFIG = DayConfig(seed=5, business_date=date(2026, 10, 14), transactions=1,
@@ -80,8 +80,8 @@ def testissued_elsewhere_is_the_filtered_pool_or_the_whole_pool(
 
 
 def test_streams_sharing_a_weighing_draw_what_streams_of_their_own_draw() -> None:
-    """Purchases, refunds and voids share one `Weighing` a day; interleaved as the day
-    interleaves them, each stream yields the events it yields alone."""
+    """Purchases, refunds, voids and amount spikes share one `Weighing` a day; interleaved as
+    the day interleaves them, each stream yields the events it yields alone."""
     config = DayConfig(seed=9, business_date=date(2026, 10, 25), transactions=1,
                        merchants=80, cards=200)  # fmt: skip
     pools = pools_for(config)
@@ -90,7 +90,7 @@ def test_streams_sharing_a_weighing_draw_what_streams_of_their_own_draw() -> Non
     def stream(name: str, count: int, weighing: Weighing) -> Iterator[tuple[int, Merchant]]:
         return iter(InstantStream(random.Random(name), count, weighing))
 
-    sizes = {"legit": 5000, "refunds": 300, "voids": 200}
+    sizes = {"legit": 5000, "refunds": 300, "voids": 200, "amount_spike": 12}
     alone = {
         name: list(stream(name, count, Weighing(pools.merchants, open_hours, clock)))
         for name, count in sizes.items()
@@ -108,6 +108,12 @@ def test_streams_sharing_a_weighing_draw_what_streams_of_their_own_draw() -> Non
         else:
             pending[name] = upcoming
     assert together == alone
+
+
+def test_amount_spikes_share_the_purchases_weighing() -> None:
+    """They weigh every merchant by its own hours, as purchases do (one weighing, not two)."""
+    amount_spike = SCENARIOS["amount_spike"]
+    assert (amount_spike.eligible, amount_spike.weigh) == (anywhere, open_hours)
 
 
 def test_a_packed_weighing_holds_the_same_sums() -> None:
