@@ -62,7 +62,8 @@ def baseline(config: DayConfig, pools: Pools, out_dir: Path) -> None:
             m = merchants[int(draw() * len(merchants))]
             card = cards[int(draw() * len(cards))]
             amount = int(math.exp(m.log_mu_minor + m.sigma * gauss())) or 1
-            terminal = m.terminals[int(draw() * len(m.terminals))]
+            suffixes = m.terminal_suffixes
+            terminal = m.merchant_id + suffixes[int(draw() * len(suffixes))]
             offset = offsets[m.timezone] or 0
             buffer.append(
                 f'{{"schema":"{SCHEMA_ID}","transaction_id":"{uuid7_text(ms, bits(74))}",'

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, overload
 
+from pos_simulator.views import At
+
 
 @dataclass(frozen=True, slots=True)
 class Brand:
@@ -248,29 +250,11 @@ class CardPool(CardSequence):
         return self._texts[2][self._countries[index]]
 
 
-class CardsAt(CardSequence):
-    """Some of a pool's cards, by their indices in it (a range, or packed indices)."""
+class CardsAt(At[Card], CardSequence):
+    """Some of a pool's cards, by their indices in it (a range, or packed indices), equal
+    to any sequence of the same cards as a `CardSequence` is."""
 
-    __slots__ = ("_indices", "_pool")
-
-    def __init__(self, pool: Sequence[Card], indices: Sequence[int]) -> None:
-        self._pool, self._indices = pool, indices
-
-    def __len__(self) -> int:
-        return len(self._indices)
-
-    @property
-    def indices(self) -> Sequence[int]:
-        return self._indices
-
-    @overload
-    def __getitem__(self, index: int) -> Card: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
-    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
-        if isinstance(index, slice):
-            return tuple(self._pool[i] for i in self._indices[index])
-        return self._pool[self._indices[index]]
+    __slots__ = ()
 
 
 def same_cards(cards: Sequence[Card], other: Sequence[object]) -> bool:

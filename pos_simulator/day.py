@@ -28,7 +28,7 @@ from pos_simulator.plan import plan_day
 from pos_simulator.pools import Merchant, Pools
 from pos_simulator.records import Txn
 from pos_simulator.render import Transmitter
-from pos_simulator.streams import InstantStream, SlotClock, Weighing
+from pos_simulator.streams import InstantStream, SlotClock, Weigh, Weighing, anywhere, open_hours
 from pos_simulator.timeline import MS_PER_S
 from pos_simulator.trips import plan_trips
 from pos_simulator.vocabulary import LEGIT
@@ -39,8 +39,8 @@ VOID_AFTER_MS = (5 * MS_PER_S, 180 * MS_PER_S)
 REFUND_MIN_AGE_MS = 10 * 60 * MS_PER_S
 PARTIAL_REFUND_SHARE = 0.3
 Handler = Callable[[int, Merchant], None]
-# The slots' sums kept by the weighing that purchases, refunds and voids share: they run
-# at most a slot apart, as the heap releases refunds and voids as the purchases pass them.
+# The slots' sums kept by the weighing that purchases, refunds, voids and amount spikes share:
+# they run at most a slot apart, as the heap releases the others as the purchases pass them.
 SHARED_SLOTS = 2
 
 
@@ -51,14 +51,6 @@ class DaySummary:
     labels: dict[str, int]
     faults: dict[str, int]
     types: dict[str, int]
-
-
-def _any(_: Merchant) -> bool:
-    return True
-
-
-def _open_hours(merchant: Merchant, hour: int) -> float:
-    return merchant.hour_weights[hour]
 
 
 class DaySimulator:
@@ -88,9 +80,11 @@ class DaySimulator:
 
     def run(self) -> DaySummary:
         plan = self._plan
-        everyday = self._stream("legit", plan.legit, _any, _open_hours)
-        self._follow(iter(self._stream("refunds", plan.refunds, _any, _open_hours)), self._refund)
-        self._follow(iter(self._stream("voids", plan.void_pairs, _any, _open_hours)), self._void)
+        everyday = self._stream("legit", plan.legit, anywhere, open_hours)
+        self._follow(
+            iter(self._stream("refunds", plan.refunds, anywhere, open_hours)), self._refund
+        )
+        self._follow(iter(self._stream("voids", plan.void_pairs, anywhere, open_hours)), self._void)
         for name, lengths in plan.stories.items():
             scenario = SCENARIOS[name]
             stream = self._stream(name, len(lengths), scenario.eligible, scenario.weigh)
@@ -107,13 +101,13 @@ class DaySimulator:
         name: str,
         count: int,
         eligible: Callable[[Merchant], bool],
-        weigh: Callable[[Merchant, int], float],
+        weigh: Weigh,
     ) -> InstantStream:
         """The stream `name`; streams weighing merchants alike share their `Weighing`."""
         weighing = self._weighings.get((eligible, weigh))
         if weighing is None:
             merchants = [m for m in self._pools.merchants if eligible(m)]
-            if eligible is _any and weigh is _open_hours:  # the purchases' and their kin
+            if eligible is anywhere and weigh is open_hours:  # purchases and their kin
                 weighing = Weighing(merchants, weigh, self._clock, SHARED_SLOTS)
             else:  # a fraud scenario's: a few thousand picks a day
                 weighing = Weighing(merchants, weigh, self._clock, packed=True)

@@ -104,7 +104,8 @@ class Everyday:
                 cards = domestic[merchant.index]
             card = cards[int(draw() * len(cards))]
             amount_minor = int(exp(merchant.log_mu_minor + merchant.sigma * gauss())) or 1
-            terminal = merchant.terminals[int(draw() * len(merchant.terminals))]
+            suffixes = merchant.terminal_suffixes  # the terminal: merchant_id + its suffix
+            suffix = suffixes[int(draw() * len(suffixes))]
             if merchant.online:
                 mode = "ecommerce"
             else:
@@ -125,7 +126,7 @@ class Everyday:
             amount = amount_text(amount_minor, merchant.exponent)
             merchant_id, currency, pan = merchant.merchant_id, merchant.currency, card.pan
             journal(
-                f"{transaction_id},{terminal},{merchant_id},purchase,{amount},{currency},"
+                f"{transaction_id},{merchant_id}{suffix},{merchant_id},purchase,{amount},{currency},"
                 f"{local},{pan[-4:]},\n"
             )
             labels(f"{transaction_id},legit\n")
@@ -133,7 +134,7 @@ class Everyday:
             messages(
                 f'{{"schema":"{SCHEMA_ID}","transaction_id":"{transaction_id}","type":"purchase",'
                 f'"original_transaction_id":null,"merchant_id":"{merchant_id}",'
-                f'"terminal_id":"{terminal}","pan":"{pan}","expiry":"{card.expiry}",'
+                f'"terminal_id":"{merchant_id}{suffix}","pan":"{pan}","expiry":"{card.expiry}",'
                 f'"amount":"{amount}","currency":"{currency}","card_country":"{card.country}",'
                 f'"merchant_country":"{merchant.country_code}","mcc":"{merchant.mcc_code}",'
                 f'"entry_mode":"{mode}","local_time":"{local}",'
@@ -147,7 +148,7 @@ class Everyday:
                     "purchase",
                     None,
                     merchant,
-                    terminal,
+                    merchant_id + suffix,
                     card,
                     amount_minor,
                     mode,

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pos_simulator.kit import Kit
 from pos_simulator.pools import Merchant
 from pos_simulator.records import Txn
-from pos_simulator.shapes import NIGHT_HOURS
+from pos_simulator.shapes import NIGHT_HOURS, HourWeights
+from pos_simulator.streams import Weigh, anywhere, open_hours
 from pos_simulator.timeline import MS_PER_MIN, MS_PER_S
 
 Builder = Callable[[Kit, int, Merchant, int], list[Txn]]
@@ -33,19 +34,19 @@ class Scenario:
     mean_length: float  # transactions per story
     fixed_length: bool  # every story exactly mean_length long
     eligible: Callable[[Merchant], bool]
-    weigh: Callable[[Merchant, int], float]
+    weigh: Weigh
     build: Builder
     # Each story's length drawn from this range (inclusive) whatever the day's volume; None:
     # the scenario's share of N is split into stories of about `mean_length`.
     story_sizes: tuple[int, int] | None = None
 
 
-def _open_hours(merchant: Merchant, hour: int) -> float:
-    return merchant.hour_weights[hour]
+NIGHT_WEIGHTS: HourWeights = tuple(1.0 if hour in NIGHT_HOURS else 0.0 for hour in range(24))
 
 
-def _at_night(merchant: Merchant, hour: int) -> float:
-    return 1.0 if hour in NIGHT_HOURS else 0.0
+def _at_night(_: Merchant) -> tuple[HourWeights, float]:
+    """Every merchant alike, only at night (1.0 x 1.0 and 0.0 x 1.0: the 1s and 0s)."""
+    return NIGHT_WEIGHTS, 1.0
 
 
 def card_testing(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn]:
@@ -77,7 +78,7 @@ def stolen_card_spree(kit: Kit, ms: int, merchant: Merchant, length: int) -> lis
 
 def compromised_terminal(kit: Kit, ms: int, merchant: Merchant, length: int) -> list[Txn]:
     """One skimming terminal: many different cards through the same device within the hour."""
-    terminal = kit.pick(merchant.terminals)
+    terminal = kit.pick_terminal(merchant)
     cards = kit.rng.sample(kit.pools.cards, min(length, len(kit.pools.cards)))
     skimmed = []
     for i, t in enumerate(kit.spread(ms, length, 30 * MS_PER_S, 5 * MS_PER_MIN)):
@@ -129,10 +130,6 @@ def high_risk_mcc_night(kit: Kit, ms: int, merchant: Merchant, length: int) -> l
     return night
 
 
-def _anywhere(_: Merchant) -> bool:
-    return True
-
-
 def _high_risk(merchant: Merchant) -> bool:
     """At an MCC of the rule's list, online where the list counts only card-absent sales
     (the story pays online there, in person elsewhere)."""
@@ -144,13 +141,13 @@ def _high_risk(merchant: Merchant) -> bool:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("card_testing", 8, False, lambda m: m.online, _open_hours, card_testing),
+        Scenario("card_testing", 8, False, lambda m: m.online, open_hours, card_testing),
         Scenario(
             "stolen_card_spree",
             5,
             False,
             lambda m: not m.online and m.mcc.high_value,
-            _open_hours,
+            open_hours,
             stolen_card_spree,
         ),
         Scenario(
@@ -158,14 +155,14 @@ SCENARIOS: dict[str, Scenario] = {
             (SKIMMED_CARDS[0] + SKIMMED_CARDS[1]) / 2,
             False,
             lambda m: not m.online,
-            _open_hours,
+            open_hours,
             compromised_terminal,
             story_sizes=SKIMMED_CARDS,
         ),
         Scenario(
-            "impossible_travel", 2, True, lambda m: not m.online, _open_hours, impossible_travel
+            "impossible_travel", 2, True, lambda m: not m.online, open_hours, impossible_travel
         ),
-        Scenario("amount_spike", 1, True, _anywhere, _open_hours, amount_spike),
+        Scenario("amount_spike", 1, True, anywhere, open_hours, amount_spike),
         Scenario(
             "high_risk_mcc_night",
             2,

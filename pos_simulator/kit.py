@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from pos_simulator.pools import Merchant, Pools
 from pos_simulator.records import Txn
 from pos_simulator.timeline import uuid7_text
 from pos_simulator.trips import Trips
+from pos_simulator.views import At
 
 T = TypeVar("T")
 FAR_KM = 1500.0  # farther than anyone travels in an hour
@@ -35,13 +37,17 @@ class Kit:
     end_ms: int
     reservoir: Reservoir
     trips: Trips  # who is abroad today: where a card can be present
-    _by_country: dict[tuple[str, str], tuple[Merchant, ...]] = field(default_factory=dict)
+    _by_country: dict[tuple[str, str], At[Merchant]] = field(default_factory=dict)
 
     def new_id(self, ms: int) -> str:
         return uuid7_text(ms, self.rng.getrandbits(74))
 
     def pick(self, items: Sequence[T]) -> T:
         return items[int(self.rng.random() * len(items))]
+
+    def pick_terminal(self, merchant: Merchant) -> str:
+        """One of `merchant`'s terminals, drawn as `pick(merchant.terminals)` drew it."""
+        return merchant.merchant_id + self.pick(merchant.terminal_suffixes)
 
     def uniform_ms(self, low_ms: int, high_ms: int) -> int:
         return low_ms + int(self.rng.random() * (high_ms - low_ms))
@@ -67,7 +73,7 @@ class Kit:
         self, ms: int, merchant: Merchant, card: Card, amount_minor: int, *, label: str, mode: str
     ) -> Txn:
         """A purchase at a random terminal of `merchant`."""
-        terminal = self.pick(merchant.terminals)
+        terminal = self.pick_terminal(merchant)
         return Txn(
             ms,
             self.new_id(ms),
@@ -92,11 +98,11 @@ class Kit:
             instants = [ms + int((t - ms) * scale) for t in instants]
         return instants
 
-    def merchants_where(self, country: str, kind: str) -> tuple[Merchant, ...]:
+    def merchants_where(self, country: str, kind: str) -> Sequence[Merchant]:
         """Card-present merchants in `country`: all of them (`present`) or `high_value` ones."""
         key = (country, kind)
         if key not in self._by_country:
-            self._by_country[key] = tuple(
+            self._by_country[key] = self._merchants_at(
                 m
                 for m in self.pools.merchants
                 if m.country.code == country
@@ -105,18 +111,25 @@ class Kit:
             )
         return self._by_country[key]
 
-    def far_merchants(self, country: str) -> tuple[Merchant, ...]:
+    def far_merchants(self, country: str) -> Sequence[Merchant]:
         """Card-present merchants far from `country`; the farthest country's if none is far."""
         key = (country, "far")
         if key not in self._by_country:
             home = BY_CODE[country]
             present = [m for m in self.pools.merchants if not m.online]
-            far = tuple(m for m in present if distance_km(home, m.country) > FAR_KM)
+            far = self._merchants_at(m for m in present if distance_km(home, m.country) > FAR_KM)
             if not far:
                 farthest = max(distance_km(home, m.country) for m in present)
-                far = tuple(m for m in present if distance_km(home, m.country) == farthest)
+                far = self._merchants_at(
+                    m for m in present if distance_km(home, m.country) == farthest
+                )
             self._by_country[key] = far
         return self._by_country[key]
+
+    def _merchants_at(self, merchants: Iterable[Merchant]) -> At[Merchant]:
+        """The merchants as their pool indices, 4 bytes each: a country's far-away merchants
+        are most of the pool, and a 1M day kept 18 such tuples (~2.5 MiB)."""
+        return At(self.pools.merchants, array("i", [m.index for m in merchants]))
 
     def end_clamp(self, ms: int) -> int:
         return min(ms, self.end_ms - 1)

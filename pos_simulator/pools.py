@@ -11,6 +11,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 from faker import Faker
 from schwifty import IBAN
@@ -18,10 +19,11 @@ from schwifty import IBAN
 from pos_simulator import amounts, cards, cross_border
 from pos_simulator.allocation import largest_remainder, with_minimum_one
 from pos_simulator.cards import Card, CardPool, CardsAt, NumberSet
+from pos_simulator.countries import BY_CODE as COUNTRY_BY_CODE
 from pos_simulator.countries import COUNTRIES, Country
 from pos_simulator.ibans import planned_xeger
 from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
-from pos_simulator.shapes import SHAPES
+from pos_simulator.shapes import SHAPE_WEIGHTS, HourWeights
 from settlement.counting import ProgressCallback, counted
 from settlement.domain.bank_accounts import bic_fits_iban
 from settlement.domain.cards import holds_pan
@@ -59,9 +61,15 @@ class Merchant:
     exponent: int
     mdr_bps: int
     fee_fixed_minor: int
-    terminals: tuple[str, ...]
+    # Its terminals' ids after its merchant_id ("-T01", "-T02"...; "-W01" online): one tuple
+    # shared by every merchant with as many, where 136,000 id strings held ~9 MiB at 1M.
+    terminal_suffixes: tuple[str, ...]
     online: bool
-    hour_weights: tuple[float, ...]  # 24 local hours: shape x this merchant's size
+    # Its traffic at local hour h is `hour_shape[h] * size` (`hour_weight`): the category's
+    # shape, one tuple shared by every merchant of that shape, times this merchant's own size.
+    # 24 floats a merchant held ~20 MiB at 50,000 merchants (docs/simulator.md).
+    hour_shape: HourWeights
+    size: float
     log_mu_minor: float  # lognormal location of amounts, in this currency's minor units
     sigma: float  # lognormal scale of amounts (the category's)
     contactless_limit_minor: int
@@ -70,6 +78,14 @@ class Merchant:
     settlement_currency: str  # of its payouts and fee_fixed_minor (see cross_border)
     iban: str = ""  # empty: the country has no IBANs (US, JP...), so no account is known
     bic: str = ""
+
+    @property
+    def terminals(self) -> tuple[str, ...]:
+        return tuple([self.merchant_id + suffix for suffix in self.terminal_suffixes])
+
+    def hour_weight(self, hour: int) -> float:
+        """Its traffic weight at local `hour`: the very double `weight * size` was."""
+        return self.hour_shape[hour] * self.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +221,7 @@ def _merchant(
     city = country.cities[int(rng.random() * len(country.cities))]
     merchant_id = f"M{index + 1:07d}"
     terminal_count = 1 if online else rng.randint(1, mcc.terminals)
-    prefix = "W" if online else "T"
     size = rng.lognormvariate(0.0, 0.6) * mcc.traffic
-    shape = SHAPES["online" if online else mcc.shape]
     return Merchant(
         index=index,
         merchant_id=merchant_id,
@@ -220,27 +234,40 @@ def _merchant(
         exponent=minor_unit_exponent(country.currency),
         mdr_bps=mcc.mdr_bps + rng.randint(-20, 30) + (30 if online else 0),
         fee_fixed_minor=_fee(online, country.currency),
-        terminals=tuple(f"{merchant_id}-{prefix}{k:02d}" for k in range(1, terminal_count + 1)),
+        terminal_suffixes=terminal_suffixes(online, terminal_count),
         online=online,
-        hour_weights=hour_weights(shape, size),
-        log_mu_minor=mcc.log_median_eur
-        + amounts.log_minor_per_eur(country.currency, country.eur_rate),
+        hour_shape=SHAPE_WEIGHTS["online" if online else mcc.shape],
+        size=size,
+        log_mu_minor=_log_mu_minor(mcc.code, country.code),
         sigma=mcc.sigma,
-        contactless_limit_minor=amounts.minor_from_eur(
-            CONTACTLESS_LIMIT_EUR, country.currency, country.eur_rate
-        ),
+        contactless_limit_minor=_contactless_limit_minor(country.code),
         country_code=country.code,
         mcc_code=mcc.code,
         settlement_currency=country.currency,
     )
 
 
-def hour_weights(shape: tuple[int, ...], size: float) -> tuple[float, ...]:
-    """`weight * size` for each hour, one float per distinct weight: a shape repeats its
-    weights (8 five times, 0 eleven times in retail), and 24 floats a merchant held ~28 MB
-    at 50,000 merchants. The same product, so the same value, at every hour."""
-    products = {weight: weight * size for weight in shape}
-    return tuple([products[weight] for weight in shape])
+# A merchant's figures that depend only on its category and country: one object for each,
+# shared by their merchants (a float and an int a merchant held ~2.7 MiB at 50,000).
+@cache
+def _log_mu_minor(mcc_code: str, country_code: str) -> float:
+    """The lognormal location of the category's amounts, in the country's minor units."""
+    country = COUNTRY_BY_CODE[country_code]
+    shift = amounts.log_minor_per_eur(country.currency, country.eur_rate)
+    return BY_CODE[mcc_code].log_median_eur + shift
+
+
+@cache
+def _contactless_limit_minor(country_code: str) -> int:
+    country = COUNTRY_BY_CODE[country_code]
+    return amounts.minor_from_eur(CONTACTLESS_LIMIT_EUR, country.currency, country.eur_rate)
+
+
+@cache
+def terminal_suffixes(online: bool, count: int) -> tuple[str, ...]:
+    """The suffixes of a merchant's `count` terminals, the same tuple for every such merchant."""
+    prefix = "W" if online else "T"
+    return tuple(f"-{prefix}{k:02d}" for k in range(1, count + 1))
 
 
 def _cards(

@@ -28,6 +28,14 @@ SHAPES: Final[dict[str, HourShape]] = {
     "always": (1,) * 24,
 }
 
+# Each shape's weights as floats, one tuple a shape that every merchant of it shares. A float
+# weight times a merchant's size is the very double the int weight times it is (CPython turns
+# the int into that float first), so the day's sums do not change.
+HourWeights = tuple[float, ...]
+SHAPE_WEIGHTS: Final[dict[str, HourWeights]] = {
+    name: tuple(float(weight) for weight in shape) for name, shape in SHAPES.items()
+}
+
 # Local hours that count as "night" for the high-risk-MCC-at-night scenario.
 NIGHT_HOURS: Final = frozenset(range(0, 5))
 

@@ -15,18 +15,21 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import reduce
-from operator import add, getitem, itemgetter
+from operator import add, getitem, itemgetter, mul
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from pos_simulator.allocation import cumulative, largest_remainder
 from pos_simulator.pools import Merchant
+from pos_simulator.shapes import HourWeights
 from pos_simulator.timeline import MS_PER_HOUR, MS_PER_MIN, BusinessDay, offset_minutes
 
 SLOT_MS = 15 * MS_PER_MIN
 CHUNK_EVENTS = 2048  # upper bound on events held at once per stream
 
-HourWeight = Callable[[Merchant, int], float]
+# How a stream weighs a merchant: hour weights and a scale, its weight at local hour h being
+# `weights[h] * scale` (a merchant's shape and size, or the night's 1s and 0s times 1.0).
+Weigh = Callable[[Merchant], tuple[HourWeights, float]]
 
 
 class Chunk(NamedTuple):
@@ -76,28 +79,20 @@ class SlotClock:
         return known if known is not None else offset_minutes(self._zones[timezone], ms)
 
 
-def weights_table(merchants: Sequence[Merchant], weigh: HourWeight) -> list[tuple[float, ...]]:
-    """Each merchant's 24 hourly weights, the same tuple wherever the weights are the same:
-    the merchant's own `hour_weights` (most streams weigh by them) or one shared copy (a
-    night-only stream's 1s and 0s). A tuple per merchant per stream held ~150 MB at 50,000
-    merchants; equal tuples hold equal floats, so every sum is the same."""
-    shared: dict[tuple[float, ...], tuple[float, ...]] = {}
-    table = []
-    for merchant in merchants:
-        weights = tuple([weigh(merchant, hour) for hour in range(24)])
-        if weights == merchant.hour_weights:
-            weights = merchant.hour_weights
-        else:
-            weights = shared.setdefault(weights, weights)
-        table.append(weights)
-    return table
+def anywhere(_: Merchant) -> bool:
+    """Every merchant may take the stream's events."""
+    return True
 
 
-def hour_sums(rows: Iterable[tuple[float, ...]]) -> list[float]:
-    """Each hour's weights added up in the rows' order, from 0.0: the loop
-    `sums[hour] += weights[hour]`, run by `reduce` in C, one hour at a time."""
-    rows = list(rows)
-    return [reduce(add, map(itemgetter(hour), rows), 0.0) for hour in range(24)]
+def open_hours(merchant: Merchant) -> tuple[HourWeights, float]:
+    """Weigh a merchant by its own traffic: its shape and its size."""
+    return merchant.hour_shape, merchant.size
+
+
+def hour_sums(shapes: Sequence[HourWeights], scales: Sequence[float]) -> list[float]:
+    """Each hour's weights (`shape[hour] * scale`) added up in the rows' order, from 0.0: the
+    loop `sums[hour] += shape[hour] * scale`, run by `reduce` in C, one hour at a time."""
+    return [reduce(add, map(mul, map(itemgetter(hour), shapes), scales), 0.0) for hour in range(24)]
 
 
 class Weighing:
@@ -110,7 +105,7 @@ class Weighing:
     def __init__(
         self,
         merchants: Sequence[Merchant],
-        weigh: HourWeight,
+        weigh: Weigh,
         clock: SlotClock,
         keep: int = 1,
         *,
@@ -118,7 +113,14 @@ class Weighing:
     ) -> None:
         self.merchants, self._clock, self._keep = list(merchants), clock, keep
         self._packed = packed  # sums as 8-byte doubles, not float objects: for few picks
-        self._weights = weights_table(self.merchants, weigh)
+        # Each merchant's weights and scale: shared tuples and the merchants' own floats,
+        # where a tuple of 24 products a merchant held ~20 MiB at 50,000 merchants.
+        self._shapes: list[HourWeights] = []
+        self._scales: list[float] = []
+        for merchant in self.merchants:
+            shape, scale = weigh(merchant)
+            self._shapes.append(shape)
+            self._scales.append(scale)
         # Each merchant's timezone as its place in a slot's `hours`, so that a slot's weights
         # are picked by `map` in C (the same floats, summed in the same order).
         zones = {zone: place for place, zone in enumerate(clock.hours(0))}
@@ -128,10 +130,12 @@ class Weighing:
         self.totals = self._slot_totals()
 
     def _slot_totals(self) -> list[float]:
-        by_zone: dict[str, list[tuple[float, ...]]] = {}
-        for merchant, weights in zip(self.merchants, self._weights, strict=True):
-            by_zone.setdefault(merchant.timezone, []).append(weights)
-        sums_by_zone = {zone: hour_sums(rows) for zone, rows in by_zone.items()}
+        by_zone: dict[str, tuple[list[HourWeights], list[float]]] = {}
+        for merchant, shape, scale in zip(self.merchants, self._shapes, self._scales, strict=True):
+            shapes, scales = by_zone.setdefault(merchant.timezone, ([], []))
+            shapes.append(shape)
+            scales.append(scale)
+        sums_by_zone = {zone: hour_sums(*rows) for zone, rows in by_zone.items()}
         clock = self._clock
         return [
             sum(sums[clock.hour(slot, zone)] for zone, sums in sums_by_zone.items())
@@ -147,7 +151,7 @@ class Weighing:
             if len(self._cums) >= self._keep:
                 del self._cums[next(iter(self._cums))]  # the oldest
             hours = map(key.__getitem__, self._zone_of)
-            sums = cumulative(map(getitem, self._weights, hours))
+            sums = cumulative(map(mul, map(getitem, self._shapes, hours), self._scales))
             cum = self._cums[key] = array("d", sums) if self._packed else sums
         return cum
 

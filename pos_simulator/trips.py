@@ -51,7 +51,7 @@ def plan_trips(rng: random.Random, pools: Pools, abroad_share: float) -> Trips:
         wanted = math.ceil(ratio * len(pools.cards_by_country.get(country, ()))) if ratio else 0
         chosen = _travellers(order, country_of, (country, wanted), travelling, left)
         if chosen:
-            visiting[country] = CardsAt(pools.cards, array("l", sorted(chosen)))
+            visiting[country] = CardsAt(pools.cards, array("i", sorted(chosen)))
     at_home: dict[str, Sequence[Card]] = {
         code: CardsAt(pools.cards, _staying(pool_indices(found), travelling))
         for code, found in pools.cards_by_country.items()
@@ -62,7 +62,7 @@ def plan_trips(rng: random.Random, pools: Pools, abroad_share: float) -> Trips:
 def _staying(indices: Sequence[int], travelling: set[int]) -> Sequence[int]:
     if not travelling.intersection(indices):
         return indices
-    return array("l", [index for index in indices if index not in travelling])
+    return array("i", [index for index in indices if index not in travelling])
 
 
 def _country_of(cards: Sequence[Card]) -> Callable[[int], str]:

@@ -1,7 +1,8 @@
 """The simulator's shared tables (one copy where there were many) hold what the copies held.
 
-Differential: `AllBut` against the tuple it replaces, and a stream's weights table against
-the tuples it used to build, so the day's draws, sums and bytes cannot change.
+Differential: `AllBut` against the tuple it replaces, and streams sharing a `Weighing`
+against streams of their own, so the day's draws, sums and bytes cannot change (the hour
+weights themselves: test_pos_hour_weights.py).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from pos_simulator.cards import Card
 from pos_simulator.config import DayConfig
 from pos_simulator.fraud import SCENARIOS
 from pos_simulator.generate import pools_for
-from pos_simulator.pools import Merchant, Pools, hour_weights
-from pos_simulator.shapes import SHAPES
-from pos_simulator.streams import InstantStream, SlotClock, Weighing, hour_sums, weights_table
+from pos_simulator.pools import Merchant, Pools
+from pos_simulator.streams import InstantStream, SlotClock, Weighing, anywhere, open_hours
 from pos_simulator.trips import AllBut, issued_elsewhere, plan_trips
 
 CONFIG = DayConfig(seed=5, business_date=date(2026, 10, 14), transactions=1,
@@ -79,61 +79,23 @@ def testissued_elsewhere_is_the_filtered_pool_or_the_whole_pool(
     assert tuple(issued_elsewhere(pools, country)) == wanted
 
 
-@pytest.mark.parametrize("name", ["legit", *SCENARIOS])
-def test_a_streams_weights_are_the_tuples_it_used_to_build(name: str) -> None:
-    pools = pools_for(CONFIG)
-    scenario = SCENARIOS.get(name)
-    eligible = [m for m in pools.merchants if scenario is None or scenario.eligible(m)]
-
-    def weigh(merchant: Merchant, hour: int) -> float:
-        return merchant.hour_weights[hour] if scenario is None else scenario.weigh(merchant, hour)
-
-    table = weights_table(eligible, weigh)
-    assert len(table) == len(eligible)
-    for merchant, weights in zip(eligible, table, strict=True):
-        assert weights == tuple(weigh(merchant, hour) for hour in range(24))
-    if scenario is None or scenario.weigh(eligible[0], 12) == eligible[0].hour_weights[12]:
-        assert all(w is m.hour_weights for m, w in zip(eligible, table, strict=True))
-    else:  # one tuple object for each distinct set of weights
-        assert len({id(weights) for weights in table}) == len(set(table))
-
-
-@given(st.lists(st.lists(st.floats(0, 1e6), min_size=24, max_size=24), max_size=30))
-def test_hour_sums_add_as_the_loop_did(rows: list[list[float]]) -> None:
-    sums = [0.0] * 24
-    for weights in rows:
-        for hour in range(24):
-            sums[hour] += weights[hour]
-    assert hour_sums(tuple(row) for row in rows) == sums
-
-
-@given(st.sampled_from(sorted(SHAPES)), st.floats(1e-6, 1e6))
-def test_a_merchants_hour_weights_are_its_shape_times_its_size(name: str, size: float) -> None:
-    weights = hour_weights(SHAPES[name], size)
-    assert weights == tuple(weight * size for weight in SHAPES[name])
-    assert len({id(weight) for weight in weights}) == len(set(SHAPES[name]))
-
-
 def test_streams_sharing_a_weighing_draw_what_streams_of_their_own_draw() -> None:
-    """Purchases, refunds and voids share one `Weighing` a day; interleaved as the day
-    interleaves them, each stream yields the events it yields alone."""
+    """Purchases, refunds, voids and amount spikes share one `Weighing` a day; interleaved as
+    the day interleaves them, each stream yields the events it yields alone."""
     config = DayConfig(seed=9, business_date=date(2026, 10, 25), transactions=1,
                        merchants=80, cards=200)  # fmt: skip
     pools = pools_for(config)
     clock = SlotClock(config.day, (m.timezone for m in pools.merchants))
 
-    def weigh(merchant: Merchant, hour: int) -> float:
-        return merchant.hour_weights[hour]
-
     def stream(name: str, count: int, weighing: Weighing) -> Iterator[tuple[int, Merchant]]:
         return iter(InstantStream(random.Random(name), count, weighing))
 
-    sizes = {"legit": 5000, "refunds": 300, "voids": 200}
+    sizes = {"legit": 5000, "refunds": 300, "voids": 200, "amount_spike": 12}
     alone = {
-        name: list(stream(name, count, Weighing(pools.merchants, weigh, clock)))
+        name: list(stream(name, count, Weighing(pools.merchants, open_hours, clock)))
         for name, count in sizes.items()
     }
-    shared = Weighing(pools.merchants, weigh, clock, keep=2)
+    shared = Weighing(pools.merchants, open_hours, clock, keep=2)
     streams = {name: stream(name, count, shared) for name, count in sizes.items()}
     together: dict[str, list[tuple[int, Merchant]]] = {name: [] for name in sizes}
     pending = {name: next(events) for name, events in streams.items()}
@@ -146,6 +108,12 @@ def test_streams_sharing_a_weighing_draw_what_streams_of_their_own_draw() -> Non
         else:
             pending[name] = upcoming
     assert together == alone
+
+
+def test_amount_spikes_share_the_purchases_weighing() -> None:
+    """They weigh every merchant by its own hours, as purchases do (one weighing, not two)."""
+    amount_spike = SCENARIOS["amount_spike"]
+    assert (amount_spike.eligible, amount_spike.weigh) == (anywhere, open_hours)
 
 
 def test_a_packed_weighing_holds_the_same_sums() -> None:
