@@ -731,10 +731,27 @@ def insert_payouts(conn: Connection, run_date: date) -> int:
            {totals[netting.REFUNDS_MINOR.name]}, {totals[netting.FEES_MINOR.name]},
            {totals[netting.FX_MARKUPS_MINOR.name]},
            {net}, {direction}, COUNT(*)
-    FROM settlement_lines WHERE run_date = :d
+    FROM {lines_of_one_date(conn)} WHERE run_date = :d
     GROUP BY merchant_id, settlement_currency
     """
     return run(conn, statement, d=run_date)
+
+
+def lines_of_one_date(conn: Connection) -> str:
+    """`settlement_lines` as a FROM for a scan of one run date's lines: on SQLite, through
+    its primary key (run_date, transaction_id).
+
+    Why: for `run_date = :d` SQLite takes the (run_date, merchant_id) index, which visits a
+    day's lines in merchant order, each a jump to another page of the table (they are
+    written in the order of the items, by arrival time). The primary key visits them in
+    transaction id order, which for the simulator's time-ordered ids is the order they were
+    written in. 1M day, warm cache: the ledger's sums 3.4 -> 1.4 s of CPU, the payouts'
+    grouping 2.5 -> 1.2 s. The sums and their order are the same whichever index is read
+    (GROUP BY and ORDER BY decide them); tests/integration/test_eod_line_scans.py holds the
+    plan. PostgreSQL plans its own way (a sequential or bitmap scan)."""
+    if conn.dialect.name == "sqlite":
+        return "settlement_lines INDEXED BY sqlite_autoindex_settlement_lines_1"
+    return "settlement_lines"
 
 
 # The payouts columns that feed the carry's formulas.
