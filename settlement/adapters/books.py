@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import Connection, func, literal_column, select
 
-from settlement.adapters.eod_sql import due_sql, lines_of_one_date, rows
+from settlement.adapters.eod_sql import due_sql, rows, through_primary_key
 from settlement.adapters.eod_tables import payouts, settlement_lines
 from settlement.domain.ledger import CarriedFlow, Paid, SettledFlow
 from settlement.domain.transactions import TransactionType
@@ -25,12 +25,13 @@ def settled_flows(conn: Connection, run_date: date) -> list[SettledFlow]:
     feeds the postings, the settled side of conservation and the payout identity (three
     scans of a million lines cost ~15 s on SQLite). Ordered, because the postings are
     numbered in this order and a re-run must number them the same whatever the plan.
-    Text SQL, because the scan names its index on SQLite (`eod_sql.lines_of_one_date`)."""
+    Text SQL, because the scan names its index on SQLite (`eod_sql.through_primary_key`)."""
     keys = "transaction_type, original_currency, settlement_currency"
+    lines = through_primary_key(conn, "settlement_lines")
     found = rows(
         conn,
         f"SELECT {keys}, SUM(original_amount_minor), SUM(converted_amount_minor),"
-        f" SUM(fee_minor), SUM(fx_markup_minor) FROM {lines_of_one_date(conn)}"
+        f" SUM(fee_minor), SUM(fx_markup_minor) FROM {lines}"
         f" WHERE run_date = :d GROUP BY {keys} ORDER BY {keys}",
         d=run_date,
     )

@@ -208,7 +208,7 @@ class SqlEodStore:
     def hold_decided(self, run_date: date, action: str, reason: str) -> int:
         return eod_sql.hold(
             self.conn, run_date, "transaction_id IN (SELECT transaction_id FROM fraud_decisions"
-            " WHERE run_date = :d AND action = :action)", reason, action=action,
+            " WHERE run_date = :d AND action = :action)", reason, action=action, by_id=True,
         )  # fmt: skip
 
     def purchase_ids(self, run_date: date) -> Iterable[str]:
