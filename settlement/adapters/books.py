@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import Connection, func, literal_column, select
 
-from settlement.adapters.eod_sql import due_sql
+from settlement.adapters.eod_sql import due_sql, rows, through_primary_key
 from settlement.adapters.eod_tables import payouts, settlement_lines
 from settlement.domain.ledger import CarriedFlow, Paid, SettledFlow
 from settlement.domain.transactions import TransactionType
@@ -24,23 +24,20 @@ def settled_flows(conn: Connection, run_date: date) -> list[SettledFlow]:
     """Settlement lines summed per (type, original currency, settlement currency): one scan
     feeds the postings, the settled side of conservation and the payout identity (three
     scans of a million lines cost ~15 s on SQLite). Ordered, because the postings are
-    numbered in this order and a re-run must number them the same whatever the plan."""
-    keys = (sl.c.transaction_type, sl.c.original_currency, sl.c.settlement_currency)
-    query = (
-        select(
-            *keys,
-            func.sum(sl.c.original_amount_minor),
-            func.sum(sl.c.converted_amount_minor),
-            func.sum(sl.c.fee_minor),
-            func.sum(sl.c.fx_markup_minor),
-        )
-        .where(sl.c.run_date == run_date)
-        .group_by(*keys)
-        .order_by(*keys)
+    numbered in this order and a re-run must number them the same whatever the plan.
+    Text SQL, because the scan names its index on SQLite (`eod_sql.through_primary_key`)."""
+    keys = "transaction_type, original_currency, settlement_currency"
+    lines = through_primary_key(conn, "settlement_lines")
+    found = rows(
+        conn,
+        f"SELECT {keys}, SUM(original_amount_minor), SUM(converted_amount_minor),"
+        f" SUM(fee_minor), SUM(fx_markup_minor) FROM {lines}"
+        f" WHERE run_date = :d GROUP BY {keys} ORDER BY {keys}",
+        d=run_date,
     )
     return [
         SettledFlow(TransactionType(kind), str(src), str(dst), int(a), int(b), int(c), int(d))
-        for kind, src, dst, a, b, c, d in conn.execute(query)
+        for kind, src, dst, a, b, c, d in found
     ]
 
 

@@ -14,6 +14,7 @@ than stream every purchase out by terminal.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime
@@ -208,7 +209,7 @@ class SqlEodStore:
     def hold_decided(self, run_date: date, action: str, reason: str) -> int:
         return eod_sql.hold(
             self.conn, run_date, "transaction_id IN (SELECT transaction_id FROM fraud_decisions"
-            " WHERE run_date = :d AND action = :action)", reason, action=action,
+            " WHERE run_date = :d AND action = :action)", reason, action=action, by_id=True,
         )  # fmt: skip
 
     def purchase_ids(self, run_date: date) -> Iterable[str]:
@@ -373,26 +374,27 @@ class SqlEodStore:
 
     def counts(self, run_date: date) -> dict[str, Any]:
         conn = self.conn
-        classes = eod_sql.rows(
+        # One scan of the date's million items for both tallies (two took 1.2 s on a 1M day)
+        found = eod_sql.rows(
             conn,
-            "SELECT recon_class, COUNT(*) FROM reconciliation_items WHERE run_date = :d"
-            " GROUP BY recon_class",
+            "SELECT recon_class, outcome, reason, COUNT(*) FROM reconciliation_items"
+            " WHERE run_date = :d GROUP BY recon_class, outcome, reason",
             d=run_date,
         )
-        settled = ", ".join(f"'{o}'" for o in (Outcome.HELD, Outcome.SETTLED, Outcome.REVERSED))
-        outcomes = eod_sql.rows(
-            conn,
-            "SELECT COALESCE(reason, outcome), COUNT(*) FROM reconciliation_items"
-            f" WHERE run_date = :d AND outcome IN ({settled}) GROUP BY COALESCE(reason, outcome)",
-            d=run_date,
-        )
+        classes: Counter[str] = Counter()
+        outcomes: Counter[str] = Counter()
+        settled = {Outcome.HELD, Outcome.SETTLED, Outcome.REVERSED}
+        for recon_class, outcome, reason, count in found:
+            classes[str(recon_class)] += int(count)
+            if outcome in settled:
+                outcomes[str(reason if reason is not None else outcome)] += int(count)
         lines = eod_sql.rows(
             conn, "SELECT COUNT(*) FROM settlement_lines WHERE run_date = :d", d=run_date
         )
         paid = eod_sql.rows(conn, "SELECT COUNT(*) FROM payouts WHERE run_date = :d", d=run_date)
         return {
-            "classes": {str(k): int(v) for k, v in sorted(classes)},
-            "outcomes": {str(k): int(v) for k, v in sorted(outcomes)},
+            "classes": dict(sorted(classes.items())),
+            "outcomes": dict(sorted(outcomes.items())),
             "settlement_lines": int(lines[0][0]),
             "payouts": int(paid[0][0]),
         }

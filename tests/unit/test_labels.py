@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -171,3 +172,29 @@ def test_ids_chosen_to_share_their_last_bytes_do_not_share_a_bucket() -> None:
         uuids.add(n.to_bytes(14) + b"\xab\xcd")
     assert len(uuids) == 2_000
     assert max(len(b or b"") for b in uuids._buckets) <= 8 * _KEY_BYTES
+
+
+# The pattern `_uuid_key` stands for: the regex it replaced on the hot path.
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID_ALPHABET = st.sampled_from([*"0123456789abcdefABCDEF-", " ", "\t", "\n", "g", "é", "٣"])
+
+
+@given(
+    st.one_of(
+        st.uuids().map(str),
+        st.uuids().map(lambda u: str(u).upper()),
+        st.text(_UUID_ALPHABET, min_size=30, max_size=40),
+        st.builds(
+            lambda u, at, char: (text := str(u))[:at] + char + text[at + 1 :],
+            st.uuids(), st.integers(0, 35), _UUID_ALPHABET,
+        ),
+    )
+)  # fmt: skip
+def test_a_packed_key_is_made_of_exactly_the_canonical_uuids(text: str) -> None:
+    from settlement.domain.fraud.labelset import _uuid_key  # noqa: PLC0415  (private)
+
+    key = _uuid_key(text)
+    if _CANONICAL.fullmatch(text):
+        assert key is not None and _text(key) == text
+    else:
+        assert key is None
