@@ -177,7 +177,7 @@ settlement_lines = Table(
     Column("rate", String(40), nullable=False),
     Column("rate_date", Date, nullable=False),
     Column("rate_source", String(10), nullable=False),
-    Index(None, "run_date", "merchant_id"),
+    # No index beyond the primary key: every read takes one run date (migration 0010).
 )
 
 payouts = Table(

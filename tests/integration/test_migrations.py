@@ -38,7 +38,7 @@ def _indexed(engine: Engine, table: str) -> set[tuple[str, ...]]:
 
 def test_bulk_loaded_tables_index_only_what_is_looked_up(db_url: str) -> None:
     """Every index on a day's million-row tables costs its upkeep on each row loaded, and one
-    on a random key most of the load (migration 0009): the end of day's lookups, no more."""
+    on a random key most of the load (migrations 0009, 0010): the day's lookups, no more."""
     database.upgrade(db_url)
     engine = create_engine(db_url)
     try:
@@ -47,6 +47,7 @@ def test_bulk_loaded_tables_index_only_what_is_looked_up(db_url: str) -> None:
             ("original_transaction_id",),
         }
         assert _indexed(engine, "journal_entries") == {("business_date",)}
+        assert _indexed(engine, "settlement_lines") == set()
     finally:
         engine.dispose()
 
@@ -60,6 +61,7 @@ def test_the_dropped_indexes_come_back_on_downgrade(db_url: str) -> None:
             engine, "staged_transactions"
         )
         assert ("merchant_id", "card_last4") in _indexed(engine, "journal_entries")
+        assert _indexed(engine, "settlement_lines") == {("run_date", "merchant_id")}
     finally:
         engine.dispose()
 
