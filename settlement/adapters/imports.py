@@ -27,9 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, tuple_
 
 from settlement.adapters.bulk import CHUNK_ROWS, bulk_insert
+from settlement.adapters.chunk_transfer import Record
 from settlement.adapters.eod_tables import fx_rates
 from settlement.adapters.journal_writes import RowForm, journal_row_form, write_journal
-from settlement.adapters.line_checks import CheckedChunk, Record, checked_lines
+from settlement.adapters.line_checks import CheckedChunk, checked_lines
 from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.batching import batched
@@ -279,7 +280,7 @@ def _reader(reading: JournalReading) -> JournalLineReader:
 
 
 def check_journal_chunk(
-    reading: JournalReading, row_form: RowForm, records: list[Record]
+    reading: JournalReading, row_form: RowForm, records: Iterable[Record]
 ) -> CheckedChunk[tuple[Any, ...]]:
     """The rows of a chunk's good lines, as `row_form` writes them, and its rejects. A
     file with the columns in their usual order and nothing else is read as it is; any other
