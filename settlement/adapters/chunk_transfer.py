@@ -8,7 +8,8 @@ and the unpickled containers wake the cyclic garbage collector. So a chunk goes 
 (the values joined by unit separators, the records by record separators) with its line
 numbers, when no value holds either separator (counted, not assumed: else it goes as it
 is), and the worker splits one record at a time. The result comes back pickled without a
-memo (`Pickler.fast`): rows of plain values repeat no object worth remembering.
+memo (`Pickler.fast`) when its rows are plain values, which repeat no object worth
+remembering (SQLite's rows; PostgreSQL's hold datetimes, pickled as before).
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ def packed(chunk: list[Record]) -> PackedRecords | list[Record]:
     if text.count(_FIELD) != joints or text.count(_RECORD) != len(chunk) - 1:
         return chunk  # a value holds a separator
     return PackedRecords(header, numbers, text)
+
+
+_PLAIN = (str, int, type(None))
+
+
+def pickled(result: Any, sample: object) -> bytes:
+    """`result` pickled to cross back: without a memo when `sample` (its first line) is a
+    tuple of plain values (str, int, None), else as usual. A datetime pickled without a memo
+    writes its class's name every time: PostgreSQL's rows took 55% more time that way, the
+    SQLite rows' text 40% less (pickled and read back, 100k lines)."""
+    if isinstance(sample, tuple) and all(type(value) in _PLAIN for value in sample):
+        return memoless(result)
+    return pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
 
 
 def memoless(result: Any) -> bytes:

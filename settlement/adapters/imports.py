@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, delete, tuple_
 from settlement.adapters.bulk import CHUNK_ROWS, bulk_insert
 from settlement.adapters.chunk_transfer import Record
 from settlement.adapters.eod_tables import fx_rates
+from settlement.adapters.gc_pause import collector_paused
 from settlement.adapters.journal_writes import RowForm, journal_row_form, write_journal
 from settlement.adapters.line_checks import CheckedChunk, checked_lines
 from settlement.adapters.rates import ecb_history, imported_histories
@@ -253,7 +254,7 @@ def import_journal(
     check = partial(check_journal_chunk, reading, journal_row_form(engine.dialect.name, now))
     rows = checked_lines(_records(lines, JOURNAL_COLUMNS, report), check, report.reject)
     try:
-        with engine.begin() as conn:
+        with collector_paused(), engine.begin() as conn:
             report.written = write_journal(conn, rows)
     except ImportFileError as error:  # raised mid-stream: the transaction rolled back
         report.file_error, report.written = str(error), 0

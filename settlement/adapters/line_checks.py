@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Generic, TypeVar
 
-from settlement.adapters.chunk_transfer import PackedRecords, Record, memoless, packed
+from settlement.adapters.chunk_transfer import PackedRecords, Record, packed, pickled
 from settlement.domain.file_lines import LineReason, LineRejected
 
 T = TypeVar("T")
@@ -135,7 +135,8 @@ def _in_worker(
 def _check_there(check: ChunkCheck[T], chunk: PackedRecords | list[Record]) -> bytes:
     """In the worker: the chunk checked, its result in the shape that crosses back cheaply
     (`chunk_transfer`)."""
-    return memoless(check(chunk))
+    checked = check(chunk)
+    return pickled(checked, checked.lines[0] if checked.lines else None)
 
 
 def _result(future: Future[bytes]) -> CheckedChunk[T]:

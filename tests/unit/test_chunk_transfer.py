@@ -9,7 +9,7 @@ from datetime import date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from settlement.adapters.chunk_transfer import PackedRecords, Record, memoless, packed
+from settlement.adapters.chunk_transfer import PackedRecords, Record, memoless, packed, pickled
 
 HEADER = ["a", "b", "c"]
 _VALUES = st.text(alphabet=st.sampled_from('ab,"\n \x1e\x1f\u0661'), max_size=6)
@@ -45,3 +45,11 @@ def test_whatever_the_values_the_worker_reads_the_records_sent(rows: list[list[s
 def test_a_result_pickled_without_a_memo_reads_back_equal() -> None:
     rows = [("T1", 1250, datetime(2026, 3, 11, 22), date(2026, 3, 12), None)] * 3
     assert pickle.loads(memoless(rows)) == rows
+
+
+def test_plain_rows_go_without_a_memo_others_with_one() -> None:
+    plain = [("T1", 1250, None)] * 3
+    dated = [("T1", date(2026, 3, 12))] * 3
+    assert pickled(plain, plain[0]) == memoless(plain)
+    assert pickled(dated, dated[0]) == pickle.dumps(dated, pickle.HIGHEST_PROTOCOL)
+    assert pickle.loads(pickled(dated, dated[0])) == dated
