@@ -5,8 +5,9 @@ the card-number scan) as to insert (SQLite's B-trees, C without the GIL): done i
 one core, the import took twice its raw insert. Here the importing process reads the CSV
 records (C, cheap) and hands them, 10,000 at a time, to a worker process that checks them;
 the checked lines come back in file order and are written while the worker checks the
-next chunks. Threads would not do: the writer's driver takes the GIL back for every row it
-binds, and a checking thread holding it made the inserts three times slower (measured).
+next chunks (both ways in the cheap shapes of `chunk_transfer`). Threads would not do: the
+writer's driver takes the GIL back for every row it binds, and a checking thread holding it
+made the inserts three times slower (measured).
 
 What a reader sees is what checking in one process gave: the same lines in the same order,
 the same rejects with the same line numbers (a report keeps the lowest-numbered ones,
