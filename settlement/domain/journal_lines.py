@@ -218,11 +218,11 @@ def _plain_line(
         offset = local_time.utcoffset()
         if offset is None or amount_minor > MAX_AMOUNT_MINOR:
             return None
-        if span.implausibility(local_time) is not None:
-            return None
-        business_date = business_date_of(local_time, zone, cutoff)
         wall = local_time.replace(tzinfo=None)
         transacted_at = wall - offset
+        if not span.holds_utc(transacted_at):
+            return None
+        business_date = business_date_of(local_time, zone, cutoff)
     except (AmountFormatError, ValueError, OverflowError):
         return None
     return JournalLine(

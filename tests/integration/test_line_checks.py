@@ -13,8 +13,9 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from settlement.adapters import line_checks
+from settlement.adapters.chunk_transfer import Record
 from settlement.adapters.imports import MAX_ERRORS_SHOWN, ImportReport
-from settlement.adapters.line_checks import Record, checked_lines
+from settlement.adapters.line_checks import checked_lines
 from settlement.domain.file_lines import LineReason, LineRejected
 from tests.support.line_checks import upper_values
 

@@ -4,12 +4,14 @@ the worker process. A line whose first value is "bad" is rejected, "boom" raises
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
-from settlement.adapters.line_checks import CheckedChunk, Record
+from settlement.adapters.chunk_transfer import Record
+from settlement.adapters.line_checks import CheckedChunk
 from settlement.domain.file_lines import LineReason, LineRejected
 
 
-def upper_values(records: list[Record]) -> CheckedChunk[tuple[int, str, int]]:
+def upper_values(records: Iterable[Record]) -> CheckedChunk[tuple[int, str, int]]:
     """Each good line as (line number, its first value upper-cased, the checking pid)."""
     checked = CheckedChunk[tuple[int, str, int]]()
     for number, _, values in records:

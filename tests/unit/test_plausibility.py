@@ -83,3 +83,35 @@ def test_the_batch_span_decides_as_the_plain_rule(
     )
     assert (WINDOW.around(now).implausibility(local, sent) is None) is plain
     assert (WINDOW.implausibility(now, local, sent) is None) is plain
+
+
+@settings(max_examples=examples(3000), deadline=None)
+@given(
+    st.datetimes(timezones=ZONES) | st.tuples(st.integers(0, 2), NEAR_S, ZONES),
+    st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)),
+    st.sampled_from([1, 3650, 999_999_999]),
+    st.sampled_from([0, 1, 86_400, 10**13]),  # the last: past the calendar
+)
+def test_the_naive_utc_check_decides_as_the_rule_without_sent_at(
+    local_draw: datetime | tuple[int, int, timezone], now: datetime, age_days: int, ahead_s: int
+) -> None:
+    """`holds_utc` (the journal's check: no sent_at) is the rule's verdict on the same
+    instant, at the window's bounds, at the calendar's edges and with unbounded windows."""
+    window = TimeWindow(timedelta(days=age_days), timedelta(seconds=ahead_s), timedelta(days=30))
+    span = window.around(now)
+    if isinstance(local_draw, tuple):
+        anchor, offset_s, zone = local_draw
+        bound = (span.earliest, now.replace(tzinfo=UTC), span.latest)[anchor]
+        try:
+            local = (bound + timedelta(seconds=offset_s)).astimezone(zone)
+        except OverflowError:
+            return
+    else:
+        local = local_draw
+    offset = local.utcoffset()
+    assert offset is not None
+    try:
+        utc = local.replace(tzinfo=None) - offset
+    except OverflowError:  # no naive UTC instant: a journal line goes the careful way
+        return
+    assert span.holds_utc(utc) is (span.implausibility(local) is None)
