@@ -14,19 +14,22 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from faker import Faker
-from schwifty import IBAN
 
 from pos_simulator import amounts, cards, cross_border
+from pos_simulator.accounts import (
+    NO_ACCOUNT,
+    account_for_each,
+    drawing_accounts,
+    drawn_merchants,
+    merchant_id_of,
+)
 from pos_simulator.allocation import largest_remainder, with_minimum_one
 from pos_simulator.cards import Card, CardPool, CardsAt, NumberSet
 from pos_simulator.countries import BY_CODE as COUNTRY_BY_CODE
 from pos_simulator.countries import COUNTRIES, Country
-from pos_simulator.ibans import planned_xeger
 from pos_simulator.mcc import BY_CODE, MCC_TABLE, Mcc
 from pos_simulator.shapes import SHAPE_WEIGHTS, HourWeights
 from settlement.counting import ProgressCallback, counted
-from settlement.domain.bank_accounts import bic_fits_iban
-from settlement.domain.cards import holds_pan
 from settlement.domain.currencies import minor_unit_exponent
 
 # Seeded first so every day has merchants that the fraud scenarios need.
@@ -39,7 +42,6 @@ REQUIRED_MCCS: tuple[tuple[str, bool], ...] = (
 )
 MIN_MERCHANTS = len(REQUIRED_MCCS) + 5
 MERCHANTS_PROGRESS_EVERY = 100
-ACCOUNTS_DRAWN = 300  # merchants whose settlement account is drawn (`_settlement_account`)
 CONTACTLESS_LIMIT_EUR = 50.0
 FEE_FIXED_EUR = {False: 0.10, True: 0.25}  # card-present, online
 FEE_STEP_MINOR = 5
@@ -110,10 +112,19 @@ def build_pools(
     if merchant_count < MIN_MERCHANTS or card_count < 10:
         raise ValueError(f"need at least {MIN_MERCHANTS} merchants and 10 cards")
     rng = random.Random(f"pools:{seed}")
-    merchants = _merchants(rng, seed, merchant_count, countries, progress)
-    merchants = _settling_cross_border(seed, merchants, cross_currency_share)
-    merchant_countries = {merchant.country.code for merchant in merchants}
-    pool, by_country = _cards(rng, card_count, merchant_countries, year, progress)
+    plan = _country_plan(merchant_count, countries)
+    rng.shuffle(plan)
+    # The accounts come from RNGs of their own: drawn (aside, when many) while the rest is built.
+    with drawing_accounts(seed, drawn_merchants([c.code for c in plan])) as drawn:
+        merchants = _merchants(rng, seed, plan, progress)
+        merchants = _settling_cross_border(seed, merchants, cross_currency_share)
+        merchant_countries = {merchant.country.code for merchant in merchants}
+        pool, by_country = _cards(rng, card_count, merchant_countries, year, progress)
+        accounts = account_for_each(merchants, drawn())
+    merchants = tuple(
+        merchant if account == NO_ACCOUNT else replace(merchant, iban=account[0], bic=account[1])
+        for merchant, account in zip(merchants, accounts, strict=True)
+    )
     return Pools(merchants, pool, by_country)
 
 
@@ -150,16 +161,13 @@ def _country_plan(count: int, countries: tuple[Country, ...]) -> list[Country]:
 def _merchants(
     rng: random.Random,
     seed: int,
-    count: int,
-    countries: tuple[Country, ...],
+    plan: list[Country],
     progress: ProgressCallback | None = None,
 ) -> tuple[Merchant, ...]:
-    plan = _country_plan(count, countries)
-    rng.shuffle(plan)
+    """The merchants of the shuffled `plan` of countries, without their accounts."""
     fakers: dict[str, Faker] = {}
     weights = [mcc.merchant_weight for mcc in MCC_TABLE]
     merchants: list[Merchant] = []
-    drawn: dict[str, list[Merchant]] = {}
     for index, country in enumerate(counted(plan, progress, MERCHANTS_PROGRESS_EVERY)):
         if index < len(REQUIRED_MCCS):
             code, online = REQUIRED_MCCS[index]
@@ -172,54 +180,17 @@ def _merchants(
             faker = Faker(country.faker_locale, providers=FAKER_PROVIDERS)
             fakers[country.faker_locale] = faker
             faker.seed_instance(f"{seed}:{country.faker_locale}")
-        merchant = _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)
-        merchants.append(_settlement_account(merchant, seed, drawn))
+        merchants.append(
+            _merchant(rng, index, faker.company(), mcc=mcc, online=online, country=country)
+        )
     return tuple(merchants)
-
-
-def _settlement_account(
-    merchant: Merchant, seed: int, drawn: dict[str, list[Merchant]]
-) -> Merchant:
-    """The merchant with its settlement account: drawn for the first `ACCOUNTS_DRAWN`
-    merchants and for the first of a country; past them, a merchant is an outlet of a
-    chain and settles into the account of one of its country's drawn merchants (the
-    `index`-th, round the list), as a chain's outlets share the chain's account. A drawn
-    IBAN costs up to a second of CPU (below), so a pool of 50,000 merchants drawing each
-    took about 20 minutes; every pool up to `ACCOUNTS_DRAWN` merchants is as it was."""
-    same_country = drawn.setdefault(merchant.country_code, [])
-    if merchant.index < ACCOUNTS_DRAWN or not same_country:
-        with_account = _with_account(merchant, seed)
-        same_country.append(with_account)
-        return with_account
-    owner = same_country[merchant.index % len(same_country)]
-    return replace(merchant, iban=owner.iban, bic=owner.bic)
-
-
-def _with_account(merchant: Merchant, seed: int) -> Merchant:
-    """The merchant with an IBAN of its country and its bank's BIC (schwifty's bank
-    registry; none when the registry names no bank of the IBAN's country), from an RNG of
-    its own so that no other draw of the pool changes. An IBAN whose digits hold a
-    Luhn-valid card-number-length run is drawn again: real IBANs do that by chance, but a
-    generated day's files are scanned for card numbers."""
-    rng = random.Random(f"iban:{seed}:{merchant.merchant_id}")
-    with planned_xeger():  # the same draws, made faster (pos_simulator/ibans.py)
-        try:
-            iban = IBAN.random(country_code=merchant.country_code, random=rng)
-        except ValueError:  # no IBANs in this country
-            return merchant
-        while holds_pan(str(iban)):
-            iban = IBAN.random(country_code=merchant.country_code, random=rng)
-    bic = IBAN(str(iban)).bic
-    if bic is None or not bic_fits_iban(str(bic), str(iban)):  # the registry errs, rarely
-        return replace(merchant, iban=str(iban))
-    return replace(merchant, iban=str(iban), bic=str(bic))
 
 
 def _merchant(
     rng: random.Random, index: int, name: str, *, mcc: Mcc, online: bool, country: Country
 ) -> Merchant:
     city = country.cities[int(rng.random() * len(country.cities))]
-    merchant_id = f"M{index + 1:07d}"
+    merchant_id = merchant_id_of(index)
     terminal_count = 1 if online else rng.randint(1, mcc.terminals)
     size = rng.lognormvariate(0.0, 0.6) * mcc.traffic
     return Merchant(

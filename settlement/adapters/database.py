@@ -256,6 +256,17 @@ def sqlite_file(url: str) -> Path | None:
     return Path(str(parsed.database)).expanduser()
 
 
+def seen_by_other_processes(url: str) -> bool:
+    """Whether another process opening `url` reaches the same database: not so for SQLite
+    in memory (`sqlite://`, `:memory:`, a `mode=memory` URI), private to its connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    database = str(parsed.database or "")
+    in_memory = parsed.query.get("mode") == "memory" or "mode=memory" in database
+    return database not in ("", ":memory:") and not in_memory
+
+
 def file_identity(url: str) -> tuple[int, int] | None:
     """(st_dev, st_ino) of an SQLite database file, None if it is gone (or not a file).
 

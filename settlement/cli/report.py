@@ -56,6 +56,7 @@ def make_reports(
     """Write (and optionally upload) the date's reports, their rows and the upload shown on
     `board`; a missing run exits with code 1."""
     from settlement.adapters.report_reads import report_reads  # noqa: PLC0415
+    from settlement.entrypoints.reading import report_opener  # noqa: PLC0415
     from settlement.reports import ReportError, upload_reports, write_reports  # noqa: PLC0415
     from settlement.reports.comparison import ComparisonFormatError  # noqa: PLC0415
     from settlement.reports.lesson import LessonFormatError  # noqa: PLC0415
@@ -63,7 +64,9 @@ def make_reports(
     with existing_engine(settings) as engine, report_reads(engine) as reads:
         try:
             with board.stage(f"write the reports of {day}", None, "rows") as stage:
-                written = write_reports(reads, settings, day, out, stage.advance)
+                written = write_reports(
+                    reads, settings, day, out, stage.advance, open_reads=report_opener(settings)
+                )
         except (ReportError, ComparisonFormatError, LessonFormatError) as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED) from None

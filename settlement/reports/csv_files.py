@@ -16,7 +16,7 @@ transactions: each file's rows are made by one loop over a chunk of plain tuples
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -92,13 +92,18 @@ def write_csv_files(
     progress: ProgressCallback | None = None,
     *,
     observers: Mapping[str, Callable[[Chunk], object]] | None = None,
+    names: Collection[str] = CSV_NAMES,
 ) -> list[Path]:
-    """Write every CSV of the date into `directory`; returns their paths in a fixed order.
-    `cutoff_of` places a date's cutoff, for how late a late exception is; `progress` is told
-    the rows written, per chunk, across all the files; `observers` (by file name) see each
-    chunk of the read model's tuples that a file is written from (the page's tallies)."""
+    """Write the CSVs of the date named in `names` (all by default) into `directory`;
+    returns their paths in the fixed order. `cutoff_of` places a date's cutoff, for how late
+    a late exception is; `progress` is told the rows written, per chunk, across all the
+    files; `observers` (by file name) see each chunk of the read model's tuples that a file
+    is written from (the page's tallies)."""
+    unknown = set(names) - set(CSV_NAMES)
+    if unknown:
+        raise ValueError(f"no such report file: {', '.join(sorted(unknown))}")
     written = []
-    for spec in CSV_FILES:
+    for spec in (spec for spec in CSV_FILES if spec.name in names):
         target = directory / spec.name
         observe = (observers or {}).get(spec.name)
         with target.open("w", encoding="utf-8", newline="") as handle:

@@ -57,6 +57,10 @@ class ItemTally:
                 if staged_minor is not None:
                     found[1] += staged_minor
 
+    def merge(self, other: ItemTally) -> None:
+        """Add the items `other` tallied (another process's share of the files)."""
+        _add_groups(self.groups, other.groups)
+
     def staged_by_type(self) -> dict[str, int]:
         """Staged items per transaction type (types with none are absent)."""
         found: dict[str, int] = defaultdict(int)
@@ -110,6 +114,10 @@ class LineTally:
                 found[3] += fee
                 found[4] += markup
 
+    def merge(self, other: LineTally) -> None:
+        """Add the lines `other` tallied (another process's share of the files)."""
+        _add_groups(self.groups, other.groups)
+
     def settled_flows(self) -> list[SettledFlow]:
         """As `settlement.adapters.books.settled_flows`: by type, then currency pair."""
         return [
@@ -139,6 +147,11 @@ class DayTallies:
         """CSV file name -> what sees each of its chunks of read-model tuples."""
         return {"reconciliation.csv": self.items.add, "settlement.csv": self.lines.add}
 
+    def merge(self, other: DayTallies) -> None:
+        """Add what `other` tallied: the files one process wrote beside this one's."""
+        self.items.merge(other.items)
+        self.lines.merge(other.lines)
+
     def feed(self, items: Iterable[Chunk], lines: Iterable[Chunk]) -> DayTallies:
         """Tally the two streams without writing files (a page gathered on its own)."""
         for chunk in items:
@@ -146,3 +159,13 @@ class DayTallies:
         for chunk in lines:
             self.lines.add(chunk)
         return self
+
+
+def _add_groups(into: dict[Any, list[int]], more: Mapping[Any, list[int]]) -> None:
+    """Each group's counts and sums added, position by position."""
+    for key, sums in more.items():
+        found = into.get(key)
+        if found is None:
+            into[key] = list(sums)
+        else:
+            into[key] = [a + b for a, b in zip(found, sums, strict=True)]

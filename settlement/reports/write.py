@@ -19,6 +19,13 @@ from settlement.compare.lesson import HOLDS_FILE, LESSON_FILE
 from settlement.config import Settings
 from settlement.counting import ProgressCallback
 from settlement.reports.comparison import load_comparison
+from settlement.reports.csv_aside import (
+    ASIDE_FILES,
+    ASIDE_MIN_ROWS,
+    AsideJob,
+    OpenReads,
+    writing_aside,
+)
 from settlement.reports.csv_files import CSV_NAMES, write_csv_files
 from settlement.reports.gather import cutoff_of, gather_day, run_of
 from settlement.reports.html import render_html
@@ -53,22 +60,36 @@ def write_reports(
     day: date,
     out_dir: Path | None = None,
     progress: ProgressCallback | None = None,
+    *,
+    open_reads: OpenReads | None = None,
 ) -> WrittenReports:
     """Gather the date from the database (through the read model `reads`, which the entry
     point opens) and write its files (replacing earlier ones).
 
     `compare.json` is taken from `<reports_dir>/compare.json` (where compare-modes writes
     it) and copied beside the report, so the directory stands on its own. `progress` is
-    told the CSV rows written, per chunk."""
+    told the CSV rows written, per chunk. With `open_reads` (the entry point's opener of a
+    read model, for another process), a large day's settlement.csv is written by a second
+    process at the same time (`csv_aside`); the files are the same bytes either way."""
     directory = (out_dir or settings.reports_dir) / day.isoformat()
     directory.mkdir(parents=True, exist_ok=True)
     comparison_source = settings.reports_dir / COMPARE_FILE
-    run_of(reads.day, day)  # no completed run: no files, the same error as before
+    run = run_of(reads.day, day)  # no completed run: no files, the same error as before
     # The page's counts over the two large tables are tallied as their files are written.
     tallies = DayTallies()
-    files = write_csv_files(
-        reads, day, directory, cutoff_of(settings), progress, observers=tallies.observers()
-    )
+    if open_reads is not None and reads.detail.settlement_line_count(day) >= ASIDE_MIN_ROWS:
+        with writing_aside(AsideJob(open_reads, settings, day, directory)) as aside:
+            here = [name for name in CSV_NAMES if name not in ASIDE_FILES]
+            write_csv_files(
+                reads, day, directory, cutoff_of(settings), aside.forwarding(progress),
+                observers=tallies.observers(), names=here,
+            )  # fmt: skip
+            tallies.merge(aside.finish(run, progress))
+    else:
+        write_csv_files(
+            reads, day, directory, cutoff_of(settings), progress, observers=tallies.observers()
+        )
+    files = [directory / name for name in CSV_NAMES]
     report = replace(
         gather_day(reads, settings, day, tallies), comparison=load_comparison(comparison_source)
     )

@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pos_simulator import cli
+from pos_simulator.accounts import ACCOUNTS_DRAWN
 from pos_simulator.countries import COUNTRIES
 from pos_simulator.density import GROWING_ABOVE_TRANSACTIONS, PoolSizes, pool_sizes
-from pos_simulator.pools import ACCOUNTS_DRAWN, build_pools
+from pos_simulator.pools import build_pools
 
 SMALL = st.integers(min_value=1, max_value=GROWING_ABOVE_TRANSACTIONS)
 LARGE = st.integers(min_value=GROWING_ABOVE_TRANSACTIONS + 1, max_value=10**8)

@@ -75,6 +75,11 @@ class DetailRows:
         columns = columns_of(sl, SettlementLine._fields)
         return self._stream(_settlement(day, columns), SettlementLine)
 
+    def settlement_line_count(self, day: date) -> int:
+        """How many settlement lines the date has (its primary key's range, no table read)."""
+        query = select(func.count()).select_from(sl).where(sl.c.run_date == day)
+        return int(self._conn.execute(query).scalar_one())
+
     def payouts(self, day: date) -> Iterator[MerchantPayout]:
         """Every payout of the date, by merchant then currency."""
         return self._stream(_payouts(day), MerchantPayout)
