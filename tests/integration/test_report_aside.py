@@ -19,7 +19,8 @@ from settlement.adapters.report_reads import ReportReads, report_reads
 from settlement.config import Settings
 from settlement.entrypoints.reading import report_opener, report_reads_at
 from settlement.reports import ReportError, csv_aside, write
-from settlement.reports.csv_files import CSV_NAMES
+from settlement.reports.csv_files import CSV_NAMES, write_csv_files
+from settlement.reports.gather import cutoff_of
 from settlement.reports.model import RunInfo
 from settlement.reports.write import write_reports
 from tests.support.reports import settled_generated_day
@@ -181,3 +182,12 @@ def _die() -> None:
 
 def _any_run() -> RunInfo:
     return RunInfo(DAY, "run", "completed", 1, datetime(2026, 10, 15), None, {}, None)
+
+
+def test_a_file_the_report_does_not_have_is_refused(
+    settled: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    engine, settings = settled
+    with report_reads(engine) as reads, pytest.raises(ValueError, match="no such report file"):
+        write_csv_files(reads, DAY, tmp_path, cutoff_of(settings), names=["../payouts.csv"])
+    assert list(tmp_path.glob("*.csv")) == []
