@@ -268,6 +268,12 @@ class MemoryEodStore:
             reason,
         )
 
+    def exported_snapshot(self) -> str | None:
+        return None
+
+    def purchases_at_least(self, run_date: date, count: int) -> bool:
+        return False  # another process cannot see this store: the run screens here
+
     def purchase_ids(self, run_date: date) -> Iterable[str]:
         return [
             tid

@@ -14,6 +14,7 @@ than stream every purchase out by terminal.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -83,6 +84,32 @@ def run_transaction(engine: Engine) -> Iterator[SqlEodStore]:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
     with conn, conn.begin():
         yield SqlEodStore(conn)
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]{1,16}(?:-[0-9A-F]{1,16}){1,2}")
+
+
+@contextmanager
+def snapshot_store(engine: Engine, snapshot: str | None) -> Iterator[SqlEodStore]:
+    """A store over a read-only transaction that sees what a running end of day sees, for a
+    second process that screens its purchases (`settlement.eod.fraud_aside`).
+
+    PostgreSQL: the run's exported snapshot (`SqlEodStore.exported_snapshot`), imported
+    first thing in a REPEATABLE READ transaction. SQLite (`snapshot` None): what is
+    committed. The run holds SQLite's write lock from its first statement (its reset) to
+    its commit, so nothing is committed in between, and the run does not write the staged
+    purchases, the rates or the merchants this store reads; if the run fails and lets the
+    lock go, what this process read is thrown away with it."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    with conn, conn.begin() as transaction:
+        if snapshot is not None:
+            if not _SNAPSHOT_ID.fullmatch(snapshot):  # inlined: SET takes no parameters
+                raise ValueError(f"not an exported snapshot id: {snapshot[:40]!r}")
+            conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        yield SqlEodStore(conn)
+        transaction.rollback()  # it wrote nothing; nothing to commit
 
 
 def read_payouts(engine: Engine, run_date: date) -> list[Any]:
@@ -211,6 +238,18 @@ class SqlEodStore:
             self.conn, run_date, "transaction_id IN (SELECT transaction_id FROM fraud_decisions"
             " WHERE run_date = :d AND action = :action)", reason, action=action, by_id=True,
         )  # fmt: skip
+
+    def exported_snapshot(self) -> str | None:
+        if self._dialect != "postgresql":
+            return None  # SQLite: the run's write lock keeps what is committed the run's view
+        return str(eod_sql.rows(self.conn, "SELECT pg_export_snapshot()")[0][0])
+
+    def purchases_at_least(self, run_date: date, count: int) -> bool:
+        statement = (
+            f"SELECT 1 FROM staged_transactions WHERE business_date = :d AND {_PURCHASE}"
+            " LIMIT 1 OFFSET :skip"
+        )
+        return bool(eod_sql.rows(self.conn, statement, d=run_date, skip=max(count - 1, 0)))
 
     def purchase_ids(self, run_date: date) -> Iterable[str]:
         statement = (

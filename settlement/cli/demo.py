@@ -180,12 +180,16 @@ def end_of_day(
     engine: Engine, settings: Settings, plan: DemoPlan, board: ProgressBoard
 ) -> RunReport:
     from pos_simulator.writer import LABELS  # noqa: PLC0415
+    from settlement.entrypoints.reading import screen_opener  # noqa: PLC0415
     from settlement.eod.labels import read_label_set  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
     labels = board.step("read labels.csv", lambda: read_label_set(plan.day_dir / LABELS))
     with step_progress(board, plan.day) as after_step:
-        request = RunRequest(plan.day, utc_now(), rerun=True, labels=labels, after_step=after_step)
+        request = RunRequest(
+            plan.day, utc_now(), rerun=True, labels=labels, after_step=after_step,
+            open_screen=screen_opener(settings),
+        )  # fmt: skip
         return run_end_of_day(engine, settings, request)
 
 

@@ -225,6 +225,7 @@ def eod(
 ) -> None:
     """Run the end of day for one business date by hand (exit 3 when it refuses)."""
     from settlement.cli.progress import ProgressBoard  # noqa: PLC0415 - start-up time
+    from settlement.entrypoints.reading import screen_opener  # noqa: PLC0415
     from settlement.eod.labels import read_label_set  # noqa: PLC0415
     from settlement.eod.run import RunRequest, run_end_of_day  # noqa: PLC0415
 
@@ -236,6 +237,7 @@ def eod(
             request = RunRequest(
                 day, utc_now(), rerun, read, after_step=after_step,
                 before_cutoff=before_cutoff, allow_empty=allow_empty,
+                open_screen=screen_opener(settings),
             )  # fmt: skip
             report = run_end_of_day(engine, settings, request)
     print_report(report)

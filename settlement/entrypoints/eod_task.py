@@ -61,7 +61,7 @@ def run_task(
     from settlement.eod.lambda_event import InvalidEvent, summary  # noqa: PLC0415
 
     try:
-        report, keys = run_and_publish(event, settings, engine, clock, owner)
+        report, keys = run_and_publish(event, settings, engine, clock, owner, screen_aside=True)
     except InvalidEvent as error:
         return _say(f"end of day not run: {error}", ExitCode.USAGE)
     except OperatorError as error:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from settlement.adapters.clock import Clock, utc_now
@@ -87,10 +88,12 @@ def run_eod_event(
 
 def run_and_publish(
     event: Mapping[str, Any] | None, settings: Settings, engine: Engine, clock: Clock,
-    owner: str | None = None,
+    owner: str | None = None, *, screen_aside: bool = False,
 ) -> tuple[RunReport, list[str]]:  # fmt: skip
     """The end of day behind both engines (this Lambda and the Fargate task of
-    `settlement.entrypoints.eod_task`): the run and the S3 keys of its payout files."""
+    `settlement.entrypoints.eod_task`): the run and the S3 keys of its payout files.
+    `screen_aside`: a large day's fraud screen in a second process (the Fargate task, where
+    large days run; the Lambda's memory is sized for one process)."""
     from settlement.adapters.aws import s3_client  # noqa: PLC0415 - see the module docstring
     from settlement.eod.bank_file import bank_file_path, bank_terms  # noqa: PLC0415
     from settlement.eod.lambda_event import OWNER, request_from_event  # noqa: PLC0415
@@ -99,6 +102,10 @@ def run_and_publish(
     from settlement.reports.upload import upload_reports  # noqa: PLC0415
 
     request = request_from_event(event, settings, clock(), owner or OWNER)
+    if screen_aside:
+        from settlement.entrypoints.reading import screen_opener  # noqa: PLC0415
+
+        request = replace(request, open_screen=screen_opener(settings))
     report = run_end_of_day(engine, settings, request)
     keys: list[str] = []
     if report.status in {RunReportStatus.COMPLETED, RunReportStatus.ALREADY_COMPLETED}:

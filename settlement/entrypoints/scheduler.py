@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from settlement.adapters import database
 from settlement.adapters.clock import Clock, utc_now
 from settlement.config import Settings, load_settings
+from settlement.entrypoints.reading import screen_opener
 from settlement.eod.catch_up import catch_up
 from settlement.eod.run import StepHook
 from settlement.errors import OperatorError
@@ -53,7 +54,8 @@ def end_of_day_job() -> None:
         print(f"end of day not run: {error}", flush=True)
         return
     try:
-        for report in catch_up(engine, settings, utc_now, next(iter(_after_step), None)):
+        hook, screen = next(iter(_after_step), None), screen_opener(settings)
+        for report in catch_up(engine, settings, utc_now, hook, screen):
             print(report.message, flush=True)
     finally:
         engine.dispose()

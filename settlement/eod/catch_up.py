@@ -23,6 +23,7 @@ from settlement.adapters.clock import Clock
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.eod.bank_file import bank_terms
+from settlement.eod.fraud_aside import OpenScreenStore
 from settlement.eod.payout_file import restore_payout_file
 from settlement.eod.run import RunReport, RunReportStatus, RunRequest, StepHook, run_end_of_day
 
@@ -42,7 +43,11 @@ def _due(engine: Engine, settings: Settings, now: datetime, done: set[date]) -> 
 
 
 def catch_up(
-    engine: Engine, settings: Settings, clock: Clock, after_step: StepHook | None = None
+    engine: Engine,
+    settings: Settings,
+    clock: Clock,
+    after_step: StepHook | None = None,
+    open_screen: OpenScreenStore | None = None,
 ) -> list[RunReport]:
     """Run every due date, oldest first; a refused date (running elsewhere) is skipped.
     `after_step` is each run's step hook (the scheduler's progress lines).
@@ -60,7 +65,9 @@ def catch_up(
         reports.append(RunReport(last, RunReportStatus.PAYOUT_FILE_RESTORED, f"wrote {restored}"))
     for day in _due(engine, settings, clock(), done):
         try:
-            request = RunRequest(day, clock(), owner="scheduler", after_step=after_step)
+            request = RunRequest(
+                day, clock(), owner="scheduler", after_step=after_step, open_screen=open_screen
+            )
             report = run_end_of_day(engine, settings, request)
         except Exception as error:  # noqa: BLE001 - reported, and retried at the next cutoff
             reports.append(_failed(day, error))

@@ -116,8 +116,13 @@ def run_fraud(
     rulebook: Rulebook,
     to_eur: ToEur,
     labels: Mapping[str, str] | None,
+    *,
+    flags: list[FraudFlag] | None = None,
 ) -> FraudOutcome:
-    flags = screen_day(store, run_date, rulebook, to_eur)
+    """Screen the date (unless `flags`, its screen made elsewhere, are given), decide, record,
+    hold; score against `labels` when given."""
+    if flags is None:
+        flags = screen_day(store, run_date, rulebook, to_eur)
     decisions = decide(flags, rulebook)
     store.record_fraud(run_date, flags, decisions)
     held = sum(

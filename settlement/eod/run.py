@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 import socket
 import time as stopwatch
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -35,11 +36,18 @@ from settlement.adapters import database, eod_sql, eod_store, run_guard
 from settlement.adapters.run_progress import ProgressFile
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
-from settlement.domain.fraud import Rulebook, load_rulebook
+from settlement.domain.fraud import FraudFlag, Rulebook, ToEur, load_rulebook
 from settlement.domain.reconciliation import Tolerance
 from settlement.domain.run_status import RunStatus
 from settlement.eod import fraud_step, fx_step, ledger_step
 from settlement.eod.bank_file import bank_file_path, bank_terms
+from settlement.eod.fraud_aside import (
+    ASIDE_MIN_PURCHASES,
+    OpenScreenStore,
+    Screening,
+    ScreenJob,
+    screening_aside,
+)
 from settlement.eod.input_file import read_input_text
 from settlement.eod.payout_file import (
     payout_file_path,
@@ -69,6 +77,9 @@ class RunRequest:
     after_step: StepHook | None = None  # tests inject crashes here
     before_cutoff: bool = False  # run a date that is still open (its cutoff is ahead)
     allow_empty: bool = False  # run a date without staged transactions or journal lines
+    # An entry point's opener of the run's snapshot in another process: a large day's fraud
+    # screen then runs there while this one reconciles (`fraud_aside`). None: screened here.
+    open_screen: OpenScreenStore | None = None
 
 
 class RunSuperseded(RuntimeError):
@@ -248,9 +259,35 @@ def _execute(
     return report
 
 
+@contextmanager
+def _screening_aside(
+    store: EodStore, request: RunRequest, rulebook: Rulebook, to_eur: ToEur
+) -> Iterator[Screening | None]:
+    """The date's fraud screen started in a second process, when the entry point gave an
+    opener, the day is large and the rulebook can be rebuilt there; else None."""
+    day = request.business_date
+    if (
+        request.open_screen is None
+        or rulebook.source is None
+        or not store.purchases_at_least(day, ASIDE_MIN_PURCHASES)
+    ):
+        yield None
+        return
+    job = ScreenJob(request.open_screen, store.exported_snapshot(), day, rulebook.source, to_eur)
+    with screening_aside(job) as screening:
+        yield screening
+
+
+def _screened(screening: Screening, notes: list[str]) -> list[FraudFlag] | None:
+    """The second process's flags; None (screen here) with a note when it failed."""
+    flags = screening.flags()
+    if flags is None:
+        notes.append(f"fraud screen in this process: the second one failed: {screening.failure}")
+    return flags
+
+
 def _reconcile(store: EodStore, settings: Settings, day: date, steps: _Steps) -> Scope:
-    """Forget the date's previous results, then classify everything in its scope."""
-    store.reset(day)
+    """Classify everything in the date's scope (its previous results are reset already)."""
     scope = store.scope(
         day,
         cutoff_instant(day, settings.zone, settings.cutoff_time),
@@ -286,11 +323,14 @@ def close_day(
     date over; the caller rolls the store back then."""
     day = request.business_date
     steps = _Steps(on_step)
-    scope = _reconcile(store, settings, day, steps)
+    notes: list[str] = []
+    store.reset(day)
     quote = fx_step.quote_source(store, day, settings.fx_max_rate_age_days)
-    fraud = fraud_step.run_fraud(
-        store, day, rulebook, fx_step.to_eur_converter(quote), request.labels
-    )
+    to_eur = fx_step.to_eur_converter(quote)
+    with _screening_aside(store, request, rulebook, to_eur) as screening:
+        scope = _reconcile(store, settings, day, steps)
+        flags = None if screening is None else _screened(screening, notes)
+        fraud = fraud_step.run_fraud(store, day, rulebook, to_eur, request.labels, flags=flags)
     steps.done("fraud")
     fx_held = fx_step.convert_day(store, day, quote)
     steps.done("fx")
@@ -311,6 +351,8 @@ def close_day(
     _complete(store, request, run_id, summary)
     steps.done("complete")
     message = f"end of day {day} completed"
+    for note in notes:
+        message += f"; {note}"
     if redo:
         message += f"; re-run {', '.join(redo)} after it: merchant debits they took in changed"
     return RunReport(

@@ -89,6 +89,15 @@ class EodStore(Protocol):
     def hold_decided(self, run_date: date, action: str, reason: str) -> int:
         """Hold the settling items whose fraud decision is `action`; how many."""
 
+    def exported_snapshot(self) -> str | None:
+        """What another process passes to see exactly this run's data (PostgreSQL's
+        exported snapshot); None where what is committed is the run's view (SQLite, under
+        the run's write lock)."""
+
+    def purchases_at_least(self, run_date: date, count: int) -> bool:
+        """Whether the date has `count` staged purchases or more (always False for a store
+        another process cannot open)."""
+
     def purchase_ids(self, run_date: date) -> Iterable[str]:
         """Ids of the date's staged purchases (the scorecard's population)."""
 

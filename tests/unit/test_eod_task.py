@@ -90,11 +90,15 @@ def test_the_verdict_is_the_exit_code_and_the_summary_one_json_line(
     status: RunReportStatus, code: ExitCode, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    def published(*_args: object) -> tuple[RunReport, list[str]]:
+    asked: list[object] = []
+
+    def published(*_args: object, screen_aside: bool = False) -> tuple[RunReport, list[str]]:
+        asked.append(screen_aside)
         return RunReport(date(2026, 3, 11), status, "the message"), ["reports/k.csv"]
 
     monkeypatch.setattr(lambdas, "run_and_publish", published)
     assert eod_task.run_task({}, SETTINGS, ENGINE, lambda: NOW) is code
+    assert asked == [True]  # the task, where large days run, screens them in a second process
     [line] = capsys.readouterr().out.splitlines()
     assert f'"status": "{status}"' in line and '"reports/k.csv"' in line
 
@@ -116,7 +120,7 @@ def _main_with(monkeypatch: pytest.MonkeyPatch, run: Any, argv: list[str]) -> tu
 def test_a_failed_run_exits_1_with_one_line_and_no_card_number(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def failing(*_args: object) -> None:
+    def failing(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"invariant broke near {CARD}")
 
     code, engine = _main_with(monkeypatch, failing, [])

@@ -43,10 +43,19 @@ TerminalCheck = tuple[str, int, Callable[[TerminalActivity, Any], Sequence[Hit]]
 
 
 @dataclass(frozen=True, slots=True)
+class RulebookSource:
+    text: str | None  # a rules file's TOML laid over the defaults; None: the defaults
+
+
+@dataclass(frozen=True, slots=True)
 class Rulebook:
     rules: tuple[ActiveRule, ...]  # enabled rules only, in registry order
     review_at: int
     decline_at: int
+    # What `load_rulebook` read it from: the overlay file's text, None for the defaults alone.
+    # Another process rebuilds the same rulebook from it (the rules hold functions, which
+    # do not pickle); a rulebook built otherwise has no source and stays in its process.
+    source: RulebookSource | None = field(default=None, compare=False, repr=False)
     # (name, score, check, params), resolved once: the screen runs them per card and terminal
     card_checks: tuple[CardCheck, ...] = field(init=False)
     terminal_checks: tuple[TerminalCheck, ...] = field(init=False)
@@ -165,4 +174,4 @@ def load_rulebook(toml_text: str | None = None) -> Rulebook:
     if unknown:
         raise RulebookError(f"[decision]: unknown key {unknown[0]!r}")
     rules = tuple(rule for rule in active if rule is not None)
-    return Rulebook(rules, review_at, decline_at)
+    return Rulebook(rules, review_at, decline_at, RulebookSource(toml_text))

@@ -1,0 +1,192 @@
+"""The end of day's fraud screen in a second process (`settlement.eod.fraud_aside`), on
+SQLite and PostgreSQL: the run's results are the ones it makes screening in its own
+process; the second process sees the run's snapshot, not what is committed after the run
+began; a rules file reaches it; and when it cannot run, the run screens itself and says
+so."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+
+from settlement.adapters import eod_store
+from settlement.adapters.eod_memory import MemoryEodStore
+from settlement.config import Settings
+from settlement.domain.fraud import load_rulebook
+from settlement.entrypoints.reading import screen_opener, screen_store_at
+from settlement.eod import fraud_aside, run
+from settlement.eod.run import RunRequest, run_end_of_day
+from tests.support.reports import generate_small_day, settled_day
+
+DAY = date(2026, 10, 14)
+LATER = datetime(2026, 10, 20, 12, 0)
+RESULTS = ("fraud_flags", "fraud_decisions", "payouts", "settlement_lines", "reconciliation_items")
+
+
+@pytest.fixture
+def settled(db_url: str, tmp_path: Path) -> Iterator[tuple[Engine, Settings]]:
+    generated = generate_small_day(tmp_path, DAY, "fraud-heavy", transactions=2000)
+    with settled_day(db_url, generated, tmp_path / "reports", DAY) as found:
+        yield found
+
+
+@pytest.fixture
+def aside_always(monkeypatch: pytest.MonkeyPatch) -> list[fraud_aside.Screening | None]:
+    """The second process for any day, not only days of 50,000 purchases; what each run
+    got of it (None: it could not start)."""
+    monkeypatch.setattr(run, "ASIDE_MIN_PURCHASES", 1)
+    started: list[fraud_aside.Screening | None] = []
+    real = run.screening_aside
+
+    @contextmanager
+    def watched(job: fraud_aside.ScreenJob) -> Iterator[fraud_aside.Screening | None]:
+        with real(job) as screening:
+            started.append(screening)
+            yield screening
+
+    monkeypatch.setattr(run, "screening_aside", watched)
+    return started
+
+
+def _results(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {
+            table: sorted(
+                tuple(str(value) for value in row)
+                for row in conn.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+            )
+            for table in RESULTS
+        }
+
+
+def _rerun(engine: Engine, settings: Settings, **kwargs: Any) -> run.RunReport:
+    report = run_end_of_day(engine, settings, RunRequest(DAY, LATER, rerun=True, **kwargs))
+    assert report.status == "completed", report.message
+    return report
+
+
+def test_the_second_process_makes_the_runs_own_flags(
+    settled: tuple[Engine, Settings], aside_always: list[fraud_aside.Screening | None]
+) -> None:
+    engine, settings = settled
+    _rerun(engine, settings)
+    here = _results(engine)
+    assert aside_always == []  # no opener: screened in the run
+    report = _rerun(engine, settings, open_screen=screen_opener(settings))
+    assert _results(engine) == here and here["fraud_flags"]
+    assert "second one failed" not in report.message
+    [screening] = aside_always
+    assert screening is not None and screening.failure is None
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.usefixtures("aside_always")
+def test_a_rules_file_reaches_the_second_process(
+    settled: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    engine, settings = settled
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[rules.over_limit]\nlimit_eur = "150.00"\n', encoding="utf-8")
+    settings = settings.model_copy(update={"fraud_rules_file": rules})
+    _rerun(engine, settings)
+    here = _results(engine)
+    _rerun(engine, settings, open_screen=screen_opener(settings))
+    assert _results(engine) == here
+    over_limit = [row for row in here["fraud_flags"] if row[2] == "over_limit"]
+    assert len(over_limit) > 10  # the file's lower limit, not the default's 2,500 EUR
+
+
+@pytest.mark.usefixtures("aside_always")
+def test_a_second_process_that_fails_leaves_the_screen_to_the_run(
+    settled: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    engine, settings = settled
+    _rerun(engine, settings)
+    here = _results(engine)
+    missing = partial(screen_store_at, f"sqlite:///{tmp_path / 'no-such.db'}")
+    report = _rerun(engine, settings, open_screen=missing)
+    assert _results(engine) == here
+    assert "fraud screen in this process: the second one failed:" in report.message
+    assert "no such file" in report.message and "\n" not in report.message
+    assert multiprocessing.active_children() == []
+
+
+def test_the_second_process_sees_the_runs_snapshot_not_a_later_commit(
+    settled: tuple[Engine, Settings], db_url: str, aside_always: list[fraud_aside.Screening | None]
+) -> None:
+    """A purchase committed after the run took its view (PostgreSQL), or refused while it
+    holds the write lock (SQLite), is not screened by the second process."""
+    engine, settings = settled
+    _rerun(engine, settings)
+    here = _results(engine)
+    seen: list[str] = []
+
+    def after_step(name: str, _conn: Connection) -> None:
+        if name == "reset":  # the second process is started: the run's view is taken
+            seen.append(_commit_a_big_purchase(db_url))
+
+    _rerun(engine, settings, open_screen=screen_opener(settings), after_step=after_step)
+    assert seen == ["locked" if db_url.startswith("sqlite") else "committed"]
+    assert [s is not None and s.failure is None for s in aside_always] == [True]
+    flagged = {row[1] for row in _results(engine)["fraud_flags"]}
+    assert "after-the-snapshot" not in flagged
+    assert _results(engine)["fraud_flags"] == here["fraud_flags"]
+
+
+def _commit_a_big_purchase(url: str) -> str:
+    """A purchase of 9,000 EUR on the run's date, on a card of its own: over_limit flags it
+    if anything screens it. On SQLite the run's write lock refuses it at once."""
+    other = create_engine(url, connect_args={"timeout": 0.1} if url.startswith("sqlite") else {})
+    try:
+        with other.begin() as conn:
+            row = (
+                conn.execute(
+                    text("SELECT * FROM staged_transactions WHERE business_date = :d LIMIT 1"),
+                    {"d": DAY},
+                )
+                .mappings()
+                .one()
+            )
+            copy = dict(row) | {
+                "transaction_id": "after-the-snapshot", "card_token": "t" * 64,
+                "amount_minor": 900_000, "currency": "EUR", "transaction_type": "purchase",
+                "message_id": "after-the-snapshot", "original_transaction_id": None,
+            }  # fmt: skip
+            columns = ", ".join(copy)
+            conn.execute(
+                text(f"INSERT INTO staged_transactions ({columns}) VALUES"  # noqa: S608
+                     f" ({', '.join(':' + c for c in copy)})"),
+                copy,
+            )  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - SQLite: the lock the run holds
+        assert "locked" in str(error)
+        return "locked"
+    finally:
+        other.dispose()
+    return "committed"
+
+
+@pytest.mark.parametrize(
+    "snapshot", ["x'; DROP TABLE staged_transactions; --", "", "00000003-0000001B-1 '", "1" * 60]
+)
+def test_a_snapshot_id_that_is_not_one_is_refused(engine: Engine, snapshot: str) -> None:
+    with pytest.raises(ValueError, match="not an exported snapshot id"):
+        with eod_store.snapshot_store(engine, snapshot):
+            pass
+
+
+def test_a_rulebook_built_by_hand_or_a_store_in_memory_stays_in_the_run() -> None:
+    shipped = load_rulebook(None)
+    assert shipped.source is not None and shipped.source.text is None
+    by_hand = type(shipped)(shipped.rules, shipped.review_at, shipped.decline_at)
+    assert by_hand.source is None
+    assert MemoryEodStore([], [], [], {}).purchases_at_least(DAY, 1) is False
+    assert fraud_aside.ASIDE_MIN_PURCHASES == 50_000
