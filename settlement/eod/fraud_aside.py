@@ -7,13 +7,12 @@ screen reads only what the run does not write (staged purchases, rates), so it c
 as soon as the run holds its view of them: measured in docs/end-of-day.md, "The fraud
 screen beside the reconciliation".
 
-How: after the run's reset, a spawned process (not forked: the parent holds a connection
-and may run a progress thread) opens a store of its own through `open_store`, which an
-entry point supplies, on the run's snapshot (`snapshot_store`: PostgreSQL imports the run's
-exported snapshot; on SQLite the run's write lock keeps what is committed the run's view),
-screens the date with the same rulebook (its text, parsed again: a rulebook holds functions)
-and the same EUR rates, and sends the flags back. The flags are the ones the run would
-have made itself, in the same order.
+How: after the run's reset, a spawned process (`settlement.second_process`) opens a store
+of its own through `open_store`, which an entry point supplies, on the run's snapshot
+(`snapshot_store`: PostgreSQL imports the run's exported snapshot; on SQLite the run's
+write lock keeps what is committed the run's view), screens the date with the same rulebook
+(its text, parsed again: a rulebook holds functions) and the same EUR rates, and sends the
+flags back. The flags are the ones the run would have made itself, in the same order.
 
 If the second process cannot start, fails or dies, the run screens in its own process and
 says so in its message: the result is the same, only slower.
@@ -21,18 +20,19 @@ says so in its message: the result is the same, only slower.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from multiprocessing.connection import Connection
-from typing import Any
 
+from settlement import second_process
 from settlement.domain.fraud import FraudFlag, ToEur
 from settlement.domain.fraud.rulebook import RulebookSource, load_rulebook
 from settlement.eod.fraud_step import screen_day
 from settlement.eod.store import EodStore
+from settlement.second_process import Child, Message, Tell
 
 # A picklable callable (a module-level function or a functools.partial of one) that opens a
 # store on the run's snapshot (None: what is committed) in the process it is called in.
@@ -54,73 +54,45 @@ class ScreenJob:
 class Screening:
     """The run's end: the flags when the second process sends them, or why it did not."""
 
-    def __init__(self, process: Any, pipe: Connection) -> None:
-        self._process, self._pipe = process, pipe
-        self.failure: str | None = None
+    def __init__(self, child: Child | None, failure: str | None = None) -> None:
+        self._child = child
+        self.failure = failure
 
     def flags(self) -> list[FraudFlag] | None:
         """Wait for the second process: its flags, or None with `failure` saying why."""
-        try:
-            message = self._pipe.recv()
-        except (EOFError, OSError):
-            self._process.join()
-            self.failure = f"it stopped (exit code {self._process.exitcode})"
+        if self._child is None:
             return None
-        self._process.join()
+        message = self._child.receive()
+        if message is None:
+            self.failure = self._child.gone()
+            return None
         if message[0] == "done":
             flags: list[FraudFlag] = message[1]
             return flags
         self.failure = str(message[1])
         return None
 
-    def stop(self) -> None:
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._pipe.close()
-
 
 @contextmanager
-def screening_aside(job: ScreenJob) -> Iterator[Screening | None]:
-    """The second process started on `job` (None when it could not start); ended on
-    leaving if it has not finished."""
-    context = multiprocessing.get_context("spawn")
+def screening_aside(job: ScreenJob) -> Iterator[Screening]:
+    """The second process started on `job`; ended on leaving if it has not finished."""
     try:
-        reader, writer = context.Pipe(duplex=False)
-        process = context.Process(target=_screen, args=(job, writer), name="fraud-screen")
-        process.daemon = True
-        process.start()
-    except OSError:
-        yield None
+        child = second_process.start(_screen, job, "fraud-screen")
+    except OSError as error:
+        yield Screening(None, f"it could not start: {second_process.one_line(error)}")
         return
-    writer.close()  # the child's end: EOF here once the child is gone
-    screening = Screening(process, reader)
     try:
-        yield screening
+        yield Screening(child)
     finally:
-        screening.stop()
+        child.stop()
 
 
 def _screen(job: ScreenJob, pipe: Connection) -> None:
     """The second process: screen the date on the run's snapshot, send the flags."""
-    try:
-        rulebook = load_rulebook(job.rules.text)
-        with job.open_store(job.snapshot) as store:
-            flags = screen_day(store, job.day, rulebook, job.to_eur)
-        _send(pipe, ("done", flags))
-    except KeyboardInterrupt:
-        return  # Ctrl-C reaches both processes: the run stops too
-    except Exception as error:  # noqa: BLE001 - the run reports it and screens itself
-        _send(pipe, ("failed", _one_line(error)))
-    finally:
-        pipe.close()
+    second_process.report_to_parent(pipe, partial(_screened_flags, job))
 
 
-def _send(pipe: Connection, message: tuple[Any, ...]) -> None:
-    with suppress(OSError):  # the run is gone: nobody to tell
-        pipe.send(message)
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+def _screened_flags(job: ScreenJob, _tell: Tell) -> Message:
+    rulebook = load_rulebook(job.rules.text)
+    with job.open_store(job.snapshot) as store:
+        return ("done", screen_day(store, job.day, rulebook, job.to_eur))

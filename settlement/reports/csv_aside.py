@@ -7,32 +7,34 @@ more. The split evens the two processes' shares: on a 1M SQLite day reconciliati
 8.7 s, settlement.csv 7.3 s and the three small files 1.1 s, and starting the second
 process ~0.8 s. Measured: see docs/reports.md, "Two processes for a large day".
 
-How: the second process is spawned, not forked (this one runs a progress thread and holds
-an open connection), and opens a read model of its own through `open_reads`, which an
-entry point supplies (as a gateway worker builds its own handler). It reads the date's run
-first, writes its files, tallies them for the page, and sends back the rows it wrote as it
-goes, then the run it read and its tallies. Each process reads in a transaction of its own,
-so the run each saw is compared: a rerun committed between the two would otherwise put two
-runs' rows in one report, and the report refuses instead (`ReportError`, run it again).
+How: the second process is spawned (`settlement.second_process`) and opens a read model of
+its own through `open_reads`, which an entry point supplies (as a gateway worker builds its
+own handler). It reads the date's run first, writes its files, tallies them for the page,
+and sends back the rows it wrote as it goes, then the run it read and its tallies. Each
+process reads in a transaction of its own, so the run each saw is compared: a rerun
+committed between the two would otherwise put two runs' rows in one report, and the report
+refuses instead (`ReportError`, run it again).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from settlement import second_process
 from settlement.config import Settings
 from settlement.counting import ProgressCallback
 from settlement.reports.csv_files import write_csv_files
 from settlement.reports.gather import ReportError, cutoff_of, run_of
 from settlement.reports.model import RunInfo
 from settlement.reports.tallies import DayTallies
+from settlement.second_process import Child, Message, Tell
 
 if TYPE_CHECKING:
     from settlement.adapters.report_reads import ReportReads
@@ -60,8 +62,8 @@ class AsideJob:
 class Aside:
     """The parent's end: its progress forwarded, its result awaited and checked."""
 
-    def __init__(self, job: AsideJob, process: Any, pipe: Connection) -> None:
-        self._job, self._process, self._pipe = job, process, pipe
+    def __init__(self, job: AsideJob, child: Child) -> None:
+        self._job, self._child = job, child
         self._result: tuple[tuple[str, int], DayTallies] | None = None
         self._failure: str | None = None
 
@@ -72,21 +74,16 @@ class Aside:
 
         def tell(rows: int) -> None:
             progress(rows)
-            while self._result is None and self._failure is None and self._pipe.poll():
-                self._take(self._pipe.recv(), progress)
+            while self._result is None and self._failure is None and self._child.ready():
+                self._take(self._child.receive(), progress)
 
         return tell
 
     def finish(self, run: RunInfo, progress: ProgressCallback | None) -> DayTallies:
         """Wait for the second process; its tallies, or ReportError with why it failed or
         that it read another run than `run`."""
-        try:
-            while self._result is None and self._failure is None:
-                self._take(self._pipe.recv(), progress)
-        except EOFError:
-            self._process.join()
-            self._failure = f"it stopped (exit code {self._process.exitcode})"
-        self._process.join()
+        while self._result is None and self._failure is None:
+            self._take(self._child.receive(), progress)
         names = ", ".join(self._job.names)
         if self._failure is not None:
             raise ReportError(f"report of {self._job.day}: {names} not written: {self._failure}")
@@ -100,19 +97,13 @@ class Aside:
             )
         return tallies
 
-    def stop(self) -> None:
-        """End the second process if it still runs (this one failed first)."""
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._pipe.close()
-
-    def _take(self, message: tuple[Any, ...], progress: ProgressCallback | None) -> None:
-        kind = message[0]
-        if kind == "rows":
+    def _take(self, message: Message | None, progress: ProgressCallback | None) -> None:
+        if message is None:
+            self._failure = self._child.gone()
+        elif message[0] == "rows":
             if progress is not None:
                 progress(message[1])
-        elif kind == "done":
+        elif message[0] == "done":
             self._result = (message[1], message[2])
         else:
             self._failure = message[1]
@@ -121,43 +112,24 @@ class Aside:
 @contextmanager
 def writing_aside(job: AsideJob) -> Iterator[Aside]:
     """The second process started on `job`; stopped on leaving if it has not finished."""
-    context = multiprocessing.get_context("spawn")
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(target=_write, args=(job, writer), name="report-aside", daemon=True)
-    process.start()
-    writer.close()  # the child's end: EOF here once the child is gone
-    aside = Aside(job, process, reader)
+    child = second_process.start(_write, job, "report-aside")
     try:
-        yield aside
+        yield Aside(job, child)
     finally:
-        aside.stop()
+        child.stop()
 
 
 def _write(job: AsideJob, pipe: Connection) -> None:
     """The second process: read the run, write the files, send rows, run and tallies."""
-    try:
-        with job.open_reads() as reads:
-            run = run_of(reads.day, job.day)
-            tallies = DayTallies()
-            write_csv_files(
-                reads, job.day, job.directory, cutoff_of(job.settings),
-                lambda rows: pipe.send(("rows", rows)), observers=tallies.observers(),
-                names=job.names,
-            )  # fmt: skip
-        _send(pipe, ("done", (run.run_id, run.attempt), tallies))
-    except (BrokenPipeError, KeyboardInterrupt):
-        return  # the parent is gone or stopping (Ctrl-C reaches both): nobody to tell
-    except Exception as error:  # noqa: BLE001 - every failure is the parent's to report
-        _send(pipe, ("failed", _one_line(error)))
-    finally:
-        pipe.close()
+    second_process.report_to_parent(pipe, partial(_write_files, job))
 
 
-def _send(pipe: Connection, message: tuple[Any, ...]) -> None:
-    with suppress(OSError):  # the parent is gone: nobody to tell
-        pipe.send(message)
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+def _write_files(job: AsideJob, tell: Tell) -> Message:
+    with job.open_reads() as reads:
+        run = run_of(reads.day, job.day)
+        tallies = DayTallies()
+        write_csv_files(
+            reads, job.day, job.directory, cutoff_of(job.settings),
+            lambda rows: tell(("rows", rows)), observers=tallies.observers(), names=job.names,
+        )  # fmt: skip
+    return ("done", (run.run_id, run.attempt), tallies)

@@ -119,6 +119,23 @@ def test_a_second_process_that_fails_leaves_the_screen_to_the_run(
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.usefixtures("aside_always")
+def test_a_second_process_that_cannot_start_leaves_the_screen_to_the_run(
+    settled: tuple[Engine, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, settings = settled
+    _rerun(engine, settings)
+    here = _results(engine)
+
+    def no_process(*_args: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(fraud_aside.second_process, "start", no_process)
+    report = _rerun(engine, settings, open_screen=screen_opener(settings))
+    assert _results(engine) == here
+    assert "the second one failed: it could not start: [Errno 11]" in report.message
+
+
 def test_the_second_process_sees_the_runs_snapshot_not_a_later_commit(
     settled: tuple[Engine, Settings], db_url: str, aside_always: list[fraud_aside.Screening | None]
 ) -> None:

@@ -128,9 +128,10 @@ def test_a_second_process_whose_parent_is_gone_ends_quietly(
     _, settings = settled
     job = csv_aside.AsideJob(report_opener(settings), settings, DAY, tmp_path)  # type: ignore[arg-type]
     with csv_aside.writing_aside(job) as aside:
-        aside._pipe.close()  # noqa: SLF001 - as the parent's death leaves it
-        aside._process.join(120)  # noqa: SLF001
-        assert aside._process.exitcode == 0  # noqa: SLF001
+        child = aside._child  # noqa: SLF001 - the parent's end, as its death leaves it:
+        child._pipe.close()  # noqa: SLF001 - closed
+        child.process.join(120)
+        assert child.process.exitcode == 0
     assert "Traceback" not in capfd.readouterr().err
 
 
