@@ -73,6 +73,16 @@ def start(target: Callable[[Any, Connection], None], job: Any, name: str) -> Chi
     return Child(process, reader)
 
 
+def try_start(target: Callable[[Any, Connection], None], job: Any, name: str) -> Child | str:
+    """`start`, or why it failed, in one line: no process could start (OSError), or `job`
+    cannot cross (a pickling error). The caller then does the work itself, to the same
+    result."""
+    try:
+        return start(target, job, name)
+    except Exception as error:  # noqa: BLE001 - any reason not to start is reported, not raised
+        return f"it could not start: {one_line(error)}"
+
+
 def report_to_parent(pipe: Connection, work: Callable[[Tell], Message]) -> None:
     """In the child: run `work(tell)`, then send its message, or `("failed", why)` in one
     line; `tell` sends a message on the way."""

@@ -76,10 +76,9 @@ class Screening:
 @contextmanager
 def screening_aside(job: ScreenJob) -> Iterator[Screening]:
     """The second process started on `job`; ended on leaving if it has not finished."""
-    try:
-        child = second_process.start(_screen, job, "fraud-screen")
-    except OSError as error:
-        yield Screening(None, f"it could not start: {second_process.one_line(error)}")
+    child = second_process.try_start(_screen, job, "fraud-screen")
+    if not isinstance(child, Child):
+        yield Screening(None, child)
         return
     try:
         yield Screening(child)

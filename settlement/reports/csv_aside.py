@@ -110,9 +110,13 @@ class Aside:
 
 
 @contextmanager
-def writing_aside(job: AsideJob) -> Iterator[Aside]:
-    """The second process started on `job`; stopped on leaving if it has not finished."""
-    child = second_process.start(_write, job, "report-aside")
+def writing_aside(job: AsideJob | None) -> Iterator[Aside | None]:
+    """The second process started on `job`; stopped on leaving if it has not finished. None
+    without a job, or when no process could start (the report is then written by one)."""
+    child = None if job is None else second_process.try_start(_write, job, "report-aside")
+    if job is None or not isinstance(child, Child):
+        yield None
+        return
     try:
         yield Aside(job, child)
     finally:

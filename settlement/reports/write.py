@@ -77,18 +77,21 @@ def write_reports(
     run = run_of(reads.day, day)  # no completed run: no files, the same error as before
     # The page's counts over the two large tables are tallied as their files are written.
     tallies = DayTallies()
-    if open_reads is not None and reads.detail.settlement_line_count(day) >= ASIDE_MIN_ROWS:
-        with writing_aside(AsideJob(open_reads, settings, day, directory)) as aside:
+    large = open_reads is not None and reads.detail.settlement_line_count(day) >= ASIDE_MIN_ROWS
+    job = AsideJob(open_reads, settings, day, directory) if open_reads and large else None
+    with writing_aside(job) as aside:  # None: no second process, or none could start
+        if aside is None:
+            write_csv_files(
+                reads, day, directory, cutoff_of(settings), progress,
+                observers=tallies.observers(),
+            )  # fmt: skip
+        else:
             here = [name for name in CSV_NAMES if name not in ASIDE_FILES]
             write_csv_files(
                 reads, day, directory, cutoff_of(settings), aside.forwarding(progress),
                 observers=tallies.observers(), names=here,
             )  # fmt: skip
             tallies.merge(aside.finish(run, progress))
-    else:
-        write_csv_files(
-            reads, day, directory, cutoff_of(settings), progress, observers=tallies.observers()
-        )
     files = [directory / name for name in CSV_NAMES]
     report = replace(
         gather_day(reads, settings, day, tallies), comparison=load_comparison(comparison_source)

@@ -69,12 +69,11 @@ def test_a_small_day_is_written_by_one_process(
 ) -> None:
     engine, settings = settled
 
-    def no_second_process(_job: object) -> None:
-        raise AssertionError("a second process for a day under ASIDE_MIN_ROWS")
-
-    monkeypatch.setattr(write, "writing_aside", no_second_process)
+    started: list[object] = []
+    monkeypatch.setattr(csv_aside.second_process, "start", lambda *args: started.append(args))
     _written(engine, settings, tmp_path, open_reads=report_opener(settings))
     assert (tmp_path / DAY.isoformat() / "settlement.csv").is_file()
+    assert started == []  # a day under ASIDE_MIN_ROWS starts no second process
 
 
 @pytest.mark.usefixtures("aside_always")
@@ -133,6 +132,31 @@ def test_a_second_process_whose_parent_is_gone_ends_quietly(
         child.process.join(120)
         assert child.process.exitcode == 0
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.usefixtures("aside_always")
+@pytest.mark.parametrize("why", ["no process", "a job that cannot cross"])
+def test_a_second_process_that_cannot_start_leaves_the_files_to_this_one(
+    settled: tuple[Engine, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, why: str
+) -> None:
+    engine, settings = settled
+    one = tmp_path / "one"
+    _written(engine, settings, one)
+    opener = report_opener(settings)
+    if why == "no process":
+
+        def no_process(*_args: object) -> None:
+            raise OSError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(csv_aside.second_process, "start", no_process)
+    else:
+        opener = lambda: report_reads_at(settings.database_url)  # noqa: E731 - no pickling
+    told = _written(engine, settings, tmp_path / "two", open_reads=opener)
+    for name in (*CSV_NAMES, *PAGE_FILES):
+        assert (tmp_path / "two" / DAY.isoformat() / name).read_bytes() == (
+            one / DAY.isoformat() / name
+        ).read_bytes(), name
+    assert sum(told) > 0 and multiprocessing.active_children() == []
 
 
 def test_a_crashed_second_process_is_reported(tmp_path: Path) -> None:
