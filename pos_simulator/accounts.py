@@ -16,18 +16,19 @@ accounts are the same whichever process draws them.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from typing import Protocol
 
 from schwifty import IBAN
 
 from pos_simulator.ibans import planned_xeger
+from settlement import second_process
 from settlement.domain.bank_accounts import bic_fits_iban
 from settlement.domain.cards import holds_pan
+from settlement.second_process import Child
 
 ACCOUNTS_DRAWN = 300  # merchants whose settlement account is drawn, plus each country's first
 # From this many drawn accounts (~12 ms each) a second process draws them: under it, the
@@ -96,14 +97,33 @@ def drawing_accounts(
     seed: int, wanted: Sequence[tuple[str, str]]
 ) -> Iterator[Callable[[], dict[str, Account]]]:
     """The accounts `wanted`, drawn while the caller goes on: what it is given returns them
-    when called (by a second process when there are many; spawned, not forked, as the
-    caller may run a progress thread)."""
-    if len(wanted) < ASIDE_MIN_ACCOUNTS:
+    when called. Drawn by a second process when there are many (`settlement.second_process`);
+    here, to the same accounts, when there are few or that process cannot start or fails
+    (then its error, if it is one, is raised here as the draw meets it)."""
+    child = None
+    if len(wanted) >= ASIDE_MIN_ACCOUNTS:
+        child = second_process.try_start(_draw, (seed, tuple(wanted)), "accounts")
+    if not isinstance(child, Child):
         yield lambda: draw_accounts(seed, wanted)
         return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        drawn = pool.submit(draw_accounts, seed, wanted)
-        yield drawn.result
+    try:
+        yield lambda: _drawn_by(child, seed, wanted)
+    finally:
+        child.stop()
+
+
+def _draw(job: tuple[int, tuple[tuple[str, str], ...]], pipe: Connection) -> None:
+    """The second process: draw the accounts, send them."""
+    seed, wanted = job
+    second_process.report_to_parent(pipe, lambda _tell: ("done", draw_accounts(seed, wanted)))
+
+
+def _drawn_by(child: Child, seed: int, wanted: Sequence[tuple[str, str]]) -> dict[str, Account]:
+    message = child.receive()
+    if message is None or message[0] != "done":
+        return draw_accounts(seed, wanted)  # failed or gone: the same draws, here
+    accounts: dict[str, Account] = message[1]
+    return accounts
 
 
 def account_for_each(merchants: Sequence[Outlet], drawn: dict[str, Account]) -> list[Account]:

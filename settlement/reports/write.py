@@ -69,16 +69,18 @@ def write_reports(
     `compare.json` is taken from `<reports_dir>/compare.json` (where compare-modes writes
     it) and copied beside the report, so the directory stands on its own. `progress` is
     told the CSV rows written, per chunk. With `open_reads` (the entry point's opener of a
-    read model, for another process), a large day's settlement.csv is written by a second
-    process at the same time (`csv_aside`); the files are the same bytes either way."""
+    read model, for another process), a large day's settlement.csv and small files are
+    written by a second process at the same time (`csv_aside`); the files are the same bytes
+    either way."""
     directory = (out_dir or settings.reports_dir) / day.isoformat()
     directory.mkdir(parents=True, exist_ok=True)
     comparison_source = settings.reports_dir / COMPARE_FILE
     run = run_of(reads.day, day)  # no completed run: no files, the same error as before
     # The page's counts over the two large tables are tallied as their files are written.
     tallies = DayTallies()
-    large = open_reads is not None and reads.detail.settlement_line_count(day) >= ASIDE_MIN_ROWS
-    job = AsideJob(open_reads, settings, day, directory) if open_reads and large else None
+    job = None
+    if open_reads is not None and reads.detail.settlement_line_count(day) >= ASIDE_MIN_ROWS:
+        job = AsideJob(open_reads, settings, day, directory)
     with writing_aside(job) as aside:  # None: no second process, or none could start
         if aside is None:
             write_csv_files(

@@ -61,3 +61,18 @@ def test_a_country_without_ibans_gets_no_account_from_the_second_process_too() -
     with accounts.drawing_accounts(7, wanted) as drawn:
         assert drawn() == {merchant_id: accounts.NO_ACCOUNT for merchant_id, _ in wanted}
     assert multiprocessing.active_children() == []
+
+
+def test_a_second_process_that_cannot_start_leaves_the_draws_to_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[object] = []
+
+    def no_process(*args: object) -> None:
+        started.append(args)
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(accounts.second_process, "start", no_process)
+    here = _merchants_csv(tmp_path, "here.csv")
+    assert len(started) == 1  # it was asked for, and the pool was drawn here instead
+    assert hashlib.sha256(here).hexdigest() == PINNED_MERCHANTS_SHA256
