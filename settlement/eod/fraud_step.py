@@ -17,6 +17,7 @@ from typing import Any
 
 from settlement.adapters.purchase_rows import Narrowing, Raw
 from settlement.domain.fraud import (
+    FraudDecision,
     FraudFlag,
     Rulebook,
     ToEur,
@@ -25,8 +26,7 @@ from settlement.domain.fraud import (
     screen_card,
     screen_terminal,
 )
-from settlement.domain.fraud.labelset import fraud_labels
-from settlement.domain.fraud.reach import FraudGroups
+from settlement.domain.fraud.reach import FraudGroups, Reach, reach_by_scenario
 from settlement.domain.holds import FRAUD_HOLDS
 from settlement.domain.transactions import StagedTransaction
 from settlement.eod import prefilter
@@ -37,9 +37,9 @@ from settlement.eod.store import EodStore
 @dataclass(frozen=True, slots=True)
 class FraudOutcome:
     flags: int
-    decisions: dict[str, int]
+    decisions: dict[str, int]  # action -> purchases
     held: int
-    scorecard: dict[str, Any] | None
+    decided: Mapping[str, FraudDecision]  # transaction id -> its decision (flagged ones)
 
 
 def _narrowing(chosen: Prefilter | None, to_eur: ToEur) -> Narrowing | None:
@@ -63,24 +63,38 @@ def screen_day(
     *,
     exhaustive: bool = False,
 ) -> list[FraudFlag]:
-    """Flags of the run date's purchases; `exhaustive` screens every card and terminal
-    instead of only those the pre-filter cannot rule out (same flags, slower)."""
+    """Flags of the run date's purchases, the cards' then the terminals'; `exhaustive`
+    screens every card and terminal instead of only those the pre-filter cannot rule out
+    (same flags, slower)."""
+    cards = screen_cards(store, run_date, rulebook, to_eur, exhaustive=exhaustive)
+    return cards + screen_terminals(store, run_date, rulebook, to_eur, exhaustive=exhaustive)
+
+
+def screen_cards(
+    store: EodStore, run_date: date, rulebook: Rulebook, to_eur: ToEur, *, exhaustive: bool = False
+) -> list[FraudFlag]:
+    """The card rules' flags of the run date's purchases (`screen_day`'s first part)."""
     card_hit = None if exhaustive else prefilter.card_filter(rulebook)
     card_span = (run_date - timedelta(days=rulebook.card_lookback_days), run_date)
-    flags = [
+    return [
         flag
         for group in store.purchase_groups("card_token", card_span, _narrowing(card_hit, to_eur))
         for flag in screen_card(group, run_date, rulebook, to_eur)
     ]
+
+
+def screen_terminals(
+    store: EodStore, run_date: date, rulebook: Rulebook, to_eur: ToEur, *, exhaustive: bool = False
+) -> list[FraudFlag]:
+    """The terminal rules' flags of the run date's purchases (`screen_day`'s second part)."""
     if not rulebook.terminal_checks:
-        return flags
+        return []
     terminal_span = (run_date - timedelta(days=rulebook.terminal_lookback_days), run_date)
-    flags += [
+    return [
         flag
         for group in _terminal_groups(store, terminal_span, rulebook, to_eur, exhaustive)
         for flag in screen_terminal(group, run_date, rulebook)
     ]
-    return flags
 
 
 def _terminal_groups(
@@ -93,36 +107,30 @@ def _terminal_groups(
     return store.purchase_groups("terminal_id", span, _narrowing(terminal_hit, to_eur))
 
 
-def _fraud_groups(
-    store: EodStore, run_date: date, rulebook: Rulebook, to_eur: ToEur, labels: Mapping[str, str]
-) -> FraudGroups:
-    """The card and terminal groups holding the date's labelled fraud, whole over the rules'
-    look-back: a rule's reach counts every purchase of the group, not only the fraud. Read
-    as the scorecard walks them, one group at a time (cards, then terminals)."""
-    fraud = sorted(fraud_labels(labels))
+def fraud_reach(
+    store: EodStore, run_date: date, rulebook: Rulebook, to_eur: ToEur, fraud: Mapping[str, str]
+) -> Reach:
+    """What the scorecard says each scenario's rules can catch at all (`reach_by_scenario`),
+    judged in the card and terminal groups holding the date's labelled `fraud` (id ->
+    scenario, `fraud_labels`), whole over the rules' look-back: a rule's reach counts every
+    purchase of the group, not only the fraud. The groups are read as they are judged, one
+    at a time (cards, then terminals)."""
+    ids = sorted(fraud)
 
     def groups(key: str, days: int) -> Iterator[list[StagedTransaction]]:
         span = (run_date - timedelta(days=days), run_date)
-        yield from store.groups_holding(key, span, fraud)
+        yield from store.groups_holding(key, span, ids)
 
     cards = groups("card_token", rulebook.card_lookback_days)
     terminals = groups("terminal_id", rulebook.terminal_lookback_days)
-    return FraudGroups(run_date, cards, terminals, to_eur)
+    return reach_by_scenario(FraudGroups(run_date, cards, terminals, to_eur), fraud, rulebook)
 
 
 def run_fraud(
-    store: EodStore,
-    run_date: date,
-    rulebook: Rulebook,
-    to_eur: ToEur,
-    labels: Mapping[str, str] | None,
-    *,
-    flags: list[FraudFlag] | None = None,
+    store: EodStore, run_date: date, rulebook: Rulebook, flags: list[FraudFlag]
 ) -> FraudOutcome:
-    """Screen the date (unless `flags`, its screen made elsewhere, are given), decide, record,
-    hold; score against `labels` when given."""
-    if flags is None:
-        flags = screen_day(store, run_date, rulebook, to_eur)
+    """Decide the date's screened `flags`, record flags and decisions, hold review and
+    decline."""
     decisions = decide(flags, rulebook)
     store.record_fraud(run_date, flags, decisions)
     held = sum(
@@ -131,10 +139,18 @@ def run_fraud(
     counts: dict[str, int] = {}
     for decision in decisions.values():
         counts[str(decision.action)] = counts.get(str(decision.action), 0) + 1
-    scorecard = None
-    if labels is not None:
-        fraud = _fraud_groups(store, run_date, rulebook, to_eur, labels)
-        population = store.purchase_ids(run_date)
-        card = score_against_labels(decisions, labels, population, rulebook, fraud)
-        scorecard = card.to_dict()
-    return FraudOutcome(len(flags), counts, held, scorecard)
+    return FraudOutcome(len(flags), counts, held, decisions)
+
+
+def score_day(  # noqa: PLR0917 - the day's store, date and rules, and what is scored
+    store: EodStore,
+    run_date: date,
+    rulebook: Rulebook,
+    labels: Mapping[str, str],
+    decisions: Mapping[str, FraudDecision],
+    reach: Reach,
+) -> dict[str, Any]:
+    """The scorecard of the date's decisions against the simulator's `labels`, with the
+    `reach` (`fraud_reach`) of its labelled fraud."""
+    population = store.purchase_ids(run_date)
+    return score_against_labels(decisions, labels, population, rulebook, reach).to_dict()

@@ -36,15 +36,16 @@ from settlement.adapters import database, eod_sql, eod_store, run_guard
 from settlement.adapters.run_progress import ProgressFile
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
-from settlement.domain.fraud import FraudFlag, Rulebook, ToEur, load_rulebook
+from settlement.domain.fraud import Rulebook, ToEur, load_rulebook
+from settlement.domain.fraud.labelset import fraud_labels
 from settlement.domain.reconciliation import Tolerance
 from settlement.domain.run_status import RunStatus
 from settlement.eod import fraud_step, fx_step, ledger_step
 from settlement.eod.bank_file import bank_file_path, bank_terms
 from settlement.eod.fraud_aside import (
     ASIDE_MIN_PURCHASES,
+    DayScreen,
     OpenScreenStore,
-    Screening,
     ScreenJob,
     screening_aside,
 )
@@ -260,30 +261,25 @@ def _execute(
 
 
 @contextmanager
-def _screening_aside(
+def _day_screen(
     store: EodStore, request: RunRequest, rulebook: Rulebook, to_eur: ToEur
-) -> Iterator[Screening | None]:
-    """The date's fraud screen started in a second process, when the entry point gave an
-    opener, the day is large and the rulebook can be rebuilt there; else None."""
+) -> Iterator[DayScreen]:
+    """The date's fraud screen, shared with a second process when the entry point gave an
+    opener, the day is large and the rulebook can be rebuilt there; else all in this one."""
     day = request.business_date
+    fraud = {} if request.labels is None else dict(fraud_labels(request.labels))
+    here = DayScreen(store, day, rulebook, to_eur, fraud)
     if (
         request.open_screen is None
         or rulebook.source is None
         or not store.purchases_at_least(day, ASIDE_MIN_PURCHASES)
     ):
-        yield None
+        yield here
         return
-    job = ScreenJob(request.open_screen, store.exported_snapshot(), day, rulebook.source, to_eur)
-    with screening_aside(job) as screening:
-        yield screening
-
-
-def _screened(screening: Screening, notes: list[str]) -> list[FraudFlag] | None:
-    """The second process's flags; None (screen here) with a note when it failed."""
-    flags = screening.flags()
-    if flags is None:
-        notes.append(f"fraud screen in this process: the second one failed: {screening.failure}")
-    return flags
+    snapshot = store.exported_snapshot()
+    job = ScreenJob(request.open_screen, snapshot, day, rulebook.source, to_eur, fraud)
+    with screening_aside(here, job) as screen:
+        yield screen
 
 
 def _reconcile(store: EodStore, settings: Settings, day: date, steps: _Steps) -> Scope:
@@ -323,22 +319,22 @@ def close_day(
     date over; the caller rolls the store back then."""
     day = request.business_date
     steps = _Steps(on_step)
-    notes: list[str] = []
     store.reset(day)
     quote = fx_step.quote_source(store, day, settings.fx_max_rate_age_days)
     to_eur = fx_step.to_eur_converter(quote)
-    with _screening_aside(store, request, rulebook, to_eur) as screening:
+    with _day_screen(store, request, rulebook, to_eur) as screen:
         scope = _reconcile(store, settings, day, steps)
-        flags = None if screening is None else _screened(screening, notes)
-        fraud = fraud_step.run_fraud(store, day, rulebook, to_eur, request.labels, flags=flags)
-    steps.done("fraud")
-    fx_held = fx_step.convert_day(store, day, quote)
-    steps.done("fx")
-    store.settle(day, settings.fx_markup_bps)
-    steps.done("settle")
-    conservation = ledger_step.post_and_check(store, scope)
-    redo = ledger_step.later_dates_to_rerun(store, scope)
-    steps.done("ledger")
+        fraud = fraud_step.run_fraud(store, day, rulebook, screen.flags())
+        steps.done("fraud")
+        fx_held = fx_step.convert_day(store, day, quote)
+        steps.done("fx")
+        store.settle(day, settings.fx_markup_bps)
+        steps.done("settle")
+        conservation = ledger_step.post_and_check(store, scope)
+        redo = ledger_step.later_dates_to_rerun(store, scope)
+        steps.done("ledger")
+        scorecard = screen.scorecard(request.labels, fraud.decided)
+    notes = screen.notes
     store.age_open_items(day)
     counts = store.counts(day)
     counts.update(fraud_flags=fraud.flags, fraud_decisions=fraud.decisions, fx_held=fx_held)
@@ -346,8 +342,8 @@ def close_day(
         counts["carried_debits_rerun"] = redo
     totals = {"conservation": conservation, "payouts": store.payout_totals(day)}
     summary = {"counts": counts, "totals": totals, "timings": steps.timings}
-    if fraud.scorecard is not None:
-        summary["scorecard"] = fraud.scorecard
+    if scorecard is not None:
+        summary["scorecard"] = scorecard
     _complete(store, request, run_id, summary)
     steps.done("complete")
     message = f"end of day {day} completed"
@@ -363,5 +359,5 @@ def close_day(
         counts,
         totals,
         steps.timings,
-        fraud.scorecard,
+        scorecard,
     )

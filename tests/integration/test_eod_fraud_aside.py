@@ -23,7 +23,9 @@ from settlement.config import Settings
 from settlement.domain.fraud import load_rulebook
 from settlement.entrypoints.reading import screen_opener, screen_store_at
 from settlement.eod import fraud_aside, run
+from settlement.eod.labels import read_label_set
 from settlement.eod.run import RunRequest, run_end_of_day
+from tests.support import broken_screen
 from tests.support.reports import generate_small_day, settled_day
 
 DAY = date(2026, 10, 14)
@@ -47,10 +49,12 @@ def aside_always(monkeypatch: pytest.MonkeyPatch) -> list[fraud_aside.Screening 
     real = run.screening_aside
 
     @contextmanager
-    def watched(job: fraud_aside.ScreenJob) -> Iterator[fraud_aside.Screening | None]:
-        with real(job) as screening:
-            started.append(screening)
-            yield screening
+    def watched(
+        here: fraud_aside.DayScreen, job: fraud_aside.ScreenJob
+    ) -> Iterator[fraud_aside.DayScreen]:
+        with real(here, job) as screen:
+            started.append(screen.screening)
+            yield screen
 
     monkeypatch.setattr(run, "screening_aside", watched)
     return started
@@ -134,6 +138,50 @@ def test_a_second_process_that_cannot_start_leaves_the_screen_to_the_run(
     report = _rerun(engine, settings, open_screen=screen_opener(settings))
     assert _results(engine) == here
     assert "the second one failed: it could not start: [Errno 11]" in report.message
+
+
+def _labelled(engine: Engine, settings: Settings, tmp_path: Path, **kwargs: Any) -> run.RunReport:
+    labels = read_label_set(tmp_path / "day" / "labels.csv")
+    return _rerun(engine, settings, labels=labels, **kwargs)
+
+
+def _scorecard(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(text("SELECT scorecard_json FROM eod_runs")).scalar_one())
+
+
+def test_the_second_process_finds_the_scorecards_reach_the_run_would(
+    settled: tuple[Engine, Settings], tmp_path: Path, aside_always: list[Any]
+) -> None:
+    """With labels, the second process finds the labelled fraud's reach after the card
+    flags: the same scorecard, catchable shares included, as one process makes."""
+    engine, settings = settled
+    _labelled(engine, settings, tmp_path)
+    here, scorecard = _results(engine), _scorecard(engine)
+    assert '"catchable": ' in scorecard and '"catchable": null' not in scorecard
+    report = _labelled(engine, settings, tmp_path, open_screen=screen_opener(settings))
+    assert "second one failed" not in report.message
+    assert [s is not None and s.failure is None for s in aside_always] == [True]
+    assert _results(engine) == here
+    assert _scorecard(engine) == scorecard
+
+
+@pytest.mark.usefixtures("aside_always")
+def test_a_second_process_that_fails_after_the_flags_leaves_the_reach_to_the_run(
+    settled: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    engine, settings = settled
+    _labelled(engine, settings, tmp_path)
+    here, scorecard = _results(engine), _scorecard(engine)
+    breaks = partial(broken_screen.reach_breaks_at, settings.database_url)
+    report = _labelled(engine, settings, tmp_path, open_screen=breaks)
+    assert f"fraud reach in this process: the second one failed: {broken_screen.BROKEN}" in (
+        report.message
+    )
+    assert "fraud screen in this process" not in report.message  # its card flags were used
+    assert _results(engine) == here
+    assert _scorecard(engine) == scorecard
+    assert multiprocessing.active_children() == []
 
 
 def test_the_second_process_sees_the_runs_snapshot_not_a_later_commit(

@@ -17,7 +17,7 @@ from settlement.domain.fraud import load_rulebook, score_against_labels
 from settlement.domain.fraud.params import RulebookError
 from settlement.domain.fraud.rulebook import default_params
 from settlement.domain.fraud.rules.high_risk_mcc_night import unreachable
-from settlement.domain.fraud.scorecard import NO_RULE, FraudGroups
+from settlement.domain.fraud.scorecard import NO_RULE, FraudGroups, reach_by_scenario
 from settlement.domain.transactions import EntryMode, StagedTransaction
 from tests.support.fraud_traffic import Traffic, screen_all, to_eur
 
@@ -80,7 +80,9 @@ def _scenario(rules_toml: str | None = None) -> dict[str, object]:
     rulebook = load_rulebook(rules_toml)
     ids = [tx.transaction_id for tx in day]
     groups = FraudGroups.of(day, day[0].business_date, to_eur)
-    card = score_against_labels({}, traffic.fraud, ids, rulebook, groups).to_dict()
+    card = score_against_labels(
+        {}, traffic.fraud, ids, rulebook, reach_by_scenario(groups, traffic.fraud, rulebook)
+    ).to_dict()
     return next(row for row in card["scenarios"] if row["scenario"] == "high_risk_mcc_night")
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from settlement.domain.fraud import load_rulebook, score_against_labels
 from settlement.domain.fraud.activity import card_activity, terminal_activity
 from settlement.domain.fraud.registry import RULES
-from settlement.domain.fraud.scorecard import FraudGroups
+from settlement.domain.fraud.scorecard import FraudGroups, reach_by_scenario
 from settlement.domain.fraud.spec import CardRule
 from settlement.domain.transactions import EntryMode, StagedTransaction
 from tests.support.fraud_scenarios import SCENARIOS
@@ -41,8 +41,9 @@ def _skim(traffic: Traffic, cards: range, gap_s: int = 90) -> list[StagedTransac
 
 def _terminal_row(day: list[StagedTransaction], labels: dict[str, str]) -> dict[str, Any]:
     ids = [tx.transaction_id for tx in day]
-    groups = FraudGroups.of(day, BUSINESS_DATE, to_eur)
-    card = score_against_labels({}, labels, ids, load_rulebook(), groups).to_dict()
+    rulebook = load_rulebook()
+    reach = reach_by_scenario(FraudGroups.of(day, BUSINESS_DATE, to_eur), labels, rulebook)
+    card = score_against_labels({}, labels, ids, rulebook, reach).to_dict()
     return next(r for r in card["scenarios"] if r["scenario"] == "compromised_terminal")
 
 

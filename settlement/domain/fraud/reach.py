@@ -56,6 +56,8 @@ class FraudGroups:
 
 
 Verdicts = dict[tuple[str, str], str | None]  # (transaction id, rule) -> why it cannot flag
+# scenario -> reason -> its labelled purchases that reason rules out ("" counts the catchable)
+Reach = dict[str, Counter[str]]
 
 
 def _judge(
@@ -83,10 +85,9 @@ def _judge(
         verdicts.update(((tid, rule.name), reasons[i]) for i, tid, _ in mine)
 
 
-def reach_by_scenario(
-    groups: FraudGroups, labels: Mapping[str, str], rulebook: Rulebook
-) -> dict[str, Counter[str]]:
-    """scenario -> reason -> its purchases that reason rules out ("" counts the catchable)."""
+def reach_by_scenario(groups: FraudGroups, labels: Mapping[str, str], rulebook: Rulebook) -> Reach:
+    """scenario -> reason -> its purchases that reason rules out ("" counts the catchable).
+    Only the labelled fraud counts: `labels` may hold the fraud alone (`fraud_labels`)."""
     fraud: dict[str, str] = {}
     verdicts: Verdicts = {}
     day = groups.business_date
@@ -99,7 +100,7 @@ def reach_by_scenario(
     for rule in rulebook.rules:
         for scenario in rule.spec.scenarios:
             meant[scenario].append(rule)
-    reach: dict[str, Counter[str]] = defaultdict(Counter)
+    reach: Reach = defaultdict(Counter)
     for tid, label in fraud.items():
         reach[label][unreachable(meant[label], tid, verdicts) or ""] += 1
     return reach

@@ -23,11 +23,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from settlement.domain.fraud.model import Action, FraudDecision
-from settlement.domain.fraud.reach import NO_RULE, FraudGroups, reach_by_scenario
+from settlement.domain.fraud.reach import NO_RULE, FraudGroups, Reach, reach_by_scenario
 from settlement.domain.fraud.rulebook import Rulebook
 from settlement.domain.transactions import FRAUD_SCENARIOS, LEGIT_LABEL
 
-__all__ = ["NO_RULE", "FraudGroups", "FraudScorecard", "score_against_labels"]
+__all__ = [
+    "NO_RULE",
+    "FraudGroups",
+    "FraudScorecard",
+    "Reach",
+    "reach_by_scenario",
+    "score_against_labels",
+]
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -219,10 +226,10 @@ def score_against_labels(
     labels: Mapping[str, str],
     population: Iterable[str],
     rulebook: Rulebook,
-    fraud_groups: FraudGroups | None = None,
+    reach: Reach | None = None,
 ) -> FraudScorecard:
     """Score the decisions of one business date; `population` is every screened id once;
-    `fraud_groups`, the card and terminal groups holding the date's labelled fraud, gives
+    `reach` (`reach_by_scenario` of the groups holding the date's labelled fraud) gives
     each scenario's catchable share (None: not computed)."""
     tally = _tally(decisions, labels, population)
     seen = sorted(set(tally.by_label) - {LEGIT_LABEL, *FRAUD_SCENARIOS})
@@ -234,15 +241,14 @@ def score_against_labels(
         _rule_score(rule.name, rulebook.scenarios(rule.name), tally, fraud)
         for rule in rulebook.rules
     )
-    reach = None if fraud_groups is None else reach_by_scenario(fraud_groups, labels, rulebook)
     per_scenario = tuple(
         ScenarioScore(
             scenario,
             tally.by_label[scenario],
             tally.held_by_label[scenario],
             dict(tally.hits_by_label[scenario]),
-            None if reach is None else reach[scenario][""],
-            {} if reach is None else {k: n for k, n in reach[scenario].items() if k},
+            None if reach is None else reach.get(scenario, Counter())[""],
+            {} if reach is None else {k: n for k, n in reach.get(scenario, {}).items() if k},
         )
         for scenario in scenarios
     )
