@@ -1,21 +1,24 @@
-"""The fraud screen of a large day in a second process, while the run reconciles.
+"""The fraud screen of a large day shared with a second process, while the run reconciles.
 
 Why: the screen reads the date's purchases over the rules' look-back and runs the rules in
-Python (a 1M day: the card pass ~14 s, the terminal bursts ~6 s), and reconciling is SQL
-(~9 s); one core did both in turn, the machines cardsettle runs on have two or more. The
-screen reads only what the run does not write (staged purchases, rates), so it can start
-as soon as the run holds its view of them: measured in docs/end-of-day.md, "The fraud
-screen beside the reconciliation".
+Python (a 1M day: the card pass ~14 s, the terminal bursts ~5 s), and so does the
+scorecard's reach (~4.5 s); reconciling is SQL (~7-10 s), and settling after it more SQL.
+One core did all of it in turn; the machines cardsettle runs on have two or more. The
+screen reads only what the run does not write (staged purchases, rates), so it can start as
+soon as the run holds its view of them: measured in docs/end-of-day.md, "The fraud screen
+beside the reconciliation".
 
 How: after the run's reset, a spawned process (`settlement.second_process`) opens a store
 of its own through `open_store`, which an entry point supplies, on the run's snapshot
 (`snapshot_store`: PostgreSQL imports the run's exported snapshot; on SQLite the run's
-write lock keeps what is committed the run's view), screens the date with the same rulebook
-(its text, parsed again: a rulebook holds functions) and the same EUR rates, and sends the
-flags back. The flags are the ones the run would have made itself, in the same order.
+write lock keeps what is committed the run's view). With the same rulebook (its text,
+parsed again: a rulebook holds functions) and the same EUR rates, it screens the date's
+cards and sends their flags, then finds the labelled fraud's reach and sends it. The run
+meanwhile reconciles and screens the terminals (`DayScreen`): the flags are the ones it
+would have made itself, in the same order, and the reach the one it would have found.
 
-If the second process cannot start, fails or dies, the run screens in its own process and
-says so in its message: the result is the same, only slower.
+If the second process cannot start, fails or dies, the run does what it did not get in its
+own process and says so in its message: the result is the same, only slower.
 """
 
 from __future__ import annotations

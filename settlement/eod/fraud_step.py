@@ -1,6 +1,6 @@
 """Fraud screening inside a run: read purchases per card and per terminal from the store,
 call the pure rules (settlement.domain.fraud), record flags and decisions, hold review and
-decline.
+decline; with labels, score the decisions.
 
 Memory stays one card's (one terminal's) history: the store yields one group at a time. The
 pre-filter (`prefilter`) tells the store which groups no enabled rule can flag, provably, so
