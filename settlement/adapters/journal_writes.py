@@ -13,8 +13,8 @@ goes through a temp table and INSERT .. ON CONFLICT DO NOTHING, as every chunk u
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from functools import partial
+from datetime import date, datetime
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Connection
@@ -73,10 +73,23 @@ def _sqlite_row(stamp: str, line: JournalLine) -> tuple[Any, ...]:
     (tid, terminal, merchant, kind, amount_minor, currency, local, offset_min, utc, day, last4,
      original) = line  # fmt: skip
     return (
-        tid, terminal, merchant, kind, amount_minor, currency,
-        local.isoformat(" ", "microseconds"), offset_min, utc.isoformat(" ", "microseconds"),
-        day.isoformat(), last4, original, stamp,
+        tid, terminal, merchant, kind, amount_minor, currency, _moment_text(local), offset_min,
+        _moment_text(utc), _day_text(day), last4, original, stamp,
     )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _moment_text(moment: datetime) -> str:
+    """Why remembered: lines share their times (`journal_lines._local_instants`), and a hit
+    costs ~0.1 us against ~0.7 us for `isoformat` with its arguments (timeit)."""
+    return moment.isoformat(" ", "microseconds")
+
+
+@lru_cache(maxsize=64)
+def _day_text(day: date) -> str:
+    """Remembered as `_moment_text` is: a journal's lines fall on a few business dates
+    (~0.1 us a hit against ~0.27 us, timeit)."""
+    return day.isoformat()
 
 
 def _postgres_row(imported_at: datetime, line: JournalLine) -> tuple[Any, ...]:

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from settlement.config import load_settings
 from settlement.domain.file_lines import LineRejected
 from settlement.domain.journal_lines import (
+    _REMEMBERED_TIMES,
     JOURNAL_COLUMNS,
     JournalLine,
+    _local_instants,
+    _plain_instant,
     _plain_line,
     journal_line,
     parse_journal_line,
@@ -23,6 +26,9 @@ NOW = datetime(2026, 3, 11, 21, 0)
 ZONE, CUTOFF = ZoneInfo("Europe/Amsterdam"), time(22)
 WINDOW = load_settings().time_window
 SPAN = WINDOW.around(NOW)
+# One for the whole module, as a reader keeps one for a whole import: the lines below meet
+# their times both as new and as remembered ones.
+INSTANT_OF = _local_instants(SPAN, ZONE, CUTOFF)
 PLAIN = ["T1", "TERM1", "M1", "purchase", "12.50", "EUR", "2026-03-11T22:00:00+01:00", "1234", ""]
 
 
@@ -35,7 +41,7 @@ def _careful(values: list[str]) -> JournalLine | None:
 
 
 def test_the_fast_path_clears_a_plain_line() -> None:
-    fast = _plain_line(PLAIN, SPAN, ZONE, CUTOFF)
+    fast = _plain_line(PLAIN, INSTANT_OF)
     assert fast is not None and fast == _careful(PLAIN)
     assert fast.business_date.isoformat() == "2026-03-12"  # at the cutoff: the next day
 
@@ -74,7 +80,7 @@ def test_whatever_the_fast_path_clears_the_careful_path_reads_the_same(
     line: tuple[str, ...],
 ) -> None:
     values = list(line)
-    fast = _plain_line(values, SPAN, ZONE, CUTOFF)
+    fast = _plain_line(values, INSTANT_OF)
     if fast is not None:
         assert fast == _careful(values)
 
@@ -93,5 +99,27 @@ def test_times_and_offsets_give_the_careful_business_date_and_instant(
         f"{abs(offset_min) % 60:02}"
     )
     values = [*PLAIN[:6], local, *PLAIN[7:]]
-    fast = _plain_line(values, SPAN, ZONE, CUTOFF)
+    fast = _plain_line(values, INSTANT_OF)
     assert fast == _careful(values)
+
+
+def test_a_remembered_local_time_reads_as_a_new_one() -> None:
+    texts = [
+        "2026-03-11T22:00:00+01:00",  # plain
+        "2026-02-30T10:00:00+01:00",  # no such day: the careful path decides
+        "2025-01-01T00:00:00+01:00",  # outside the window
+    ]
+    instant_of = _local_instants(SPAN, ZONE, CUTOFF)
+    for text in texts * 2:
+        assert instant_of(text) == _plain_instant(text, SPAN, ZONE, CUTOFF)
+    assert instant_of(texts[0]) is not None and instant_of(texts[1]) is None
+
+
+def test_local_times_are_forgotten_in_bulk_and_read_again_the_same() -> None:
+    instant_of = _local_instants(SPAN, ZONE, CUTOFF)
+    texts = [
+        (NOW + timedelta(seconds=second)).isoformat() + "Z"
+        for second in range(_REMEMBERED_TIMES + 10)
+    ]
+    for text in texts + texts[:20]:
+        assert instant_of(text) == _plain_instant(text, SPAN, ZONE, CUTOFF)
