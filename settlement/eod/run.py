@@ -276,8 +276,8 @@ def _day_screen(
     ):
         yield here
         return
-    snapshot = store.exported_snapshot()
-    job = ScreenJob(request.open_screen, snapshot, day, rulebook.source, to_eur, fraud)
+    snapshot, reach_of = store.exported_snapshot(), None if request.labels is None else fraud
+    job = ScreenJob(request.open_screen, snapshot, day, rulebook.source, to_eur, reach_of)
     with screening_aside(here, job) as screen:
         yield screen
 
