@@ -11,7 +11,7 @@ per-record handler then only reports the messages that must come back.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NotRequired
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -89,35 +89,43 @@ def inbound_messages(records: list[dict[str, Any]]) -> tuple[list[InboundMessage
     """The messages of the records with a sound SQS envelope, and the ids of the others.
 
     The parser checks the whole batch in one pass; only a batch with a broken record pays
-    for a second, record-by-record pass to tell which."""
+    for a second, record-by-record pass to tell which. A SentTimestamp the parser takes but
+    that has no instant in UTC (year 1 at +01:00) is a broken envelope too, not its batch's
+    failure."""
     try:
         event = StagingSqsEvent.model_validate({"Records": records})
-    except ValidationError:
+        return [_inbound(record) for record in event.Records], set()
+    except (ValidationError, OverflowError):
         pass
-    else:
-        inbound = [
-            InboundMessage(record.messageId, record.body, _queued_at(record))
-            for record in event.Records
-        ]
-        return inbound, set()
     inbound = []
     bad_envelopes: set[str] = set()
     for record in records:
         try:
-            envelope = StagingSqsRecord.model_validate(record)
+            inbound.append(_inbound(StagingSqsRecord.model_validate(record)))
         except ValidationError as error:
             log.error("malformed SQS record envelope: %s", error.errors()[0]["msg"])
             bad_envelopes.add(str(record.get("messageId", "")))
-            continue
-        inbound.append(InboundMessage(envelope.messageId, envelope.body, _queued_at(envelope)))
+        except OverflowError:
+            log.error("malformed SQS record envelope: SentTimestamp out of range in UTC")
+            bad_envelopes.add(str(record.get("messageId", "")))
     return inbound, bad_envelopes
+
+
+def _inbound(record: StagingSqsRecord) -> InboundMessage:
+    return InboundMessage(record.messageId, record.body, _queued_at(record))
 
 
 def _queued_at(record: StagingSqsRecord) -> datetime:
     """When SQS accepted the message (its SentTimestamp), as the staging tables keep times:
-    naive UTC."""
+    naive UTC. Raises OverflowError for an instant outside datetime's range in UTC.
+
+    Why not `astimezone(UTC).replace(tzinfo=None)`: the parser's own tzinfo and the keyword
+    argument made that 3.2 us a message, this 1.6 (timeit), on the gateway's hot path."""
     sent = record.attributes["SentTimestamp"]
-    return sent.astimezone(UTC).replace(tzinfo=None) if sent.tzinfo else sent
+    offset = sent.utcoffset()
+    if offset is None:
+        return sent
+    return datetime.combine(sent.date(), sent.time()) - offset
 
 
 def process_event(

@@ -49,6 +49,9 @@ FUZZ = settings(
 )  # fmt: skip
 
 
+_ODD_SENT = ("yesterday", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-00:01")
+
+
 @st.composite
 def broken_envelopes(draw: st.DrawFn, index: int, body: str) -> dict[str, Any]:
     """An SQS record with one envelope field, or one of its system attributes, missing or
@@ -63,8 +66,9 @@ def broken_envelopes(draw: st.DrawFn, index: int, body: str) -> dict[str, Any]:
         del fields[key]
     else:
         wrong = st.lists(st.integers(), max_size=2) | st.none()
-        # An integer is a fine epoch timestamp, and any text a fine string field.
-        odd = st.just("yesterday") if key == "SentTimestamp" else st.integers()
+        # An integer is a fine epoch timestamp, and any text a fine string field. The parser
+        # takes an ISO time with an offset, even one with no instant in UTC.
+        odd = st.sampled_from(_ODD_SENT) if key == "SentTimestamp" else st.integers()
         fields[key] = draw(wrong | odd)
     return record
 
@@ -298,3 +302,15 @@ def test_found_e_an_amount_past_bigint_is_out_of_range_not_a_storage_refusal(rig
     )
     assert response == {"batchItemFailures": []}
     assert report.rejected == {"amount_out_of_range": 1}
+
+
+@pytest.mark.parametrize("sent", _ODD_SENT[1:])
+def test_found_f_a_sent_time_outside_utc_is_its_own_broken_envelope(rig: Rig, sent: str) -> None:
+    """Found by reading: the parser takes the time, and turning it into UTC overflowed, which
+    failed the whole batch (every batch-mate redelivered) instead of the one record."""
+    odd = sqs_record("odd", json.dumps(message(1)), ARN, "eu-west-1")
+    odd["attributes"] = {**odd["attributes"], "SentTimestamp": sent}
+    mate = sqs_record("mate", json.dumps(message(2)), ARN, "eu-west-1")
+    response, report = process_event({"Records": [odd, mate]}, rig.gateway)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "odd"}]}
+    assert report.staged == 1
