@@ -70,6 +70,8 @@ def make_reports(
         except (ReportError, ComparisonFormatError, LessonFormatError) as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             raise typer.Exit(ExitCode.FAILED) from None
+    for note in written.notes:
+        board.say(f"note: {note}")
     if upload:
         client = s3_client(settings)
         keys = board.step(

@@ -110,12 +110,16 @@ class Aside:
 
 
 @contextmanager
-def writing_aside(job: AsideJob | None) -> Iterator[Aside | None]:
+def writing_aside(job: AsideJob | None) -> Iterator[Aside | str | None]:
     """The second process started on `job`; stopped on leaving if it has not finished. None
-    without a job, or when no process could start (the report is then written by one)."""
-    child = None if job is None else second_process.try_start(_write, job, "report-aside")
-    if job is None or not isinstance(child, Child):
+    without a job; why, in one line, when no process could start (the report is then
+    written by one)."""
+    if job is None:
         yield None
+        return
+    child = second_process.try_start(_write, job, "report-aside")
+    if not isinstance(child, Child):
+        yield child
         return
     try:
         yield Aside(job, child)

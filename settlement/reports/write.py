@@ -22,6 +22,7 @@ from settlement.reports.comparison import load_comparison
 from settlement.reports.csv_aside import (
     ASIDE_FILES,
     ASIDE_MIN_ROWS,
+    Aside,
     AsideJob,
     OpenReads,
     writing_aside,
@@ -48,6 +49,7 @@ class WrittenReports:
     directory: Path
     files: tuple[Path, ...]
     report: DayReport
+    notes: tuple[str, ...] = ()  # how it was written, when not as asked (one line each)
 
     @property
     def html(self) -> Path:
@@ -81,8 +83,11 @@ def write_reports(
     job = None
     if open_reads is not None and reads.detail.settlement_line_count(day) >= ASIDE_MIN_ROWS:
         job = AsideJob(open_reads, settings, day, directory)
-    with writing_aside(job) as aside:  # None: no second process, or none could start
-        if aside is None:
+    notes: list[str] = []
+    with writing_aside(job) as aside:  # no second process, or why none could start
+        if not isinstance(aside, Aside):
+            if aside is not None:
+                notes.append(f"CSV files written by one process: the second one failed: {aside}")
             write_csv_files(
                 reads, day, directory, cutoff_of(settings), progress,
                 observers=tallies.observers(),
@@ -112,7 +117,7 @@ def write_reports(
     if report.lesson is not None:  # its section links them: beside the page, and uploaded
         source = settings.reports_dir / day.isoformat()
         files += _copied_beside(source, directory, (LESSON_FILE, HOLDS_FILE))
-    return WrittenReports(directory, tuple(files), report)
+    return WrittenReports(directory, tuple(files), report, tuple(notes))
 
 
 def _copied_beside(source: Path, directory: Path, names: tuple[str, ...]) -> list[Path]:
