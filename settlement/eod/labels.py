@@ -85,4 +85,8 @@ def _odd_line(path: Path, number: int, line: str) -> tuple[str, str]:
             f"labels file {path} line {number}: expected {len(COLUMNS)} non-empty"
             f" columns ({','.join(COLUMNS)}), got {len(row)}"
         )
+    if "\x00" in line:  # PostgreSQL refused it in the scorecard's id table: the whole run
+        raise BadInput(
+            f"labels file {path} line {number}: holds a NUL character, which no transaction id has"
+        )
     return row[0].strip(), row[1].strip()

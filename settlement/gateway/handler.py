@@ -73,14 +73,14 @@ class StagingBatchProcessor(BatchProcessor):
         self.report.failed_message_ids |= bad_envelopes
 
     def record_handler(self, record: SQSRecord) -> None:
-        if record.message_id in self.report.failed_message_ids:
+        if envelope_id(record.raw_event) in self.report.failed_message_ids:
             raise RedeliveryRequested(record.message_id)
 
     def _process_record(self, record: dict[str, Any]) -> SuccessResponse | FailureResponse:
         """A record the batch staged is a success without more ado: Powertools would wrap it
         in an `SQSRecord` and call `record_handler` only to learn that (a sixth of the
         envelope's cost a record, measured). The others take Powertools' own path."""
-        if record.get("messageId") in self.report.failed_message_ids:
+        if envelope_id(record) in self.report.failed_message_ids:
             return super()._process_record(record)
         return self.success_handler(record=record, result=None)
 
@@ -104,11 +104,17 @@ def inbound_messages(records: list[dict[str, Any]]) -> tuple[list[InboundMessage
             inbound.append(_inbound(StagingSqsRecord.model_validate(record)))
         except ValidationError as error:
             log.error("malformed SQS record envelope: %s", error.errors()[0]["msg"])
-            bad_envelopes.add(str(record.get("messageId", "")))
+            bad_envelopes.add(envelope_id(record))
         except OverflowError:
             log.error("malformed SQS record envelope: SentTimestamp out of range in UTC")
-            bad_envelopes.add(str(record.get("messageId", "")))
+            bad_envelopes.add(envelope_id(record))
     return inbound, bad_envelopes
+
+
+def envelope_id(record: object) -> str:
+    """A record's messageId as the batch's failures name it: text, whatever the envelope
+    holds (a broken one may carry a number, or not be an object at all: "")."""
+    return str(record.get("messageId", "")) if isinstance(record, dict) else ""
 
 
 def _inbound(record: StagingSqsRecord) -> InboundMessage:

@@ -314,3 +314,14 @@ def test_found_f_a_sent_time_outside_utc_is_its_own_broken_envelope(rig: Rig, se
     response, report = process_event({"Records": [odd, mate]}, rig.gateway)
     assert response == {"batchItemFailures": [{"itemIdentifier": "odd"}]}
     assert report.staged == 1
+
+
+def test_found_g_a_broken_envelope_with_a_numeric_message_id_comes_back(rig: Rig) -> None:
+    """Found by the red team: its id was looked up as the number, the failures hold text, so
+    it counted as handled and SQS would have deleted it, neither staged nor rejected."""
+    odd = sqs_record("odd", json.dumps(message(1)), ARN, "eu-west-1")
+    odd["messageId"] = 7
+    mate = sqs_record("mate", json.dumps(message(2)), ARN, "eu-west-1")
+    response, report = process_event({"Records": [odd, mate]}, rig.gateway)
+    assert response == {"batchItemFailures": [{"itemIdentifier": 7}]}
+    assert report.staged == 1

@@ -69,6 +69,9 @@ def test_reads_the_simulators_file(tmp_path: Path) -> None:
         (b"transaction_id,label\nP1,legit,extra\n", "line 2: expected 2"),
         (b"transaction_id,label\nP1,legit\nP2,5500-0055-5555-5559\n", "line 3 holds a card"),
         (b"transaction_id,label\n\xff\xfe\n", "not UTF-8"),
+        # PostgreSQL stores no NUL: read, it failed the whole end of day there (red team)
+        (b"transaction_id,label\nP1,legit\nab\x00c,card_testing\n", "line 3: holds a NUL"),
+        (b"transaction_id,label\nP1,card\x00testing\n", "line 2: holds a NUL"),
     ],
 )
 def test_a_bad_file_is_one_bad_input(tmp_path: Path, text: bytes, says: str) -> None:
