@@ -33,6 +33,7 @@ from typing import Any
 
 from settlement import second_process
 from settlement.domain.fraud import FraudDecision, FraudFlag, Rulebook, ToEur
+from settlement.domain.fraud.labelset import fraud_labels
 from settlement.domain.fraud.reach import Reach
 from settlement.domain.fraud.rulebook import RulebookSource, load_rulebook
 from settlement.eod.fraud_step import (
@@ -108,7 +109,6 @@ class DayScreen:
     day: date
     rulebook: Rulebook
     to_eur: ToEur
-    fraud: Mapping[str, str]  # the labelled fraud (id -> scenario) whose reach to find
     screening: Screening | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -130,17 +130,18 @@ class DayScreen:
         """After `flags`: the `decisions` scored against `labels` (None without labels)."""
         if labels is None:
             return None
-        reach = self.reach()
+        reach = self._reach(labels)
         return score_day(self.store, self.day, self.rulebook, labels, decisions, reach)
 
-    def reach(self) -> Reach:
-        """After `flags`: the reach of the labelled `fraud`."""
+    def _reach(self, labels: Mapping[str, str]) -> Reach:
+        """The reach of the labelled fraud: the second process's, else found here."""
         if self.screening is not None and self.screening.failure is None:
             reach = self.screening.reach()
             if reach is not None:
                 return reach
             self._failed("fraud reach", self.screening)
-        return fraud_reach(self.store, self.day, self.rulebook, self.to_eur, self.fraud)
+        fraud = fraud_labels(labels)
+        return fraud_reach(self.store, self.day, self.rulebook, self.to_eur, fraud)
 
     def _failed(self, what: str, screening: Screening) -> None:
         self.notes.append(f"{what} in this process: the second one failed: {screening.failure}")

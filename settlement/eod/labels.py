@@ -87,6 +87,6 @@ def _odd_line(path: Path, number: int, line: str) -> tuple[str, str]:
         )
     if "\x00" in line:  # PostgreSQL refused it in the scorecard's id table: the whole run
         raise BadInput(
-            f"labels file {path} line {number}: holds a NUL character, which no transaction id has"
+            f"labels file {path} line {number}: holds a NUL character, which no database stores"
         )
     return row[0].strip(), row[1].strip()

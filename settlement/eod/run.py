@@ -267,8 +267,7 @@ def _day_screen(
     """The date's fraud screen, shared with a second process when the entry point gave an
     opener, the day is large and the rulebook can be rebuilt there; else all in this one."""
     day = request.business_date
-    fraud = {} if request.labels is None else dict(fraud_labels(request.labels))
-    here = DayScreen(store, day, rulebook, to_eur, fraud)
+    here = DayScreen(store, day, rulebook, to_eur)
     if (
         request.open_screen is None
         or rulebook.source is None
@@ -276,8 +275,9 @@ def _day_screen(
     ):
         yield here
         return
-    snapshot, reach_of = store.exported_snapshot(), None if request.labels is None else fraud
-    job = ScreenJob(request.open_screen, snapshot, day, rulebook.source, to_eur, reach_of)
+    fraud = None if request.labels is None else dict(fraud_labels(request.labels))
+    snapshot = store.exported_snapshot()
+    job = ScreenJob(request.open_screen, snapshot, day, rulebook.source, to_eur, fraud)
     with screening_aside(here, job) as screen:
         yield screen
 
