@@ -22,11 +22,11 @@ from settlement.domain.fraud import (
     Rulebook,
     ToEur,
     decide,
-    score_against_labels,
     screen_card,
     screen_terminal,
 )
 from settlement.domain.fraud.reach import FraudGroups, Reach, reach_by_scenario
+from settlement.domain.fraud.scorecard import LabelCensus, census_by_label, score_census
 from settlement.domain.holds import FRAUD_HOLDS
 from settlement.domain.transactions import StagedTransaction
 from settlement.eod import prefilter
@@ -142,15 +142,19 @@ def run_fraud(
     return FraudOutcome(len(flags), counts, held, decisions)
 
 
-def score_day(  # noqa: PLR0917 - the day's store, date and rules, and what is scored
-    store: EodStore,
-    run_date: date,
+def day_census(store: EodStore, run_date: date, labels: Mapping[str, str]) -> LabelCensus:
+    """How many of the date's purchases (the screened population) carry each label."""
+    return census_by_label(labels, store.purchase_ids(run_date))
+
+
+def score_day(
     rulebook: Rulebook,
     labels: Mapping[str, str],
     decisions: Mapping[str, FraudDecision],
     reach: Reach,
+    census: LabelCensus,
 ) -> dict[str, Any]:
-    """The scorecard of the date's decisions against the simulator's `labels`, with the
-    `reach` (`fraud_reach`) of its labelled fraud."""
-    population = store.purchase_ids(run_date)
-    return score_against_labels(decisions, labels, population, rulebook, reach).to_dict()
+    """The scorecard of a date's decisions against the simulator's `labels`, with the
+    `reach` (`fraud_reach`) of its labelled fraud and the `census` (`day_census`) of its
+    purchases."""
+    return score_census(decisions, labels, census, rulebook, reach).to_dict()

@@ -37,7 +37,6 @@ from settlement.adapters.run_progress import ProgressFile
 from settlement.config import Settings
 from settlement.domain.calendar import cutoff_instant
 from settlement.domain.fraud import Rulebook, ToEur, load_rulebook
-from settlement.domain.fraud.labelset import fraud_labels
 from settlement.domain.reconciliation import Tolerance
 from settlement.domain.run_status import RunStatus
 from settlement.eod import fraud_step, fx_step, ledger_step
@@ -275,10 +274,9 @@ def _day_screen(
     ):
         yield here
         return
-    fraud = None if request.labels is None else dict(fraud_labels(request.labels))
     snapshot = store.exported_snapshot()
-    job = ScreenJob(request.open_screen, snapshot, day, rulebook.source, to_eur, fraud)
-    with screening_aside(here, job) as screen:
+    job = ScreenJob(request.open_screen, snapshot, day, rulebook.source, to_eur)
+    with screening_aside(here, job, request.labels) as screen:
         yield screen
 
 

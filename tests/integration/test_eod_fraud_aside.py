@@ -21,6 +21,7 @@ from settlement.adapters import eod_store
 from settlement.adapters.eod_memory import MemoryEodStore
 from settlement.config import Settings
 from settlement.domain.fraud import load_rulebook
+from settlement.domain.fraud.labelset import LabelSet
 from settlement.entrypoints.reading import screen_opener, screen_store_at
 from settlement.eod import fraud_aside, run
 from settlement.eod.labels import read_label_set
@@ -50,9 +51,9 @@ def aside_always(monkeypatch: pytest.MonkeyPatch) -> list[fraud_aside.Screening 
 
     @contextmanager
     def watched(
-        here: fraud_aside.DayScreen, job: fraud_aside.ScreenJob
+        here: fraud_aside.DayScreen, job: fraud_aside.ScreenJob, labels: LabelSet | None
     ) -> Iterator[fraud_aside.DayScreen]:
-        with real(here, job) as screen:
+        with real(here, job, labels) as screen:
             started.append(screen.screening)
             yield screen
 
@@ -184,26 +185,96 @@ def test_a_second_process_that_fails_after_the_flags_leaves_the_reach_to_the_run
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.usefixtures("aside_always")
+def test_a_second_process_that_fails_after_the_reach_leaves_the_census_to_the_run(
+    settled: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    engine, settings = settled
+    _labelled(engine, settings, tmp_path)
+    here, scorecard = _results(engine), _scorecard(engine)
+    breaks = partial(broken_screen.census_breaks_at, settings.database_url)
+    report = _labelled(engine, settings, tmp_path, open_screen=breaks)
+    assert (
+        f"scorecard census in this process: the second one failed: {broken_screen.BROKEN}"
+        in report.message
+    )
+    assert "fraud reach in this process" not in report.message  # its reach was used
+    assert _results(engine) == here
+    assert _scorecard(engine) == scorecard
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.usefixtures("aside_always")
+def test_labels_that_cannot_be_packed_leave_the_screen_to_the_run(
+    settled: tuple[Engine, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The labels cross to the second process in a temporary file: when it cannot be
+    written (a full disk) or its folder made, no second process starts, the run does it
+    all and says why."""
+    engine, settings = settled
+    _labelled(engine, settings, tmp_path)
+    here, scorecard = _results(engine), _scorecard(engine)
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fraud_aside.pickle, "dump", disk_full)
+    report = _labelled(engine, settings, tmp_path, open_screen=screen_opener(settings))
+    assert (
+        "fraud screen in this process: the second one failed: it could not start: the labels"
+        " could not be packed for it: [Errno 28] No space left on device" in report.message
+    )
+    assert _results(engine) == here
+    assert _scorecard(engine) == scorecard
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "ASIDE_MIN_PURCHASES", 1)
+    monkeypatch.setattr(fraud_aside.tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    report = _labelled(engine, settings, tmp_path, open_screen=screen_opener(settings))
+    assert "could not be packed for it: [Errno 2] No such file or directory" in report.message
+    assert _scorecard(engine) == scorecard
+
+
+def test_the_labels_file_is_gone_after_the_run(
+    settled: tuple[Engine, Settings],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    aside_always: list[Any],
+) -> None:
+    """The packed labels live in a private temporary folder while the run lasts, and no
+    longer."""
+    monkeypatch.setattr(fraud_aside.tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    engine, settings = settled
+    _labelled(engine, settings, tmp_path, open_screen=screen_opener(settings))
+    assert [s is not None and s.failure is None for s in aside_always] == [True]
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
 def test_the_second_process_sees_the_runs_snapshot_not_a_later_commit(
-    settled: tuple[Engine, Settings], db_url: str, aside_always: list[fraud_aside.Screening | None]
+    settled: tuple[Engine, Settings],
+    db_url: str,
+    tmp_path: Path,
+    aside_always: list[fraud_aside.Screening | None],
 ) -> None:
     """A purchase committed after the run took its view (PostgreSQL), or refused while it
     holds the write lock (SQLite), is not screened by the second process."""
     engine, settings = settled
-    _rerun(engine, settings)
-    here = _results(engine)
+    _labelled(engine, settings, tmp_path)
+    here, scorecard = _results(engine), _scorecard(engine)
     seen: list[str] = []
 
     def after_step(name: str, _conn: Connection) -> None:
         if name == "reset":  # the second process is started: the run's view is taken
             seen.append(_commit_a_big_purchase(db_url))
 
-    _rerun(engine, settings, open_screen=screen_opener(settings), after_step=after_step)
+    opener = screen_opener(settings)
+    _labelled(engine, settings, tmp_path, open_screen=opener, after_step=after_step)
     assert seen == ["locked" if db_url.startswith("sqlite") else "committed"]
     assert [s is not None and s.failure is None for s in aside_always] == [True]
     flagged = {row[1] for row in _results(engine)["fraud_flags"]}
     assert "after-the-snapshot" not in flagged
     assert _results(engine)["fraud_flags"] == here["fraud_flags"]
+    assert _scorecard(engine) == scorecard  # the census counted the run's purchases only
 
 
 def _commit_a_big_purchase(url: str) -> str:

@@ -1,17 +1,19 @@
-"""A fraud screen's second process that breaks after sending its card flags: its store's
-read of the labelled fraud's groups (the reach) fails. A module of its own, so that the
-spawned process can import it by name."""
+"""A fraud screen's second process that breaks after sending its card flags (its store's
+read of the labelled fraud's groups, the reach, fails), or after sending the reach (its read
+of the date's purchase ids, the census, fails). A module of its own, so that the spawned
+process can import it by name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 
 from settlement.adapters.eod_store import Span, SqlEodStore
 from settlement.domain.transactions import StagedTransaction
 from settlement.entrypoints.reading import screen_store_at
 
-BROKEN = "the labelled fraud's groups could not be read (test)"
+BROKEN = "the store could not be read (test)"
 
 
 class _ReachBreaks(SqlEodStore):
@@ -26,3 +28,15 @@ def reach_breaks_at(url: str, snapshot: str | None) -> Iterator[SqlEodStore]:
     """`screen_store_at(url, snapshot)`, whose reach read fails."""
     with screen_store_at(url, snapshot) as store:
         yield _ReachBreaks(store.conn)
+
+
+class _CensusBreaks(SqlEodStore):
+    def purchase_ids(self, run_date: date) -> Iterable[str]:
+        raise RuntimeError(BROKEN)
+
+
+@contextmanager
+def census_breaks_at(url: str, snapshot: str | None) -> Iterator[SqlEodStore]:
+    """`screen_store_at(url, snapshot)`, whose census read fails."""
+    with screen_store_at(url, snapshot) as store:
+        yield _CensusBreaks(store.conn)

@@ -1,19 +1,21 @@
-"""The scorecard's tally counts an approved legit purchase in bulk (the day's ~98 %): every
-count equals the per-purchase tally's (the scorecard is computed from these counts only),
-for any population, labels (legit, scenarios, unknown labels, unlabelled ids, a `LabelSet`
-too) and decisions."""
+"""The scorecard's tally counts the purchases no rule decided (the day's ~98 %) by label, from
+the population's census: every count equals the per-purchase tally's (the scorecard is
+computed from these counts only), for any population, labels (legit, scenarios, unknown
+labels, unlabelled ids, a `LabelSet` too) and decisions of the population's ids; decisions
+of an id outside the population are refused."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from settlement.domain.fraud import decide, load_rulebook
 from settlement.domain.fraud.labelset import LabelSet
 from settlement.domain.fraud.model import FraudDecision, FraudFlag
-from settlement.domain.fraud.scorecard import _Tally, _tally
+from settlement.domain.fraud.scorecard import _Tally, _tally, census_by_label
 from settlement.domain.transactions import LEGIT_LABEL
 
 RULEBOOK = load_rulebook()
@@ -35,28 +37,46 @@ def _per_purchase(
 
 
 @given(
-    st.lists(st.sampled_from(IDS), max_size=30),
+    st.lists(st.sampled_from(IDS), max_size=30, unique=True),
     st.dictionaries(st.sampled_from(IDS), LABEL),
     st.lists(
-        st.tuples(st.sampled_from(IDS), st.sampled_from(RULES), st.integers(0, 100)), max_size=8
+        st.tuples(st.integers(0, 29), st.sampled_from(RULES), st.integers(0, 100)), max_size=8
     ),
     st.booleans(),
 )
-def test_the_bulk_tally_scores_as_the_per_purchase_one(
+def test_the_census_tally_scores_as_the_per_purchase_one(
     population: list[str],
     labelled: dict[str, str],
-    flagged: list[tuple[str, str, int]],
+    flagged: list[tuple[int, str, int]],
     packed: bool,
 ) -> None:
-    labels: Mapping[str, str] = labelled
-    if packed:
-        labels = LabelSet()
-        for transaction_id, label in labelled.items():
-            labels.add(transaction_id, label)
-    decisions = decide([FraudFlag(t, r, s, f"{r} fired") for t, r, s in flagged], RULEBOOK)
-    assert _counts(_tally(decisions, labels, population)) == _counts(
+    labels = _labels(labelled, packed)
+    flags = [
+        FraudFlag(population[i], r, s, f"{r} fired") for i, r, s in flagged if i < len(population)
+    ]
+    decisions = decide(flags, RULEBOOK)
+    census = census_by_label(labels, population)
+    assert _counts(_tally(decisions, labels, census)) == _counts(
         _per_purchase(decisions, labels, population)
     )
+
+
+@pytest.mark.parametrize("label", [None, LEGIT_LABEL, "card_testing"])
+def test_a_decision_outside_the_population_is_refused(label: str | None) -> None:
+    labels = {} if label is None else {"outside": label}
+    decisions = decide([FraudFlag("outside", RULES[0], 100, "fired")], RULEBOOK)
+    census = census_by_label(labels, [])
+    with pytest.raises(ValueError, match="1 transaction"):
+        _tally(decisions, labels, census)
+
+
+def _labels(labelled: dict[str, str], packed: bool) -> Mapping[str, str]:
+    if not packed:
+        return labelled
+    labels = LabelSet()
+    for transaction_id, label in labelled.items():
+        labels.add(transaction_id, label)
+    return labels
 
 
 def _counts(tally: _Tally) -> dict[str, object]:

@@ -15,6 +15,7 @@ dict; only iteration order differs (fraud ids first).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TypeVar, overload
 
 from settlement.domain.transactions import LEGIT_LABEL
@@ -112,6 +113,20 @@ class _UuidSet:
             for at in range(0, len(bucket or b""), _KEY_BYTES):
                 yield bytes(bucket[at : at + _KEY_BYTES])  # type: ignore[index]
 
+    def packed(self) -> bytes:
+        """Every key, 16 bytes each, in one bytes (a million keys: 16 MB, ~0.02 s)."""
+        return b"".join(bucket for bucket in self._buckets if bucket)
+
+    @classmethod
+    def unpacked(cls, keys: bytes) -> _UuidSet:
+        """The set of `packed`'s keys, rebuilt: the buckets follow this process's hash seed."""
+        if len(keys) % _KEY_BYTES:
+            raise ValueError(f"packed keys are {_KEY_BYTES} bytes each, not {len(keys)} in all")
+        found = cls()
+        for at in range(0, len(keys), _KEY_BYTES):
+            found.add(keys[at : at + _KEY_BYTES])
+        return found
+
 
 class LabelSet(Mapping[str, str]):
     """transaction id -> label, built line by line with `add`."""
@@ -178,6 +193,42 @@ class LabelSet(Mapping[str, str]):
         yield from self.fraud
         yield from map(_uuid_text, self._legit_uuids)
         yield from self._legit_others
+
+    def packed(self) -> PackedLabels:
+        return PackedLabels(
+            dict(self.fraud), self._legit_uuids.packed(), frozenset(self._legit_others)
+        )
+
+    @classmethod
+    def unpacked(cls, packed: PackedLabels) -> LabelSet:
+        """The labels `packed` holds, as they were (a 1M day's: ~0.7 s)."""
+        labels = cls()
+        labels.fraud.update(packed.fraud)
+        labels._legit_uuids = _UuidSet.unpacked(packed.legit_uuids)
+        labels._legit_others.update(packed.legit_others)
+        return labels
+
+
+@dataclass(frozen=True, slots=True)
+class PackedLabels:
+    """A `LabelSet` as plain values that cross to another process cheaply: a million lines'
+    legit ids as one 16 MB bytes, where pickling the set's 65,536 buckets took longer and
+    their order means nothing in a process with another hash seed."""
+
+    fraud: dict[str, str]
+    legit_uuids: bytes  # 16 bytes a canonical UUID
+    legit_others: frozenset[str]
+
+
+def pack_labels(labels: Mapping[str, str]) -> PackedLabels:
+    return (labels if isinstance(labels, LabelSet) else _label_set(labels)).packed()
+
+
+def _label_set(labels: Mapping[str, str]) -> LabelSet:
+    found = LabelSet()
+    for transaction_id, label in labels.items():
+        found.add(transaction_id, label)
+    return found
 
 
 def fraud_labels(labels: Mapping[str, str]) -> Mapping[str, str]:

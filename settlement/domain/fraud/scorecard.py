@@ -27,13 +27,19 @@ from settlement.domain.fraud.reach import NO_RULE, FraudGroups, Reach, reach_by_
 from settlement.domain.fraud.rulebook import Rulebook
 from settlement.domain.transactions import FRAUD_SCENARIOS, LEGIT_LABEL
 
+# label (None: unlabelled) -> how many of a date's screened purchases carry it
+LabelCensus = Counter[str | None]
+
 __all__ = [
     "NO_RULE",
     "FraudGroups",
     "FraudScorecard",
+    "LabelCensus",
     "Reach",
+    "census_by_label",
     "reach_by_scenario",
     "score_against_labels",
+    "score_census",
 ]
 
 
@@ -164,12 +170,14 @@ class _Tally:
         default_factory=lambda: defaultdict(Counter)
     )
 
-    def add_approved_legit(self, count: int) -> None:
-        """`add(LEGIT_LABEL, None)` `count` times, at once."""
+    def add_approved(self, label: str | None, count: int) -> None:
+        """`count` transactions labelled `label` (None: unlabelled, counted as legit) that no
+        rule decided, approved, at once."""
         if count:
             self.population += count
-            self.by_label[LEGIT_LABEL] += count
-            self.actions[LEGIT_LABEL][Action.APPROVE.value] += count
+            self.unlabelled += count if label is None else 0
+            self.by_label[label or LEGIT_LABEL] += count
+            self.actions[label or LEGIT_LABEL][Action.APPROVE.value] += count
 
     def add(self, label: str, decision: FraudDecision | None) -> None:
         self.population += 1
@@ -202,22 +210,30 @@ def _confusion(tally: _Tally, scenarios: list[str]) -> dict[str, dict[str, int]]
     return {row: {a.value: counts[a.value] for a in Action} for row, counts in rows.items()}
 
 
+def census_by_label(labels: Mapping[str, str], population: Iterable[str]) -> LabelCensus:
+    """How many of `population` carry each label (None: no label). The one pass over a day's
+    purchases the scorecard needs, apart from the decisions: so it can be counted in another
+    process while this one settles (a 1M day: ~2.5 s of CPU)."""
+    return Counter(map(labels.get, population))
+
+
 def _tally(
-    decisions: Mapping[str, FraudDecision], labels: Mapping[str, str], population: Iterable[str]
+    decisions: Mapping[str, FraudDecision], labels: Mapping[str, str], census: LabelCensus
 ) -> _Tally:
-    """One pass over the population. An approved legit purchase, ~98 % of a day, is only
-    counted here and added to the tally once (1M purchases: ~1 s of CPU less)."""
+    """The decided transactions one by one, the others (~98 % of a day) by label from the
+    census. Every decided id is one of the census's population (the screen flags only the
+    date's purchases): a count going below zero says it was not."""
     tally = _Tally()
-    approved_legit = 0
-    for transaction_id in population:
+    undecided = Counter(census)
+    for transaction_id, decision in decisions.items():
         label = labels.get(transaction_id)
-        decision = decisions.get(transaction_id)
-        if decision is None and label == LEGIT_LABEL:
-            approved_legit += 1
-            continue
+        undecided[label] -= 1
         tally.unlabelled += label is None
         tally.add(label or LEGIT_LABEL, decision)
-    tally.add_approved_legit(approved_legit)
+    for label, count in undecided.items():
+        if count < 0:
+            raise ValueError(f"decisions name {-count} transaction(s) outside the population")
+        tally.add_approved(label, count)
     return tally
 
 
@@ -231,7 +247,19 @@ def score_against_labels(
     """Score the decisions of one business date; `population` is every screened id once;
     `reach` (`reach_by_scenario` of the groups holding the date's labelled fraud) gives
     each scenario's catchable share (None: not computed)."""
-    tally = _tally(decisions, labels, population)
+    census = census_by_label(labels, population)
+    return score_census(decisions, labels, census, rulebook, reach)
+
+
+def score_census(
+    decisions: Mapping[str, FraudDecision],
+    labels: Mapping[str, str],
+    census: LabelCensus,
+    rulebook: Rulebook,
+    reach: Reach | None = None,
+) -> FraudScorecard:
+    """`score_against_labels` with the population given by its `census_by_label`."""
+    tally = _tally(decisions, labels, census)
     seen = sorted(set(tally.by_label) - {LEGIT_LABEL, *FRAUD_SCENARIOS})
     scenarios = [*FRAUD_SCENARIOS, *seen]  # every known scenario, even when absent today
     fraud = sum(tally.by_label[scenario] for scenario in scenarios)
