@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from settlement.domain.cards import holds_pan
-from settlement.domain.fraud.labelset import LabelSet, fraud_labels
+from settlement.domain.fraud.labelset import LabelSet, PackedLabels, fraud_labels, pack_labels
 from settlement.eod.labels import PLAIN_LINE, read_label_set, read_labels
 from settlement.errors import BadInput
 from tests.support.labels_reference import reference_labels
@@ -140,6 +141,17 @@ def test_a_label_set_answers_as_the_dict_of_the_same_lines(
     assert (asked in compact) == (asked in labels)
     assert dict(compact.items()) == labels and len(compact) == len(labels)
     assert dict(fraud_labels(compact)) == dict(fraud_labels(labels))
+    for packed in (pack_labels(compact), pack_labels(labels)):  # as a second process gets them
+        unpacked = LabelSet.unpacked(pickle.loads(pickle.dumps(packed)))
+        assert dict(unpacked.items()) == labels and len(unpacked) == len(labels)
+        assert unpacked.get(asked) == labels.get(asked)
+
+
+def test_packed_keys_of_another_length_are_refused() -> None:
+    keys = LabelSet.unpacked(PackedLabels({}, bytes(32), frozenset()))
+    assert len(keys) == 1  # the 16 zero bytes, once
+    with pytest.raises(ValueError, match="16 bytes each, not 33 in all"):
+        LabelSet.unpacked(PackedLabels({}, bytes(33), frozenset()))
 
 
 def test_a_packed_id_is_never_found_across_two_others() -> None:
