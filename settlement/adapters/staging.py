@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Date, DateTime, Engine, select
@@ -60,6 +60,7 @@ _MESSAGE_ID = _COLUMN_INDEX["message_id"]
 _RECEIVED_AT = _COLUMN_INDEX["received_at"]
 _SENT_AT = _COLUMN_INDEX["sent_at"]
 _STAGED_AT = _COLUMN_INDEX["staged_at"]
+_REPEATED_TIME_INDEXES = tuple(index for index in _DATETIME_INDEXES if index != _SENT_AT)
 
 
 @dataclass(slots=True)
@@ -283,8 +284,9 @@ def _insert_fresh(conn: Connection, rows: list[StagedRow]) -> set[str]:
     marks = ", ".join("?" for _ in STAGED_COLUMNS)
     sql = f"INSERT INTO staged_transactions ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    texts = _SqliteTexts()
     with _driver_errors(conn, "INSERT INTO staged_transactions"):
-        cursor.executemany(sql, [_sqlite_values(row.columns) for row in rows])
+        cursor.executemany(sql, [texts.row(row.columns) for row in rows])
     return {row.transaction_id for row in rows}
 
 
@@ -302,14 +304,37 @@ def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
         ) from error
 
 
-def _sqlite_values(columns: list[Any]) -> list[Any]:
-    """Column values in SQLAlchemy's SQLite storage format (ISO text, microseconds always)."""
-    row = columns.copy()
-    for index in _DATETIME_INDEXES:
-        row[index] = row[index].isoformat(" ", "microseconds")
-    for index in _DATE_INDEXES:
-        row[index] = row[index].isoformat()
-    return row
+class _SqliteTexts:
+    """A batch's column values in SQLAlchemy's SQLite storage format (ISO text, microseconds
+    always), each distinct time and date of the batch formatted once.
+
+    Why: `isoformat` costs ~1.1 us, and a row has five times and a date. A batch's receive
+    and staging times are one each, its business dates a few, and its local times (and UTC
+    times with them) repeat: 2,979 distinct in 10,000 generated messages. A message's
+    `sent_at` (milliseconds) is its own, so it is formatted each time."""
+
+    __slots__ = ("_dates", "_times")
+
+    def __init__(self) -> None:
+        self._times: dict[datetime, str] = {}
+        self._dates: dict[date, str] = {}
+
+    def row(self, columns: list[Any]) -> list[Any]:
+        row, times, dates = columns.copy(), self._times, self._dates
+        for index in _REPEATED_TIME_INDEXES:
+            value = row[index]
+            text = times.get(value)
+            if text is None:
+                text = times[value] = value.isoformat(" ", "microseconds")
+            row[index] = text
+        row[_SENT_AT] = row[_SENT_AT].isoformat(" ", "microseconds")
+        for index in _DATE_INDEXES:
+            value = row[index]
+            text = dates.get(value)
+            if text is None:
+                text = dates[value] = value.isoformat()
+            row[index] = text
+        return row
 
 
 def _copy_if_all_new(conn: Connection, rows: list[StagedRow]) -> bool:

@@ -110,6 +110,45 @@ def test_every_column_reads_back_as_staged_on_both_paths(engine: Engine) -> None
     assert kept["tx-00000012"]["local_time"].microsecond == 250001
 
 
+def test_times_shared_by_batch_mates_are_each_rows_own(engine: Engine) -> None:
+    """SQLite's rows format each distinct time and date of a batch once: every row still
+    keeps its own, as text in SQLAlchemy's format (microseconds always), whoever it shares
+    a wall clock, an instant, a business date or the receive time with."""
+    times = [
+        "2026-11-27T12:45:30-09:30",  # wall clock 12:45:30, instant 22:15:30 UTC: next day
+        "2026-11-27T12:45:30+01:00",  # the same wall clock, another instant and date
+        "2026-11-27T21:15:30+00:00",  # the first's instant... minus an hour: its own
+        "2026-11-27T22:15:30+00:00",  # the first's instant, another wall clock
+        "2026-11-27T12:45:30.000001+01:00",  # a microsecond later
+        "2026-11-27T12:45:30+01:00",  # the second again
+    ]
+    batch = [row(30 + i, f"m-{i}", local_time=t) for i, t in enumerate(times)]
+    assert StagingRepository(engine).stage(batch, [], utc_now()).staged == [
+        f"m-{i}" for i in range(len(times))
+    ]
+    table = staged_transactions
+    with engine.connect() as conn:
+        kept = {r.transaction_id: r._asdict() for r in conn.execute(select(table))}
+        raw = {
+            r[0]: r[1:]
+            for r in conn.exec_driver_sql(
+                "SELECT transaction_id, local_time, transacted_at, business_date, received_at"
+                " FROM staged_transactions"
+            )
+        }
+    for built in batch:
+        assert kept[built.transaction_id] == built.values
+        if engine.dialect.name == "sqlite":
+            values = built.values
+            assert raw[built.transaction_id] == (
+                values["local_time"].isoformat(" ", "microseconds"),
+                values["transacted_at"].isoformat(" ", "microseconds"),
+                values["business_date"].isoformat(),
+                values["received_at"].isoformat(" ", "microseconds"),
+            )
+    assert len({kept[b.transaction_id]["business_date"] for b in batch}) == 2
+
+
 # PostgreSQL only: SQLite stagers take the write lock at BEGIN, so no two ever overlap.
 @pytest.mark.parametrize(
     "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
