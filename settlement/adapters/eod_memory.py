@@ -49,7 +49,7 @@ from settlement.domain.netting import (
     price_line,
 )
 from settlement.domain.originals import TransactionFacts
-from settlement.domain.recon_classes import Outcome, ReconClass
+from settlement.domain.recon_classes import OPEN_OUTCOMES, Outcome, ReconClass
 from settlement.domain.reconciliation import (
     History,
     JournalEntry,
@@ -65,7 +65,6 @@ from settlement.domain.transactions import StagedTransaction, TransactionType
 Span = tuple[date, date]
 RateHistory = list[tuple[date, Decimal]]
 StoredRates = list[tuple[date, Decimal, str]]  # (date, units per EUR, source), ascending
-_OPEN = (Outcome.EXCEPTION, Outcome.HELD, Outcome.NOT_STAGED)
 _PAYOUT_TOTALS = (
     "payout_minor", "fees_minor", "fx_markup_minor", "merchant_debits", "carried_in_minor",
     "carried_out_minor",
@@ -602,7 +601,7 @@ def _settled_refund(item: Item) -> bool:
 
 
 def _is_open(item: Item) -> bool:
-    return item.outcome in _OPEN and item.resolved_on is None
+    return item.outcome in OPEN_OUTCOMES and item.resolved_on is None
 
 
 def _key(row: Item | JournalEntry, level: str) -> str:

@@ -668,13 +668,30 @@ def currency_pairs(conn: Connection, run_date: date) -> list[tuple[str, str | No
     """(transaction currency, settlement currency or None, max amount) over settling items."""
     found = rows(
         conn,
-        "SELECT i.currency, m.settlement_currency, MAX(i.staged_amount_minor)"
-        " FROM reconciliation_items i LEFT JOIN merchants m ON m.merchant_id = i.merchant_id"
-        f" WHERE i.run_date = :d AND i.outcome = '{SETTLES}'"
+        "SELECT i.currency, m.settlement_currency, MAX(i.amount)"
+        f" FROM ({_settling_by_merchant(conn)}) i"
+        " LEFT JOIN merchants m ON m.merchant_id = i.merchant_id"
         " GROUP BY i.currency, m.settlement_currency",
         d=run_date,
     )
     return [(str(a), None if b is None else str(b), int(c)) for a, b, c in found]
+
+
+def _settling_by_merchant(conn: Connection) -> str:
+    """The date's settling items' (currency, merchant_id, amount); on SQLite only the largest
+    amount of each merchant and currency. Why: SQLite looked a merchant up for each of a 1M
+    day's 966k settling items, then sorted them all for the pairs (1.8-1.9 s); grouped by
+    merchant first it sorts them once and looks up ~49,000 merchants (1.05-1.1 s, the same 26
+    pairs). PostgreSQL hash-joins the items to the merchants in parallel, and grouping first
+    only added work there (same day, three loads: 0.29-0.45 s joined, 0.37-0.77 s grouped),
+    so it reads them whole: a subquery it folds into the join, the plan of before."""
+    settling = f"FROM reconciliation_items WHERE run_date = :d AND outcome = '{SETTLES}'"
+    if conn.dialect.name == "sqlite":
+        return (
+            f"SELECT currency, merchant_id, MAX(staged_amount_minor) AS amount {settling}"
+            " GROUP BY merchant_id, currency"
+        )
+    return f"SELECT currency, merchant_id, staged_amount_minor AS amount {settling}"
 
 
 def insert_settlement_lines(conn: Connection, run_date: date, fx_markup_bps: int) -> int:

@@ -73,6 +73,11 @@ class Outcome(StrEnum):
     NOT_STAGED = "not_staged"  # journal only: no money reached us
 
 
+# The outcomes an item stays open in until it is resolved: each run ages them, and resolves a
+# never-staged one whose transaction a later date stages.
+OPEN_OUTCOMES = (Outcome.EXCEPTION, Outcome.HELD, Outcome.NOT_STAGED)
+
+
 def outcome_of(recon_class: ReconClass) -> Outcome:
     """What a staged row of this class leads to: only `matched` settles."""
     if recon_class is ReconClass.MATCHED:
