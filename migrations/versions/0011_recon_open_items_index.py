@@ -24,7 +24,7 @@ for a statement whose WHERE holds the index's terms as written.
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-05 09:00:00
+Create Date: 2026-12-05 00:00:00
 """
 
 from collections.abc import Sequence
