@@ -18,7 +18,7 @@ counts the date's purchases by label for the scorecard (`day_census`) and sends 
 run meanwhile reconciles and screens the terminals (`DayScreen`), and goes on to settle: the
 flags are the ones it would have made itself, in the same order, and the reach and census
 the ones it would have found. The labels cross packed in a private temporary file
-(`PackedLabels`: a 1M day's 16 MB, written in ~0.05 s), which a job cannot carry without
+(`PackedLabels`: a 1M day's 16 MB, written in ~0.04 s), which a job cannot carry without
 the run waiting for the second process to start.
 
 If the second process cannot start, fails or dies, the run does what it did not get in its

@@ -213,7 +213,7 @@ def _confusion(tally: _Tally, scenarios: list[str]) -> dict[str, dict[str, int]]
 def census_by_label(labels: Mapping[str, str], population: Iterable[str]) -> LabelCensus:
     """How many of `population` carry each label (None: no label). The one pass over a day's
     purchases the scorecard needs, apart from the decisions: so it can be counted in another
-    process while this one settles (a 1M day: ~2.5 s of CPU)."""
+    process while this one settles (a 1M day: ~1.6 s, after ~1.2 s reading the ids)."""
     return Counter(map(labels.get, population))
 
 
