@@ -7,7 +7,7 @@ so."""
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
@@ -168,37 +168,32 @@ def test_the_second_process_finds_the_scorecards_reach_the_run_would(
 
 
 @pytest.mark.usefixtures("aside_always")
-def test_a_second_process_that_fails_after_the_flags_leaves_the_reach_to_the_run(
-    settled: tuple[Engine, Settings], tmp_path: Path
+@pytest.mark.parametrize(
+    ("breaks_at", "done_here", "sent"),
+    [
+        (broken_screen.reach_breaks_at, "fraud reach", "fraud screen"),
+        (broken_screen.census_breaks_at, "scorecard census", "fraud reach"),
+    ],
+    ids=["after-the-card-flags", "after-the-reach"],
+)
+def test_a_second_process_that_fails_midway_leaves_the_rest_to_the_run(
+    settled: tuple[Engine, Settings],
+    tmp_path: Path,
+    breaks_at: Callable[[str, str | None], Any],
+    done_here: str,
+    sent: str,
 ) -> None:
+    """What the second process sent before it failed is used; the run does the rest, and
+    says so: the same results and scorecard."""
     engine, settings = settled
     _labelled(engine, settings, tmp_path)
     here, scorecard = _results(engine), _scorecard(engine)
-    breaks = partial(broken_screen.reach_breaks_at, settings.database_url)
+    breaks = partial(breaks_at, settings.database_url)
     report = _labelled(engine, settings, tmp_path, open_screen=breaks)
-    assert f"fraud reach in this process: the second one failed: {broken_screen.BROKEN}" in (
+    assert f"{done_here} in this process: the second one failed: {broken_screen.BROKEN}" in (
         report.message
     )
-    assert "fraud screen in this process" not in report.message  # its card flags were used
-    assert _results(engine) == here
-    assert _scorecard(engine) == scorecard
-    assert multiprocessing.active_children() == []
-
-
-@pytest.mark.usefixtures("aside_always")
-def test_a_second_process_that_fails_after_the_reach_leaves_the_census_to_the_run(
-    settled: tuple[Engine, Settings], tmp_path: Path
-) -> None:
-    engine, settings = settled
-    _labelled(engine, settings, tmp_path)
-    here, scorecard = _results(engine), _scorecard(engine)
-    breaks = partial(broken_screen.census_breaks_at, settings.database_url)
-    report = _labelled(engine, settings, tmp_path, open_screen=breaks)
-    assert (
-        f"scorecard census in this process: the second one failed: {broken_screen.BROKEN}"
-        in report.message
-    )
-    assert "fraud reach in this process" not in report.message  # its reach was used
+    assert f"{sent} in this process" not in report.message
     assert _results(engine) == here
     assert _scorecard(engine) == scorecard
     assert multiprocessing.active_children() == []
