@@ -17,9 +17,11 @@ cards and sends their flags, then finds the labelled fraud's reach and sends it,
 counts the date's purchases by label for the scorecard (`day_census`) and sends that. The
 run meanwhile reconciles and screens the terminals (`DayScreen`), and goes on to settle: the
 flags are the ones it would have made itself, in the same order, and the reach and census
-the ones it would have found. The labels cross packed in a private temporary file
+the ones it would have found. The labels cross packed in a temporary file
 (`PackedLabels`: a 1M day's 16 MB, written in ~0.04 s), which a job cannot carry without
-the run waiting for the second process to start.
+the run waiting for the second process to start. The file has no name (unlinked as it is
+made): the second process inherits it open, and a run killed or stopped by a signal, which
+runs no clean-up, leaves nothing behind.
 
 If the second process cannot start, fails or dies, the run does what it did not get in its
 own process and says so in its message: the result is the same, only slower.
@@ -27,6 +29,7 @@ own process and says so in its message: the result is the same, only slower.
 
 from __future__ import annotations
 
+import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -34,9 +37,9 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
+from multiprocessing import reduction
 from multiprocessing.connection import Connection
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from settlement import second_process
 from settlement.domain.fraud import FraudDecision, FraudFlag, Rulebook, ToEur
@@ -64,13 +67,29 @@ ASIDE_MIN_PURCHASES = 50_000
 
 
 @dataclass(frozen=True, slots=True)
+class LabelsFile:
+    """The run's packed labels (`PackedLabels`) in an unnamed temporary file, by its
+    descriptor: pickled into a spawned process's job, the descriptor is handed to that
+    process, as a `Connection`'s is."""
+
+    fd: int
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_inherited, (reduction.DupFd(self.fd),))
+
+
+def _inherited(fd: Any) -> LabelsFile:
+    return LabelsFile(fd.detach())
+
+
+@dataclass(frozen=True, slots=True)
 class ScreenJob:
     open_store: OpenScreenStore
     snapshot: str | None
     day: date
     rules: RulebookSource  # what the run's rulebook was loaded from
     to_eur: ToEur
-    labels: Path | None = None  # the run's labels, packed (`PackedLabels`): reach and census
+    labels: LabelsFile | None = None  # the run's labels, packed: reach and census
 
 
 class Screening:
@@ -196,18 +215,15 @@ def screening_aside(
             child.stop()
 
 
-def _packed_file(labels: Mapping[str, str] | None, stack: ExitStack) -> Path | None:
-    """`labels` packed into a file of a private temporary folder that `stack` removes, or
-    None."""
+def _packed_file(labels: Mapping[str, str] | None, stack: ExitStack) -> LabelsFile | None:
+    """`labels` packed into an unnamed temporary file that `stack` closes, or None. Why no
+    name: a named file (or folder) outlived every run ended by SIGTERM or SIGKILL."""
     if labels is None:
         return None
-    folder = stack.enter_context(
-        tempfile.TemporaryDirectory(prefix="cardsettle-screen-", ignore_cleanup_errors=True)
-    )
-    path = Path(folder) / "labels.pickle"
-    with path.open("wb") as file:
-        pickle.dump(pack_labels(labels), file, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
+    file: IO[bytes] = stack.enter_context(tempfile.TemporaryFile(prefix="cardsettle-screen-"))
+    pickle.dump(pack_labels(labels), file, protocol=pickle.HIGHEST_PROTOCOL)
+    file.flush()
+    return LabelsFile(file.fileno())
 
 
 def _screen(job: ScreenJob, pipe: Connection) -> None:
@@ -227,10 +243,11 @@ def _cards_then_reach(job: ScreenJob, tell: Tell) -> Message:
         return ("census", day_census(store, job.day, LabelSet.unpacked(packed)))
 
 
-def _unpickled(path: Path) -> PackedLabels:
-    """The labels the run packed (its own file, in a folder only this user can open)."""
-    with path.open("rb") as file:
+def _unpickled(labels: LabelsFile) -> PackedLabels:
+    """The labels the run packed (its own unnamed file, which only it could hand over)."""
+    with os.fdopen(labels.fd, "rb") as file:
+        file.seek(0)  # the run's writing left the offset, which the two share, at the end
         packed = pickle.load(file)  # noqa: S301 - written by the run that started this process
     if not isinstance(packed, PackedLabels):
-        raise TypeError(f"{path} holds no packed labels")
+        raise TypeError("the labels file holds no packed labels")
     return packed

@@ -7,6 +7,11 @@ so."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -235,7 +240,7 @@ def test_the_labels_file_is_gone_after_the_run(
     monkeypatch: pytest.MonkeyPatch,
     aside_always: list[Any],
 ) -> None:
-    """The packed labels live in a private temporary folder while the run lasts, and no
+    """The packed labels live in an unnamed temporary file while the run lasts, and no
     longer."""
     monkeypatch.setattr(fraud_aside.tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
@@ -243,6 +248,33 @@ def test_the_labels_file_is_gone_after_the_run(
     _labelled(engine, settings, tmp_path, open_screen=screen_opener(settings))
     assert [s is not None and s.failure is None for s in aside_always] == [True]
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
+def test_a_run_stopped_by_a_signal_leaves_no_labels_file(
+    settled: tuple[Engine, Settings], tmp_path: Path, stop: signal.Signals
+) -> None:
+    """A run ended as a service manager ends it (SIGTERM to its process group, then
+    SIGKILL) runs no clean-up: no file of the labels may be left to outlive it (a 1M day's:
+    16 MB of ground truth in the temporary folder each time)."""
+    _, settings = settled
+    tmp, marker = tmp_path / "tmp", tmp_path / "paused"
+    tmp.mkdir()
+    root = Path(__file__).parents[2]
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(root)}
+    paths = [tmp_path / "reports", tmp_path / "day" / "labels.csv", marker]
+    command = [sys.executable, "-m", "tests.support.paused_run", settings.database_url,
+               *map(str, paths), "reconcile", str(DAY)]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=root, start_new_session=True)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), f"the run did not reach its pause (exit {process.poll()})"
+    finally:
+        os.killpg(process.pid, stop)
+        process.wait(timeout=30)
+    assert list(tmp.rglob("*")) == []
 
 
 def test_the_second_process_sees_the_runs_snapshot_not_a_later_commit(
