@@ -311,7 +311,9 @@ class _SqliteTexts:
     Why: `isoformat` costs ~1.1 us, and a row has five times and a date. A batch's receive
     and staging times are one each, its business dates a few, and its local times (and UTC
     times with them) repeat: 2,979 distinct in 10,000 generated messages. A message's
-    `sent_at` (milliseconds) is its own, so it is formatted each time."""
+    `sent_at` (milliseconds) is its own, so it is formatted each time. The times are naive,
+    as staged rows keep them (UTC, or the terminal's wall clock): two aware times of one
+    instant in two zones are equal keys, so a row of aware times would take another's text."""
 
     __slots__ = ("_dates", "_times")
 

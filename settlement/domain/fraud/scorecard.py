@@ -221,8 +221,9 @@ def _tally(
     decisions: Mapping[str, FraudDecision], labels: Mapping[str, str], census: LabelCensus
 ) -> _Tally:
     """The decided transactions one by one, the others (~98 % of a day) by label from the
-    census. Every decided id is one of the census's population (the screen flags only the
-    date's purchases): a count going below zero says it was not."""
+    census. Every decided id must be one of the census's population (the screen flags only
+    the date's purchases): a label's count going below zero is refused, though a stray id
+    whose label other undecided ids share would pass unseen."""
     tally = _Tally()
     undecided = Counter(census)
     for transaction_id, decision in decisions.items():
