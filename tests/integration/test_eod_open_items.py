@@ -133,3 +133,32 @@ def test_sqlite_reads_the_open_items_through_their_index(
     # items was looked up among the earlier ones by transaction id.
     assert "sqlite_autoindex_reconciliation_items_1 (run_date=? AND transaction_id=?)" in plans[0]
     assert all("ix_reconciliation_items_transaction_id" not in plan for plan in plans), plans
+
+
+def test_a_reset_takes_back_only_what_a_run_of_its_date_resolved(
+    db_url: str, aged: tuple[Engine, Ran]
+) -> None:
+    """A re-run's reset deletes its date's items and un-resolves what that date resolved,
+    and nothing another date resolved; on SQLite through the resolved items' index
+    (migration 0012), not a read of every item of every date."""
+    engine, _ = aged
+    ran: Ran = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        ran.append((statement, parameters))
+
+    with engine.begin() as conn:
+        event.listen(conn, "before_cursor_execute", record)
+        SqlEodStore(conn).reset(DAY)
+        event.remove(conn, "before_cursor_execute", record)
+    query = select(items.c.run_date, items.c.transaction_id, items.c.resolved_on)
+    with engine.connect() as conn:
+        found = {(r, t): resolved for r, t, resolved in conn.execute(query)}
+    assert found == {key: None if resolved == DAY else resolved
+                     for key, (resolved, _) in EXPECTED.items() if key[0] != DAY}  # fmt: skip
+    assert found[(FRI, "T-was-resolved")] == BEFORE
+    if db_url.startswith("sqlite"):
+        [(update, parameters)] = [(s, p) for s, p in ran if "SET resolved_on = NULL" in s]
+        with engine.connect() as conn:
+            plan = _plan(conn, update, parameters)
+        assert "USING INDEX ix_reconciliation_items_resolved_on (resolved_on=?)" in plan, plan

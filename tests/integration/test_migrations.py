@@ -104,4 +104,4 @@ def test_partial_indexes_keep_the_models_conditions_as_written(tmp_path: Path) -
         for index in table.indexes
     }
     assert migrated == modelled
-    assert sum(condition is not None for condition in modelled.values()) == 3
+    assert sum(condition is not None for condition in modelled.values()) == 4
