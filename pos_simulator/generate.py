@@ -42,7 +42,7 @@ def simulate_day(
     """Write merchants.csv, messages.jsonl, journal.csv, labels.csv and faults.csv;
     `progress` is told the transactions written (journal lines), every few thousand."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_merchants(out_dir / MERCHANTS, pools.merchants)
+    write_merchants(out_dir / MERCHANTS, pools.merchants, pools.accounts)
     writer = DayWriter(out_dir, progress)
     with writer:
         summary = DaySimulator(config, pools, writer).run()

@@ -41,7 +41,7 @@ def plan_trips(rng: random.Random, pools: Pools, abroad_share: float) -> Trips:
     """
     destinations = sorted({m.country_code for m in pools.merchants if not m.online})
     ratio = abroad_share / (1.0 - abroad_share) if abroad_share < 1.0 else 1.0
-    order = list(range(len(pools.cards)))  # the pool's cards by index: shuffled alike
+    order = array("i", range(len(pools.cards)))  # the pool's cards by index: shuffled alike
     rng.shuffle(order)
     country_of = _country_of(pools.cards)
     travelling: set[int] = set()

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
+from pos_simulator.accounts import Account
 from pos_simulator.amounts import amount_text
 from pos_simulator.pools import Merchant
 from pos_simulator.vocabulary import (
@@ -36,15 +37,16 @@ def _open(path: Path) -> TextIO:
     return path.open("w", encoding="utf-8", newline="\n", buffering=1 << 20)
 
 
-def write_merchants(path: Path, merchants: Iterable[Merchant]) -> None:
+def write_merchants(path: Path, merchants: Iterable[Merchant], accounts: Iterable[Account]) -> None:
+    """merchants.csv: each merchant with its settlement account (IBAN, BIC; empty if none)."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(MERCHANT_COLUMNS)
-        for m in merchants:
+        for m, (iban, bic) in zip(merchants, accounts, strict=True):
             currency = m.settlement_currency
             fee = amount_text(m.fee_fixed_minor, minor_unit_exponent(currency))
             row = (m.merchant_id, m.name, m.mcc.code, m.country.code, m.city, m.timezone)
-            writer.writerow(spreadsheet_safe_row((*row, currency, m.mdr_bps, fee, m.iban, m.bic)))
+            writer.writerow(spreadsheet_safe_row((*row, currency, m.mdr_bps, fee, iban, bic)))
 
 
 class DayWriter:

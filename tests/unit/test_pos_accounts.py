@@ -22,7 +22,8 @@ PINNED_MERCHANTS_SHA256 = "8e4e8c61b8ce3a12b070c303e6300c15277872ab54ccfa152bfcc
 
 def _merchants_csv(tmp_path: Path, name: str) -> bytes:
     path = tmp_path / name
-    write_merchants(path, build_pools(7, 400, 300, COUNTRIES, 2026).merchants)
+    pools = build_pools(7, 400, 300, COUNTRIES, 2026)
+    write_merchants(path, pools.merchants, pools.accounts)
     return path.read_bytes()
 
 

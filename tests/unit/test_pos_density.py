@@ -69,12 +69,13 @@ def test_past_300_merchants_outlets_settle_into_a_drawn_account_of_their_country
     """A chain's outlets share its account: the first 300 merchants' IBANs are drawn (each
     its own), every later one reuses a drawn IBAN of its own country, so a 50,000-merchant
     pool draws about 300 IBANs, not 50,000."""
-    merchants = build_pools(3, 420, 200, COUNTRIES, 2026).merchants
-    drawn = {m.iban: m for m in merchants[:ACCOUNTS_DRAWN] if m.iban}
-    assert len(drawn) == len([m for m in merchants[:ACCOUNTS_DRAWN] if m.iban])
-    outlets = [m for m in merchants[ACCOUNTS_DRAWN:] if m.iban]
+    pools = build_pools(3, 420, 200, COUNTRIES, 2026)
+    merchants = [(m, *account) for m, account in zip(pools.merchants, pools.accounts, strict=True)]
+    drawn = {iban: (m, bic) for m, iban, bic in merchants[:ACCOUNTS_DRAWN] if iban}
+    assert len(drawn) == len([iban for _, iban, _ in merchants[:ACCOUNTS_DRAWN] if iban])
+    outlets = [(m, iban, bic) for m, iban, bic in merchants[ACCOUNTS_DRAWN:] if iban]
     assert outlets
-    for outlet in outlets:
+    for outlet, iban, bic in outlets:
         # its country's first merchant if none of the first 300 was of that country
-        owner = drawn.get(outlet.iban) or next(m for m in merchants if m.iban == outlet.iban)
-        assert owner.country_code == outlet.country_code and owner.bic == outlet.bic
+        owner, owners_bic = drawn.get(iban) or next((m, b) for m, i, b in merchants if i == iban)
+        assert owner.country_code == outlet.country_code and owners_bic == bic

@@ -120,6 +120,7 @@ def test_trips_from_the_packed_pool_are_the_trips_of_a_tuple_pool(abroad_share: 
                                 merchants=60, cards=800))  # fmt: skip
     as_tuples = Pools(
         pools.merchants,
+        pools.accounts,
         tuple(pools.cards),
         {code: tuple(found) for code, found in pools.cards_by_country.items()},
     )

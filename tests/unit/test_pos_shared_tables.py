@@ -66,7 +66,7 @@ def _pool(countries: str) -> Pools:
     by_country: dict[str, list[Card]] = {}
     for card in cards:
         by_country.setdefault(card.country, []).append(card)
-    return Pools((), cards, {code: tuple(found) for code, found in by_country.items()})
+    return Pools((), (), cards, {code: tuple(found) for code, found in by_country.items()})
 
 
 @pytest.mark.parametrize("countries", ["AAABBC", "AAAA", "ABAB", "BBBA", "C"])
