@@ -102,25 +102,27 @@ class Screening:
 
     def card_flags(self) -> list[FraudFlag] | None:
         """Wait for the card rules' flags: them, or None with `failure` saying why."""
-        message = self._next()
-        return None if message is None else message[1]
+        flags: list[FraudFlag] | None = self._next()
+        return flags
 
     def reach(self) -> Reach | None:
         """After `card_flags`, wait for the labelled fraud's reach: it, or None with
         `failure` saying why (no labels were given: None, failure None)."""
-        message = self._after_flags()
-        return None if message is None else message[1]
+        reach: Reach | None = self._after_flags()
+        return reach
 
     def census(self) -> LabelCensus | None:
         """After `reach`, wait for the date's census by label: it, or None with `failure`
         saying why."""
-        message = self._after_flags()
-        return None if message is None else message[1]
+        census: LabelCensus | None = self._after_flags()
+        return census
 
-    def _after_flags(self) -> Message | None:
+    def _after_flags(self) -> Any:
         return None if self.failure is not None else self._next()
 
-    def _next(self) -> Message | None:
+    def _next(self) -> Any:
+        """What the second process sends next (its message's payload), or None when it
+        failed or is gone (`failure` says why)."""
         if self._child is None:
             return None
         message = self._child.receive()
@@ -130,7 +132,7 @@ class Screening:
         if message[0] == second_process.FAILED:
             self.failure = str(message[1])
             return None
-        return message
+        return message[1]
 
 
 @dataclass(frozen=True, slots=True)
