@@ -1,5 +1,6 @@
 """How a chunk of CSV records goes to the worker process that checks it, and how its result
-comes back (`line_checks`): in shapes that cost little to pickle.
+comes back (`line_checks`): in shapes that cost little to pickle. (A chunk of plain lines,
+`csv_chunks.PlainLines`, is one text already and goes as it is.)
 
 Pickled as they are, a chunk's records (a tuple, a header list and a values list each) and
 a chunk's rows (a tuple each) cost a million-line journal import ~12 s of CPU across the two
@@ -20,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-Record = tuple[int, list[str], list[str]]  # first line number, header, unstripped values
+from settlement.adapters.csv_chunks import Record
+
 _FIELD, _RECORD = "\x1f", "\x1e"  # ASCII unit and record separators
 
 

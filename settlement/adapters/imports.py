@@ -15,7 +15,6 @@ corrected file re-imported adds just the corrected lines.
 
 from __future__ import annotations
 
-import csv
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,11 +26,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, tuple_
 
 from settlement.adapters.bulk import CHUNK_ROWS, bulk_insert
-from settlement.adapters.chunk_transfer import Record
+from settlement.adapters.csv_chunks import (
+    ImportFileError,
+    PlainLines,
+    csv_chunks,
+    csv_records,
+    records_of,
+)
 from settlement.adapters.eod_tables import fx_rates
 from settlement.adapters.gc_pause import collector_paused
 from settlement.adapters.journal_writes import RowForm, journal_row_form, write_journal
-from settlement.adapters.line_checks import CheckedChunk, checked_lines
+from settlement.adapters.line_checks import CheckedChunk, Sent, checked_lines
 from settlement.adapters.rates import ecb_history, imported_histories
 from settlement.adapters.tables import merchants
 from settlement.batching import batched
@@ -46,11 +51,10 @@ from settlement.domain.ecb_files import (
     published_cells,
     text_lines,
 )
-from settlement.domain.file_lines import LineReason, LineRejected, preview, reject_pans
+from settlement.domain.file_lines import LineReason, LineRejected, reject_pans
 from settlement.domain.journal_lines import (
     JOURNAL_COLUMNS,
     JournalLineReader,
-    journal_line_reader,
 )
 from settlement.domain.merchant_lines import MERCHANT_COLUMNS, MerchantRecord, parse_merchant_line
 from settlement.domain.plausibility import TimeWindow
@@ -65,10 +69,6 @@ from settlement.domain.rate_lines import (
 
 MAX_ERRORS_SHOWN = 10
 _Line = TypeVar("_Line")
-
-
-class ImportFileError(ValueError):
-    """A file that cannot be read as the expected CSV at all; one line."""
 
 
 @dataclass
@@ -114,44 +114,6 @@ class ImportReport:
             del self._error_lines[MAX_ERRORS_SHOWN:], self.errors[MAX_ERRORS_SHOWN:]
 
 
-def _records(
-    lines: Iterable[str], columns: Sequence[str], report: ImportReport
-) -> Iterator[Record]:
-    """(first line number, header, values) of each CSV record after a checked header, the
-    values unstripped. Raises `ImportFileError` for an unreadable file; a record with the
-    wrong number of fields is rejected here."""
-    reader = csv.reader(lines, strict=True)
-    try:
-        yield from _checked_records(reader, columns, report)
-    except UnicodeDecodeError:
-        raise ImportFileError(f"line {reader.line_num + 1}: not UTF-8 text") from None
-    except csv.Error as error:
-        raise ImportFileError(f"line {reader.line_num}: unreadable CSV ({error})") from None
-
-
-def _checked_records(reader: Any, columns: Sequence[str], report: ImportReport) -> Iterator[Record]:
-    header = [name.strip() for name in next(reader, [])]
-    if not header:
-        raise ImportFileError(f"empty file: expected the header {','.join(columns)}")
-    header[0] = header[0].removeprefix("\ufeff")  # a BOM the reader's encoding left
-    if sorted(set(header) & set(columns)) != sorted(columns) or len(set(header)) < len(header):
-        got = preview(",".join(header))
-        raise ImportFileError(f"the header must be: {','.join(columns)} (got {got})")
-    end, fields = reader.line_num, len(header)
-    for values in reader:
-        start, end = end + 1, reader.line_num
-        if not values:  # a blank line
-            continue
-        report.read += 1
-        if len(values) != fields:
-            problem = f"{len(values)} fields where the header has {fields}"
-            report.reject(start, LineRejected(LineReason.WRONG_FIELD_COUNT, problem))
-            continue
-        yield start, header, values
-    if not report.read:
-        raise ImportFileError(f"no lines after the header {','.join(columns)}")
-
-
 def _row(header: list[str], values: list[str]) -> dict[str, str]:
     """A record's values by column, stripped: what the line rules read."""
     return {name: value.strip() for name, value in zip(header, values, strict=True)}
@@ -163,7 +125,7 @@ def _each_valid(
     report: ImportReport,
     parse: Callable[[dict[str, str]], _Line],
 ) -> Iterator[tuple[int, _Line]]:
-    for number, header, values in _records(lines, columns, report):
+    for number, header, values in csv_records(lines, columns, report):
         try:
             yield number, parse(_row(header, values))
         except LineRejected as problem:
@@ -252,7 +214,7 @@ def import_journal(
     lines = counted(lines, progress)
     reading = JournalReading(settings.zone, settings.cutoff_time, now, settings.time_window)
     check = partial(check_journal_chunk, reading, journal_row_form(engine.dialect.name, now))
-    rows = checked_lines(_records(lines, JOURNAL_COLUMNS, report), check, report.reject)
+    rows = checked_lines(csv_chunks(lines, JOURNAL_COLUMNS, report), check, report.reject)
     try:
         with collector_paused(), engine.begin() as conn:
             report.written = write_journal(conn, rows)
@@ -277,21 +239,31 @@ class JournalReading:
 @cache
 def _reader(reading: JournalReading) -> JournalLineReader:
     """Built once per process, not per chunk (it places the plausibility window)."""
-    return journal_line_reader(reading.zone, reading.cutoff, reading.received_at, reading.window)
+    return JournalLineReader(reading.zone, reading.cutoff, reading.received_at, reading.window)
 
 
 def check_journal_chunk(
-    reading: JournalReading, row_form: RowForm, records: Iterable[Record]
+    reading: JournalReading, row_form: RowForm, chunk: Sent
 ) -> CheckedChunk[tuple[Any, ...]]:
-    """The rows of a chunk's good lines, as `row_form` writes them, and its rejects. A
-    file with the columns in their usual order and nothing else is read as it is; any other
-    layout line by line as a dict (an extra column is scanned for card numbers like the
-    rest)."""
+    """The rows of a chunk's good lines, as `row_form` writes them, and its rejects. Plain
+    lines under the usual header (the columns in their usual order and nothing else) are
+    read from their text; any other layout record by record as a dict (an extra column is
+    scanned for card numbers like the rest)."""
     read, checked = reading.reader(), CheckedChunk[tuple[Any, ...]]()
+    if isinstance(chunk, PlainLines) and tuple(chunk.header) == JOURNAL_COLUMNS:
+        for number, text in chunk.lines():
+            try:
+                line = read.plain(text)
+                if line is None:
+                    line = read.careful(chunk.values(text))
+                checked.lines.append(row_form(line))
+            except LineRejected as problem:
+                checked.reject(number, problem)
+        return checked
     # The records share one header list: looked at once, not per line (~0.2 us a line).
     seen_header: list[str] | None = None
     usual = False
-    for number, header, values in records:
+    for number, header, values in records_of(chunk, checked.reject):
         if header is not seen_header:
             seen_header, usual = header, tuple(header) == JOURNAL_COLUMNS
         try:

@@ -8,7 +8,7 @@ transaction the gateway accepts is never a journal line the import refuses. Then
 
 Two paths, one verdict, as for the gateway's messages (`pos_message`): `parse_journal_line`
 is the careful path, the rules' home, with a reason for every refusal. The import runs
-`journal_line_reader`'s fast path first, once a line: one regex over the joined line (an
+`JournalLineReader`'s fast path first, once a line: one regex over the joined line (an
 ASCII subset of the careful grammar), the checks no pattern makes, and the stored row built
 straight from the text (its local_time read once per distinct text, `_local_instants`); at
 the first doubt the line goes to the careful path, which decides.
@@ -158,13 +158,12 @@ def journal_line(entry: JournalEntry) -> JournalLine:
     )  # fmt: skip
 
 
-JournalLineReader = Callable[[Sequence[str]], JournalLine]
-
-# The plain line, its values in JOURNAL_COLUMNS order joined by "|" (no value in this
-# grammar holds one): ASCII subsets of the careful path's patterns, so whatever matches is
-# a line the careful path reads the same (no spaces: unstripped values go the careful way).
+# The plain line, its values in JOURNAL_COLUMNS order joined by "," (as an unquoted CSV line
+# has them; no value in this grammar holds one): ASCII subsets of the careful path's
+# patterns, so whatever matches is a line the careful path reads the same (no spaces:
+# unstripped values go the careful way).
 _PLAIN_LINE = re.compile(
-    "\\|".join(
+    ",".join(
         (
             TRANSACTION_ID_PATTERN,
             SHORT_ID_PATTERN,
@@ -181,32 +180,43 @@ _PLAIN_LINE = re.compile(
 _PURCHASE = TransactionType.PURCHASE.value
 
 
-def journal_line_reader(
-    zone: ZoneInfo, cutoff: time, received_at: datetime, window: TimeWindow
-) -> JournalLineReader:
+class JournalLineReader:
     """What reads an import's lines: values in JOURNAL_COLUMNS order, as the file has them
-    (unstripped). The fast path first; the careful path for any line it does not clear.
-    Raises `LineRejected`. The window is placed around `received_at` once, not per line."""
-    instant_of = _local_instants(window.around(received_at), zone, cutoff)
+    (unstripped). The window is placed around `received_at` once, not per line."""
 
-    def read(values: Sequence[str]) -> JournalLine:
-        line = _plain_line(values, instant_of)
-        if line is not None:
-            return line
+    def __init__(
+        self, zone: ZoneInfo, cutoff: time, received_at: datetime, window: TimeWindow
+    ) -> None:
+        self._zone, self._cutoff = zone, cutoff
+        self._received_at, self._window = received_at, window
+        self._instant_of = _local_instants(window.around(received_at), zone, cutoff)
+
+    def __call__(self, values: Sequence[str]) -> JournalLine:
+        """The line's verdict: the fast path first, the careful path for any line it does
+        not clear. Raises `LineRejected`."""
+        line = self.plain(",".join(values))
+        return self.careful(values) if line is None else line
+
+    def plain(self, joined: str) -> JournalLine | None:
+        """The fast path, over the values joined by "," (an unquoted CSV line is that): the
+        line if it is plainly valid; None leaves the verdict to `careful`."""
+        return _plain_line(joined, self._instant_of)
+
+    def careful(self, values: Sequence[str]) -> JournalLine:
+        """The careful path, the rules' home: a reason for every refusal."""
         row = dict(zip(JOURNAL_COLUMNS, (value.strip() for value in values), strict=True))
-        return journal_line(parse_journal_line(row, zone, cutoff, received_at, window))
+        entry = parse_journal_line(row, self._zone, self._cutoff, self._received_at, self._window)
+        return journal_line(entry)
 
-    return read
 
-
-def _plain_line(values: Sequence[str], instant_of: _InstantOf) -> JournalLine | None:
+def _plain_line(joined: str, instant_of: _InstantOf) -> JournalLine | None:
     """The line if it is plainly valid; None sends it to the careful path for a verdict."""
-    joined = "|".join(values)  # as `reject_pans` joins a line for its pre-check
-    if _PLAIN_LINE.fullmatch(joined) is None or (
-        # `reject_pans`' rule, value by value: the joined line's pre-check trips on one line
-        # in four (a time's digits run on into pan_last4), a value's almost never.
-        could_hold_pan(joined) and any(could_hold_pan(v) and holds_pan(v) for v in values)
-    ):
+    if _PLAIN_LINE.fullmatch(joined) is None:
+        return None
+    values = joined.split(",")  # a match holds exactly the eight commas between its values
+    # `reject_pans`' rule, value by value: the joined line's pre-check (as `reject_pans`
+    # joins a line) trips on a line in forty (a UUID's digits), a value's almost never.
+    if could_hold_pan(joined) and any(could_hold_pan(v) and holds_pan(v) for v in values):
         return None
     tid, terminal, merchant, kind, amount, currency, local, last4, original = values
     if (not original and kind != _PURCHASE) or original == tid or not is_known_currency(currency):

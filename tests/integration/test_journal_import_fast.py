@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from pos_simulator.config import DayConfig
 from pos_simulator.generate import generate_day
 from pos_simulator.options import RateOptions, build_mix
-from settlement.adapters import database, line_checks
+from settlement.adapters import csv_chunks, database
 from settlement.adapters.eod_tables import journal_entries
 from settlement.adapters.imports import ImportReport, import_journal
 from settlement.config import Settings, load_settings
@@ -38,7 +38,7 @@ def checking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     """Every comparison twice: lines checked here, and in chunks of 7 by a worker process
     (what a file past 10,000 lines gets), rejects and CSV breaks spread over many chunks."""
     if request.param == "chunks in a worker":
-        monkeypatch.setattr(line_checks, "CHUNK_ROWS", 7)
+        monkeypatch.setattr(csv_chunks, "CHUNK_LINES", 7)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Checking an import's lines in a worker process (`settlement.adapters.line_checks`): the
 same lines in the same order, the same rejects, a broken file's rejects counted before its
 error, a stopped writer stopping the worker, and the checking done here where no worker
-can start."""
+can start; with the lines in chunks of plain text, of parsed records (a quoted file), and
+of both (quotes from some line on)."""
 
 from __future__ import annotations
 
@@ -12,21 +13,33 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from settlement.adapters import line_checks
-from settlement.adapters.chunk_transfer import Record
+from settlement.adapters import csv_chunks, line_checks
+from settlement.adapters.csv_chunks import Chunk
 from settlement.adapters.imports import MAX_ERRORS_SHOWN, ImportReport
 from settlement.adapters.line_checks import checked_lines
 from settlement.domain.file_lines import LineReason, LineRejected
 from tests.support.line_checks import upper_values
 
-HEADER = ["value"]
+NEVER, FROM_THE_START, MIDWAY = 10**9, 2, 23  # the first line number written quoted
 
 
-def _records(values: list[str], broken_at: int | None = None) -> Iterator[Record]:
+@pytest.fixture(params=[NEVER, FROM_THE_START, MIDWAY], ids=["plain", "quoted", "both"])
+def quoted_from(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
+
+
+def _lines(values: list[str], quoted_from: int, broken_at: int | None) -> Iterator[str]:
+    yield "value\n"
     for number, value in enumerate(values, start=2):
         if number == broken_at:
-            raise ValueError(f"line {number}: unreadable CSV")
-        yield number, HEADER, [value]
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+        yield f'"{value}"\n' if number >= quoted_from else f"{value}\n"
+
+
+def _chunks(
+    values: list[str], quoted_from: int = NEVER, broken_at: int | None = None
+) -> Iterator[Chunk]:
+    return csv_chunks.csv_chunks(_lines(values, quoted_from, broken_at), ["value"], ImportReport())
 
 
 def _values(n: int) -> list[str]:
@@ -35,20 +48,22 @@ def _values(n: int) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(line_checks, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(csv_chunks, "CHUNK_LINES", 4)
 
 
 def _run(
-    values: list[str], broken_at: int | None = None
+    values: list[str], quoted_from: int = NEVER
 ) -> tuple[list[tuple[int, str, int]], ImportReport]:
     report = ImportReport()
-    lines = list(checked_lines(_records(values, broken_at), upper_values, report.reject))
+    lines = list(checked_lines(_chunks(values, quoted_from), upper_values, report.reject))
     return lines, report
 
 
-def test_lines_come_back_in_order_with_every_reject_checked_in_a_worker() -> None:
+def test_lines_come_back_in_order_with_every_reject_checked_in_a_worker(
+    quoted_from: int,
+) -> None:
     values = _values(103)
-    lines, report = _run(values)
+    lines, report = _run(values, quoted_from)
     assert [(n, v) for n, v, _ in lines] == [
         (n, v.upper()) for n, v in enumerate(values, start=2) if v != "bad"
     ]
@@ -62,17 +77,21 @@ def test_lines_come_back_in_order_with_every_reject_checked_in_a_worker() -> Non
     assert {pid for _, _, pid in lines} != {os.getpid()}  # a worker checked them
 
 
-def test_one_chunk_or_less_is_checked_here() -> None:
-    lines, _ = _run(_values(3))
-    assert {pid for _, _, pid in lines} == {os.getpid()}
+def test_one_chunk_or_less_is_checked_here(quoted_from: int) -> None:
+    for count in (3, 4):  # less than a chunk; one whole chunk
+        lines, _ = _run(_values(count), quoted_from)
+        assert {pid for _, _, pid in lines} == {os.getpid()}, count
 
 
-def test_a_break_counts_the_rejects_of_every_line_before_it_then_raises() -> None:
+def test_a_break_counts_the_rejects_of_every_line_before_it_then_raises(
+    quoted_from: int,
+) -> None:
     values = _values(60)
-    for broken_at in (3, 5, 6, 23, 40, 61):  # first chunk, chunk edges, deep, last line
+    for broken_at in (3, 5, 6, 7, 23, 24, 40, 61):  # first chunk, edges, deep, last line
         report = ImportReport()
-        with pytest.raises(ValueError, match=f"line {broken_at}: unreadable"):
-            list(checked_lines(_records(values, broken_at), upper_values, report.reject))
+        chunks = _chunks(values, quoted_from, broken_at)
+        with pytest.raises(ValueError, match=f"line {broken_at}: not UTF-8 text"):
+            list(checked_lines(chunks, upper_values, report.reject))
         before = [v for n, v in enumerate(values, start=2) if n < broken_at]
         assert report.rejected == before.count("bad"), broken_at
 
@@ -86,7 +105,7 @@ def test_a_check_that_fails_fails_the_import() -> None:
 
 def test_a_writer_that_stops_early_stops_the_worker() -> None:
     report = ImportReport()
-    lines = checked_lines(_records(_values(10_000)), upper_values, report.reject)
+    lines = checked_lines(_chunks(_values(10_000)), upper_values, report.reject)
     assert next(lines)[0] == 2
     lines.close()  # type: ignore[attr-defined] # a generator  # the pool is shut down; nothing is left running
     assert report.rejected < 100
