@@ -118,9 +118,9 @@ def csv_chunks(lines: Iterable[str], columns: Sequence[str], tally: LineTally) -
         block: list[str] = []
         try:
             block.extend(islice(source, CHUNK_LINES))
-        except UnicodeDecodeError:
-            yield from _parsed_chunks(block, header, done, tally)
-            raise ImportFileError(f"line {done + len(block) + 1}: not UTF-8 text") from None
+        except UnicodeDecodeError as error:  # csv.reader meets it where it would have
+            yield from _parsed_chunks(chain(block, _failing(error)), header, done, tally)
+            return  # not reached: the line that is not UTF-8 is a file error
         text = "".join(block)
         if not _plain(block, text):
             yield from _parsed_chunks(chain(block, source), header, done, tally)
@@ -132,6 +132,13 @@ def csv_chunks(lines: Iterable[str], columns: Sequence[str], tally: LineTally) -
         if len(block) < CHUNK_LINES:
             break
     _check_some_read(tally, columns)
+
+
+def _failing(error: UnicodeDecodeError) -> Iterator[str]:
+    """Lines that end in `error`: after the block read before it, csv.reader meets the
+    undecodable line as it would have in the file (an open quote still ends in it)."""
+    raise error
+    yield  # a generator: raises when read, not when made
 
 
 def _plain(block: list[str], text: str) -> bool:

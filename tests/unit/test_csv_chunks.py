@@ -6,7 +6,7 @@ file error at the same line, whatever the lines hold and however they are chunke
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -17,7 +17,6 @@ from settlement.adapters.csv_chunks import (
     ImportFileError,
     PlainLines,
     Record,
-    csv_chunks as chunked,
     csv_records,
     records_of,
 )
@@ -38,8 +37,8 @@ class Tally:
 Outcome = tuple[list[Record], list[tuple[int, str]], int, str | None]
 
 
-def _by_csv(lines: list[str]) -> Outcome:
-    tally, records, error = Tally(), [], None
+def _by_csv(lines: Iterable[str]) -> Outcome:
+    tally, records, error = Tally(), list[Record](), None
     try:
         records.extend(csv_records(lines, COLUMNS, tally))
     except ImportFileError as problem:
@@ -47,10 +46,10 @@ def _by_csv(lines: list[str]) -> Outcome:
     return records, sorted(tally.rejects), tally.read, error
 
 
-def _by_chunks(lines: list[str]) -> tuple[Outcome, list[object]]:
-    tally, records, error, shapes = Tally(), [], None, []
+def _by_chunks(lines: Iterable[str]) -> tuple[Outcome, list[object]]:
+    tally, records, error, shapes = Tally(), list[Record](), None, list[object]()
     try:
-        for chunk in chunked(lines, COLUMNS, tally):
+        for chunk in csv_chunks.csv_chunks(lines, COLUMNS, tally):
             shapes.append(type(chunk))
             records.extend(records_of(chunk, tally.reject))
     except ImportFileError as problem:
@@ -114,8 +113,8 @@ def test_crlf_lines_stay_plain_and_lose_their_line_ends() -> None:
     lines = ["a,b,c\r\n", "1,2,3\r\n", "\r\n", "4,5,6\r\n"]
     got, shapes = _by_chunks(lines)
     assert shapes == [PlainLines]
-    assert got == _by_csv(lines) == ([(2, ["a", "b", "c"], ["1", "2", "3"]),
-                                      (4, ["a", "b", "c"], ["4", "5", "6"])], [], 2, None)  # fmt: skip
+    records = [(2, ["a", "b", "c"], ["1", "2", "3"]), (4, ["a", "b", "c"], ["4", "5", "6"])]
+    assert got == _by_csv(lines) == (records, [], 2, None)
 
 
 def test_a_line_past_csvs_field_limit_is_the_same_file_error() -> None:
@@ -142,9 +141,9 @@ def test_undecodable_text_keeps_the_lines_before_it_and_names_its_line(
     if quoted:
         lines[3] = '"q",1,2\n'
     got, _ = _by_chunks(list(_undecodable(lines, len(lines) + 1)))
-    tally, records = Tally(), []
+    tally, records = Tally(), list[Record]()
     with pytest.raises(ImportFileError, match=f"^line {at}: not UTF-8 text$"):
-        for chunk in chunked(_undecodable(lines, at), COLUMNS, tally):
+        for chunk in csv_chunks.csv_chunks(_undecodable(lines, at), COLUMNS, tally):
             records.extend(records_of(chunk, tally.reject))
     assert records == got[0][: at - 2]
 
@@ -167,3 +166,27 @@ def test_an_empty_string_among_the_lines_is_a_blank_line() -> None:
         got, _ = _by_chunks(lines)
         assert got == _by_csv(lines)
         assert got[2] == len(lines) - 2
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'a,b,c\n1,2,3\n4,"5\n\xff\n',  # a quote still open at the undecodable line
+        b'a,b,c\n1,2,3\n4,"5\n6",7\n\xff\n',
+        b"a,b,c\n1,2,3\n\xff\n7,8,9\n",
+        b'a,b,c\n"1\n\xff\n',
+    ],
+)
+@pytest.mark.parametrize("chunk_lines", [1, 2, 3, 10_000])
+def test_undecodable_text_after_an_open_quote_is_the_same_error(
+    raw: bytes, chunk_lines: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_chunks, "CHUNK_LINES", chunk_lines)
+
+    def decoded() -> Iterator[str]:
+        for line in raw.splitlines(keepends=True):
+            yield line.decode("utf-8")
+
+    expected = _by_csv(decoded())
+    assert _by_chunks(decoded())[0] == expected
+    assert expected[3] is not None and "not UTF-8 text" in expected[3]
