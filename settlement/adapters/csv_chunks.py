@@ -5,8 +5,8 @@ Most files quote nothing, and then each line is one record whose values are its 
 at the commas: what `csv.reader` reads from it, character for character. `csv_chunks` sends
 such a run of lines on as its text (`PlainLines`), split where it is checked (in the worker
 process that checks a journal, `line_checks`), so the importing process, which writes, only
-joins lines: a million-line journal's reading went from ~1.4 s of that process's CPU to
-~0.3 s (parsed and packed, against joined; `bench/README.md`, 2026-12-05). A block of
+joins lines: reading a million-line journal took that process 1.42 s parsed and packed for
+the worker, 0.32 s joined (docs/master-data.md, "Plain lines as text, two workers"). A block of
 lines holding anything `csv.reader` reads otherwise goes, with every line after it, through
 `csv.reader`: a quote (a value may hold a comma or span lines), a carriage return that does
 not end a line, a NUL, a line longer than csv's field limit (which it refuses), a line
