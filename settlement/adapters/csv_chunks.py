@@ -4,14 +4,14 @@
 Most files quote nothing, and then each line is one record whose values are its text split
 at the commas: what `csv.reader` reads from it, character for character. `csv_chunks` sends
 such a run of lines on as its text (`PlainLines`), split where it is checked (in the worker
-process that checks a journal, `line_checks`), so the importing process, which writes, only
+processes that check a journal, `line_checks`), so the importing process, which writes, only
 joins lines: reading a million-line journal took that process 1.42 s parsed and packed for
-the worker, 0.32 s joined (docs/master-data.md, "Plain lines as text, two workers"). A block of
-lines holding anything `csv.reader` reads otherwise goes, with every line after it, through
-`csv.reader`: a quote (a value may hold a comma or span lines), a carriage return that does
-not end a line, a NUL, a line longer than csv's field limit (which it refuses), a line
-without its line end. Both paths number the lines alike, skip blank lines, count the lines
-read and reject a record whose field count is not the header's, with the same words.
+the workers, 0.32 s joined (docs/master-data.md, "Plain lines as text, two workers"). A
+block of lines holding anything `csv.reader` reads otherwise goes, with every line after it,
+through `csv.reader`: a quote (a value may hold a comma or span lines), a carriage return
+that does not end a line, a NUL, a line longer than csv's field limit (which it refuses), a
+line without its line end. Both paths number the lines alike, skip blank lines, count the
+lines read and reject a record whose field count is not the header's, with the same words.
 """
 
 from __future__ import annotations
