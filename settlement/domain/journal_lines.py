@@ -214,8 +214,9 @@ def _plain_line(joined: str, instant_of: _InstantOf) -> JournalLine | None:
     if _PLAIN_LINE.fullmatch(joined) is None:
         return None
     values = joined.split(",")  # a match holds exactly the eight commas between its values
-    # `reject_pans`' rule, value by value: the joined line's pre-check (as `reject_pans`
-    # joins a line) trips on a line in forty (a UUID's digits), a value's almost never.
+    # `reject_pans`' rule, value by value, after its pre-check on the joined line (it joins
+    # with "|"; "," is no separator of a card number either): the pre-check trips on a line
+    # in forty (a UUID's digits), a value's almost never.
     if could_hold_pan(joined) and any(could_hold_pan(v) and holds_pan(v) for v in values):
         return None
     tid, terminal, merchant, kind, amount, currency, local, last4, original = values
