@@ -50,11 +50,7 @@ class PlainLines:
 
     header: list[str]
     first: int  # the first line's number
-    count: int  # lines, blank ones included
     text: str
-
-    def __len__(self) -> int:
-        return self.count
 
     def lines(self) -> Iterator[tuple[int, str]]:
         """Each line that is not blank, with its number, without its line end."""
@@ -127,7 +123,7 @@ def csv_chunks(lines: Iterable[str], columns: Sequence[str], tally: LineTally) -
             break
         if block:
             tally.read += len(block) - sum(map(block.count, ("\n", "\r\n", "")))
-            yield PlainLines(header, done + 1, len(block), text.replace("\r\n", "\n"))
+            yield PlainLines(header, done + 1, text.replace("\r\n", "\n"))
         done += len(block)
         if len(block) < CHUNK_LINES:
             break
